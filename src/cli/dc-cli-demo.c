@@ -1,0 +1,9 @@
+#include "config.h"
+#include <stdio.h>
+#include "dc-cli.h"
+int
+dc_cli_demo (int argc, char **argv)
+{
+  fprintf (stderr, "not built yet\n");
+  return 2;
+}

@@ -1,0 +1,167 @@
+/* dc-dvr.h: one interface to a recorder, whatever its brand.
+ *
+ * A DcDvrSession is used by one thread at a time (a download worker owns
+ * one); it owns its libcurl handle so the digest nonce is reused.  Every
+ * brand quirk (namespaces, paging, channel bases, time on the wire, finder
+ * handles) stays behind this interface.
+ *
+ * Times crossing this interface are instants in this PC's clock, as unix
+ * microseconds.  The session converts them to the recorder's wall clock on
+ * the wire (time mode + measured clock offset) and back in results.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "util/dc-byte-source.h"
+#include "util/dc-log.h"
+
+G_BEGIN_DECLS
+
+#define DC_DVR_ERROR (dc_dvr_error_quark ())
+GQuark dc_dvr_error_quark (void);
+
+typedef enum
+{
+  DC_DVR_ERROR_AUTH,          /* 401: wrong user or password.  Never retried. */
+  DC_DVR_ERROR_UNREACHABLE,   /* connect failed or timed out.  Retryable. */
+  DC_DVR_ERROR_BUSY,          /* deviceBusy / 503.  Retryable with backoff. */
+  DC_DVR_ERROR_STALLED,       /* no bytes for the low-speed time.  Retryable. */
+  DC_DVR_ERROR_DROPPED,       /* connection lost mid-body.  Retryable. */
+  DC_DVR_ERROR_TRUNCATED,     /* fewer bytes than Content-Length/size=.  Retryable. */
+  DC_DVR_ERROR_NO_RECORDING,  /* nothing recorded in the window.  Final. */
+  DC_DVR_ERROR_BAD_RESPONSE,  /* malformed XML, error body with 200...  Retryable a few times. */
+  DC_DVR_ERROR_DEVICE,        /* ResponseStatus / Error body from the device.  Final. */
+  DC_DVR_ERROR_NOT_SUPPORTED, /* e.g. download by time on a device that cannot. */
+  DC_DVR_ERROR_CANCELLED,
+  DC_DVR_ERROR_CONFIG,        /* bad configuration (unknown brand, bad URL...) */
+} DcDvrError;
+
+/* TRUE for errors worth another attempt after a backoff. */
+gboolean dc_dvr_error_is_retryable (const GError *error);
+
+typedef enum
+{
+  DC_DVR_BRAND_HIKVISION,
+  DC_DVR_BRAND_DAHUA,
+} DcDvrBrand;
+
+typedef enum
+{
+  DC_DVR_TIME_AUTO,   /* detect at probe */
+  DC_DVR_TIME_LOCAL,  /* the wire carries the recorder's local wall clock (most NVRs, even with a "Z") */
+  DC_DVR_TIME_UTC,    /* the wire carries real UTC (cameras, newer firmware) */
+} DcDvrTimeMode;
+
+const char   *dc_dvr_brand_to_string     (DcDvrBrand brand);
+gboolean      dc_dvr_brand_from_string   (const char *str, DcDvrBrand *out);
+const char   *dc_dvr_time_mode_to_string (DcDvrTimeMode mode);
+gboolean      dc_dvr_time_mode_from_string (const char *str, DcDvrTimeMode *out);
+
+/* One recorder as configured (a [dvr NAME] group of the config file). */
+typedef struct
+{
+  char          *name;
+  DcDvrBrand     brand;
+  char          *url;            /* http[s]://host[:port] */
+  char          *user;
+  char          *password;       /* wiped with dc_dvr_config_free() */
+  guint          max_downloads;  /* concurrent transfers, default 1 */
+  DcDvrTimeMode  time_mode;
+  int            download_by_time; /* -1 auto (ask the device), 0 no, 1 yes */
+} DcDvrConfig;
+
+DcDvrConfig *dc_dvr_config_copy (const DcDvrConfig *cfg);
+void         dc_dvr_config_free (DcDvrConfig *cfg);
+/* The host part of cfg->url ("192.168.1.64"), used to name the log file. */
+char        *dc_dvr_config_get_host (const DcDvrConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDvrConfig, dc_dvr_config_free)
+
+/* What probe learned. */
+typedef struct
+{
+  char          *model;
+  char          *serial;
+  char          *firmware;
+  char          *device_type;     /* "NVR", "IPC", ... as the device says */
+  guint          n_channels;
+  char         **channel_names;   /* NULL-terminated, index 0 = channel 1 */
+  gint64         clock_offset_s;  /* recorder wall clock minus this PC's wall clock */
+  DcDvrTimeMode  time_mode;       /* resolved: LOCAL or UTC */
+  gboolean       download_by_time;
+} DcDvrInfo;
+
+void dc_dvr_info_free (DcDvrInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDvrInfo, dc_dvr_info_free)
+
+/* One recording file/segment found by search. */
+typedef struct
+{
+  guint     channel;        /* 1-based, as the operator numbers it */
+  gint64    start_us;       /* PC-clock instants (offset and time mode removed) */
+  gint64    end_us;
+  guint64   size;           /* bytes, 0 when the device does not say */
+  char     *uri;            /* playbackURI (Hikvision) or FilePath (Dahua); opaque */
+  char     *container;      /* libavformat demuxer name: "mpeg", "mov,mp4,...", "dhav" */
+  gboolean  still_writing;  /* the recorder is still writing it (FileState=Temporary, end ~ now) */
+} DcDvrSegment;
+
+DcDvrSegment *dc_dvr_segment_copy (const DcDvrSegment *seg);
+void          dc_dvr_segment_free (DcDvrSegment *seg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDvrSegment, dc_dvr_segment_free)
+
+typedef struct _DcDvrSession DcDvrSession;
+
+/* Progress of the current transfer: bytes so far and expected (0 unknown).
+ * Called on the session's thread. */
+typedef void (*DcDvrProgressFunc) (guint64 done, guint64 total, gpointer user_data);
+
+/* @log may be NULL.  Takes a copy of @cfg. */
+DcDvrSession *dc_dvr_session_new (const DcDvrConfig *cfg, DcLog *log, GError **error);
+void          dc_dvr_session_free (DcDvrSession *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDvrSession, dc_dvr_session_free)
+
+/* Device info, channels, clock offset, time mode, by-time capability.
+ * The returned info stays owned by the session (valid until free). */
+const DcDvrInfo *dc_dvr_session_probe (DcDvrSession *self, GError **error);
+/* NULL until a probe succeeded. */
+const DcDvrInfo *dc_dvr_session_get_info (DcDvrSession *self);
+/* Set the info learned by another session of the same recorder, so every
+ * worker does not probe again. */
+void          dc_dvr_session_set_info (DcDvrSession *self, const DcDvrInfo *info);
+
+/* Recordings of @channel overlapping [from_us, to_us), sorted by start,
+ * de-duplicated, overlap-aware.  An empty array (not an error) when
+ * nothing is recorded.  GPtrArray of DcDvrSegment*, free func set. */
+GPtrArray    *dc_dvr_session_search (DcDvrSession *self, guint channel,
+                                     gint64 from_us, gint64 to_us, GError **error);
+
+/* A whole segment as a stream.  Seekable (HTTP Range) when the device
+ * honours Range; the stream's first frame is at seg->start_us. */
+DcByteSource *dc_dvr_session_open_segment (DcDvrSession *self, const DcDvrSegment *seg,
+                                           GError **error);
+/* The recording of [from_us, to_us) cut by the device (download by time).
+ * The stream's first frame is at @from_us.  Fails with NOT_SUPPORTED on a
+ * device that only serves whole files.  @seg, when known from a search,
+ * lets Hikvision edit its playbackURI (name= and size= kept). */
+DcByteSource *dc_dvr_session_open_window (DcDvrSession *self, guint channel,
+                                          const DcDvrSegment *seg,
+                                          gint64 from_us, gint64 to_us, GError **error);
+
+/* Frees every device-side handle (Dahua mediaFileFind objects).  Always
+ * safe to call; called by free as well. */
+void          dc_dvr_session_release (DcDvrSession *self);
+
+/* Thread-safe: abort the transfer running on this session (the open byte
+ * source then fails with DC_DVR_ERROR_CANCELLED) within a fraction of a
+ * second.  dc_dvr_session_reset_cancel() re-arms it. */
+void          dc_dvr_session_cancel (DcDvrSession *self);
+void          dc_dvr_session_reset_cancel (DcDvrSession *self);
+
+void          dc_dvr_session_set_progress_func (DcDvrSession *self, DcDvrProgressFunc func,
+                                                gpointer user_data);
+
+/* Wire <-> PC-clock conversions, exposed for the tests. */
+char         *dc_dvr_session_format_wire_time (DcDvrSession *self, gint64 pc_us);
+
+G_END_DECLS

@@ -1,0 +1,92 @@
+/* dc-media.h: pictures and clips out of recorder streams, with
+ * libavformat/libavcodec (never hand-written container code) and
+ * libjpeg-turbo.
+ *
+ * Timing model: a stream's first frame is at a known PC-clock instant
+ * (@stream_start_us: the segment start from search, or the start of a
+ * by-time window); frame k is at stream_start_us + (pts_k - pts_first).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "util/dc-byte-source.h"
+
+G_BEGIN_DECLS
+
+#define DC_MEDIA_ERROR (dc_media_error_quark ())
+GQuark dc_media_error_quark (void);
+
+typedef enum
+{
+  DC_MEDIA_ERROR_FORMAT,     /* not a stream libavformat can read (error body, garbage) */
+  DC_MEDIA_ERROR_NO_FRAME,   /* the stream ends before the wanted time */
+  DC_MEDIA_ERROR_DECODE,
+  DC_MEDIA_ERROR_ENCODE,
+  DC_MEDIA_ERROR_IO,
+} DcMediaError;
+
+typedef struct
+{
+  int          quality;        /* JPEG quality, default 90 */
+  /* Text burned into the bottom-left corner, or NULL (the default: off). */
+  const char  *overlay_text;
+} DcPictureOptions;
+
+typedef struct
+{
+  gint64   frame_us;           /* PC-clock time of the frame written */
+  guint64  bytes_read;         /* bytes pulled from the source */
+  int      width, height;
+} DcPictureResult;
+
+/* Writes the frame nearest @target_us as a JPEG to @jpeg_path (the caller
+ * gives a .part path and commits it).  Decodes from the keyframe before
+ * the target; seeks when the source can (HTTP Range), otherwise reads
+ * forward and stops as soon as the decoder has passed the target, so a
+ * long segment is not pulled for one frame.  @format_hint is a
+ * libavformat demuxer name ("mpeg", "mp4", "dhav") or NULL to probe. */
+gboolean dc_media_extract_picture (DcByteSource           *source,
+                                   const char             *format_hint,
+                                   gint64                  stream_start_us,
+                                   gint64                  target_us,
+                                   const DcPictureOptions *options,
+                                   const char             *jpeg_path,
+                                   DcPictureResult        *result,
+                                   GError                **error);
+
+typedef struct
+{
+  const char *path;            /* a downloaded stream on disk */
+  const char *format_hint;     /* as above, or NULL */
+  gint64      start_us;        /* PC-clock instant of its first frame */
+} DcMediaInput;
+
+typedef struct
+{
+  gint64  first_frame_us;
+  gint64  duration_us;
+  guint   n_frames;
+} DcClipResult;
+
+/* Remuxes (no re-encode) the frames of [from_us, to_us) from @inputs
+ * (consecutive segments, possibly overlapping: no frame is written twice)
+ * into an MP4 at @mp4_path, starting at the keyframe at or before from_us
+ * so the clip plays from its first frame. */
+gboolean dc_media_write_clip (const DcMediaInput *inputs,
+                              guint               n_inputs,
+                              gint64              from_us,
+                              gint64              to_us,
+                              const char         *mp4_path,
+                              DcClipResult       *result,
+                              GError            **error);
+
+/* Duration, frame count and size of a media file (tests, verification). */
+gboolean dc_media_probe_file (const char *path, gint64 *duration_us, guint *n_frames,
+                              int *width, int *height, GError **error);
+
+/* Sniffs the first bytes of a download: TRUE for media (IMKH, MPEG-PS pack
+ * 00 00 01 BA, ISO-BMFF ftyp, DHAV), FALSE for an XML/text error body. */
+gboolean dc_media_sniff_is_media (const guint8 *data, gsize len, const char **kind);
+
+G_END_DECLS

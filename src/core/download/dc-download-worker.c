@@ -1,0 +1,686 @@
+/* dc-download-worker.c: what a worker thread does with one job.
+ *
+ * A worker owns one DcDvrSession (one libcurl handle) of its recorder and
+ * takes that recorder's jobs one at a time, so `max-downloads` workers mean
+ * at most that many transfers on the recorder.  It never touches the
+ * owner's objects: it changes job state under the engine lock and pushes
+ * events.
+ */
+#define G_LOG_DOMAIN "dc-download-worker"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#include "download/dc-downloader-private.h"
+#include "media/dc-media.h"
+#include "util/dc-file-util.h"
+
+/* A by-time window for a picture: the device cuts at whole seconds; 5 s
+ * after the scan is plenty to reach the frame and is what the transfer may
+ * cost at most (the decoder stops reading once past the scan time). */
+#define PICTURE_WINDOW_AFTER_US (5 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  DcWorker *worker;
+  DcJob    *job;
+  gint64    last_report_us;
+  gint64    speed_mark_us;
+  guint64   speed_mark_bytes;
+  guint64   base_done;   /* bytes of earlier transfers of this job */
+} JobContext;
+
+static DcDownloader *
+owner_of (DcWorker *worker)
+{
+  return worker->runner->owner;
+}
+
+static void
+set_state (DcWorker *worker, DcJob *job, DcJobState state)
+{
+  DcDownloader *self = owner_of (worker);
+
+  g_mutex_lock (&self->lock);
+  if (job->state != state)
+    dc_downloader_set_job_state (self, job, state);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+on_progress (guint64 done, guint64 total, gpointer user_data)
+{
+  JobContext *ctx = user_data;
+  DcDownloader *self = owner_of (ctx->worker);
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - ctx->last_report_us < 100 * 1000 && (total == 0 || done < total))
+    return;
+  ctx->last_report_us = now;
+
+  g_mutex_lock (&self->lock);
+  ctx->job->bytes_done = ctx->base_done + done;
+  ctx->job->bytes_total = total ? ctx->base_done + total : 0;
+  if (now - ctx->speed_mark_us >= 500 * 1000)
+    {
+      if (ctx->speed_mark_us != 0)
+        ctx->job->bytes_per_s = (double) (ctx->job->bytes_done - ctx->speed_mark_bytes) * G_USEC_PER_SEC
+                                / (double) (now - ctx->speed_mark_us);
+      ctx->speed_mark_us = now;
+      ctx->speed_mark_bytes = ctx->job->bytes_done;
+    }
+  if (ctx->job->state == DC_JOB_DOWNLOADING)
+    dc_downloader_emit_job (self, ctx->job);
+  g_mutex_unlock (&self->lock);
+}
+
+static char *
+format_hms (gint64 pc_us)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (pc_us / G_USEC_PER_SEC);
+  return dt ? g_date_time_format (dt, "%H:%M:%S") : g_strdup ("?");
+}
+
+static gint64
+floor_second (gint64 us)
+{
+  return us - (((us % G_USEC_PER_SEC) + G_USEC_PER_SEC) % G_USEC_PER_SEC);
+}
+
+static gboolean
+file_is_complete (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  /* Only committed files carry the final name, so any non-empty one is whole. */
+  return info != NULL && g_file_info_get_size (info) > 0;
+}
+
+static void
+no_recording_error (DcWorker *worker, DcJob *job, gint64 from_us, gint64 to_us, GError **error)
+{
+  g_autofree char *from = format_hms (from_us);
+  g_autofree char *to = format_hms (to_us);
+
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING,
+               _("No recording at dock %s between %s and %s (DVR %s, channel %u)"),
+               job->request->dock ? job->request->dock : "?", from, to,
+               worker->runner->config->name, job->request->channel);
+}
+
+/* Probes the recorder once for all its workers. */
+static gboolean
+ensure_probed (DcWorker *worker, DcJob *job, GError **error)
+{
+  DcDvrRunner *runner = worker->runner;
+  DcDownloader *self = runner->owner;
+  const DcDvrInfo *info;
+  gboolean ok = TRUE;
+
+  if (dc_dvr_session_get_info (worker->session) != NULL)
+    return TRUE;
+
+  g_mutex_lock (&runner->probe_lock);
+  g_mutex_lock (&self->lock);
+  info = runner->info;
+  g_mutex_unlock (&self->lock);
+  if (info != NULL)
+    {
+      dc_dvr_session_set_info (worker->session, info);
+    }
+  else
+    {
+      set_state (worker, job, DC_JOB_CONNECTING);
+      g_mutex_lock (&self->lock);
+      dc_downloader_emit_dvr (self, runner, DC_DVR_STATE_CONNECTING);
+      g_mutex_unlock (&self->lock);
+
+      info = dc_dvr_session_probe (worker->session, error);
+      ok = info != NULL;
+      if (ok)
+        {
+          dc_log_printf (runner->log, "signed in: model=%s channels=%u clock-offset=%+" G_GINT64_FORMAT
+                         "s time-mode=%s by-time=%s",
+                         info->model ? info->model : "?", info->n_channels, info->clock_offset_s,
+                         dc_dvr_time_mode_to_string (info->time_mode),
+                         info->download_by_time ? "yes" : "no");
+          g_mutex_lock (&self->lock);
+          runner->info = g_new0 (DcDvrInfo, 1);
+          runner->info->model = g_strdup (info->model);
+          runner->info->serial = g_strdup (info->serial);
+          runner->info->firmware = g_strdup (info->firmware);
+          runner->info->device_type = g_strdup (info->device_type);
+          runner->info->n_channels = info->n_channels;
+          runner->info->channel_names = g_strdupv (info->channel_names);
+          runner->info->clock_offset_s = info->clock_offset_s;
+          runner->info->time_mode = info->time_mode;
+          runner->info->download_by_time = info->download_by_time;
+          dc_downloader_emit_dvr (self, runner, DC_DVR_STATE_SIGNED_IN);
+          g_mutex_unlock (&self->lock);
+        }
+    }
+  g_mutex_unlock (&runner->probe_lock);
+  return ok;
+}
+
+/* Copies a whole byte source into @path (a .part file). */
+static gboolean
+save_source (DcByteSource *source, const char *path, GError **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autofree guint8 *buf = g_malloc (64 * 1024);
+  gssize n;
+
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                        NULL, error);
+  if (out == NULL)
+    return FALSE;
+  while ((n = dc_byte_source_read (source, buf, 64 * 1024, error)) > 0)
+    {
+      if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), buf, (gsize) n, NULL, NULL, error))
+        return FALSE;
+    }
+  if (n < 0)
+    return FALSE;
+  return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+}
+
+static const DcDvrSegment *
+segment_covering (GPtrArray *segments, gint64 t_us)
+{
+  for (guint i = 0; segments != NULL && i < segments->len; i++)
+    {
+      const DcDvrSegment *seg = g_ptr_array_index (segments, i);
+      if (seg->start_us <= t_us && t_us < seg->end_us)
+        return seg;
+    }
+  return NULL;
+}
+
+static char *
+overlay_text_for (const DcDownloadRequest *req)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (req->scan_us / G_USEC_PER_SEC);
+  g_autofree char *when = dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : g_strdup ("");
+  return g_strdup_printf ("%s %s %s", req->waybill, req->dock ? req->dock : "", when);
+}
+
+static gboolean
+make_picture (JobContext *ctx, GPtrArray *segments, const char *final_path, GError **error)
+{
+  DcWorker *worker = ctx->worker;
+  DcJob *job = ctx->job;
+  const DcDownloadRequest *req = job->request;
+  const DcDvrInfo *info = dc_dvr_session_get_info (worker->session);
+  const DcDvrSegment *seg = segment_covering (segments, req->scan_us);
+  g_autoptr(DcByteSource) source = NULL;
+  g_autofree char *part = dc_part_path_for (final_path);
+  g_autofree char *overlay = NULL;
+  DcPictureOptions options = { 90, NULL };
+  DcPictureResult result = { 0 };
+  gint64 stream_start;
+  gboolean ok;
+
+  if (segments != NULL && seg == NULL)
+    {
+      no_recording_error (worker, job, req->scan_us, req->scan_us, error);
+      return FALSE;
+    }
+
+  set_state (worker, job, DC_JOB_DOWNLOADING);
+  if (info->download_by_time)
+    {
+      stream_start = floor_second (req->scan_us);
+      source = dc_dvr_session_open_window (worker->session, req->channel, seg, stream_start,
+                                           stream_start + PICTURE_WINDOW_AFTER_US, error);
+    }
+  else
+    {
+      if (seg == NULL)
+        {
+          /* only reachable without a search: a whole-file device needs one */
+          no_recording_error (worker, job, req->scan_us, req->scan_us, error);
+          return FALSE;
+        }
+      stream_start = seg->start_us;
+      source = dc_dvr_session_open_segment (worker->session, seg, error);
+    }
+  if (source == NULL)
+    return FALSE;
+
+  if (worker->runner->owner->options.overlay)
+    options.overlay_text = overlay = overlay_text_for (req);
+
+  ok = dc_media_extract_picture (source, seg ? seg->container : NULL, stream_start, req->scan_us,
+                                 &options, part, &result, error);
+  ctx->base_done += source->bytes_transferred;
+  dc_log_printf (worker->runner->log, "picture %s: %s, %" G_GUINT64_FORMAT " bytes fetched, frame at %+"
+                 G_GINT64_FORMAT " ms from the scan",
+                 req->waybill, ok ? "ok" : "failed", source->bytes_transferred,
+                 ok ? (result.frame_us - req->scan_us) / 1000 : 0);
+  if (ok)
+    ok = dc_commit_part_file (part, final_path, -1, error);
+  if (!ok)
+    {
+      g_autoptr(GFile) f = g_file_new_for_path (part);
+      g_file_delete (f, NULL, NULL);
+    }
+  return ok;
+}
+
+static gboolean
+make_clip (JobContext *ctx, GPtrArray *segments, const char *dir, const char *final_path,
+           GError **error)
+{
+  DcWorker *worker = ctx->worker;
+  DcJob *job = ctx->job;
+  const DcDownloadRequest *req = job->request;
+  const DcDvrInfo *info = dc_dvr_session_get_info (worker->session);
+  gint64 from = req->scan_us - req->pre_us;
+  gint64 to = req->scan_us + req->post_us;
+  g_autofree char *tmp_dir = g_build_filename (dir, ".dockclip-tmp", NULL);
+  g_autofree char *part = dc_part_path_for (final_path);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) inputs = g_array_new (FALSE, TRUE, sizeof (DcMediaInput));
+  g_autofree char *stem = g_path_get_basename (final_path);
+  DcClipResult result = { 0 };
+  gboolean ok = TRUE;
+
+  if (!dc_ensure_private_dir (tmp_dir, error))
+    return FALSE;
+
+  set_state (worker, job, DC_JOB_DOWNLOADING);
+  if (info->download_by_time)
+    {
+      gint64 start = floor_second (from);
+      gint64 end = floor_second (to) + G_USEC_PER_SEC;
+      const DcDvrSegment *seg = segment_covering (segments, req->scan_us);
+      g_autoptr(DcByteSource) source = NULL;
+      char *path = g_strdup_printf ("%s%s%s.0.part", tmp_dir, G_DIR_SEPARATOR_S, stem);
+      DcMediaInput input = { path, seg ? seg->container : NULL, start };
+
+      g_ptr_array_add (paths, path);
+      source = dc_dvr_session_open_window (worker->session, req->channel, seg, start, end, error);
+      ok = source != NULL && save_source (source, path, error);
+      if (source != NULL)
+        ctx->base_done += source->bytes_transferred;
+      g_array_append_val (inputs, input);
+    }
+  else
+    {
+      for (guint i = 0; ok && segments != NULL && i < segments->len; i++)
+        {
+          const DcDvrSegment *seg = g_ptr_array_index (segments, i);
+          g_autoptr(DcByteSource) source = NULL;
+          char *path;
+          DcMediaInput input;
+
+          if (seg->end_us <= from || seg->start_us >= to)
+            continue;
+          path = g_strdup_printf ("%s%s%s.%u.part", tmp_dir, G_DIR_SEPARATOR_S, stem, i);
+          g_ptr_array_add (paths, path);
+          source = dc_dvr_session_open_segment (worker->session, seg, error);
+          ok = source != NULL && save_source (source, path, error);
+          if (source != NULL)
+            ctx->base_done += source->bytes_transferred;
+          input.path = path;
+          input.format_hint = seg->container;
+          input.start_us = seg->start_us;
+          g_array_append_val (inputs, input);
+        }
+      if (ok && inputs->len == 0)
+        {
+          no_recording_error (worker, job, from, to, error);
+          ok = FALSE;
+        }
+    }
+
+  if (ok)
+    {
+      set_state (worker, job, DC_JOB_PROCESSING);
+      ok = dc_media_write_clip ((const DcMediaInput *) (gpointer) inputs->data, inputs->len,
+                                from, to, part, &result, error);
+    }
+  if (ok)
+    ok = dc_commit_part_file (part, final_path, -1, error);
+  dc_log_printf (worker->runner->log, "clip %s: %s, %u segment file(s), %.1f s",
+                 req->waybill, ok ? "ok" : "failed", inputs->len,
+                 (double) result.duration_us / G_USEC_PER_SEC);
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autoptr(GFile) f = g_file_new_for_path (g_ptr_array_index (paths, i));
+      g_file_delete (f, NULL, NULL);
+    }
+  if (!ok)
+    {
+      g_autoptr(GFile) f = g_file_new_for_path (part);
+      g_file_delete (f, NULL, NULL);
+    }
+  {
+    g_autoptr(GFile) d = g_file_new_for_path (tmp_dir);
+    g_file_delete (d, NULL, NULL);  /* only when empty: another job may use it */
+  }
+  return ok;
+}
+
+/* Runs one attempt of @job.  Returns TRUE when its files are in place. */
+static gboolean
+run_job (DcWorker *worker, DcJob *job, GError **error)
+{
+  DcDownloader *self = owner_of (worker);
+  const DcDownloadRequest *req = job->request;
+  g_autofree char *batch = dc_sanitize_file_name (req->batch ? req->batch : "dockclip");
+  g_autofree char *stem = dc_sanitize_file_name (req->file_stem ? req->file_stem : req->waybill);
+  g_autofree char *dir = g_build_filename (self->options.out_dir, batch, NULL);
+  g_autofree char *jpg_name = g_strconcat (stem, ".jpg", NULL);
+  g_autofree char *mp4_name = g_strconcat (stem, ".mp4", NULL);
+  g_autofree char *jpg = g_build_filename (dir, jpg_name, NULL);
+  g_autofree char *mp4 = g_build_filename (dir, mp4_name, NULL);
+  gboolean want_picture = (req->mode & DC_OUTPUT_PICTURE) && !file_is_complete (jpg);
+  gboolean want_clip = (req->mode & DC_OUTPUT_CLIP) && !file_is_complete (mp4);
+  g_autoptr(GPtrArray) segments = NULL;
+  const DcDvrInfo *info;
+  JobContext ctx = { worker, job, 0, 0, 0, 0 };
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&job->picture_path, g_free);
+  g_clear_pointer (&job->clip_path, g_free);
+  if (req->mode & DC_OUTPUT_PICTURE)
+    job->picture_path = g_strdup (jpg);
+  if (req->mode & DC_OUTPUT_CLIP)
+    job->clip_path = g_strdup (mp4);
+  job->skipped = !want_picture && !want_clip;
+  g_mutex_unlock (&self->lock);
+
+  if (job->skipped)
+    return TRUE;
+
+  if (!dc_ensure_private_dir (dir, error))
+    {
+      g_prefix_error (error, _("Cannot write the output folder: "));
+      return FALSE;
+    }
+  if (!ensure_probed (worker, job, error))
+    return FALSE;
+  info = dc_dvr_session_get_info (worker->session);
+
+  dc_dvr_session_set_progress_func (worker->session, on_progress, &ctx);
+
+  /* A device that only serves whole files needs the search to know which
+   * file; otherwise the search is the optional "check before download". */
+  if (self->options.check_first || !info->download_by_time)
+    {
+      gint64 from = want_clip ? req->scan_us - req->pre_us : req->scan_us;
+      gint64 to = want_clip ? req->scan_us + req->post_us : req->scan_us + G_USEC_PER_SEC;
+
+      set_state (worker, job, DC_JOB_SEARCHING);
+      segments = dc_dvr_session_search (worker->session, req->channel, from, to, error);
+      dc_dvr_session_release (worker->session);
+      if (segments == NULL)
+        return FALSE;
+      dc_log_printf (worker->runner->log, "search channel %u for %s: %u segment(s)",
+                     req->channel, req->waybill, segments->len);
+      if (segments->len == 0)
+        {
+          no_recording_error (worker, job, from, to, error);
+          return FALSE;
+        }
+    }
+
+  g_mutex_lock (&self->lock);
+  dc_downloader_emit_dvr (self, worker->runner, DC_DVR_STATE_DOWNLOADING);
+  g_mutex_unlock (&self->lock);
+
+  if (want_picture && !make_picture (&ctx, segments, jpg, error))
+    return FALSE;
+  if (want_clip && !make_clip (&ctx, segments, dir, mp4, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Outcome → state                                                     */
+
+static gboolean
+error_is_retryable (const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+  if (error->domain == DC_DVR_ERROR)
+    return dc_dvr_error_is_retryable (error);
+  if (error->domain == DC_MEDIA_ERROR)
+    return error->code == DC_MEDIA_ERROR_FORMAT || error->code == DC_MEDIA_ERROR_DECODE;
+  return FALSE;
+}
+
+static char *
+operator_message (DcDvrRunner *runner, const GError *error, int retry_in_s)
+{
+  const char *dvr = runner->config->name;
+  g_autofree char *host = dc_dvr_config_get_host (runner->config);
+
+  if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH))
+    return g_strdup_printf (_("DVR %s (%s) rejected the user or password. Check them in the DVR "
+                              "settings; Dockclip does not retry, so the recorder does not lock "
+                              "the account."), dvr, host);
+  if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY))
+    return retry_in_s > 0
+           ? g_strdup_printf (_("DVR %s is busy; retrying in %d s"), dvr, retry_in_s)
+           : g_strdup_printf (_("DVR %s stayed busy: %s"), dvr, error->message);
+  if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE))
+    return retry_in_s > 0
+           ? g_strdup_printf (_("DVR %s (%s) cannot be reached; retrying in %d s"), dvr, host, retry_in_s)
+           : g_strdup_printf (_("DVR %s (%s) cannot be reached: %s"), dvr, host, error->message);
+  if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING))
+    return g_strdup (error->message);
+  if (retry_in_s > 0)
+    return g_strdup_printf (_("Download from DVR %s was interrupted (%s); retrying in %d s"),
+                            dvr, error->message, retry_in_s);
+  return g_strdup_printf (_("DVR %s: %s"), dvr, error->message);
+}
+
+/* Called with the lock held. */
+static void
+fail_queued_jobs_of (DcDownloader *self, DcDvrRunner *runner)
+{
+  GList *l = runner->queue.head;
+
+  while (l != NULL)
+    {
+      DcJob *job = l->data;
+      GList *next = l->next;
+
+      g_queue_delete_link (&runner->queue, l);
+      g_free (job->message);
+      job->message = g_strdup (runner->message);
+      g_clear_error (&job->error);
+      g_set_error_literal (&job->error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH, runner->message);
+      dc_downloader_set_job_state (self, job, DC_JOB_FAILED);
+      l = next;
+    }
+}
+
+/* Called with the lock held. */
+static void
+finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GError *error)
+{
+  DcDvrRunner *runner = worker->runner;
+
+  job->worker = NULL;
+  g_clear_error (&job->error);
+  g_clear_pointer (&job->message, g_free);
+
+  if (ok)
+    {
+      job->bytes_per_s = 0;
+      dc_downloader_set_job_state (self, job, DC_JOB_DONE);
+      g_clear_error (&error);
+      return;
+    }
+  if (job->cancel_requested || self->quitting)
+    {
+      dc_downloader_set_job_state (self, job, DC_JOB_CANCELLED);
+      g_clear_error (&error);
+      return;
+    }
+  if (job->pause_requested)
+    {
+      job->pause_requested = FALSE;
+      dc_downloader_set_job_state (self, job, DC_JOB_PAUSED);
+      g_clear_error (&error);
+      return;
+    }
+
+  if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH))
+    {
+      runner->auth_failed = TRUE;
+      g_free (runner->message);
+      runner->message = operator_message (runner, error, 0);
+      dc_log_printf (runner->log, "stopped: wrong user or password (no retry)");
+      job->message = g_strdup (runner->message);
+      job->error = error;
+      dc_downloader_set_job_state (self, job, DC_JOB_FAILED);
+      dc_downloader_emit_dvr (self, runner, DC_DVR_STATE_FAILED);
+      fail_queued_jobs_of (self, runner);
+      return;
+    }
+
+  if (error_is_retryable (error) && job->attempt < self->options.max_attempts)
+    {
+      gint64 delay = self->options.retry_base_us;
+
+      for (int i = 1; i < job->attempt && delay < self->options.retry_max_us; i++)
+        delay *= 2;
+      delay = MIN (delay, self->options.retry_max_us);
+      job->not_before_us = g_get_monotonic_time () + delay;
+      job->message = operator_message (runner, error, (int) ((delay + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+      dc_log_printf (runner->log, "job %s attempt %d failed (%s); retry in %.1f s",
+                     job->request->waybill, job->attempt, error->message,
+                     (double) delay / G_USEC_PER_SEC);
+      job->error = error;
+      g_queue_push_tail (&runner->queue, job);
+      dc_downloader_set_job_state (self, job, DC_JOB_RETRY_WAIT);
+      return;
+    }
+
+  job->message = operator_message (runner, error, 0);
+  if (error_is_retryable (error))
+    {
+      g_autofree char *last = job->message;
+      job->message = g_strdup_printf (ngettext ("Gave up after %d attempt: %s",
+                                                "Gave up after %d attempts: %s",
+                                                job->attempt),
+                                      job->attempt, last);
+    }
+  dc_log_printf (runner->log, "job %s failed: %s", job->request->waybill,
+                 error ? error->message : "?");
+  job->error = error;
+  dc_downloader_set_job_state (self, job, DC_JOB_FAILED);
+}
+
+/* Called with the lock held: the next job this worker may start now, or
+ * NULL and the time to wake up for a job waiting on a retry delay. */
+static DcJob *
+next_job (DcDvrRunner *runner, gint64 *wake_at)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  *wake_at = G_MAXINT64;
+  for (GList *l = runner->queue.head; l != NULL; l = l->next)
+    {
+      DcJob *job = l->data;
+
+      if (job->not_before_us <= now)
+        {
+          g_queue_delete_link (&runner->queue, l);
+          return job;
+        }
+      *wake_at = MIN (*wake_at, job->not_before_us);
+    }
+  return NULL;
+}
+
+gpointer
+dc_downloader_worker_main (gpointer data)
+{
+  DcWorker *worker = data;
+  DcDvrRunner *runner = worker->runner;
+  DcDownloader *self = runner->owner;
+  g_autoptr(GError) session_error = NULL;
+  DcDvrSession *session;
+
+  g_mutex_lock (&self->lock);
+  if (runner->log == NULL)
+    {
+      g_autofree char *host = dc_dvr_config_get_host (runner->config);
+      g_autoptr(GError) log_error = NULL;
+
+      runner->log = dc_log_open (self->options.log_dir, host ? host : runner->config->name,
+                                 &log_error);
+      if (runner->log == NULL)
+        g_warning ("No log file for DVR %s: %s", runner->config->name, log_error->message);
+    }
+  g_mutex_unlock (&self->lock);
+
+  session = dc_dvr_session_new (runner->config, runner->log, &session_error);
+  if (session != NULL)
+    dc_dvr_session_set_stall_timeout (session, self->options.stall_timeout_s);
+
+  g_mutex_lock (&self->lock);
+  worker->session = session;
+  while (!self->quitting)
+    {
+      gint64 wake_at;
+      DcJob *job = next_job (runner, &wake_at);
+      GError *error = NULL;
+      gboolean ok;
+
+      if (job == NULL)
+        {
+          if (wake_at == G_MAXINT64)
+            g_cond_wait (&self->cond, &self->lock);
+          else
+            g_cond_wait_until (&self->cond, &self->lock, wake_at);
+          continue;
+        }
+
+      job->worker = worker;
+      job->attempt++;
+      job->cancel_requested = FALSE;
+      job->bytes_per_s = 0;
+      if (session != NULL)
+        dc_dvr_session_reset_cancel (session);
+
+      if (session == NULL || runner->auth_failed)
+        {
+          /* No request at all: a wrong password stays wrong until the
+           * operator retries, and a bad config stays bad. */
+          if (session == NULL)
+            error = g_error_copy (session_error);
+          else
+            error = g_error_new_literal (DC_DVR_ERROR, DC_DVR_ERROR_AUTH, runner->message);
+          finish_job (self, worker, job, FALSE, error);
+          continue;
+        }
+
+      g_mutex_unlock (&self->lock);
+      ok = run_job (worker, job, &error);
+      dc_dvr_session_set_progress_func (session, NULL, NULL);
+      /* Whatever happened, free the device-side handles (Dahua finders). */
+      dc_dvr_session_release (session);
+      g_mutex_lock (&self->lock);
+
+      finish_job (self, worker, job, ok, error);
+    }
+  worker->session = NULL;
+  g_mutex_unlock (&self->lock);
+
+  if (session != NULL)
+    dc_dvr_session_free (session);
+  return NULL;
+}

@@ -1,0 +1,78 @@
+/* dc-downloader-private.h: the engine's shared state, between the owner's
+ * API (dc-downloader.c) and the worker threads (dc-download-worker.c).
+ * Everything here is guarded by DcDownloader.lock unless said otherwise. */
+#pragma once
+
+#include "download/dc-downloader.h"
+#include "util/dc-log.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DcDvrRunner DcDvrRunner;
+typedef struct _DcWorker    DcWorker;
+typedef struct _DcJob       DcJob;
+
+struct _DcJob
+{
+  guint              id;
+  DcDownloadRequest *request;      /* immutable */
+  DcDvrRunner       *runner;
+  DcWorker          *worker;       /* the worker running it, or NULL */
+  DcJobState         state;
+  int                attempt;
+  gint64             not_before_us; /* monotonic; RETRY_WAIT */
+  gboolean           cancel_requested;
+  gboolean           pause_requested;
+  gboolean           skipped;
+  guint64            bytes_done;
+  guint64            bytes_total;
+  double             bytes_per_s;
+  char              *message;
+  GError            *error;
+  char              *picture_path;
+  char              *clip_path;
+};
+
+struct _DcDvrRunner
+{
+  DcDownloader *owner;
+  DcDvrConfig  *config;
+  DcLog        *log;           /* opened by the first worker */
+  GQueue        queue;         /* DcJob* waiting: QUEUED or RETRY_WAIT */
+  GPtrArray    *workers;       /* DcWorker* */
+  GMutex        probe_lock;    /* one probe per recorder, not one per worker */
+  DcDvrInfo    *info;          /* a copy of the first successful probe */
+  gboolean      auth_failed;   /* a 401: no request until the operator retries */
+  DcDvrState    state;
+  char         *message;       /* why it failed, operator words */
+};
+
+struct _DcWorker
+{
+  DcDvrRunner  *runner;
+  GThread      *thread;
+  DcDvrSession *session;       /* created and freed by the worker thread */
+};
+
+struct _DcDownloader
+{
+  GMutex               lock;
+  GCond                cond;
+  DcDownloaderOptions  options;
+  GPtrArray           *jobs;      /* DcJob*, index = id - 1 */
+  GHashTable          *runners;   /* name -> DcDvrRunner* */
+  GAsyncQueue         *events;    /* its own lock */
+  GSource             *source;
+  GMainContext        *context;   /* atomic */
+  guint                next_id;
+  gboolean             quitting;
+  gboolean             idle_sent;
+};
+
+gpointer         dc_downloader_worker_main (gpointer data);
+DcDownloadEvent *dc_downloader_job_event_new (DcJob *job);
+void             dc_downloader_emit_job (DcDownloader *self, DcJob *job);
+void             dc_downloader_emit_dvr (DcDownloader *self, DcDvrRunner *runner, DcDvrState state);
+void             dc_downloader_set_job_state (DcDownloader *self, DcJob *job, DcJobState state);
+
+G_END_DECLS

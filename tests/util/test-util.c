@@ -1,0 +1,133 @@
+/* Unit tests of src/core/util: names that are safe on every file system,
+ * files never seen half-written, logs that never hold a password. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "dc-test-util.h"
+#include "util/dc-byte-source.h"
+#include "util/dc-file-util.h"
+#include "util/dc-log.h"
+
+static void
+test_sanitize (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "SF1234567890", "SF1234567890" },
+    { "../etc/passwd", "_._etc_passwd" },
+    { "..", "_" },
+    { "a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j" },
+    { "tab\there\nnl", "tab_here_nl" },
+    { "", "_" },
+    { "trailing. ", "trailing" },
+    { "CON", "_CON" },
+    { "月台A01", "月台A01" },
+    { ".hidden", "_hidden" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = dc_sanitize_file_name (cases[i].in);
+      g_assert_cmpstr (got, ==, cases[i].out);
+      g_assert_null (strchr (got, '/'));
+      g_assert_null (strchr (got, '\\'));
+    }
+  {
+    /* invalid UTF-8 and very long names stay valid and bounded */
+    g_autofree char *long_name = g_strnfill (500, 'x');
+    g_autofree char *a = dc_sanitize_file_name ("\xff\xfe" "abc");
+    g_autofree char *b = dc_sanitize_file_name (long_name);
+    g_assert_true (g_utf8_validate (a, -1, NULL));
+    g_assert_cmpuint (strlen (b), <=, 120);
+  }
+}
+
+static void
+test_commit_part (void)
+{
+  g_autofree char *dir = dc_test_mkdtemp ();
+  g_autofree char *final = g_build_filename (dir, "SF1.jpg", NULL);
+  g_autofree char *part = dc_part_path_for (final);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_str_has_suffix (part, ".jpg.part"));
+  /* an empty part is never committed */
+  g_assert_true (g_file_set_contents (part, "", 0, NULL));
+  g_assert_false (dc_commit_part_file (part, final, -1, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (final, G_FILE_TEST_EXISTS));
+  /* nor one of the wrong size */
+  g_assert_true (g_file_set_contents (part, "12345", 5, NULL));
+  g_assert_false (dc_commit_part_file (part, final, 6, &error));
+  g_clear_error (&error);
+  g_assert_false (g_file_test (final, G_FILE_TEST_EXISTS));
+  g_assert_true (dc_commit_part_file (part, final, 5, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (final, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  /* stale parts of a killed run are cleaned, complete files kept */
+  g_assert_true (g_file_set_contents (part, "x", 1, NULL));
+  g_assert_cmpuint (dc_remove_stale_part_files (dir), ==, 1);
+  g_assert_true (g_file_test (final, G_FILE_TEST_EXISTS));
+  dc_test_rmdir (dir);
+}
+
+static void
+test_log_redacts (void)
+{
+  g_autofree char *dir = dc_test_mkdtemp ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcLog) log = dc_log_open (dir, "192.168.1.64", &error);
+  g_autofree char *text = NULL;
+  g_autofree char *r = dc_log_redact ("GET /a?user=admin&password=hunter2&x=1");
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (r, ==, "GET /a?user=admin&password=***&x=1");
+  g_assert_true (g_str_has_suffix (dc_log_get_path (log), "192.168.1.64.log"));
+  dc_log_printf (log, "Authorization: Digest username=\"admin\", response=\"abc\"");
+  dc_log_printf (log, "config password=hunter2");
+  g_assert_true (g_file_get_contents (dc_log_get_path (log), &text, NULL, NULL));
+  g_assert_null (strstr (text, "hunter2"));
+  g_assert_null (strstr (text, "response=\"abc\""));
+  g_assert_nonnull (strstr (text, "Authorization:***"));
+#ifdef G_OS_UNIX
+  g_assert_cmpint (g_stat (dc_log_get_path (log), &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+#endif
+  g_clear_pointer (&log, dc_log_unref);
+  dc_test_rmdir (dir);
+}
+
+static void
+test_byte_sources (void)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("0123456789", 10);
+  g_autoptr(DcByteSource) src = dc_byte_source_new_for_bytes (bytes);
+  guint8 buf[4];
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (src->size, ==, 10);
+  g_assert_cmpint (dc_byte_source_read (src, buf, 4, &error), ==, 4);
+  g_assert_cmpmem (buf, 4, "0123", 4);
+  g_assert_true (dc_byte_source_can_seek (src));
+  g_assert_true (dc_byte_source_seek (src, 8, &error));
+  g_assert_cmpint (dc_byte_source_read (src, buf, 4, &error), ==, 2);
+  g_assert_cmpint (dc_byte_source_read (src, buf, 4, &error), ==, 0);
+  g_assert_false (dc_byte_source_seek (src, 11, &error));
+  g_assert_nonnull (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/util/sanitize-file-name", test_sanitize);
+  g_test_add_func ("/util/commit-part", test_commit_part);
+  g_test_add_func ("/util/log-redacts", test_log_redacts);
+  g_test_add_func ("/util/byte-sources", test_byte_sources);
+  return g_test_run ();
+}

@@ -1,0 +1,337 @@
+#define G_LOG_DOMAIN "dc-thumbnail-pool"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pictures/dc-thumbnail-pool.h"
+
+typedef enum
+{
+  REQ_QUEUED,
+  REQ_RUNNING,
+  REQ_DONE,
+} RequestState;
+
+typedef struct
+{
+  guint                 id;
+  char                 *path;
+  int                   size;
+  DcThumbnailReadyFunc  callback;
+  gpointer              user_data;
+  GDestroyNotify        destroy;
+  GCancellable         *cancellable;
+  RequestState          state;     /* under the pool lock */
+  gboolean              dropped;
+  DcThumbnail          *result;
+} Request;
+
+struct _DcThumbnailPool
+{
+  GMutex                lock;
+  GCond                 cond;
+  GPtrArray            *queue;      /* Request*, oldest first; workers pop the end */
+  GPtrArray            *done;       /* Request*, awaiting dispatch */
+  GHashTable           *requests;   /* id -> Request*, every undelivered request */
+  GPtrArray            *threads;
+  GMainContext         *context;
+  GSource              *dispatch;   /* the one pending idle, or NULL */
+  DcThumbnailCache     *cache;
+  guint                 max_queued;
+  guint                 next_id;
+  gboolean              quit;
+  DcThumbnailPoolStats  stats;      /* under the lock */
+};
+
+static void
+request_free (Request *req)
+{
+  if (req->destroy != NULL)
+    req->destroy (req->user_data);
+  g_clear_pointer (&req->result, dc_thumbnail_unref);
+  g_clear_object (&req->cancellable);
+  g_free (req->path);
+  g_free (req);
+}
+
+static gboolean
+dispatch_results (gpointer data)
+{
+  DcThumbnailPool *self = data;
+  g_autoptr(GPtrArray) batch = NULL;
+
+  g_mutex_lock (&self->lock);
+  batch = self->done;
+  self->done = g_ptr_array_new ();
+  g_clear_pointer (&self->dispatch, g_source_unref);
+  self->stats.batches++;
+  g_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Request *req = g_ptr_array_index (batch, i);
+
+      /* Cancelled after the worker finished: drop it silently. */
+      if (!g_cancellable_is_cancelled (req->cancellable))
+        {
+          g_hash_table_remove (self->requests, GUINT_TO_POINTER (req->id));
+          self->stats.delivered++;
+          req->callback (req->id, req->path, req->result, req->user_data);
+        }
+      request_free (req);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the lock held. */
+static void
+push_done_locked (DcThumbnailPool *self, Request *req)
+{
+  req->state = REQ_DONE;
+  g_ptr_array_add (self->done, req);
+  if (self->dispatch == NULL)
+    {
+      self->dispatch = g_idle_source_new ();
+      g_source_set_priority (self->dispatch, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_callback (self->dispatch, dispatch_results, self, NULL);
+      g_source_set_static_name (self->dispatch, "[dockclip] thumbnail results");
+      g_source_attach (self->dispatch, self->context);
+    }
+}
+
+static DcThumbnail *
+make_thumbnail (DcThumbnailPool *self, Request *req, gboolean *from_cache)
+{
+  g_autoptr(GError) error = NULL;
+  DcThumbnail *thumb;
+  gint64 mtime = 0;
+  goffset size = 0;
+  gboolean stamped;
+
+  *from_cache = FALSE;
+  stamped = dc_picture_file_stamp (req->path, &mtime, &size, &error);
+  if (!stamped)
+    return dc_thumbnail_new_placeholder (error->message);
+
+  if (self->cache != NULL)
+    {
+      thumb = dc_thumbnail_cache_lookup (self->cache, req->path, req->size, mtime, size);
+      if (thumb != NULL)
+        {
+          *from_cache = TRUE;
+          return thumb;
+        }
+    }
+
+  thumb = dc_thumbnail_load_file (req->path, req->size, req->cancellable);
+  if (thumb != NULL && self->cache != NULL && !thumb->placeholder)
+    {
+      g_autoptr(GError) store_error = NULL;
+
+      if (!dc_thumbnail_cache_store (self->cache, req->path, req->size, mtime, size,
+                                     thumb, &store_error))
+        g_debug ("Thumbnail cache: %s", store_error->message);
+    }
+  return thumb;
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  DcThumbnailPool *self = data;
+
+  g_mutex_lock (&self->lock);
+  for (;;)
+    {
+      Request *req;
+      DcThumbnail *thumb;
+      gboolean from_cache;
+
+      while (!self->quit && self->queue->len == 0)
+        g_cond_wait (&self->cond, &self->lock);
+      if (self->quit)
+        break;
+
+      req = g_ptr_array_steal_index (self->queue, self->queue->len - 1);
+      req->state = REQ_RUNNING;
+      g_mutex_unlock (&self->lock);
+
+      thumb = NULL;
+      from_cache = FALSE;
+      if (!g_cancellable_is_cancelled (req->cancellable))
+        thumb = make_thumbnail (self, req, &from_cache);
+
+      g_mutex_lock (&self->lock);
+      if (thumb != NULL)
+        {
+          if (from_cache)
+            self->stats.cache_hits++;
+          else if (thumb->placeholder)
+            self->stats.placeholders++;
+          else
+            self->stats.decoded++;
+        }
+      req->result = thumb;
+      push_done_locked (self, req);
+    }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+DcThumbnailPool *
+dc_thumbnail_pool_new (guint n_workers, guint max_queued, DcThumbnailCache *cache)
+{
+  DcThumbnailPool *self = g_new0 (DcThumbnailPool, 1);
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->queue = g_ptr_array_new ();
+  self->done = g_ptr_array_new ();
+  self->requests = g_hash_table_new (NULL, NULL);
+  self->context = g_main_context_ref_thread_default ();
+  self->cache = cache != NULL ? dc_thumbnail_cache_ref (cache) : NULL;
+  self->max_queued = max_queued > 0 ? max_queued : 1024;
+  self->next_id = 1;
+  if (n_workers == 0)
+    n_workers = MAX (1, g_get_num_processors ());
+  self->threads = g_ptr_array_new ();
+  for (guint i = 0; i < n_workers; i++)
+    g_ptr_array_add (self->threads, g_thread_new ("dc-thumbnail", worker_main, self));
+  return self;
+}
+
+void
+dc_thumbnail_pool_free (DcThumbnailPool *self)
+{
+  if (self == NULL)
+    return;
+
+  /* Stop accepting, cancel, wake and join; then nothing runs but us. */
+  dc_thumbnail_pool_cancel_all (self);
+  g_mutex_lock (&self->lock);
+  self->quit = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < self->threads->len; i++)
+    g_thread_join (g_ptr_array_index (self->threads, i));
+  g_ptr_array_unref (self->threads);
+
+  if (self->dispatch != NULL)
+    {
+      g_source_destroy (self->dispatch);
+      g_source_unref (self->dispatch);
+    }
+  for (guint i = 0; i < self->done->len; i++)
+    request_free (g_ptr_array_index (self->done, i));
+  g_ptr_array_unref (self->done);
+  for (guint i = 0; i < self->queue->len; i++)
+    request_free (g_ptr_array_index (self->queue, i));
+  g_ptr_array_unref (self->queue);
+  g_hash_table_unref (self->requests);
+  g_clear_pointer (&self->cache, dc_thumbnail_cache_unref);
+  g_main_context_unref (self->context);
+  g_cond_clear (&self->cond);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+guint
+dc_thumbnail_pool_request (DcThumbnailPool *self, const char *path, int size,
+                           DcThumbnailReadyFunc callback, gpointer user_data,
+                           GDestroyNotify destroy)
+{
+  Request *req;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (path != NULL, 0);
+  g_return_val_if_fail (size > 0, 0);
+  g_return_val_if_fail (callback != NULL, 0);
+
+  req = g_new0 (Request, 1);
+  req->path = g_strdup (path);
+  req->size = size;
+  req->callback = callback;
+  req->user_data = user_data;
+  req->destroy = destroy;
+  req->cancellable = g_cancellable_new ();
+  req->state = REQ_QUEUED;
+
+  g_mutex_lock (&self->lock);
+  req->id = self->next_id++;
+  if (self->next_id == 0)
+    self->next_id = 1;
+  g_hash_table_insert (self->requests, GUINT_TO_POINTER (req->id), req);
+  self->stats.requested++;
+
+  if (self->queue->len >= self->max_queued)
+    {
+      Request *old = g_ptr_array_steal_index (self->queue, 0);
+
+      old->dropped = TRUE;
+      self->stats.dropped++;
+      push_done_locked (self, old);
+    }
+  g_ptr_array_add (self->queue, req);
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return req->id;
+}
+
+gboolean
+dc_thumbnail_pool_cancel (DcThumbnailPool *self, guint request_id)
+{
+  Request *req;
+  gboolean queued = FALSE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  req = g_hash_table_lookup (self->requests, GUINT_TO_POINTER (request_id));
+  if (req == NULL)
+    return FALSE;
+  g_hash_table_remove (self->requests, GUINT_TO_POINTER (request_id));
+
+  g_mutex_lock (&self->lock);
+  self->stats.cancelled++;
+  if (req->state == REQ_QUEUED)
+    queued = g_ptr_array_remove (self->queue, req);
+  g_mutex_unlock (&self->lock);
+
+  /* Running or done: the flag stops the worker's decode between stages
+   * and the dispatcher skips (and frees) it. */
+  g_cancellable_cancel (req->cancellable);
+  if (queued)
+    request_free (req);
+  return TRUE;
+}
+
+void
+dc_thumbnail_pool_cancel_all (DcThumbnailPool *self)
+{
+  g_autofree gpointer *ids = NULL;
+  guint n = 0;
+
+  ids = g_hash_table_get_keys_as_array (self->requests, &n);
+  for (guint i = 0; i < n; i++)
+    dc_thumbnail_pool_cancel (self, GPOINTER_TO_UINT (ids[i]));
+}
+
+guint
+dc_thumbnail_pool_get_n_workers (DcThumbnailPool *self)
+{
+  return self->threads->len;
+}
+
+guint
+dc_thumbnail_pool_get_n_pending (DcThumbnailPool *self)
+{
+  return g_hash_table_size (self->requests);
+}
+
+void
+dc_thumbnail_pool_get_stats (DcThumbnailPool *self, DcThumbnailPoolStats *stats)
+{
+  g_mutex_lock (&self->lock);
+  *stats = self->stats;
+  g_mutex_unlock (&self->lock);
+}

@@ -12,6 +12,14 @@ gboolean
 fx_make_stream (const char *path, const char *ffmpeg_format, int first_index,
                 int n_frames, int noise, GError **error)
 {
+  return fx_make_stream_sized (path, ffmpeg_format, first_index, n_frames, noise,
+                               FX_WIDTH, FX_HEIGHT, error);
+}
+
+gboolean
+fx_make_stream_sized (const char *path, const char *ffmpeg_format, int first_index,
+                      int n_frames, int noise, int width, int height, GError **error)
+{
   g_autofree char *graph = NULL;
   g_autofree char *duration = g_strdup_printf ("%d", n_frames);
   g_autofree char *err_out = NULL;
@@ -23,7 +31,7 @@ fx_make_stream (const char *path, const char *ffmpeg_format, int first_index,
     "color=c=black:s=%dx64:r=%d,"
     "geq=lum='if(mod(floor((N+%d)/pow(2,floor(X/32))),2),235,16)':cb=128:cr=128[top];"
     "testsrc2=s=%dx%d:r=%d,noise=alls=%d:allf=t[bot];[top][bot]vstack",
-    FX_WIDTH, FX_FPS, first_index, FX_WIDTH, FX_HEIGHT - 64, FX_FPS, noise);
+    width, FX_FPS, first_index, width, height - 64, FX_FPS, noise);
   const char *argv[] = {
     "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", graph,
     "-frames:v", duration, "-c:v", "libx264", "-preset", "ultrafast",

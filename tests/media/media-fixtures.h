@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  * muxer @ffmpeg_format ("mpeg", "mp4").  @noise adds bulk. */
 gboolean fx_make_stream (const char *path, const char *ffmpeg_format, int first_index,
                          int n_frames, int noise, GError **error);
+/* The same at another size (at least 320x128). */
+gboolean fx_make_stream_sized (const char *path, const char *ffmpeg_format, int first_index,
+                               int n_frames, int noise, int width, int height,
+                               GError **error);
 /* Prepends Hikvision's 40-byte IMKH media header. */
 gboolean fx_prepend_imkh (const char *ps_path, const char *out_path, GError **error);
 /* Rewrites the video of @in_path (Annex-B H.264, e.g. PS) as Dahua DHAV. */

@@ -243,7 +243,11 @@ test_picture_bad_input (void)
     g_autoptr(DcByteSource) s1 = bytes_source (xml, strlen (xml));
     g_autoptr(DcByteSource) s2 = bytes_source (garbage, 256 * 1024);
     g_autoptr(DcByteSource) s3 = bytes_source (garbage, 256 * 1024);
-    g_autoptr(DcByteSource) s4 = bytes_source ("", 0);
+    g_autofree char *empty = g_build_filename (tmpdir, "empty.ps", NULL);
+    g_autoptr(DcByteSource) s4 = NULL;
+
+    g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+    s4 = open_source (empty, SRC_NO_SEEK);
 
     expect_picture_error (s1, NULL, T0, DC_MEDIA_ERROR, DC_MEDIA_ERROR_FORMAT);
     expect_picture_error (s2, NULL, T0, DC_MEDIA_ERROR, DC_MEDIA_ERROR_FORMAT);

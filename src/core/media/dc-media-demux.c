@@ -53,6 +53,8 @@ dc_media_io_read (void *opaque, uint8_t *buf, int size)
    * transfer again because a demuxer tries to resync. */
   if (demux->source_error != NULL)
     return AVERROR (EIO);
+  if (demux->in_seek && demux->seek_broken)
+    return AVERROR_EOF;
   n = dc_byte_source_read (demux->source, buf, (gsize) size, &local_error);
   if (n < 0)
     {
@@ -114,7 +116,8 @@ dc_media_io_seek (void *opaque, int64_t offset, int whence)
       target = (gint64) source->position + offset;
       break;
     case SEEK_END:
-      if (source->size < 0)
+      /* avio_size() falls back to SEEK_END: withhold that too. */
+      if (source->size < 0 || demux->hide_size)
         return AVERROR (ENOSYS);
       target = source->size + offset;
       break;
@@ -265,7 +268,7 @@ dc_media_demux_open (DcByteSource *source,
   demux->fmt = fmt;
 
   if (probe_bytes > 0)
-    fmt->max_analyze_duration = 2 * AV_TIME_BASE;
+    fmt->max_analyze_duration = AV_TIME_BASE / 2;
   ret = avformat_find_stream_info (fmt, NULL);
   demux->hide_size = FALSE;
   if (ret < 0)

@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <libswscale/swscale.h>
@@ -173,16 +175,35 @@ picker_run (Picker *p, gboolean wait_for_key, GError **error)
     }
   if (ret != AVERROR_EOF && p->frames_decoded == 0)
     {
-      dc_media_demux_set_error (demux, error, DC_MEDIA_ERROR_FORMAT, ret,
-                                _("The video stream is damaged"));
+      /* An MP4 whose index (moov) follows the media data cannot be read
+       * front to back: the demuxer needs to go back for the frames. */
+      if (!(demux->avio->seekable & AVIO_SEEKABLE_NORMAL) &&
+          strstr (demux->fmt->iformat->name, "mov") != NULL)
+        dc_media_demux_set_error (demux, error, DC_MEDIA_ERROR_FORMAT, ret,
+                                  _("This MP4 file keeps its index at the end and cannot be "
+                                    "read while downloading; download the whole file first"));
+      else
+        dc_media_demux_set_error (demux, error, DC_MEDIA_ERROR_FORMAT, ret,
+                                  _("The video stream is damaged"));
       return DECODE_FAILED;
     }
   return DECODE_NO_FRAME;
 }
 
-/* Seeks so that decoding starts at the keyframe before the target.  FALSE
- * when seeking is impossible: the caller then reads forward from where the
- * demuxer stands. */
+static gboolean
+picker_probe_seek (Picker *p)
+{
+  AVIOContext *pb = p->demux->avio;
+  gint64 size = avio_size (pb);
+
+  if (size <= 0)
+    return TRUE;   /* unknown size: let libavformat try */
+  /* The search reads the end first anyway; start there. */
+  return avio_seek (pb, size - 1, SEEK_SET) >= 0;
+}
+
+/* Seeks so that decoding starts at the keyframe before the target, or
+ * reads forward when the source turns out not to seek. */
 static DecodeStatus
 picker_seek_and_run (Picker *p, GError **error)
 {
@@ -190,6 +211,12 @@ picker_seek_and_run (Picker *p, GError **error)
   gboolean indexed = strstr (demux->fmt->iformat->name, "mov") != NULL;
   gint64 margin = indexed ? 0 : DC_MEDIA_GOP_GUESS_US;
   int attempt;
+
+  /* One real seek before libavformat's search: a recorder that ignores
+   * Range is found out here, with the demuxer's buffered packets intact,
+   * and we simply go on reading forward. */
+  if (!picker_probe_seek (p))
+    return picker_run (p, FALSE, error);
 
   for (attempt = 0; attempt < DC_MEDIA_SEEK_ATTEMPTS; attempt++)
     {
@@ -199,10 +226,20 @@ picker_seek_and_run (Picker *p, GError **error)
       DecodeStatus status;
       int ret;
 
+      demux->in_seek = TRUE;
       ret = avformat_seek_file (demux->fmt, demux->video_index, INT64_MIN, ts, ts, 0);
+      demux->in_seek = FALSE;
       if (demux->source_error != NULL)
         {
           dc_media_demux_set_error (demux, error, DC_MEDIA_ERROR_IO, ret, NULL);
+          return DECODE_FAILED;
+        }
+      if (demux->seek_broken)
+        {
+          /* Range worked, then stopped: where the stream stands is
+           * unknown.  The caller retries (without seeking). */
+          g_set_error_literal (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO,
+                               _("The recorder stopped honouring byte ranges during the download"));
           return DECODE_FAILED;
         }
       if (ret < 0)

@@ -23,6 +23,9 @@ typedef struct
    * the start (PS) or the last MiB (DHAV) of the stream for a duration we
    * never use, and loses data when the seek back then fails. */
   gboolean         hide_size;
+  /* Inside avformat_seek_file(): once a seek fails there, reads end at
+   * once rather than letting the binary search read the whole stream. */
+  gboolean         in_seek;
 
   int              video_index;   /* -1 until found */
   AVStream        *video;

@@ -91,7 +91,8 @@ typedef struct
   gboolean       download_by_time;
 } DcDvrInfo;
 
-void dc_dvr_info_free (DcDvrInfo *info);
+void       dc_dvr_info_free (DcDvrInfo *info);
+DcDvrInfo *dc_dvr_info_copy (const DcDvrInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDvrInfo, dc_dvr_info_free)
 
 /* One recording file/segment found by search. */
@@ -161,7 +162,19 @@ void          dc_dvr_session_reset_cancel (DcDvrSession *self);
 void          dc_dvr_session_set_progress_func (DcDvrSession *self, DcDvrProgressFunc func,
                                                 gpointer user_data);
 
-/* Wire <-> PC-clock conversions, exposed for the tests. */
+/* No bytes for @seconds during a transfer = DC_DVR_ERROR_STALLED
+ * (default 30; tests use 2).  Connect timeout is 8 s. */
+void          dc_dvr_session_set_stall_timeout (DcDvrSession *self, guint seconds);
+
+/* Wire <-> PC-clock conversions, exposed for the tests.  The digits the
+ * recorder uses for the PC instant @pc_us: "YYYY-MM-DD HH:MM:SS". */
 char         *dc_dvr_session_format_wire_time (DcDvrSession *self, gint64 pc_us);
+/* The inverse: recorder wall-clock digits (any form dc_wire_time_parse
+ * reads) to a PC instant; FALSE when unreadable. */
+gboolean      dc_dvr_session_parse_wire_time (DcDvrSession *self, const char *wire,
+                                              gint64 *pc_us);
+/* Tests: pretend a probe measured this (no network). */
+void          dc_dvr_session_set_clock (DcDvrSession *self, DcDvrTimeMode mode,
+                                        gint64 clock_offset_s);
 
 G_END_DECLS

@@ -1,0 +1,902 @@
+#define G_LOG_DOMAIN "dc-dvr-parse"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "dvr/dc-dvr-parse.h"
+
+/* ------------------------------------------------------------------ */
+/* Element tree                                                        */
+
+static const char *
+local_name (const char *qname)
+{
+  const char *colon = strrchr (qname, ':');
+  return colon ? colon + 1 : qname;
+}
+
+static DcXmlNode *
+xml_node_new (const char *qname, const char **names, const char **values)
+{
+  DcXmlNode *node = g_new0 (DcXmlNode, 1);
+  guint n = names ? g_strv_length ((char **) names) : 0;
+
+  node->name = g_strdup (local_name (qname));
+  node->text = g_string_new (NULL);
+  node->children = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_xml_node_free);
+  node->attr_names = g_new0 (char *, n + 1);
+  node->attr_values = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      node->attr_names[i] = g_strdup (local_name (names[i]));
+      node->attr_values[i] = g_strdup (values[i]);
+    }
+  return node;
+}
+
+void
+dc_xml_node_free (DcXmlNode *node)
+{
+  if (node == NULL)
+    return;
+  g_free (node->name);
+  g_string_free (node->text, TRUE);
+  g_ptr_array_unref (node->children);
+  g_strfreev (node->attr_names);
+  g_strfreev (node->attr_values);
+  g_free (node);
+}
+
+typedef struct
+{
+  DcXmlNode *root;
+  GQueue     stack;
+} XmlBuild;
+
+static void
+xml_start (GMarkupParseContext *ctx G_GNUC_UNUSED, const char *element,
+           const char **names, const char **values, gpointer user_data,
+           GError **error)
+{
+  XmlBuild *b = user_data;
+  DcXmlNode *node;
+
+  if (b->root != NULL && g_queue_is_empty (&b->stack))
+    {
+      g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
+                           "more than one root element");
+      return;
+    }
+  node = xml_node_new (element, names, values);
+  if (b->root == NULL)
+    b->root = node;
+  else
+    g_ptr_array_add (((DcXmlNode *) g_queue_peek_head (&b->stack))->children, node);
+  g_queue_push_head (&b->stack, node);
+}
+
+static void
+xml_end (GMarkupParseContext *ctx G_GNUC_UNUSED, const char *element G_GNUC_UNUSED,
+         gpointer user_data, GError **error G_GNUC_UNUSED)
+{
+  XmlBuild *b = user_data;
+  g_queue_pop_head (&b->stack);
+}
+
+static void
+xml_text (GMarkupParseContext *ctx G_GNUC_UNUSED, const char *text, gsize len,
+          gpointer user_data, GError **error G_GNUC_UNUSED)
+{
+  XmlBuild *b = user_data;
+  DcXmlNode *node = g_queue_peek_head (&b->stack);
+  if (node != NULL)
+    g_string_append_len (node->text, text, (gssize) len);
+}
+
+static const GMarkupParser xml_parser = { xml_start, xml_end, xml_text, NULL, NULL };
+
+DcXmlNode *
+dc_xml_parse (const char *data, gssize len, GError **error)
+{
+  g_autoptr(GMarkupParseContext) ctx = NULL;
+  g_autoptr(GError) local_error = NULL;
+  XmlBuild b = { NULL, G_QUEUE_INIT };
+  gsize n;
+
+  if (data == NULL)
+    data = "";
+  n = len < 0 ? strlen (data) : (gsize) len;
+  /* A UTF-8 byte order mark is legal XML but GMarkup refuses it. */
+  if (n >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    {
+      data += 3;
+      n -= 3;
+    }
+
+  ctx = g_markup_parse_context_new (&xml_parser, G_MARKUP_PREFIX_ERROR_POSITION, &b, NULL);
+  if (!g_markup_parse_context_parse (ctx, data, (gssize) n, &local_error) ||
+      !g_markup_parse_context_end_parse (ctx, &local_error) || b.root == NULL)
+    {
+      dc_xml_node_free (b.root);
+      g_queue_clear (&b.stack);
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder sent a malformed XML answer (%s)"),
+                   local_error ? local_error->message : _("empty document"));
+      return NULL;
+    }
+  g_queue_clear (&b.stack);
+  return b.root;
+}
+
+DcXmlNode *
+dc_xml_node_child (const DcXmlNode *node, const char *name)
+{
+  if (node == NULL)
+    return NULL;
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      DcXmlNode *c = g_ptr_array_index (node->children, i);
+      if (g_ascii_strcasecmp (c->name, name) == 0)
+        return c;
+    }
+  return NULL;
+}
+
+DcXmlNode *
+dc_xml_node_find (const DcXmlNode *node, const char *name)
+{
+  if (node == NULL)
+    return NULL;
+  if (g_ascii_strcasecmp (node->name, name) == 0)
+    return (DcXmlNode *) node;
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      DcXmlNode *found = dc_xml_node_find (g_ptr_array_index (node->children, i), name);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+const char *
+dc_xml_node_text (const DcXmlNode *node)
+{
+  if (node == NULL)
+    return NULL;
+  /* Trim in place once: the tree is ours. */
+  g_strstrip (node->text->str);
+  node->text->len = strlen (node->text->str);
+  return node->text->str;
+}
+
+const char *
+dc_xml_node_child_text (const DcXmlNode *node, const char *name)
+{
+  return dc_xml_node_text (dc_xml_node_child (node, name));
+}
+
+const char *
+dc_xml_node_attr (const DcXmlNode *node, const char *name)
+{
+  if (node == NULL)
+    return NULL;
+  for (guint i = 0; node->attr_names[i]; i++)
+    if (g_strcmp0 (node->attr_names[i], name) == 0)
+      return node->attr_values[i];
+  return NULL;
+}
+
+char *
+dc_xml_escape (const char *text)
+{
+  return g_markup_escape_text (text ? text : "", -1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Wire times                                                          */
+
+static gboolean
+take_digits (const char **p, int count, int *out)
+{
+  int v = 0;
+  for (int i = 0; i < count; i++)
+    {
+      if (!g_ascii_isdigit ((*p)[i]))
+        return FALSE;
+      v = v * 10 + ((*p)[i] - '0');
+    }
+  *p += count;
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+take_char (const char **p, char c)
+{
+  if (**p != c)
+    return FALSE;
+  (*p)++;
+  return TRUE;
+}
+
+gboolean
+dc_wire_time_parse (const char *str, gint64 *wall_s, int *suffix_offset_s)
+{
+  const char *p;
+  int Y, M, D, h, m, s;
+  gboolean compact;
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (suffix_offset_s)
+    *suffix_offset_s = G_MININT;
+  if (str == NULL)
+    return FALSE;
+  p = str;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (!take_digits (&p, 4, &Y))
+    return FALSE;
+  compact = g_ascii_isdigit (*p);
+  if (compact)
+    {
+      if (!take_digits (&p, 2, &M) || !take_digits (&p, 2, &D) || !take_char (&p, 'T') ||
+          !take_digits (&p, 2, &h) || !take_digits (&p, 2, &m) || !take_digits (&p, 2, &s))
+        return FALSE;
+    }
+  else
+    {
+      if (!take_char (&p, '-') || !take_digits (&p, 2, &M) || !take_char (&p, '-') ||
+          !take_digits (&p, 2, &D))
+        return FALSE;
+      if (*p != 'T' && *p != ' ')
+        return FALSE;
+      p++;
+      if (!take_digits (&p, 2, &h) || !take_char (&p, ':') || !take_digits (&p, 2, &m) ||
+          !take_char (&p, ':') || !take_digits (&p, 2, &s))
+        return FALSE;
+      if (*p == '.')
+        {
+          p++;
+          while (g_ascii_isdigit (*p))
+            p++;
+        }
+    }
+  if (*p == 'Z' || *p == 'z')
+    {
+      p++;
+      if (suffix_offset_s)
+        *suffix_offset_s = 0;
+    }
+  else if (*p == '+' || *p == '-')
+    {
+      int sign = *p == '-' ? -1 : 1;
+      int oh, om = 0;
+      p++;
+      if (!take_digits (&p, 2, &oh))
+        return FALSE;
+      if (*p == ':')
+        p++;
+      if (g_ascii_isdigit (*p) && !take_digits (&p, 2, &om))
+        return FALSE;
+      if (suffix_offset_s)
+        *suffix_offset_s = sign * (oh * 3600 + om * 60);
+    }
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p != '\0')
+    return FALSE;
+
+  dt = g_date_time_new_utc (Y, M, D, h, m, s);
+  if (dt == NULL)
+    return FALSE;
+  if (wall_s)
+    *wall_s = g_date_time_to_unix (dt);
+  return TRUE;
+}
+
+static char *
+format_wall (gint64 wall_s, const char *fmt)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (wall_s);
+  if (dt == NULL)
+    return g_strdup ("");
+  return g_date_time_format (dt, fmt);
+}
+
+char *
+dc_wire_time_format_isapi (gint64 wall_s)
+{
+  return format_wall (wall_s, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+char *
+dc_wire_time_format_isapi_uri (gint64 wall_s)
+{
+  return format_wall (wall_s, "%Y%m%dT%H%M%SZ");
+}
+
+char *
+dc_wire_time_format_dahua (gint64 wall_s)
+{
+  return format_wall (wall_s, "%Y-%m-%d %H:%M:%S");
+}
+
+/* ------------------------------------------------------------------ */
+/* ISAPI                                                               */
+
+void
+dc_isapi_status_clear (DcIsapiStatus *status)
+{
+  g_clear_pointer (&status->status_string, g_free);
+  g_clear_pointer (&status->sub_status_code, g_free);
+  status->status_code = 0;
+}
+
+gboolean
+dc_isapi_parse_response_status (const char *data, gssize len, DcIsapiStatus *out)
+{
+  g_autoptr(DcXmlNode) root = NULL;
+  const char *code;
+
+  memset (out, 0, sizeof *out);
+  root = dc_xml_parse (data, len, NULL);
+  if (root == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (root->name, "ResponseStatus") == 0)
+    {
+      code = dc_xml_node_child_text (root, "statusCode");
+      out->status_code = code ? atoi (code) : 0;
+      out->status_string = g_strdup (dc_xml_node_child_text (root, "statusString"));
+      out->sub_status_code = g_strdup (dc_xml_node_child_text (root, "subStatusCode"));
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (root->name, "userCheck") == 0)
+    {
+      code = dc_xml_node_child_text (root, "statusValue");
+      out->status_code = code ? atoi (code) : 0;
+      out->status_string = g_strdup (dc_xml_node_child_text (root, "statusString"));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+expect_root (const DcXmlNode *root, const char *name, GError **error)
+{
+  if (g_ascii_strcasecmp (root->name, name) == 0)
+    return TRUE;
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+               _("The recorder answered <%s> where <%s> was expected"), root->name, name);
+  return FALSE;
+}
+
+static char *
+dup_nonempty (const char *s)
+{
+  return (s && *s) ? g_strdup (s) : NULL;
+}
+
+gboolean
+dc_isapi_parse_device_info (const char *data, gssize len, DcDvrInfo *info, GError **error)
+{
+  g_autoptr(DcXmlNode) root = dc_xml_parse (data, len, error);
+
+  if (root == NULL || !expect_root (root, "DeviceInfo", error))
+    return FALSE;
+  g_free (info->model);
+  info->model = dup_nonempty (dc_xml_node_child_text (root, "model"));
+  g_free (info->serial);
+  info->serial = dup_nonempty (dc_xml_node_child_text (root, "serialNumber"));
+  g_free (info->firmware);
+  info->firmware = dup_nonempty (dc_xml_node_child_text (root, "firmwareVersion"));
+  g_free (info->device_type);
+  info->device_type = dup_nonempty (dc_xml_node_child_text (root, "deviceType"));
+  return TRUE;
+}
+
+void
+dc_isapi_time_clear (DcIsapiTime *t)
+{
+  g_clear_pointer (&t->time_zone, g_free);
+}
+
+gboolean
+dc_isapi_parse_time (const char *data, gssize len, DcIsapiTime *out, GError **error)
+{
+  g_autoptr(DcXmlNode) root = dc_xml_parse (data, len, error);
+  const char *local, *type;
+
+  memset (out, 0, sizeof *out);
+  out->suffix_offset_s = G_MININT;
+  if (root == NULL || !expect_root (root, "Time", error))
+    return FALSE;
+  local = dc_xml_node_child_text (root, "localTime");
+  if (!dc_wire_time_parse (local, &out->wall_s, &out->suffix_offset_s))
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder's clock answer has no readable localTime (“%s”)"),
+                   local ? local : "");
+      return FALSE;
+    }
+  out->time_zone = dup_nonempty (dc_xml_node_child_text (root, "timeZone"));
+  type = dc_xml_node_child_text (root, "timeType");
+  out->time_type = DC_DVR_TIME_AUTO;
+  if (type && g_ascii_strcasecmp (type, "local") == 0)
+    out->time_type = DC_DVR_TIME_LOCAL;
+  else if (type && g_ascii_strcasecmp (type, "UTC") == 0)
+    out->time_type = DC_DVR_TIME_UTC;
+  return TRUE;
+}
+
+void
+dc_dvr_channel_free (DcDvrChannel *ch)
+{
+  if (ch == NULL)
+    return;
+  g_free (ch->name);
+  g_free (ch);
+}
+
+static int
+channel_cmp (gconstpointer a, gconstpointer b)
+{
+  const DcDvrChannel *ca = *(DcDvrChannel **) a, *cb = *(DcDvrChannel **) b;
+  return ca->id < cb->id ? -1 : ca->id > cb->id;
+}
+
+GPtrArray *
+dc_isapi_parse_channels (const char *data, gssize len, GError **error)
+{
+  g_autoptr(DcXmlNode) root = dc_xml_parse (data, len, error);
+  g_autoptr(GPtrArray) out = NULL;
+  gboolean streaming;
+
+  if (root == NULL)
+    return NULL;
+  streaming = g_ascii_strcasecmp (root->name, "StreamingChannelList") == 0;
+  if (!streaming && g_ascii_strcasecmp (root->name, "InputProxyChannelList") != 0 &&
+      g_ascii_strcasecmp (root->name, "VideoInputChannelList") != 0)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder answered <%s> where a channel list was expected"), root->name);
+      return NULL;
+    }
+
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_channel_free);
+  for (guint i = 0; i < root->children->len; i++)
+    {
+      DcXmlNode *item = g_ptr_array_index (root->children, i);
+      const char *id_text = dc_xml_node_child_text (item, "id");
+      const char *name;
+      guint64 id;
+      DcDvrChannel *ch;
+      gboolean dup = FALSE;
+
+      if (id_text == NULL || !g_ascii_string_to_unsigned (id_text, 10, 1, G_MAXUINT, &id, NULL))
+        continue;
+      if (streaming)
+        {
+          /* Stream ids are channel*100 + stream; keep main streams. */
+          if (id % 100 != 1)
+            continue;
+          id /= 100;
+          name = dc_xml_node_child_text (item, "channelName");
+        }
+      else
+        name = dc_xml_node_child_text (item, "name");
+      for (guint j = 0; j < out->len; j++)
+        if (((DcDvrChannel *) g_ptr_array_index (out, j))->id == id)
+          dup = TRUE;
+      if (dup || id == 0)
+        continue;
+      ch = g_new0 (DcDvrChannel, 1);
+      ch->id = (guint) id;
+      ch->name = g_strdup (name ? name : "");
+      g_ptr_array_add (out, ch);
+    }
+  g_ptr_array_sort (out, channel_cmp);
+  return g_steal_pointer (&out);
+}
+
+guint
+dc_isapi_parse_search_profile (const char *data, gssize len)
+{
+  g_autoptr(DcXmlNode) root = dc_xml_parse (data, len, NULL);
+  DcXmlNode *node = dc_xml_node_find (root, "maxSearchMatchResults");
+  guint64 v = 0;
+
+  if (node && g_ascii_string_to_unsigned (dc_xml_node_text (node), 10, 1, 100000, &v, NULL))
+    return (guint) v;
+  return 0;
+}
+
+static gboolean
+text_is_true (const char *s)
+{
+  return s != NULL && g_ascii_strcasecmp (s, "true") == 0;
+}
+
+gboolean
+dc_isapi_parse_download_ability (const char *data, gssize len, gboolean *by_time,
+                                 gboolean *by_name, GError **error)
+{
+  g_autoptr(DcXmlNode) root = dc_xml_parse (data, len, error);
+
+  if (root == NULL || !expect_root (root, "DownloadAbility", error))
+    return FALSE;
+  if (by_time)
+    *by_time = text_is_true (dc_xml_node_text (dc_xml_node_find (root, "isSupportDownloadbyTime")));
+  if (by_name)
+    *by_name = text_is_true (dc_xml_node_text (dc_xml_node_find (root, "isSupportDownloadbyFileName")));
+  return TRUE;
+}
+
+/* Removes whitespace and line breaks that PDF-copied or pretty-printed
+ * answers put inside a URI. */
+static char *
+squeeze_spaces (const char *s)
+{
+  GString *out = g_string_new (NULL);
+  for (; s && *s; s++)
+    if (!g_ascii_isspace (*s))
+      g_string_append_c (out, *s);
+  return g_string_free (out, FALSE);
+}
+
+char *
+dc_isapi_uri_get_param (const char *uri, const char *key)
+{
+  const char *q;
+  g_auto(GStrv) parts = NULL;
+  gsize klen = strlen (key);
+
+  if (uri == NULL || (q = strchr (uri, '?')) == NULL)
+    return NULL;
+  parts = g_strsplit (q + 1, "&", -1);
+  for (guint i = 0; parts[i]; i++)
+    if (g_ascii_strncasecmp (parts[i], key, klen) == 0 && parts[i][klen] == '=')
+      return g_strdup (parts[i] + klen + 1);
+  return NULL;
+}
+
+char *
+dc_isapi_uri_set_times (const char *uri, const char *starttime, const char *endtime)
+{
+  const char *q = strchr (uri, '?');
+  g_auto(GStrv) parts = NULL;
+  GString *out;
+  gboolean have_start = FALSE, have_end = FALSE;
+
+  if (q == NULL)
+    return g_strdup_printf ("%s?starttime=%s&endtime=%s", uri, starttime, endtime);
+  out = g_string_new_len (uri, q - uri + 1);
+  parts = g_strsplit (q + 1, "&", -1);
+  for (guint i = 0; parts[i]; i++)
+    {
+      if (out->str[out->len - 1] != '?')
+        g_string_append_c (out, '&');
+      if (g_ascii_strncasecmp (parts[i], "starttime=", 10) == 0)
+        {
+          g_string_append_printf (out, "starttime=%s", starttime);
+          have_start = TRUE;
+        }
+      else if (g_ascii_strncasecmp (parts[i], "endtime=", 8) == 0)
+        {
+          g_string_append_printf (out, "endtime=%s", endtime);
+          have_end = TRUE;
+        }
+      else
+        g_string_append (out, parts[i]);
+    }
+  if (!have_start)
+    g_string_append_printf (out, "%sstarttime=%s", out->str[out->len - 1] == '?' ? "" : "&",
+                            starttime);
+  if (!have_end)
+    g_string_append_printf (out, "&endtime=%s", endtime);
+  return g_string_free (out, FALSE);
+}
+
+static void
+isapi_match_free (DcIsapiMatch *m)
+{
+  g_free (m->playback_uri);
+  g_free (m->name);
+  g_free (m);
+}
+
+void
+dc_isapi_search_result_free (DcIsapiSearchResult *r)
+{
+  if (r == NULL)
+    return;
+  g_clear_pointer (&r->matches, g_ptr_array_unref);
+  g_free (r);
+}
+
+DcIsapiSearchResult *
+dc_isapi_parse_search_result (const char *data, gssize len, GError **error)
+{
+  g_autoptr(DcXmlNode) root = dc_xml_parse (data, len, error);
+  g_autoptr(DcIsapiSearchResult) r = NULL;
+  const char *status, *version, *num;
+  DcXmlNode *list;
+
+  if (root == NULL || !expect_root (root, "CMSearchResult", error))
+    return NULL;
+  r = g_new0 (DcIsapiSearchResult, 1);
+  r->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) isapi_match_free);
+
+  status = dc_xml_node_child_text (root, "responseStatusStrg");
+  if (status == NULL || *status == '\0' || g_ascii_strcasecmp (status, "OK") == 0)
+    r->status = DC_ISAPI_SEARCH_OK;   /* some firmware omits it: same as OK */
+  else if (g_ascii_strcasecmp (status, "MORE") == 0)
+    r->status = DC_ISAPI_SEARCH_MORE;
+  else if (g_ascii_strcasecmp (status, "NO MATCHES") == 0 ||
+           g_ascii_strcasecmp (status, "NO MATCH") == 0)
+    r->status = DC_ISAPI_SEARCH_NO_MATCHES;
+  else
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("Unknown search status “%s” from the recorder"), status);
+      return NULL;
+    }
+  version = dc_xml_node_attr (root, "version");
+  r->version_1 = version != NULL && g_str_has_prefix (version, "1.");
+  num = dc_xml_node_child_text (root, "numOfMatches");
+  r->num_matches = num ? (guint) strtoul (num, NULL, 10) : 0;
+
+  list = dc_xml_node_child (root, "matchList");
+  for (guint i = 0; list && i < list->children->len; i++)
+    {
+      DcXmlNode *item = g_ptr_array_index (list->children, i);
+      DcXmlNode *span = dc_xml_node_child (item, "timeSpan");
+      DcXmlNode *media = dc_xml_node_child (item, "mediaSegmentDescriptor");
+      const char *track = dc_xml_node_child_text (item, "trackID");
+      g_autofree char *size = NULL;
+      DcIsapiMatch *m;
+      gint64 start, end;
+
+      if (g_ascii_strcasecmp (item->name, "searchMatchItem") != 0)
+        continue;
+      if (span == NULL ||
+          !dc_wire_time_parse (dc_xml_node_child_text (span, "startTime"), &start, NULL) ||
+          !dc_wire_time_parse (dc_xml_node_child_text (span, "endTime"), &end, NULL) ||
+          dc_xml_node_child_text (media, "playbackURI") == NULL)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("A search result item from the recorder has no readable time span or playbackURI"));
+          return NULL;
+        }
+      m = g_new0 (DcIsapiMatch, 1);
+      m->track_id = track ? (guint) strtoul (track, NULL, 10) : 0;
+      m->start_wall_s = start;
+      m->end_wall_s = end;
+      m->playback_uri = squeeze_spaces (dc_xml_node_child_text (media, "playbackURI"));
+      m->name = dup_nonempty (dc_xml_node_child_text (media, "name"));
+      if (m->name == NULL)
+        m->name = dc_isapi_uri_get_param (m->playback_uri, "name");
+      size = dc_isapi_uri_get_param (m->playback_uri, "size");
+      m->size = size ? g_ascii_strtoull (size, NULL, 10) : 0;
+      g_ptr_array_add (r->matches, m);
+    }
+  return g_steal_pointer (&r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dahua                                                               */
+
+static char **
+split_lines (const char *data, gssize len)
+{
+  g_autofree char *copy = g_strndup (data ? data : "", len < 0 ? (data ? strlen (data) : 0) : (gsize) len);
+  char **lines = g_strsplit (copy, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    g_strchomp (lines[i]);   /* drops the \r of CRLF */
+  return lines;
+}
+
+gboolean
+dc_dahua_is_error (const char *data, gssize len, char **detail)
+{
+  g_auto(GStrv) lines = split_lines (data, len);
+  guint i = 0;
+
+  if (detail)
+    *detail = NULL;
+  while (lines[i] && *g_strstrip (lines[i]) == '\0')
+    i++;
+  if (lines[i] == NULL || g_ascii_strcasecmp (lines[i], "Error") != 0)
+    return FALSE;
+  if (detail)
+    {
+      g_autoptr(GString) rest = g_string_new (NULL);
+      for (i++; lines[i]; i++)
+        if (*g_strstrip (lines[i]))
+          g_string_append_printf (rest, "%s%s", rest->len ? " " : "", lines[i]);
+      *detail = rest->len ? g_strdup (rest->str) : NULL;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_dahua_error (const char *data, gssize len, GError **error)
+{
+  g_autofree char *detail = NULL;
+  if (!dc_dahua_is_error (data, len, &detail))
+    return TRUE;
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE, _("The recorder answered an error: %s"),
+               detail ? detail : "Error");
+  return FALSE;
+}
+
+GHashTable *
+dc_dahua_parse_kv (const char *data, gssize len, GError **error)
+{
+  g_auto(GStrv) lines = NULL;
+  GHashTable *table;
+
+  if (!check_dahua_error (data, len, error))
+    return NULL;
+  lines = split_lines (data, len);
+  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char *eq = strchr (lines[i], '=');
+      g_autofree char *key = NULL;
+      if (eq == NULL)
+        continue;
+      key = g_strndup (lines[i], eq - lines[i]);
+      /* The spec's own examples have "items[0]. Channel =1". */
+      g_strstrip (key);
+      if (strchr (key, ' '))
+        {
+          g_autoptr(GString) k = g_string_new (NULL);
+          for (const char *p = key; *p; p++)
+            if (*p != ' ')
+              g_string_append_c (k, *p);
+          g_free (key);
+          key = g_strdup (k->str);
+        }
+      g_hash_table_replace (table, g_steal_pointer (&key), g_strstrip (g_strdup (eq + 1)));
+    }
+  return table;
+}
+
+char *
+dc_dahua_parse_value (const char *data, gssize len, const char *key, GError **error)
+{
+  g_autoptr(GHashTable) kv = dc_dahua_parse_kv (data, len, error);
+  const char *v;
+
+  if (kv == NULL)
+    return NULL;
+  v = g_hash_table_lookup (kv, key);
+  if (v == NULL)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder's answer has no “%s=” line"), key);
+      return NULL;
+    }
+  return g_strdup (v);
+}
+
+void
+dc_dahua_item_free (DcDahuaItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->file_path);
+  g_free (item->type);
+  g_free (item);
+}
+
+gboolean
+dc_dahua_parse_find_page (const char *data, gssize len, guint *found, GPtrArray **items,
+                          GError **error)
+{
+  g_autoptr(GHashTable) kv = NULL;
+  g_autoptr(GPtrArray) out = NULL;
+  const char *found_text;
+  guint64 n;
+
+  *found = 0;
+  *items = NULL;
+  kv = dc_dahua_parse_kv (data, len, error);
+  if (kv == NULL)
+    return FALSE;
+  /* Only a whole "found=N" line counts: "items[0].Channel=0" also holds "=0". */
+  found_text = g_hash_table_lookup (kv, "found");
+  if (found_text == NULL || !g_ascii_string_to_unsigned (found_text, 10, 0, 100000, &n, NULL))
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder's file list has no “found=” line"));
+      return FALSE;
+    }
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dahua_item_free);
+  for (guint i = 0; i < n; i++)
+    {
+      char key[64];
+      const char *v;
+      DcDahuaItem *item;
+
+#define ITEM(field) (g_snprintf (key, sizeof key, "items[%u]." field, i), \
+                     (const char *) g_hash_table_lookup (kv, key))
+      v = ITEM ("FilePath");
+      if (v == NULL)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("Item %u of the recorder's file list has no FilePath"), i);
+          return FALSE;
+        }
+      item = g_new0 (DcDahuaItem, 1);
+      item->file_path = g_strdup (v);
+      g_ptr_array_add (out, item);
+      if (!dc_wire_time_parse (ITEM ("StartTime"), &item->start_wall_s, NULL) ||
+          !dc_wire_time_parse (ITEM ("EndTime"), &item->end_wall_s, NULL))
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("Item %u of the recorder's file list has no readable StartTime/EndTime"), i);
+          return FALSE;
+        }
+      v = ITEM ("Channel");
+      item->channel = v ? atoi (v) : -1;
+      v = ITEM ("Type");
+      item->type = g_strdup (v);
+      v = ITEM ("Length");
+      item->length = v ? g_ascii_strtoull (v, NULL, 10) : 0;
+      v = ITEM ("FileState");
+      item->temporary = v != NULL && g_ascii_strcasecmp (v, "Temporary") == 0;
+#undef ITEM
+    }
+  *found = (guint) n;
+  *items = g_steal_pointer (&out);
+  return TRUE;
+}
+
+char **
+dc_dahua_parse_channel_titles (const char *data, gssize len, GError **error)
+{
+  g_autoptr(GHashTable) kv = dc_dahua_parse_kv (data, len, error);
+  g_autoptr(GPtrArray) names = NULL;
+  GHashTableIter iter;
+  gpointer k, v;
+  guint max = 0;
+  gboolean any = FALSE;
+
+  if (kv == NULL)
+    return NULL;
+  g_hash_table_iter_init (&iter, kv);
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    {
+      guint idx;
+      char tail[16];
+      if (sscanf (k, "table.ChannelTitle[%u].%15s", &idx, tail) == 2 &&
+          strcmp (tail, "Name") == 0 && idx < 1024)
+        {
+          max = MAX (max, idx + 1);
+          any = TRUE;
+        }
+    }
+  if (!any)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder's channel list has no ChannelTitle lines"));
+      return NULL;
+    }
+  names = g_ptr_array_new ();
+  for (guint i = 0; i < max; i++)
+    {
+      char key[64];
+      const char *name;
+      g_snprintf (key, sizeof key, "table.ChannelTitle[%u].Name", i);
+      name = g_hash_table_lookup (kv, key);
+      g_ptr_array_add (names, name ? g_strdup (name) : g_strdup_printf ("%u", i + 1));
+    }
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}

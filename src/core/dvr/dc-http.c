@@ -1,0 +1,1031 @@
+#define G_LOG_DOMAIN "dc-http"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <curl/curl.h>
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#include "dvr/dc-dvr-parse.h"
+#include "dvr/dc-http.h"
+#include "util/dc-file-util.h"
+
+#define CONNECT_TIMEOUT_S  8
+#define LOW_SPEED_LIMIT    1024
+#define DEFAULT_STALL_S    30
+/* Bounded per-transfer buffer: the transfer is paused when the reader
+ * lags.  Small so that 64 concurrent transfers stay within the RSS goal. */
+#define STREAM_BUFFER      (256 * 1024)
+#define COLLECT_MAX        (16 * 1024 * 1024)
+#define ERROR_BODY_MAX     (64 * 1024)
+#define POLL_MS            100
+
+typedef enum { XFER_COLLECT, XFER_STREAM } XferMode;
+
+typedef struct
+{
+  XferMode    mode;
+  gboolean    active;      /* the easy handle is in the multi handle */
+  gboolean    done;
+  CURLcode    result;
+  gboolean    paused;
+  gboolean    got_body;    /* the final response's body started */
+  gboolean    too_big;
+  long        status;
+  gint64      content_length;  /* of the final response, -1 unknown */
+  gboolean    accept_ranges;   /* of the current response */
+  GByteArray *buf;
+  gsize       buf_pos;     /* consumed bytes at the head of buf */
+  guint64     received;    /* body bytes of this transfer */
+  guint64     offset_base; /* stream offset where this transfer starts (Range) */
+  guint64     expected_total;  /* for progress: 0 unknown */
+  curl_off_t  last_progress;
+  gint64      start_us;
+  char       *method;
+  char       *path;
+  struct curl_slist *headers;
+} Xfer;
+
+struct _DcHttp
+{
+  CURL        *easy;
+  CURLM       *multi;
+  char        *base_url;
+  char        *label;
+  char        *host;
+  DcLog       *log;
+  guint        stall_s;
+  gint         cancelled;    /* atomic */
+  gboolean     auth_failed;
+  GError      *auth_error;
+  DcDvrProgressFunc progress_func;
+  gpointer     progress_data;
+  long         last_status;
+  char        *last_sub_status;
+  gpointer     stream;       /* the open HttpSource, if any */
+  Xfer         x;
+};
+
+static gsize
+buffered (Xfer *x)
+{
+  return x->buf->len - x->buf_pos;
+}
+
+/* ------------------------------------------------------------------ */
+/* curl callbacks                                                      */
+
+static size_t
+on_header (char *data, size_t size, size_t nmemb, void *user_data)
+{
+  DcHttp *self = user_data;
+  gsize n = size * nmemb;
+  g_autofree char *line = g_strndup (data, n);
+
+  g_strchomp (line);
+  if (g_str_has_prefix (line, "HTTP/"))
+    {
+      /* A new response (the 401 before the authenticated one, a 100...). */
+      self->x.accept_ranges = FALSE;
+      self->x.got_body = FALSE;
+    }
+  else if (g_ascii_strncasecmp (line, "Accept-Ranges:", 14) == 0)
+    self->x.accept_ranges = strstr (line + 14, "bytes") != NULL;
+  else if (g_ascii_strncasecmp (line, "Content-Range:", 14) == 0)
+    self->x.accept_ranges = TRUE;
+  return n;
+}
+
+static void
+note_body_start (DcHttp *self)
+{
+  curl_off_t cl = -1;
+
+  self->x.got_body = TRUE;
+  curl_easy_getinfo (self->easy, CURLINFO_RESPONSE_CODE, &self->x.status);
+  if (curl_easy_getinfo (self->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK)
+    cl = -1;
+  self->x.content_length = cl;
+}
+
+static size_t
+on_write (char *data, size_t size, size_t nmemb, void *user_data)
+{
+  DcHttp *self = user_data;
+  Xfer *x = &self->x;
+  gsize n = size * nmemb;
+
+  if (!x->got_body)
+    note_body_start (self);
+  if (x->mode == XFER_COLLECT)
+    {
+      if (x->buf->len + n > COLLECT_MAX)
+        {
+          x->too_big = TRUE;
+          return 0;
+        }
+    }
+  else
+    {
+      if (buffered (x) > 0 && buffered (x) + n > STREAM_BUFFER)
+        {
+          x->paused = TRUE;
+          return CURL_WRITEFUNC_PAUSE;
+        }
+      if (x->buf_pos > 0)
+        {
+          g_byte_array_remove_range (x->buf, 0, (guint) x->buf_pos);
+          x->buf_pos = 0;
+        }
+    }
+  g_byte_array_append (x->buf, (const guint8 *) data, (guint) n);
+  x->received += n;
+  if (self->stream != NULL)
+    ((DcByteSource *) self->stream)->bytes_transferred += n;
+  return n;
+}
+
+static int
+on_xferinfo (void *user_data, curl_off_t dltotal, curl_off_t dlnow,
+             curl_off_t ultotal G_GNUC_UNUSED, curl_off_t ulnow G_GNUC_UNUSED)
+{
+  DcHttp *self = user_data;
+
+  if (g_atomic_int_get (&self->cancelled))
+    return 1;   /* aborts the transfer: CURLE_ABORTED_BY_CALLBACK */
+  if (self->x.mode == XFER_STREAM && self->progress_func != NULL && dlnow != self->x.last_progress)
+    {
+      guint64 total = self->x.expected_total;
+      self->x.last_progress = dlnow;
+      if (total == 0 && dltotal > 0)
+        total = self->x.offset_base + (guint64) dltotal;
+      self->progress_func (self->x.offset_base + (guint64) dlnow, total, self->progress_data);
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Session object                                                      */
+
+DcHttp *
+dc_http_new (const char *base_url, const char *user, const char *password,
+             const char *dvr_name, DcLog *log, GError **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  DcHttp *self;
+  gsize len;
+
+  uri = base_url ? g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("DVR “%s”: the address “%s” is not an http:// or https:// URL"),
+                   dvr_name ? dvr_name : "", base_url ? base_url : "");
+      return NULL;
+    }
+
+  self = g_new0 (DcHttp, 1);
+  self->base_url = g_strdup (base_url);
+  len = strlen (self->base_url);
+  while (len > 0 && self->base_url[len - 1] == '/')
+    self->base_url[--len] = '\0';
+  self->host = g_strdup (g_uri_get_host (uri));
+  self->label = g_strdup_printf (_("DVR “%s” (%s)"), dvr_name ? dvr_name : "", self->host);
+  self->log = log ? dc_log_ref (log) : NULL;
+  self->stall_s = DEFAULT_STALL_S;
+  self->x.buf = g_byte_array_new ();
+
+  self->easy = curl_easy_init ();
+  self->multi = curl_multi_init ();
+  if (self->easy == NULL || self->multi == NULL)
+    {
+      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG, "libcurl could not start");
+      dc_http_free (self);
+      return NULL;
+    }
+  curl_easy_setopt (self->easy, CURLOPT_NOSIGNAL, 1L);
+  /* Digest only: CURLAUTH_ANY could fall back to Basic and send the
+   * password in clear text over plain HTTP. */
+  curl_easy_setopt (self->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_DIGEST);
+  curl_easy_setopt (self->easy, CURLOPT_USERNAME, user ? user : "");
+  curl_easy_setopt (self->easy, CURLOPT_PASSWORD, password ? password : "");
+  curl_easy_setopt (self->easy, CURLOPT_FAILONERROR, 0L);   /* read error bodies */
+  curl_easy_setopt (self->easy, CURLOPT_CONNECTTIMEOUT, (long) CONNECT_TIMEOUT_S);
+  curl_easy_setopt (self->easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt (self->easy, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt (self->easy, CURLOPT_WRITEDATA, self);
+  curl_easy_setopt (self->easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt (self->easy, CURLOPT_HEADERDATA, self);
+  curl_easy_setopt (self->easy, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (self->easy, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+  curl_easy_setopt (self->easy, CURLOPT_XFERINFODATA, self);
+  curl_easy_setopt (self->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt (self->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt (self->easy, CURLOPT_USERAGENT, "Dockclip/" PACKAGE_VERSION);
+  return self;
+}
+
+static void xfer_stop (DcHttp *self);
+
+void
+dc_http_free (DcHttp *self)
+{
+  if (self == NULL)
+    return;
+  if (self->stream != NULL)
+    g_critical ("a DVR download stream outlives its session");
+  xfer_stop (self);
+  if (self->multi)
+    curl_multi_cleanup (self->multi);
+  if (self->easy)
+    curl_easy_cleanup (self->easy);
+  g_byte_array_unref (self->x.buf);
+  g_clear_pointer (&self->log, dc_log_unref);
+  g_clear_error (&self->auth_error);
+  g_free (self->last_sub_status);
+  g_free (self->base_url);
+  g_free (self->label);
+  g_free (self->host);
+  g_free (self);
+}
+
+void
+dc_http_set_stall_timeout (DcHttp *self, guint seconds)
+{
+  self->stall_s = MAX (seconds, 1);
+}
+
+void
+dc_http_cancel (DcHttp *self)
+{
+  g_atomic_int_set (&self->cancelled, 1);
+  curl_multi_wakeup (self->multi);
+}
+
+void
+dc_http_reset_cancel (DcHttp *self)
+{
+  g_atomic_int_set (&self->cancelled, 0);
+}
+
+gboolean
+dc_http_is_cancelled (DcHttp *self)
+{
+  return g_atomic_int_get (&self->cancelled) != 0;
+}
+
+void
+dc_http_set_progress_func (DcHttp *self, DcDvrProgressFunc func, gpointer user_data)
+{
+  self->progress_func = func;
+  self->progress_data = user_data;
+}
+
+DcLog *
+dc_http_get_log (DcHttp *self)
+{
+  return self->log;
+}
+
+const char *
+dc_http_get_label (DcHttp *self)
+{
+  return self->label;
+}
+
+const char *
+dc_http_get_host (DcHttp *self)
+{
+  return self->host;
+}
+
+long
+dc_http_get_last_status (DcHttp *self)
+{
+  return self->last_status;
+}
+
+const char *
+dc_http_get_last_sub_status (DcHttp *self)
+{
+  return self->last_sub_status;
+}
+
+void
+dc_http_response_clear (DcHttpResponse *resp)
+{
+  g_clear_pointer (&resp->body, g_bytes_unref);
+  resp->status = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transfers                                                           */
+
+static void
+log_line (DcHttp *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+log_line (DcHttp *self, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_debug ("%s: %s", self->host, msg);
+  if (self->log != NULL)
+    dc_log_printf (self->log, "%s", msg);
+}
+
+/* Only the path and query go to the log: never a URL with credentials. */
+static const char *
+short_path (const char *path)
+{
+  return path;
+}
+
+static void
+xfer_stop (DcHttp *self)
+{
+  Xfer *x = &self->x;
+
+  if (x->active)
+    {
+      curl_multi_remove_handle (self->multi, self->easy);
+      x->active = FALSE;
+    }
+  g_clear_pointer (&x->headers, curl_slist_free_all);
+  g_clear_pointer (&x->method, g_free);
+  g_clear_pointer (&x->path, g_free);
+}
+
+static gboolean
+refuse_if_locked (DcHttp *self, GError **error)
+{
+  if (self->auth_failed)
+    {
+      /* Never a second try with the same credentials: recorders lock the
+       * account for ~30 minutes after a few bad logins. */
+      g_propagate_error (error, g_error_copy (self->auth_error));
+      return FALSE;
+    }
+  if (dc_http_is_cancelled (self))
+    {
+      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
+            const char *body, const char *content_type, guint64 range_from, GError **error)
+{
+  Xfer *x = &self->x;
+  g_autofree char *url = NULL;
+  char range[32];
+  CURLMcode mc;
+
+  xfer_stop (self);
+  x->mode = mode;
+  x->done = FALSE;
+  x->result = CURLE_OK;
+  x->paused = FALSE;
+  x->got_body = FALSE;
+  x->too_big = FALSE;
+  x->status = 0;
+  x->content_length = -1;
+  x->accept_ranges = FALSE;
+  g_byte_array_set_size (x->buf, 0);
+  x->buf_pos = 0;
+  x->received = 0;
+  x->offset_base = range_from;
+  x->last_progress = -1;
+  x->start_us = g_get_real_time ();
+  x->method = g_strdup (method);
+  x->path = g_strdup (path);
+
+  url = g_strconcat (self->base_url, path, NULL);
+  curl_easy_setopt (self->easy, CURLOPT_URL, url);
+  curl_easy_setopt (self->easy, CURLOPT_LOW_SPEED_LIMIT, (long) LOW_SPEED_LIMIT);
+  curl_easy_setopt (self->easy, CURLOPT_LOW_SPEED_TIME, (long) self->stall_s);
+  if (body != NULL)
+    {
+      /* COPYPOSTFIELDS: libcurl may resend it after the digest 401. */
+      curl_easy_setopt (self->easy, CURLOPT_POSTFIELDSIZE, (long) strlen (body));
+      curl_easy_setopt (self->easy, CURLOPT_COPYPOSTFIELDS, body);
+      /* "GET" with a body is what the ISAPI download expects. */
+      curl_easy_setopt (self->easy, CURLOPT_CUSTOMREQUEST,
+                        g_strcmp0 (method, "POST") == 0 ? NULL : method);
+      {
+        g_autofree char *ct = g_strdup_printf ("Content-Type: %s",
+                                               content_type ? content_type : "application/xml");
+        x->headers = curl_slist_append (x->headers, ct);
+        /* No 100-continue round trip for a few hundred bytes. */
+        x->headers = curl_slist_append (x->headers, "Expect:");
+      }
+    }
+  else
+    {
+      curl_easy_setopt (self->easy, CURLOPT_HTTPGET, 1L);
+      curl_easy_setopt (self->easy, CURLOPT_CUSTOMREQUEST,
+                        g_strcmp0 (method, "GET") == 0 ? NULL : method);
+    }
+  if (range_from > 0)
+    {
+      g_snprintf (range, sizeof range, "%" G_GUINT64_FORMAT "-", range_from);
+      curl_easy_setopt (self->easy, CURLOPT_RANGE, range);
+    }
+  else
+    curl_easy_setopt (self->easy, CURLOPT_RANGE, NULL);
+  curl_easy_setopt (self->easy, CURLOPT_HTTPHEADER, x->headers);
+
+  mc = curl_multi_add_handle (self->multi, self->easy);
+  if (mc != CURLM_OK)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG, "libcurl: %s", curl_multi_strerror (mc));
+      return FALSE;
+    }
+  x->active = TRUE;
+  return TRUE;
+}
+
+/* Runs the multi handle once, then waits up to POLL_MS for activity.
+ * Sets x->done when the transfer finished (any result). */
+static void
+xfer_step (DcHttp *self, gboolean wait)
+{
+  Xfer *x = &self->x;
+  int running = 0, queued = 0;
+  CURLMsg *msg;
+
+  if (!x->active || x->done)
+    return;
+  curl_multi_perform (self->multi, &running);
+  while ((msg = curl_multi_info_read (self->multi, &queued)) != NULL)
+    if (msg->msg == CURLMSG_DONE && msg->easy_handle == self->easy)
+      {
+        x->done = TRUE;
+        x->result = msg->data.result;
+      }
+  if (!x->done && !x->got_body)
+    curl_easy_getinfo (self->easy, CURLINFO_RESPONSE_CODE, &x->status);
+  if (x->done)
+    {
+      if (!x->got_body)
+        note_body_start (self);
+      return;
+    }
+  if (dc_http_is_cancelled (self))
+    {
+      /* The progress callback aborts too; this covers a transfer that is
+       * waiting on a silent socket. */
+      x->done = TRUE;
+      x->result = CURLE_ABORTED_BY_CALLBACK;
+      return;
+    }
+  if (wait)
+    curl_multi_poll (self->multi, NULL, 0, POLL_MS, NULL);
+}
+
+/* Turns a finished transfer's libcurl result into a GError. */
+static gboolean
+xfer_result_error (DcHttp *self, GError **error)
+{
+  Xfer *x = &self->x;
+  curl_off_t connect_us = 0;
+
+  switch (x->result)
+    {
+    case CURLE_OK:
+      return TRUE;
+    case CURLE_ABORTED_BY_CALLBACK:
+      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
+      return FALSE;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE,
+                   _("%s cannot be reached (%s); check that it is on and the address is right"),
+                   self->label, curl_easy_strerror (x->result));
+      return FALSE;
+    case CURLE_OPERATION_TIMEDOUT:
+      curl_easy_getinfo (self->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+      if (connect_us > 0 || x->status > 0)
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_STALLED,
+                     _("%s stopped sending data for %u s"), self->label, self->stall_s);
+      else
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE,
+                     _("%s did not answer within %d s; check that it is on and the address is right"),
+                     self->label, CONNECT_TIMEOUT_S);
+      return FALSE;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("%s: the HTTPS certificate is not trusted (%s); install the recorder's "
+                     "certificate in the system store or use its http:// address"),
+                   self->label, curl_easy_strerror (x->result));
+      return FALSE;
+    case CURLE_WRITE_ERROR:
+      if (x->too_big)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("%s sent an unexpectedly large answer"), self->label);
+          return FALSE;
+        }
+      G_GNUC_FALLTHROUGH;
+    default:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED,
+                   _("The connection to %s was lost (%s)"), self->label,
+                   curl_easy_strerror (x->result));
+      return FALSE;
+    }
+}
+
+static void
+log_done (DcHttp *self, const char *what)
+{
+  Xfer *x = &self->x;
+  log_line (self, "%s %s -> %ld, %" G_GUINT64_FORMAT " bytes, %" G_GINT64_FORMAT " ms%s%s",
+            x->method ? x->method : "?", short_path (x->path ? x->path : ""), x->status,
+            x->received, (g_get_real_time () - x->start_us) / 1000,
+            x->result != CURLE_OK ? ", " : "",
+            x->result != CURLE_OK ? (what ? what : curl_easy_strerror (x->result)) : "");
+}
+
+static gboolean
+check_auth (DcHttp *self, GError **error)
+{
+  if (self->x.status != 401)
+    return TRUE;
+  self->auth_failed = TRUE;
+  g_clear_error (&self->auth_error);
+  self->auth_error = g_error_new (DC_DVR_ERROR, DC_DVR_ERROR_AUTH,
+                                  _("%s rejected the user or password"), self->label);
+  log_line (self, "401: wrong user or password; no more requests to this recorder in this session");
+  g_propagate_error (error, g_error_copy (self->auth_error));
+  return FALSE;
+}
+
+static void
+remember_status (DcHttp *self, long status, const guint8 *data, gsize len)
+{
+  DcIsapiStatus st;
+
+  self->last_status = status;
+  g_clear_pointer (&self->last_sub_status, g_free);
+  if (len > 0 && dc_isapi_parse_response_status ((const char *) data, (gssize) len, &st))
+    {
+      self->last_sub_status = g_steal_pointer (&st.sub_status_code);
+      dc_isapi_status_clear (&st);
+    }
+}
+
+gboolean
+dc_http_request (DcHttp *self, const char *method, const char *path, const char *body,
+                 const char *content_type, DcHttpResponse *out, GError **error)
+{
+  Xfer *x = &self->x;
+  gboolean ok;
+
+  memset (out, 0, sizeof *out);
+  if (!refuse_if_locked (self, error))
+    return FALSE;
+  if (self->stream != NULL)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   "%s: request while a download is open on the same session", self->label);
+      return FALSE;
+    }
+  if (!xfer_start (self, XFER_COLLECT, method, path, body, content_type, 0, error))
+    return FALSE;
+  while (!x->done)
+    xfer_step (self, TRUE);
+  log_done (self, NULL);
+  ok = xfer_result_error (self, error) && check_auth (self, error);
+  if (ok)
+    {
+      out->status = x->status;
+      out->body = g_bytes_new (x->buf->data, x->buf->len);
+      out->start_us = x->start_us;
+      out->elapsed_us = g_get_real_time () - x->start_us;
+      remember_status (self, x->status, x->buf->data, x->buf->len);
+    }
+  g_byte_array_set_size (x->buf, 0);
+  xfer_stop (self);
+  return ok;
+}
+
+static gboolean
+error_from_body (DcHttp *self, long status, const char *data, gsize len, GError **error)
+{
+  DcIsapiStatus st;
+  g_autofree char *detail = NULL;
+
+  if (len > 0 && dc_isapi_parse_response_status (data, (gssize) len, &st))
+    {
+      gboolean ok = FALSE;
+      if (st.status_code == 2 || g_strcmp0 (st.sub_status_code, "deviceBusy") == 0)
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY,
+                     _("%s is busy (%s); will try again later"), self->label,
+                     st.status_string ? st.status_string : "deviceBusy");
+      else if (g_strcmp0 (st.sub_status_code, "notSupport") == 0)
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED,
+                     _("%s does not support this request (%s)"), self->label,
+                     st.status_string ? st.status_string : "notSupport");
+      else if (st.status_code == 1 && status < 300)
+        ok = TRUE;   /* "OK" */
+      else
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+                     _("%s answered an error: %s (%s, HTTP %ld)"), self->label,
+                     st.status_string ? st.status_string : "?",
+                     st.sub_status_code ? st.sub_status_code : "?", status);
+      dc_isapi_status_clear (&st);
+      return ok;
+    }
+  if (len > 0 && dc_dahua_is_error (data, (gssize) len, &detail))
+    {
+      g_set_error (error, DC_DVR_ERROR, status == 503 ? DC_DVR_ERROR_BUSY : DC_DVR_ERROR_DEVICE,
+                   _("%s answered an error: %s (HTTP %ld)"), self->label,
+                   detail ? detail : "Error", status);
+      return FALSE;
+    }
+  if (status == 503)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY,
+                   _("%s is busy (HTTP 503); will try again later"), self->label);
+      return FALSE;
+    }
+  if (status >= 300 || status < 200)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE, _("%s answered HTTP %ld"),
+                   self->label, status);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+dc_http_check_response (DcHttp *self, const DcHttpResponse *resp, GError **error)
+{
+  gsize len = 0;
+  const char *data = resp->body ? g_bytes_get_data (resp->body, &len) : NULL;
+  return error_from_body (self, resp->status, data, len, error);
+}
+
+gboolean
+dc_http_sniff_media (const guint8 *d, gsize len)
+{
+  if (len >= 4 && memcmp (d, "IMKH", 4) == 0)
+    return TRUE;
+  if (len >= 4 && d[0] == 0 && d[1] == 0 && d[2] == 1 && d[3] == 0xBA)
+    return TRUE;
+  if (len >= 8 && memcmp (d + 4, "ftyp", 4) == 0)
+    return TRUE;
+  if (len >= 4 && memcmp (d, "DHAV", 4) == 0)
+    return TRUE;
+  if (len >= 5 && memcmp (d, "DAHUA", 5) == 0)
+    return TRUE;
+  return FALSE;
+}
+
+/* Looks like a text answer (XML, JSON or a Dahua key=value page) rather
+ * than media. */
+static gboolean
+sniff_text (const guint8 *d, gsize len)
+{
+  gsize i = 0;
+  while (i < len && (d[i] == ' ' || d[i] == '\r' || d[i] == '\n' || d[i] == '\t'))
+    i++;
+  if (i >= len)
+    return len > 0;
+  if (d[i] == '<' || d[i] == '{')
+    return TRUE;
+  if (len - i >= 5 && g_ascii_strncasecmp ((const char *) d + i, "Error", 5) == 0)
+    return TRUE;
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* The streaming source                                                */
+
+typedef struct
+{
+  DcByteSource parent;
+  DcHttp      *http;
+  char        *method;
+  char        *path;
+  char        *body;
+  char        *content_type;
+  guint64      expected_size;
+  gboolean     range_ok;
+  gboolean     at_end;     /* finished cleanly (EOF) */
+  GError      *error;      /* sticky */
+} HttpSource;
+
+static void
+source_fail (HttpSource *s, GError *error)
+{
+  if (s->error == NULL)
+    s->error = error;
+  else
+    g_error_free (error);
+}
+
+/* Drives the transfer until @want bytes are buffered or it ends. */
+static void
+fill (HttpSource *s, gsize want)
+{
+  DcHttp *h = s->http;
+  Xfer *x = &h->x;
+
+  while (!x->done && buffered (x) < want)
+    {
+      if (x->paused)
+        {
+          x->paused = FALSE;
+          curl_easy_pause (h->easy, CURLPAUSE_CONT);
+          if (x->paused)
+            return;   /* still full: the reader must consume first */
+        }
+      xfer_step (h, buffered (x) < want);
+    }
+}
+
+/* Called once the transfer is done and the buffer drained. */
+static gboolean
+finish (HttpSource *s, GError **error)
+{
+  DcHttp *h = s->http;
+  Xfer *x = &h->x;
+  g_autoptr(GError) local_error = NULL;
+  guint64 total = x->offset_base + x->received;
+
+  if (!xfer_result_error (h, &local_error))
+    {
+      log_done (h, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  log_done (h, NULL);
+  if (x->content_length >= 0 && x->received < (guint64) x->content_length)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_TRUNCATED,
+                   _("%s sent %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes"),
+                   h->label, x->received, (gint64) x->content_length);
+      return FALSE;
+    }
+  if (s->expected_size > 0 && total < s->expected_size)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_TRUNCATED,
+                   _("%s sent %" G_GUINT64_FORMAT " of the %" G_GUINT64_FORMAT
+                     " bytes of the recording (still being written?)"),
+                   h->label, total, s->expected_size);
+      return FALSE;
+    }
+  s->at_end = TRUE;
+  return TRUE;
+}
+
+static gssize
+source_read (DcByteSource *self, guint8 *buf, gsize len, GError **error)
+{
+  HttpSource *s = (HttpSource *) self;
+  DcHttp *h = s->http;
+  Xfer *x = &h->x;
+  gsize n;
+
+  if (len == 0)
+    return 0;
+  while (s->error == NULL)
+    {
+      if (buffered (x) > 0)
+        {
+          n = MIN (len, buffered (x));
+          memcpy (buf, x->buf->data + x->buf_pos, n);
+          x->buf_pos += n;
+          return (gssize) n;
+        }
+      if (s->at_end)
+        return 0;
+      if (x->done)
+        {
+          GError *e = NULL;
+          if (!finish (s, &e))
+            source_fail (s, e);
+          xfer_stop (h);
+          continue;
+        }
+      fill (s, 1);
+    }
+  g_propagate_error (error, g_error_copy (s->error));
+  return -1;
+}
+
+/* Starts (or restarts at @offset) the transfer and waits for the first
+ * bytes; maps error statuses and error bodies. */
+static gboolean
+source_start (HttpSource *s, guint64 offset, GError **error)
+{
+  DcHttp *h = s->http;
+  Xfer *x = &h->x;
+
+  if (!xfer_start (h, XFER_STREAM, s->method, s->path, s->body, s->content_type, offset, error))
+    return FALSE;
+  x->expected_total = s->expected_size;
+  fill (s, 8);
+  if (x->done && x->result != CURLE_OK && buffered (x) == 0)
+    {
+      GError *e = NULL;
+      xfer_result_error (h, &e);
+      log_done (h, e->message);
+      g_propagate_error (error, e);
+      xfer_stop (h);
+      return FALSE;
+    }
+  if (!check_auth (h, error))
+    {
+      log_done (h, NULL);
+      xfer_stop (h);
+      return FALSE;
+    }
+  if (x->status == 416 && offset > 0)
+    {
+      /* Seek to the very end: an empty rest. */
+      log_done (h, NULL);
+      xfer_stop (h);
+      x->done = TRUE;
+      g_byte_array_set_size (x->buf, 0);
+      x->buf_pos = 0;
+      s->at_end = TRUE;
+      return TRUE;
+    }
+  if (x->status < 200 || x->status >= 300 ||
+      (buffered (x) > 0 && !dc_http_sniff_media (x->buf->data + x->buf_pos, buffered (x)) &&
+       sniff_text (x->buf->data + x->buf_pos, buffered (x))))
+    {
+      /* An error answer, sometimes with 200: read it whole (bounded). */
+      while (!x->done && buffered (x) < ERROR_BODY_MAX)
+        fill (s, buffered (x) + 1);
+      log_done (h, "error body");
+      remember_status (h, x->status, x->buf->data + x->buf_pos, buffered (x));
+      if (error_from_body (h, x->status, (const char *) x->buf->data + x->buf_pos, buffered (x), error))
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                     _("%s sent a text answer instead of the recording"), h->label);
+      xfer_stop (h);
+      return FALSE;
+    }
+  remember_status (h, x->status, NULL, 0);
+  if (x->done && buffered (x) == 0 && x->result == CURLE_OK && offset == 0)
+    {
+      log_done (h, NULL);
+      xfer_stop (h);
+      g_set_error (error, DC_DVR_ERROR, s->expected_size > 0 ? DC_DVR_ERROR_TRUNCATED : DC_DVR_ERROR_BAD_RESPONSE,
+                   _("%s sent an empty recording"), h->label);
+      return FALSE;
+    }
+  log_line (h, "%s %s -> %ld, streaming%s", s->method, short_path (s->path), x->status,
+            offset > 0 ? (x->status == 206 ? " (range)" : " (range ignored)") : "");
+  return TRUE;
+}
+
+static gboolean
+source_seek (DcByteSource *self, guint64 offset, GError **error)
+{
+  HttpSource *s = (HttpSource *) self;
+  DcHttp *h = s->http;
+  Xfer *x = &h->x;
+  guint64 before = self->position;
+  g_autoptr(GError) local_error = NULL;
+
+  if (s->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (s->error));
+      return FALSE;
+    }
+  if (offset == before)
+    return TRUE;
+  if (offset > before && offset - before <= buffered (x))
+    {
+      x->buf_pos += offset - before;
+      return TRUE;
+    }
+  if (!s->range_ok)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED,
+                   _("%s does not serve byte ranges"), h->label);
+      return FALSE;
+    }
+  if (!source_start (s, offset, &local_error))
+    {
+      source_fail (s, g_error_copy (local_error));
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  s->at_end = s->at_end && x->status == 416;
+  if (x->status == 206 || x->status == 416)
+    return TRUE;
+
+  /* The server ignored Range and restarted from 0: put the stream back
+   * where the reader was and say seeking does not work. */
+  s->range_ok = FALSE;
+  x->offset_base = 0;
+  {
+    guint64 skipped = 0;
+    while (skipped < before && s->error == NULL)
+      {
+        gsize n;
+        fill (s, 1);
+        if (buffered (x) == 0)
+          {
+            g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED,
+                         _("%s ended the recording early"), h->label);
+            source_fail (s, g_error_copy (*error));
+            return FALSE;
+          }
+        n = (gsize) MIN ((guint64) buffered (x), before - skipped);
+        x->buf_pos += n;
+        skipped += n;
+      }
+  }
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED,
+               _("%s ignores byte ranges"), h->label);
+  return FALSE;
+}
+
+static void
+source_finalize (DcByteSource *self)
+{
+  HttpSource *s = (HttpSource *) self;
+  DcHttp *h = s->http;
+
+  if (h->x.active)
+    {
+      if (!h->x.done)
+        {
+          h->x.result = CURLE_ABORTED_BY_CALLBACK;
+          log_done (h, "closed by the reader");
+        }
+      xfer_stop (h);
+    }
+  g_byte_array_set_size (h->x.buf, 0);
+  h->x.buf_pos = 0;
+  if (h->stream == s)
+    h->stream = NULL;
+  g_clear_error (&s->error);
+  g_free (s->method);
+  g_free (s->path);
+  g_free (s->body);
+  g_free (s->content_type);
+  g_free (s);
+}
+
+static const DcByteSourceClass http_source_class = { source_read, source_seek, source_finalize };
+static const DcByteSourceClass http_source_noseek_class = { source_read, NULL, source_finalize };
+
+DcByteSource *
+dc_http_open_stream (DcHttp *self, const char *method, const char *path, const char *body,
+                     const char *content_type, guint64 expected_size, GError **error)
+{
+  HttpSource *s;
+  Xfer *x = &self->x;
+
+  if (!refuse_if_locked (self, error))
+    return NULL;
+  if (self->stream != NULL)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   "%s: a second download on the same session", self->label);
+      return NULL;
+    }
+  s = g_new0 (HttpSource, 1);
+  s->parent.klass = &http_source_class;
+  s->parent.size = -1;
+  s->http = self;
+  s->method = g_strdup (method);
+  s->path = g_strdup (path);
+  s->body = g_strdup (body);
+  s->content_type = g_strdup (content_type);
+  s->expected_size = expected_size;
+  self->stream = s;
+
+  if (!source_start (s, 0, error))
+    {
+      dc_byte_source_free (&s->parent);
+      return NULL;
+    }
+  s->range_ok = x->accept_ranges;
+  if (!s->range_ok)
+    s->parent.klass = &http_source_noseek_class;
+  if (expected_size > 0)
+    s->parent.size = (gint64) expected_size;
+  else if (x->content_length >= 0)
+    s->parent.size = x->content_length;
+  return &s->parent;
+}

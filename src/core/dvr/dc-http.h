@@ -1,0 +1,74 @@
+/* dc-http.h: the HTTP layer of a DVR session (internal to src/core/dvr).
+ *
+ * One CURL easy handle per session, reused for every request so the
+ * digest nonce and the connection are kept, always driven through one
+ * curl multi handle so that a cancel from another thread (an atomic flag
+ * plus curl_multi_wakeup) stops any transfer within a fraction of a
+ * second.  Digest only: Basic is never offered, not even after a 401.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "dvr/dc-dvr.h"
+#include "util/dc-byte-source.h"
+#include "util/dc-log.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DcHttp DcHttp;
+
+DcHttp   *dc_http_new              (const char *base_url, const char *user, const char *password,
+                                    const char *dvr_name, DcLog *log, GError **error);
+void      dc_http_free             (DcHttp *self);
+void      dc_http_set_stall_timeout (DcHttp *self, guint seconds);
+void      dc_http_cancel           (DcHttp *self);
+void      dc_http_reset_cancel     (DcHttp *self);
+gboolean  dc_http_is_cancelled     (DcHttp *self);
+void      dc_http_set_progress_func (DcHttp *self, DcDvrProgressFunc func, gpointer user_data);
+DcLog    *dc_http_get_log          (DcHttp *self);
+/* "DVR “north” (192.168.1.64)" for messages. */
+const char *dc_http_get_label      (DcHttp *self);
+/* Host part of the base URL. */
+const char *dc_http_get_host       (DcHttp *self);
+
+typedef struct
+{
+  long    status;
+  GBytes *body;
+  gint64  elapsed_us;   /* request start to end (round trip for small answers) */
+  gint64  start_us;     /* g_get_real_time () when sent */
+} DcHttpResponse;
+
+void      dc_http_response_clear   (DcHttpResponse *resp);
+
+/* A small request whose answer is kept in memory (at most 16 MiB).
+ * @method "GET", "POST" or "GET" with a body (@body non-NULL).  Fails only
+ * for transport errors, cancel and 401 (DC_DVR_ERROR_AUTH, after which the
+ * session refuses every request): other statuses come back in @out. */
+gboolean  dc_http_request          (DcHttp *self, const char *method, const char *path,
+                                    const char *body, const char *content_type,
+                                    DcHttpResponse *out, GError **error);
+
+/* Maps a non-2xx status or an error document (ISAPI ResponseStatus, Dahua
+ * "Error" page) to a GError: BUSY for 503 / statusCode 2 / deviceBusy,
+ * NOT_SUPPORTED for notSupport, DEVICE otherwise.  TRUE when @resp is fine. */
+gboolean  dc_http_check_response   (DcHttp *self, const DcHttpResponse *resp, GError **error);
+
+/* Status and ISAPI subStatusCode of the last answer (for the POST retry). */
+long        dc_http_get_last_status     (DcHttp *self);
+const char *dc_http_get_last_sub_status (DcHttp *self);
+
+/* A streamed download as a pull source.  Returns once the status and the
+ * first bytes are in: an error status or an error body (even with 200)
+ * fails here.  @expected_size (0 unknown) is checked at the end together
+ * with Content-Length (DC_DVR_ERROR_TRUNCATED).  The source borrows the
+ * session: free it before the session. */
+DcByteSource *dc_http_open_stream  (DcHttp *self, const char *method, const char *path,
+                                    const char *body, const char *content_type,
+                                    guint64 expected_size, GError **error);
+
+/* TRUE when @data starts like recorded media (IMKH, MPEG-PS pack, ftyp, DHAV). */
+gboolean  dc_http_sniff_media      (const guint8 *data, gsize len);
+
+G_END_DECLS

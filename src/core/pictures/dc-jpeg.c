@@ -202,7 +202,13 @@ dc_jpeg_read_header (const guint8 *data, gsize len,
   if (!ok)
     g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
                  _("Damaged JPEG header: %s"), tjGetErrorStr2 (tj));
-  else if (*width <= 0 || *height <= 0 || (gint64) *width * *height > MAX_PIXELS)
+  else if (*width <= 0 || *height <= 0)
+    {
+      g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
+                   _("Damaged JPEG header: no picture size"));
+      ok = FALSE;
+    }
+  else if ((gint64) *width * *height > MAX_PIXELS)
     {
       g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_TOO_LARGE,
                    _("The picture is too large (%d × %d)"), *width, *height);

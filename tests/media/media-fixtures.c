@@ -213,6 +213,7 @@ typedef struct
   guint64       limit;
   GQuark        domain;
   int           code;
+  guint64       seeks;
 } FxSource;
 
 static gssize
@@ -242,7 +243,8 @@ fx_source_seek (DcByteSource *self, guint64 offset, GError **error)
 {
   FxSource *fs = (FxSource *) self;
 
-  if (fs->mode == FX_SOURCE_SEEK_FAILS)
+  if (fs->mode == FX_SOURCE_SEEK_FAILS ||
+      (fs->mode == FX_SOURCE_SEEK_BREAKS && fs->seeks++ >= fs->limit))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            "server ignored Range");

@@ -40,6 +40,7 @@ typedef enum
   FX_SOURCE_NO_SEEK,      /* a recorder that ignores Range */
   FX_SOURCE_SEEK_FAILS,   /* claims seek, then fails with NOT_SUPPORTED */
   FX_SOURCE_FAIL_AFTER,   /* the transfer fails after @limit bytes */
+  FX_SOURCE_SEEK_BREAKS,  /* @limit seeks work, the later ones fail */
 } FxSourceMode;
 
 /* Wraps a file source; takes ownership of @inner. */

@@ -24,6 +24,9 @@ static char *seg2_path;   /* frames 200..499 */
 
 typedef enum { SRC_SEEK, SRC_NO_SEEK, SRC_SEEK_FAILS } SrcKind;
 
+static void expect_picture_error (DcByteSource *src, const char *hint, gint64 target_us,
+                                  GQuark domain, int code);
+
 static DcByteSource *
 open_source (const char *path, SrcKind kind)
 {
@@ -131,6 +134,18 @@ test_picture_ps_seek_fails (void)
                    ==, 333);
   g_assert_cmpint (picture_index (hik_path, "mpeg", SRC_SEEK_FAILS, T0 + 12 * FX_FRAME_US, &res),
                    ==, 12);
+}
+
+static void
+test_picture_seek_breaks (void)
+{
+  /* Range honoured for the first request only: never a wrong frame; the
+   * caller gets an I/O error it can retry on. */
+  g_autoptr(GError) error = NULL;
+  DcByteSource *file = dc_byte_source_new_for_file (hik_path, &error);
+  g_autoptr(DcByteSource) src = fx_source_wrap (file, FX_SOURCE_SEEK_BREAKS, 1, 0, 0);
+
+  expect_picture_error (src, "mpeg", T0 + 400 * FX_FRAME_US, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO);
 }
 
 static void
@@ -623,6 +638,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/picture/ps-forward-only", test_picture_ps_forward);
   g_test_add_func ("/media/picture/ps-probe-imkh", test_picture_ps_probe);
   g_test_add_func ("/media/picture/ps-seek-fails", test_picture_ps_seek_fails);
+  g_test_add_func ("/media/picture/ps-seek-breaks", test_picture_seek_breaks);
   g_test_add_func ("/media/picture/mp4", test_picture_mp4);
   g_test_add_func ("/media/picture/dhav", test_picture_dhav);
   g_test_add_func ("/media/picture/forward-stops-early", test_picture_forward_stops_early);

@@ -1,0 +1,250 @@
+/* dc-esheet-csv.c: RFC 4180 CSV in UTF-8 (with or without BOM), UTF-16
+ * with BOM, or GBK/GB18030 (what Chinese Excel writes as "CSV"); comma,
+ * semicolon or tab separated; CRLF, LF or CR line ends. */
+#define G_LOG_DOMAIN "dc-esheet"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "esheet/dc-esheet-private.h"
+
+/* Only the first MiB is validated up front: validating 40 MB costs as much
+ * as parsing it.  The importer validates the few strings it keeps. */
+#define DETECT_BYTES (1024 * 1024)
+
+static char
+detect_separator (const char *data, gsize len)
+{
+  const char *p = data, *end = data + MIN (len, (gsize) 64 * 1024);
+  guint counts[3] = { 0, 0, 0 };
+  gboolean quoted = FALSE;
+  guint lines = 0;
+
+  for (; p < end && lines < 30; p++)
+    {
+      char c = *p;
+      if (c == '"')
+        quoted = !quoted;
+      else if (quoted)
+        continue;
+      else if (c == ',')
+        counts[0]++;
+      else if (c == ';')
+        counts[1]++;
+      else if (c == '\t')
+        counts[2]++;
+      else if (c == '\n')
+        lines++;
+    }
+  if (counts[1] > counts[0] && counts[1] >= counts[2])
+    return ';';
+  if (counts[2] > counts[0] && counts[2] > counts[1])
+    return '\t';
+  return ',';
+}
+
+static gboolean
+looks_binary (const char *data, gsize len)
+{
+  return memchr (data, '\0', MIN (len, (gsize) 4096)) != NULL;
+}
+
+typedef struct
+{
+  guint offset;     /* into scratch, when in_scratch */
+  gboolean in_scratch;
+} CellFix;
+
+gboolean
+dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *encoding,
+                    DcRowFunc func, gpointer user_data,
+                    const char **encoding_used, gboolean *needs_validation,
+                    GError **error)
+{
+  g_autofree char *converted = NULL;
+  g_autoptr(GArray) cells = NULL;
+  g_autoptr(GArray) fixes = NULL;
+  g_autoptr(GString) scratch = NULL;
+  const char *p, *end;
+  guint row = 1;
+  char sep;
+
+  *needs_validation = FALSE;
+
+  if (len >= 2 && (((guchar) data[0] == 0xFF && (guchar) data[1] == 0xFE) ||
+                   ((guchar) data[0] == 0xFE && (guchar) data[1] == 0xFF)))
+    {
+      const char *from = (guchar) data[0] == 0xFF ? "UTF-16LE" : "UTF-16BE";
+      gsize out_len = 0;
+      converted = g_convert (data + 2, len - 2, "UTF-8", from, NULL, &out_len, NULL);
+      if (converted == NULL)
+        {
+          g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_ENCODING,
+                       _("%s starts like a UTF-16 text but cannot be decoded. Save it again as “CSV UTF-8”."),
+                       name);
+          return FALSE;
+        }
+      data = converted;
+      len = out_len;
+      *encoding_used = "UTF-16";
+    }
+  else if (looks_binary (data, len))
+    {
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is not a CSV, XLSX or XLS file. Export the e-sheet from Excel as .xlsx or .csv."),
+                   name);
+      return FALSE;
+    }
+  else if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    {
+      data += 3;
+      len -= 3;
+      *encoding_used = "UTF-8 (BOM)";
+      *needs_validation = TRUE;
+    }
+  else
+    {
+      const char *enc = encoding;
+
+      if (enc == NULL)
+        {
+          const char *valid_end = NULL;
+          gsize n = MIN (len, DETECT_BYTES);
+
+          /* A multi-byte character cut at the 1 MiB mark is not an error. */
+          if (g_utf8_validate (data, n, &valid_end) || (n < len && valid_end + 4 > data + n))
+            enc = "UTF-8";
+          else
+            enc = "GB18030";
+        }
+      if (g_ascii_strcasecmp (enc, "UTF-8") == 0 || g_ascii_strcasecmp (enc, "UTF8") == 0)
+        {
+          *encoding_used = "UTF-8";
+          *needs_validation = TRUE;
+        }
+      else
+        {
+          g_autoptr(GError) local = NULL;
+          gsize out_len = 0;
+
+          /* GB18030 is a superset of GBK and GB2312. */
+          if (g_ascii_strcasecmp (enc, "GBK") == 0 || g_ascii_strcasecmp (enc, "GB2312") == 0)
+            enc = "GB18030";
+          converted = g_convert (data, len, "UTF-8", enc, NULL, &out_len, &local);
+          if (converted == NULL)
+            {
+              g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_ENCODING,
+                           _("%s is neither UTF-8 nor %s text (%s). Save it again as “CSV UTF-8” or give its encoding with --encoding."),
+                           name, enc, local->message);
+              return FALSE;
+            }
+          data = converted;
+          len = out_len;
+          *encoding_used = g_intern_string (enc);
+        }
+    }
+
+  sep = detect_separator (data, len);
+  cells = g_array_sized_new (FALSE, TRUE, sizeof (DcCell), 64);
+  fixes = g_array_sized_new (FALSE, TRUE, sizeof (CellFix), 64);
+  scratch = g_string_sized_new (256);
+  p = data;
+  end = data + len;
+
+  while (p < end)
+    {
+      g_array_set_size (cells, 0);
+      g_array_set_size (fixes, 0);
+      g_string_truncate (scratch, 0);
+
+      for (;;)
+        {
+          DcCell cell = { NULL, 0, DC_CELL_TEXT, 0 };
+          CellFix fix = { 0, FALSE };
+
+          if (p < end && *p == '"')
+            {
+              /* Quoted: up to the closing quote, "" is one quote; any
+               * text after the closing quote is kept (lenient). */
+              const char *start = ++p;
+              gboolean doubled = FALSE;
+
+              while (p < end)
+                {
+                  const char *q = memchr (p, '"', end - p);
+                  if (q == NULL)
+                    {
+                      p = end;
+                      break;
+                    }
+                  if (q + 1 < end && q[1] == '"')
+                    {
+                      doubled = TRUE;
+                      p = q + 2;
+                      continue;
+                    }
+                  p = q;
+                  break;
+                }
+              if (!doubled && (p >= end || p + 1 >= end || p[1] == sep || p[1] == '\n' || p[1] == '\r'))
+                {
+                  cell.text = start;
+                  cell.len = p - start;
+                  if (p < end)
+                    p++;
+                }
+              else
+                {
+                  const char *s;
+                  fix.in_scratch = TRUE;
+                  fix.offset = scratch->len;
+                  for (s = start; s < p; s++)
+                    {
+                      g_string_append_c (scratch, *s);
+                      if (*s == '"' && s + 1 < p && s[1] == '"')
+                        s++;
+                    }
+                  if (p < end)
+                    p++;
+                  while (p < end && *p != sep && *p != '\n' && *p != '\r')
+                    g_string_append_c (scratch, *p++);
+                  cell.len = scratch->len - fix.offset;
+                }
+            }
+          else
+            {
+              const char *start = p;
+              while (p < end && *p != sep && *p != '\n' && *p != '\r')
+                p++;
+              cell.text = start;
+              cell.len = p - start;
+            }
+          if (cell.len == 0)
+            cell.kind = DC_CELL_EMPTY;
+          g_array_append_val (cells, cell);
+          g_array_append_val (fixes, fix);
+
+          if (p < end && *p == sep)
+            {
+              p++;
+              continue;
+            }
+          if (p < end && *p == '\r')
+            p++;
+          if (p < end && *p == '\n')
+            p++;
+          break;
+        }
+
+      for (guint i = 0; i < fixes->len; i++)
+        if (g_array_index (fixes, CellFix, i).in_scratch)
+          g_array_index (cells, DcCell, i).text = scratch->str + g_array_index (fixes, CellFix, i).offset;
+
+      if (!func (row, (const DcCell *) cells->data, cells->len, user_data, error))
+        return error == NULL || *error == NULL;
+      row++;
+    }
+  return TRUE;
+}

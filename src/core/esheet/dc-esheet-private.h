@@ -1,0 +1,111 @@
+/* dc-esheet-private.h: what the readers, the importer and the model share.
+ *
+ * A reader turns a file into rows of cells and calls a DcRowFunc per
+ * row; it knows nothing about waybills.  The importer finds the header,
+ * converts the cells and appends rows to the model. */
+#pragma once
+
+#include "esheet/dc-esheet.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  DC_CELL_EMPTY,
+  DC_CELL_TEXT,
+  DC_CELL_NUMBER,     /* @number is the value; @text (if any) is how the file wrote it */
+  DC_CELL_BOOL,
+} DcCellKind;
+
+typedef struct
+{
+  const char *text;   /* not NUL-terminated; valid during the callback only */
+  guint       len;
+  guint8      kind;
+  double      number;
+} DcCell;
+
+/* @row is 1-based as a spreadsheet shows it.  Return FALSE to stop
+ * reading (with *error set when it is an error). */
+typedef gboolean (*DcRowFunc) (guint row, const DcCell *cells, guint n_cells,
+                               gpointer user_data, GError **error);
+
+/* @encoding: NULL = detect; *encoding_used: "UTF-8", "UTF-8 (BOM)", "GB18030"...
+ * *needs_validation is TRUE when only the start of a UTF-8 file was
+ * validated (the caller validates the strings it keeps). */
+gboolean dc_esheet_read_csv  (const char *name, const char *data, gsize len, const char *encoding,
+                              DcRowFunc func, gpointer user_data,
+                              const char **encoding_used, gboolean *needs_validation,
+                              GError **error);
+gboolean dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
+                              DcRowFunc func, gpointer user_data,
+                              gboolean *date1904, GError **error);
+/* @path may be NULL, then @bytes go through a temporary file (freexl
+ * only opens paths). */
+gboolean dc_esheet_read_xls  (const char *name, const char *path, GBytes *bytes, int sheet,
+                              DcRowFunc func, gpointer user_data,
+                              gboolean *date1904, GError **error);
+
+/* "A" -> 0, "AB" -> 27; -1 when not a column letter. */
+int      dc_esheet_column_from_letters (const char *text);
+char    *dc_esheet_column_to_letters   (guint column);
+
+/* Time parsing (dc-esheet-time.c).  Local times are this PC's zone. */
+typedef struct _DcTimeCache DcTimeCache;
+DcTimeCache *dc_time_cache_new  (void);
+void         dc_time_cache_free (DcTimeCache *cache);
+/* Local wall clock -> unix µs, cached per hour (time zone changes fall on
+ * whole hours in every zone this tool is used in). */
+gboolean dc_time_local_to_us (DcTimeCache *cache, int y, int mo, int d, int h, int mi, int s,
+                              int usec, gint64 *out_us);
+
+typedef enum
+{
+  DC_TIME_PARSED_NONE     = 0,
+  DC_TIME_PARSED_DATE     = 1 << 0,
+  DC_TIME_PARSED_TIME     = 1 << 1,
+  DC_TIME_PARSED_INSTANT  = 1 << 2,   /* absolute: epoch or ISO with offset; @out_us is set */
+} DcTimeParsed;
+
+typedef struct
+{
+  int y, mo, d, h, mi, s, usec;
+  gint64 us;          /* for INSTANT */
+} DcTimeParts;
+
+/* Parses a text cell: "2025-11-03 14:05:09", "2025/11/3 14:05",
+ * "2025年11月3日 14:05:09", ISO 8601 with Z/offset, epoch ms/s,
+ * 20251103140509, a bare date, a bare time, an Excel serial written as
+ * text.  @format (may be NULL) is tried first. */
+DcTimeParsed dc_time_parse_text   (const char *text, gsize len, const char *format,
+                                   gboolean date1904, DcTimeParts *out);
+/* A numeric cell: Excel serial (date and/or time) or epoch ms/s. */
+DcTimeParsed dc_time_parse_number (double value, gboolean date1904, DcTimeParts *out);
+/* Resolves parsed parts into µs: INSTANT as is, DATE|TIME as local time. */
+gboolean     dc_time_parts_to_us  (DcTimeCache *cache, DcTimeParsed what, const DcTimeParts *parts,
+                                   gint64 *out_us);
+
+/* The model side of the importer (dc-esheet.c). */
+void     dc_esheet_begin_import (DcEsheet *self, const char *name, gsize size_hint);
+void     dc_esheet_set_extra_names (DcEsheet *self, char **names);
+void     dc_esheet_append_row   (DcEsheet *self, const char *waybill, gsize waybill_len,
+                                 const char *dock, gsize dock_len, gint64 time_us, guint source_row,
+                                 const char * const *extras, const gsize *extra_lens);
+void     dc_esheet_add_reject   (DcEsheet *self, guint row, const char *column, char *reason);
+void     dc_esheet_set_import_info (DcEsheet *self, DcEsheetFormat format, const char *encoding,
+                                    guint header_row, GHashTable *labels,
+                                    const DcEsheetMapping *mapping);
+void     dc_esheet_end_import   (DcEsheet *self);
+
+/* Header matching shared with the dock-map import: lower-cases, drops
+ * spaces, punctuation and full-width forms.  Returns a new string. */
+char    *dc_esheet_normalize_header (const char *text, gsize len);
+
+/* Runs the right reader for @bytes (or @path) into @func (used by the
+ * dock map import too).  *format_out and *date1904 are set. */
+gboolean dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
+                             const DcEsheetImportOptions *options, DcRowFunc func, gpointer user_data,
+                             DcEsheetFormat *format_out, const char **encoding_used,
+                             gboolean *needs_validation, gboolean *date1904, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,667 @@
+#define G_LOG_DOMAIN "dc-downloader-panel"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dc-downloader-panel.h"
+
+struct _DcDownloaderPanel
+{
+  GtkBox          parent_instance;
+
+  GtkLabel       *total_label;
+  GtkDropDown    *mode_dropdown;
+  GtkBox         *cards_box;
+  GtkLabel       *no_dvr_label;
+  GtkRevealer    *result_revealer;
+  GtkLabel       *result_title;
+  GtkLabel       *result_reasons;
+  GtkButton      *missing_button;
+  GtkStack       *jobs_stack;
+  GtkListView    *job_list;
+
+  DcConfig       *config;          /* not owned */
+  char           *out_dir;
+  gboolean        check_first;
+  DcDownloader   *downloader;
+  gboolean        config_stale;    /* settings changed during a run */
+  GListStore     *jobs;            /* DcJobItem */
+  GHashTable     *by_id;           /* job id -> DcJobItem (borrowed from jobs) */
+  GHashTable     *cards;           /* dvr name -> DcDvrCard */
+  guint           counts_source;
+};
+
+G_DEFINE_FINAL_TYPE (DcDownloaderPanel, dc_downloader_panel, GTK_TYPE_BOX)
+
+enum { SIGNAL_JOB_CHANGED, SIGNAL_RUN_FINISHED, SIGNAL_PICTURE_DONE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void schedule_counts (DcDownloaderPanel *self);
+
+const char *
+dc_downloader_panel_get_out_dir (DcDownloaderPanel *self)
+{
+  return self->out_dir;
+}
+
+GListModel *
+dc_downloader_panel_get_jobs (DcDownloaderPanel *self)
+{
+  return G_LIST_MODEL (self->jobs);
+}
+
+DcDvrCard *
+dc_downloader_panel_get_card (DcDownloaderPanel *self, const char *dvr)
+{
+  return g_hash_table_lookup (self->cards, dvr);
+}
+
+DcOutputMode
+dc_downloader_panel_get_mode (DcDownloaderPanel *self)
+{
+  switch (gtk_drop_down_get_selected (self->mode_dropdown))
+    {
+    case 1: return DC_OUTPUT_CLIP;
+    case 2: return DC_OUTPUT_BOTH;
+    default: return DC_OUTPUT_PICTURE;
+    }
+}
+
+void
+dc_downloader_panel_set_mode (DcDownloaderPanel *self, DcOutputMode mode)
+{
+  gtk_drop_down_set_selected (self->mode_dropdown,
+                              mode == DC_OUTPUT_CLIP ? 1 : mode == DC_OUTPUT_BOTH ? 2 : 0);
+}
+
+gboolean
+dc_downloader_panel_is_busy (DcDownloaderPanel *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
+      if (!dc_job_state_is_final (dc_job_item_get_state (item)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+free_downloader (DcDownloaderPanel *self)
+{
+  if (self->downloader == NULL)
+    return;
+  /* Joins every worker; queued events are dropped with it. */
+  dc_downloader_free (g_steal_pointer (&self->downloader));
+}
+
+static void
+rebuild_cards (DcDownloaderPanel *self)
+{
+  GtkWidget *child;
+  GPtrArray *dvrs;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->cards_box))) != NULL &&
+         child != GTK_WIDGET (self->no_dvr_label))
+    gtk_box_remove (self->cards_box, child);
+  while ((child = gtk_widget_get_next_sibling (GTK_WIDGET (self->no_dvr_label))) != NULL)
+    gtk_box_remove (self->cards_box, child);
+  g_hash_table_remove_all (self->cards);
+
+  dvrs = self->config ? dc_config_get_dvrs (self->config) : NULL;
+  gtk_widget_set_visible (GTK_WIDGET (self->no_dvr_label), dvrs == NULL || dvrs->len == 0);
+  for (guint i = 0; dvrs && i < dvrs->len; i++)
+    {
+      const DcDvrConfig *cfg = g_ptr_array_index (dvrs, i);
+      DcDvrCard *card = dc_dvr_card_new (cfg);
+
+      g_hash_table_insert (self->cards, g_strdup (cfg->name), card);
+      gtk_box_append (self->cards_box, GTK_WIDGET (card));
+    }
+  schedule_counts (self);
+}
+
+void
+dc_downloader_panel_set_config (DcDownloaderPanel *self, DcConfig *config,
+                                const DcAppSettings *settings)
+{
+  g_return_if_fail (DC_IS_DOWNLOADER_PANEL (self));
+
+  self->config = config;
+  g_free (self->out_dir);
+  self->out_dir = g_strdup (settings->output_dir);
+  self->check_first = settings->check_first;
+  if (self->downloader != NULL && dc_downloader_panel_is_busy (self))
+    self->config_stale = TRUE;   /* applied when the run ends */
+  else
+    {
+      free_downloader (self);
+      g_list_store_remove_all (self->jobs);
+      g_hash_table_remove_all (self->by_id);
+      gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
+      gtk_stack_set_visible_child_name (self->jobs_stack, "empty");
+    }
+  rebuild_cards (self);
+}
+
+static gboolean
+update_counts (gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+  g_autoptr(GHashTable) per_dvr = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+  guint done = 0, failed = 0;
+  g_autofree char *text = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  typedef struct { guint done, queued, failed, total; double fraction; } Counts;
+
+  self->counts_source = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
+      const DcDownloadRequest *req = dc_job_item_get_request (item);
+      DcJobState st = dc_job_item_get_state (item);
+      Counts *c = g_hash_table_lookup (per_dvr, req->dvr);
+
+      if (c == NULL)
+        g_hash_table_insert (per_dvr, req->dvr, (c = g_new0 (Counts, 1)));
+      c->total++;
+      c->fraction += dc_job_item_get_fraction (item);
+      if (st == DC_JOB_DONE)
+        c->done++, done++;
+      else if (st == DC_JOB_FAILED || st == DC_JOB_CANCELLED)
+        c->failed++, failed++;
+      else
+        c->queued++;
+    }
+  g_hash_table_iter_init (&iter, self->cards);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Counts *c = g_hash_table_lookup (per_dvr, key);
+      if (c)
+        dc_dvr_card_set_counts (value, c->done, c->queued, c->failed, c->total,
+                                c->fraction / c->total);
+      else
+        dc_dvr_card_set_counts (value, 0, 0, 0, 0, 0);
+    }
+  /* TRANSLATORS: the panel title's "done/total" */
+  text = n ? g_strdup_printf (_("%u/%u done"), done, n) : g_strdup ("");
+  gtk_label_set_text (self->total_label, text);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_counts (DcDownloaderPanel *self)
+{
+  /* Counts are recomputed a few times a second at most, never per event. */
+  if (self->counts_source == 0)
+    self->counts_source = g_timeout_add (150, update_counts, self);
+}
+
+void
+dc_downloader_panel_get_totals (DcDownloaderPanel *self, guint *done, guint *failed, guint *total)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+  guint d = 0, f = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
+      DcJobState st = dc_job_item_get_state (item);
+      if (st == DC_JOB_DONE)
+        d++;
+      else if (st == DC_JOB_FAILED || st == DC_JOB_CANCELLED)
+        f++;
+    }
+  if (done) *done = d;
+  if (failed) *failed = f;
+  if (total) *total = n;
+}
+
+static void
+show_result (DcDownloaderPanel *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+  g_autoptr(GString) reasons = g_string_new (NULL);
+  guint missing = 0;
+  g_autofree char *title = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
+      DcJobState st = dc_job_item_get_state (item);
+
+      if (st != DC_JOB_FAILED && st != DC_JOB_CANCELLED)
+        continue;
+      missing++;
+      if (missing <= 20)
+        g_string_append_printf (reasons, "%s%s — %s", reasons->len ? "\n" : "",
+                                dc_job_item_get_request (item)->waybill,
+                                dc_job_item_get_message (item) ? dc_job_item_get_message (item)
+                                                               : _("stopped"));
+    }
+  if (missing == 0)
+    title = g_strdup_printf (ngettext ("All %u waybill downloaded.", "All %u waybills downloaded.", n), n);
+  else
+    title = g_strdup_printf (ngettext ("%u waybill is missing:", "%u waybills are missing:", missing),
+                             missing);
+  gtk_label_set_text (self->result_title, title);
+  gtk_label_set_text (self->result_reasons, reasons->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->result_reasons), missing > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->missing_button), missing > 0);
+  gtk_revealer_set_reveal_child (self->result_revealer, TRUE);
+}
+
+static void
+on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+
+  switch (event->kind)
+    {
+    case DC_EVENT_JOB:
+      {
+        DcJobItem *item = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (event->job_id));
+        DcJobState old;
+
+        if (item == NULL)
+          return;
+        old = dc_job_item_get_state (item);
+        dc_job_item_apply_event (item, event);
+        if (old != event->state)
+          {
+            g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
+            if (event->state == DC_JOB_DONE && event->picture_path)
+              g_signal_emit (self, signals[SIGNAL_PICTURE_DONE], 0, event->picture_path);
+          }
+        schedule_counts (self);
+      }
+      break;
+    case DC_EVENT_DVR:
+      {
+        DcDvrCard *card = g_hash_table_lookup (self->cards, event->dvr);
+
+        if (card == NULL)
+          return;
+        dc_dvr_card_set_state (card, event->dvr_state, event->message);
+        if (event->dvr_state == DC_DVR_STATE_SIGNED_IN || event->dvr_model)
+          dc_dvr_card_set_clock_offset (card, event->clock_offset_s, event->dvr_model);
+      }
+      break;
+    case DC_EVENT_IDLE:
+      update_counts (self);
+      g_clear_handle_id (&self->counts_source, g_source_remove);
+      show_result (self);
+      g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0);
+      break;
+    default:
+      break;
+    }
+}
+
+static gboolean
+ensure_downloader (DcDownloaderPanel *self, GError **error)
+{
+  DcDownloaderOptions options;
+
+  if (self->downloader != NULL && self->config_stale && !dc_downloader_panel_is_busy (self))
+    {
+      free_downloader (self);
+      g_list_store_remove_all (self->jobs);
+      g_hash_table_remove_all (self->by_id);
+      self->config_stale = FALSE;
+    }
+  if (self->downloader != NULL)
+    return TRUE;
+  if (self->config == NULL)
+    {
+      g_set_error_literal (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_UNKNOWN_DVR,
+                           _("No recorder is set up yet. Open DVR settings to add one."));
+      return FALSE;
+    }
+  dc_downloader_options_init (&options);
+  options.out_dir = self->out_dir;
+  options.check_first = self->check_first;
+  self->downloader = dc_downloader_new (self->config, &options);
+  dc_downloader_attach (self->downloader, NULL, on_event, self);
+  return TRUE;
+}
+
+guint
+dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, GError **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) first_error = NULL;
+
+  g_return_val_if_fail (DC_IS_DOWNLOADER_PANEL (self), 0);
+
+  if (!ensure_downloader (self, error))
+    return 0;
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const DcDownloadRequest *req = g_ptr_array_index (requests, i);
+      g_autoptr(GError) local_error = NULL;
+      guint id = dc_downloader_add (self->downloader, req, &local_error);
+      DcJobItem *item;
+
+      if (id == 0)
+        {
+          if (first_error == NULL)
+            first_error = g_steal_pointer (&local_error);
+          continue;
+        }
+      item = dc_job_item_new (id, req);
+      g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), item);
+      g_ptr_array_add (items, item);
+      g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
+    }
+  /* One splice: a thousand rows appear in one items-changed. */
+  g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0,
+                       items->pdata, items->len);
+  if (items->len > 0)
+    {
+      gtk_stack_set_visible_child_name (self->jobs_stack, "jobs");
+      gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
+    }
+  else if (first_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&first_error));
+  schedule_counts (self);
+  return items->len;
+}
+
+void
+dc_downloader_panel_stop_all (DcDownloaderPanel *self)
+{
+  if (self->downloader)
+    dc_downloader_cancel_dvr (self->downloader, NULL);
+}
+
+void
+dc_downloader_panel_stop_dvr (DcDownloaderPanel *self, const char *dvr)
+{
+  if (self->downloader)
+    dc_downloader_cancel_dvr (self->downloader, dvr);
+}
+
+void
+dc_downloader_panel_pause_dvr (DcDownloaderPanel *self, const char *dvr)
+{
+  if (self->downloader)
+    dc_downloader_pause_dvr (self->downloader, dvr);
+}
+
+guint
+dc_downloader_panel_retry_failed (DcDownloaderPanel *self)
+{
+  guint n;
+
+  if (self->downloader == NULL)
+    return 0;
+  n = dc_downloader_retry_failed (self->downloader);
+  if (n > 0)
+    gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
+  return n;
+}
+
+void
+dc_downloader_panel_shutdown (DcDownloaderPanel *self)
+{
+  g_clear_handle_id (&self->counts_source, g_source_remove);
+  if (self->downloader)
+    dc_downloader_shutdown (self->downloader);
+  free_downloader (self);
+}
+
+/* Job list rows. */
+
+static void
+job_button_clicked (GtkButton *button, gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_BOX);
+  const char *what = g_object_get_data (G_OBJECT (button), "what");
+  DcJobItem *item;
+  guint id;
+
+  while (row && g_object_get_data (G_OBJECT (row), "item") == NULL)
+    row = gtk_widget_get_ancestor (gtk_widget_get_parent (row), GTK_TYPE_BOX);
+  item = row ? g_object_get_data (G_OBJECT (row), "item") : NULL;
+  if (item == NULL || self->downloader == NULL)
+    return;
+  id = dc_job_item_get_id (item);
+  if (g_str_equal (what, "pause"))
+    {
+      if (dc_job_item_get_state (item) == DC_JOB_PAUSED)
+        dc_downloader_resume (self->downloader, id);
+      else
+        dc_downloader_pause (self->downloader, id);
+    }
+  else if (g_str_equal (what, "cancel"))
+    dc_downloader_cancel (self->downloader, id);
+  else if (g_str_equal (what, "retry"))
+    dc_downloader_retry (self->downloader, id);
+}
+
+static GtkWidget *
+job_button (DcDownloaderPanel *self, const char *icon, const char *tooltip, const char *what)
+{
+  GtkWidget *b = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_add_css_class (b, "flat");
+  gtk_widget_add_css_class (b, "circular");
+  gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (b, tooltip);
+  g_object_set_data (G_OBJECT (b), "what", (gpointer) what);
+  g_signal_connect (b, "clicked", G_CALLBACK (job_button_clicked), self);
+  gtk_widget_set_name (b, what);
+  return b;
+}
+
+static void
+job_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *line1 = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *status = gtk_label_new (NULL);
+  GtkWidget *sub = gtk_label_new (NULL);
+  GtkWidget *bar = gtk_progress_bar_new ();
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (status), 1);
+  gtk_label_set_ellipsize (GTK_LABEL (status), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (status), 34);
+  gtk_widget_add_css_class (status, "numeric");
+  gtk_label_set_xalign (GTK_LABEL (sub), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (sub, "caption");
+  gtk_widget_add_css_class (sub, "dim-label");
+  gtk_box_append (GTK_BOX (line1), title);
+  gtk_box_append (GTK_BOX (line1), status);
+  gtk_box_append (GTK_BOX (texts), line1);
+  gtk_box_append (GTK_BOX (texts), sub);
+  gtk_box_append (GTK_BOX (texts), bar);
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_box_append (GTK_BOX (row), texts);
+  gtk_box_append (GTK_BOX (row), job_button (self, "media-playback-pause-symbolic", _("Pause or resume"), "pause"));
+  gtk_box_append (GTK_BOX (row), job_button (self, "process-stop-symbolic", _("Stop"), "cancel"));
+  gtk_box_append (GTK_BOX (row), job_button (self, "view-refresh-symbolic", _("Try again"), "retry"));
+  g_object_set_data (G_OBJECT (row), "title", title);
+  g_object_set_data (G_OBJECT (row), "status", status);
+  g_object_set_data (G_OBJECT (row), "sub", sub);
+  g_object_set_data (G_OBJECT (row), "bar", bar);
+  gtk_list_item_set_child (li, row);
+}
+
+static void
+job_refresh (DcJobItem *item, GParamSpec *pspec, GtkWidget *row)
+{
+  g_autofree char *status = dc_job_item_dup_status_text (item);
+  g_autofree char *speed = dc_job_item_dup_speed_text (item);
+  const DcDownloadRequest *req = dc_job_item_get_request (item);
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (req->scan_us / G_USEC_PER_SEC);
+  g_autofree char *time = dt ? g_date_time_format (dt, "%H:%M:%S") : g_strdup ("");
+  g_autofree char *sub = NULL;
+  DcJobState st = dc_job_item_get_state (item);
+  GtkWidget *status_label = g_object_get_data (G_OBJECT (row), "status");
+  GtkWidget *child;
+
+  /* TRANSLATORS: job details: dock · DVR channel · scan time · speed */
+  sub = g_strdup_printf (_("%s · %s ch%u · %s %s"), req->dock ? req->dock : "", req->dvr,
+                         req->channel, time, speed);
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "sub"), sub);
+  gtk_label_set_text (GTK_LABEL (status_label), status);
+  gtk_widget_set_tooltip_text (status_label, status);
+  if (st == DC_JOB_FAILED)
+    gtk_widget_add_css_class (status_label, "error");
+  else
+    gtk_widget_remove_css_class (status_label, "error");
+  gtk_progress_bar_set_fraction (g_object_get_data (G_OBJECT (row), "bar"),
+                                 dc_job_item_get_fraction (item));
+  for (child = gtk_widget_get_first_child (row); child; child = gtk_widget_get_next_sibling (child))
+    {
+      const char *what = g_object_get_data (G_OBJECT (child), "what");
+      if (what == NULL)
+        continue;
+      if (g_str_equal (what, "retry"))
+        gtk_widget_set_sensitive (child, st == DC_JOB_FAILED || st == DC_JOB_CANCELLED);
+      else
+        gtk_widget_set_sensitive (child, !dc_job_state_is_final (st));
+      if (g_str_equal (what, "pause"))
+        gtk_button_set_icon_name (GTK_BUTTON (child), st == DC_JOB_PAUSED
+                                  ? "media-playback-start-symbolic"
+                                  : "media-playback-pause-symbolic");
+    }
+}
+
+static void
+job_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  GtkWidget *row = gtk_list_item_get_child (li);
+  DcJobItem *item = gtk_list_item_get_item (li);
+
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "title"),
+                      dc_job_item_get_request (item)->waybill);
+  g_object_set_data (G_OBJECT (row), "item", item);
+  job_refresh (item, NULL, row);
+  g_signal_connect_object (item, "notify", G_CALLBACK (job_refresh), row, 0);
+}
+
+static void
+job_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  GtkWidget *row = gtk_list_item_get_child (li);
+  DcJobItem *item = gtk_list_item_get_item (li);
+
+  g_signal_handlers_disconnect_by_func (item, job_refresh, row);
+  g_object_set_data (G_OBJECT (row), "item", NULL);
+}
+
+static void
+action_pause_all (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (widget);
+  if (self->downloader)
+    dc_downloader_pause_dvr (self->downloader, NULL);
+}
+
+static void
+action_resume_all (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (widget);
+  if (self->downloader)
+    dc_downloader_resume_dvr (self->downloader, NULL);
+}
+
+static void
+action_retry_failed (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_downloader_panel_retry_failed (DC_DOWNLOADER_PANEL (widget));
+}
+
+static void
+dc_downloader_panel_dispose (GObject *object)
+{
+  DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (object);
+
+  dc_downloader_panel_shutdown (self);
+  G_OBJECT_CLASS (dc_downloader_panel_parent_class)->dispose (object);
+}
+
+static void
+dc_downloader_panel_finalize (GObject *object)
+{
+  DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (object);
+
+  g_clear_object (&self->jobs);
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->cards, g_hash_table_unref);
+  g_free (self->out_dir);
+  G_OBJECT_CLASS (dc_downloader_panel_parent_class)->finalize (object);
+}
+
+static void
+dc_downloader_panel_class_init (DcDownloaderPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = dc_downloader_panel_dispose;
+  object_class->finalize = dc_downloader_panel_finalize;
+
+  signals[SIGNAL_JOB_CHANGED] =
+    g_signal_new ("job-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, DC_TYPE_JOB_ITEM);
+  signals[SIGNAL_RUN_FINISHED] =
+    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_PICTURE_DONE] =
+    g_signal_new ("picture-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/dockclip/Dockclip/ui/dc-downloader-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, total_label);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, mode_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, cards_box);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, no_dvr_label);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, result_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, result_title);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, result_reasons);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, missing_button);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, jobs_stack);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, job_list);
+  gtk_widget_class_install_action (widget_class, "dl.pause-all", NULL, action_pause_all);
+  gtk_widget_class_install_action (widget_class, "dl.resume-all", NULL, action_resume_all);
+  gtk_widget_class_install_action (widget_class, "dl.retry-failed", NULL, action_retry_failed);
+}
+
+static void
+dc_downloader_panel_init (DcDownloaderPanel *self)
+{
+  GtkListItemFactory *factory;
+  GtkSelectionModel *sel;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->jobs = g_list_store_new (DC_TYPE_JOB_ITEM);
+  self->by_id = g_hash_table_new (NULL, NULL);
+  self->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (job_setup), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (job_bind), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (job_unbind), self);
+  sel = GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->jobs))));
+  gtk_list_view_set_model (self->job_list, sel);
+  gtk_list_view_set_factory (self->job_list, factory);
+  g_object_unref (sel);
+  g_object_unref (factory);
+}

@@ -1,0 +1,709 @@
+#define G_LOG_DOMAIN "dc-dvr-settings"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dvr/dc-config.h"
+#include "dvr/dc-dvr.h"
+#include "esheet/dc-esheet.h"
+
+#include "dc-dvr-settings-window.h"
+#include "dc-window.h"
+
+struct _DcDvrSettingsWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  DcWindow             *window;        /* weak */
+  AdwPreferencesPage   *page;
+  AdwPreferencesGroup  *dvr_group;
+  AdwPreferencesGroup  *dock_group;
+  GPtrArray            *dvr_rows;      /* widgets added to dvr_group */
+  GPtrArray            *dock_rows;
+
+  /* the editor subpage */
+  char                 *editing;       /* name being edited, NULL = new */
+  AdwEntryRow          *f_name;
+  AdwComboRow          *f_brand;
+  AdwEntryRow          *f_url;
+  AdwEntryRow          *f_user;
+  AdwPasswordEntryRow  *f_password;
+  GtkSpinButton        *f_max;
+  AdwComboRow          *f_time;
+  GtkLabel             *test_label;
+  GtkButton            *test_button;
+  GtkLabel             *editor_error;
+  GCancellable         *cancellable;
+  gboolean              testing;
+};
+
+G_DEFINE_FINAL_TYPE (DcDvrSettingsWindow, dc_dvr_settings_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void rebuild (DcDvrSettingsWindow *self);
+
+static DcConfig *
+config (DcDvrSettingsWindow *self)
+{
+  return self->window ? dc_window_get_config (self->window) : NULL;
+}
+
+/* Saves the window's config (the demo's stays in memory). */
+static void
+commit (DcDvrSettingsWindow *self)
+{
+  if (self->window == NULL)
+    return;
+  dc_window_set_config (self->window, config (self), !dc_window_is_demo_running (self->window));
+  rebuild (self);
+}
+
+/* Editor */
+
+GtkEditable *
+dc_dvr_settings_window_get_field (DcDvrSettingsWindow *self, const char *field)
+{
+  if (g_str_equal (field, "name"))
+    return GTK_EDITABLE (self->f_name);
+  if (g_str_equal (field, "url"))
+    return GTK_EDITABLE (self->f_url);
+  if (g_str_equal (field, "user"))
+    return GTK_EDITABLE (self->f_user);
+  if (g_str_equal (field, "password"))
+    return GTK_EDITABLE (self->f_password);
+  if (g_str_equal (field, "max-downloads"))
+    return GTK_EDITABLE (self->f_max);
+  return NULL;
+}
+
+const char *
+dc_dvr_settings_window_get_test_result (DcDvrSettingsWindow *self)
+{
+  return gtk_label_get_text (self->test_label);
+}
+
+gboolean
+dc_dvr_settings_window_is_testing (DcDvrSettingsWindow *self)
+{
+  return self->testing;
+}
+
+static char *
+field_text (gpointer editable)
+{
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (editable))));
+}
+
+/* The editor's fields as a DcDvrConfig; NULL with an operator message. */
+static DcDvrConfig *
+form_to_config (DcDvrSettingsWindow *self, GError **error)
+{
+  g_autoptr(DcDvrConfig) cfg = g_new0 (DcDvrConfig, 1);
+  g_autoptr(GUri) uri = NULL;
+  guint time_sel = adw_combo_row_get_selected (self->f_time);
+
+  cfg->name = field_text (self->f_name);
+  cfg->url = field_text (self->f_url);
+  cfg->user = field_text (self->f_user);
+  cfg->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->f_password)));
+  cfg->brand = adw_combo_row_get_selected (self->f_brand) == 1 ? DC_DVR_BRAND_DAHUA : DC_DVR_BRAND_HIKVISION;
+  cfg->max_downloads = (guint) gtk_spin_button_get_value_as_int (self->f_max);
+  cfg->time_mode = time_sel == 1 ? DC_DVR_TIME_LOCAL : time_sel == 2 ? DC_DVR_TIME_UTC : DC_DVR_TIME_AUTO;
+  cfg->download_by_time = -1;
+
+  if (*cfg->name == '\0' || strpbrk (cfg->name, "[]\n") != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Give the recorder a name (for example “north”), without brackets."));
+      return NULL;
+    }
+  /* An address typed as 192.168.1.64 means http://192.168.1.64. */
+  if (*cfg->url && strstr (cfg->url, "://") == NULL)
+    {
+      char *full = g_strconcat ("http://", cfg->url, NULL);
+      g_free (cfg->url);
+      cfg->url = full;
+    }
+  uri = g_uri_parse (cfg->url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a recorder address. Type its IP address, like 192.168.1.64."),
+                   cfg->url);
+      return NULL;
+    }
+  if (*cfg->user == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Type the user name the recorder accepts (often “admin”)."));
+      return NULL;
+    }
+  if (self->editing == NULL && dc_config_get_dvr (config (self), cfg->name) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("There is already a recorder called “%s”."), cfg->name);
+      return NULL;
+    }
+  return g_steal_pointer (&cfg);
+}
+
+gboolean
+dc_dvr_settings_window_save_editor (DcDvrSettingsWindow *self, GError **error)
+{
+  g_autoptr(DcDvrConfig) cfg = form_to_config (self, error);
+  DcConfig *conf = config (self);
+
+  if (cfg == NULL || conf == NULL)
+    return FALSE;
+  /* Renaming: move the docks that pointed at the old name. */
+  if (self->editing && g_strcmp0 (self->editing, cfg->name) != 0)
+    {
+      GPtrArray *docks = dc_config_get_docks (conf);
+      g_autoptr(GPtrArray) moved = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GArray) channels = g_array_new (FALSE, FALSE, sizeof (guint));
+
+      for (guint i = 0; i < docks->len; i++)
+        {
+          DcDockMap *m = g_ptr_array_index (docks, i);
+          if (g_strcmp0 (m->dvr, self->editing) == 0)
+            {
+              g_ptr_array_add (moved, g_strdup (m->dock));
+              g_array_append_val (channels, m->channel);
+            }
+        }
+      dc_config_remove_dvr (conf, self->editing);
+      dc_config_set_dvr (conf, cfg);
+      for (guint i = 0; i < moved->len; i++)
+        dc_config_set_dock (conf, g_ptr_array_index (moved, i), cfg->name,
+                            g_array_index (channels, guint, i));
+    }
+  else
+    dc_config_set_dvr (conf, cfg);
+  g_free (self->editing);
+  self->editing = g_strdup (cfg->name);
+  commit (self);
+  return TRUE;
+}
+
+static void
+save_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dc_dvr_settings_window_save_editor (self, &error))
+    {
+      gtk_label_set_text (self->editor_error, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->editor_error), TRUE);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->editor_error), FALSE);
+  adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
+}
+
+static void
+probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const DcDvrConfig *cfg = task_data;
+  g_autoptr(DcDvrSession) session = NULL;
+  const DcDvrInfo *info;
+  GError *error = NULL;
+  GString *text;
+
+  session = dc_dvr_session_new (cfg, NULL, &error);
+  if (session == NULL || (info = dc_dvr_session_probe (session, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  text = g_string_new (NULL);
+  g_string_append_printf (text, _("Connected: %s %s, %u channels, clock %+" G_GINT64_FORMAT " s."),
+                          info->device_type ? info->device_type : "",
+                          info->model ? info->model : "", info->n_channels, info->clock_offset_s);
+  for (guint i = 0; info->channel_names && info->channel_names[i]; i++)
+    g_string_append_printf (text, "\n%u: %s", i + 1, info->channel_names[i]);
+  g_task_return_pointer (task, g_string_free (text, FALSE), g_free);
+}
+
+static void
+probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(DcDvrSettingsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->testing = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), TRUE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "success");
+  if (text == NULL)
+    {
+      g_autofree char *msg = NULL;
+
+      if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH))
+        msg = g_strdup (_("The recorder rejected the user name or password."));
+      else if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE))
+        msg = g_strdup_printf (_("No answer from the recorder: check the address and that it is on. (%s)"),
+                               error->message);
+      else
+        msg = g_strdup (error->message);
+      gtk_label_set_text (self->test_label, msg);
+      gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "error");
+      return;
+    }
+  gtk_label_set_text (self->test_label, text);
+  gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "success");
+}
+
+void
+dc_dvr_settings_window_test_connection (DcDvrSettingsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  DcDvrConfig *cfg;
+  g_autoptr(GTask) task = NULL;
+  char *saved_editing = self->editing;
+
+  /* Testing an existing name is fine: do not fail on "already exists". */
+  self->editing = saved_editing ? saved_editing : (char *) "";
+  cfg = form_to_config (self, &error);
+  self->editing = saved_editing;
+  if (cfg == NULL)
+    {
+      gtk_label_set_text (self->test_label, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "error");
+      return;
+    }
+  self->testing = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), FALSE);
+  gtk_label_set_text (self->test_label, _("Connecting…"));
+  task = g_task_new (NULL, self->cancellable, probe_done, g_object_ref (self));
+  g_task_set_task_data (task, cfg, (GDestroyNotify) dc_dvr_config_free);
+  g_task_run_in_thread (task, probe_thread);
+}
+
+static void
+test_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  dc_dvr_settings_window_test_connection (self);
+}
+
+static GtkWidget *
+build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *back = gtk_button_new_from_icon_name ("go-previous-symbolic");
+  GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save"));
+  AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  AdwPreferencesGroup *test = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  g_autoptr(GtkStringList) brands = gtk_string_list_new (NULL);
+  g_autoptr(GtkStringList) times = gtk_string_list_new (NULL);
+  GtkWidget *row;
+
+  gtk_widget_set_tooltip_text (back, _("Back"));
+  g_signal_connect_swapped (back, "clicked", G_CALLBACK (adw_preferences_window_close_subpage), self);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), back);
+  gtk_widget_add_css_class (save, "suggested-action");
+  g_signal_connect (save, "clicked", G_CALLBACK (save_clicked), self);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header),
+                                   adw_window_title_new (cfg ? cfg->name : _("New Recorder"), NULL));
+  gtk_box_append (GTK_BOX (box), header);
+
+  self->f_name = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_name), _("Name"));
+  self->f_brand = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_brand), _("Brand"));
+  gtk_string_list_append (brands, _("Hikvision"));
+  gtk_string_list_append (brands, _("Dahua"));
+  adw_combo_row_set_model (self->f_brand, G_LIST_MODEL (brands));
+  self->f_url = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_url), _("Address (IP or http://IP:port)"));
+  self->f_user = ADW_ENTRY_ROW (adw_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_user), _("User name"));
+  self->f_password = ADW_PASSWORD_ENTRY_ROW (adw_password_entry_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_password), _("Password"));
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Downloads at once"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Most recorders allow 1 or 2"));
+  self->f_max = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, 8, 1));
+  gtk_widget_set_valign (GTK_WIDGET (self->f_max), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), GTK_WIDGET (self->f_max));
+  self->f_time = ADW_COMBO_ROW (adw_combo_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_time), _("Recorder clock"));
+  gtk_string_list_append (times, _("Detect"));
+  gtk_string_list_append (times, _("Local time"));
+  gtk_string_list_append (times, _("UTC"));
+  adw_combo_row_set_model (self->f_time, G_LIST_MODEL (times));
+
+  adw_preferences_group_add (group, GTK_WIDGET (self->f_name));
+  adw_preferences_group_add (group, GTK_WIDGET (self->f_brand));
+  adw_preferences_group_add (group, GTK_WIDGET (self->f_url));
+  adw_preferences_group_add (group, GTK_WIDGET (self->f_user));
+  adw_preferences_group_add (group, GTK_WIDGET (self->f_password));
+  adw_preferences_group_add (group, row);
+  adw_preferences_group_add (group, GTK_WIDGET (self->f_time));
+
+  self->editor_error = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->editor_error, TRUE);
+  gtk_label_set_xalign (self->editor_error, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->editor_error), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->editor_error), FALSE);
+  adw_preferences_group_add (group, GTK_WIDGET (self->editor_error));
+
+  adw_preferences_group_set_title (test, _("Connection"));
+  self->test_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Test Connection")));
+  gtk_widget_set_halign (GTK_WIDGET (self->test_button), GTK_ALIGN_START);
+  g_signal_connect (self->test_button, "clicked", G_CALLBACK (test_clicked), self);
+  self->test_label = GTK_LABEL (gtk_label_new (_("Signs in to the recorder and lists its channels.")));
+  gtk_label_set_wrap (self->test_label, TRUE);
+  gtk_label_set_xalign (self->test_label, 0);
+  gtk_label_set_selectable (self->test_label, TRUE);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->test_label), 6);
+  adw_preferences_group_add (test, GTK_WIDGET (self->test_button));
+  adw_preferences_group_add (test, GTK_WIDGET (self->test_label));
+
+  adw_preferences_page_add (page, group);
+  adw_preferences_page_add (page, test);
+  gtk_widget_set_vexpand (GTK_WIDGET (page), TRUE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (page));
+
+  if (cfg)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->f_name), cfg->name);
+      adw_combo_row_set_selected (self->f_brand, cfg->brand == DC_DVR_BRAND_DAHUA ? 1 : 0);
+      gtk_editable_set_text (GTK_EDITABLE (self->f_url), cfg->url ? cfg->url : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->f_user), cfg->user ? cfg->user : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->f_password), cfg->password ? cfg->password : "");
+      gtk_spin_button_set_value (self->f_max, MAX (cfg->max_downloads, 1));
+      adw_combo_row_set_selected (self->f_time, cfg->time_mode == DC_DVR_TIME_LOCAL ? 1 :
+                                                cfg->time_mode == DC_DVR_TIME_UTC ? 2 : 0);
+    }
+  else
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->f_user), "admin");
+      gtk_spin_button_set_value (self->f_max, 1);
+    }
+  return box;
+}
+
+void
+dc_dvr_settings_window_edit (DcDvrSettingsWindow *self, const char *name)
+{
+  const DcDvrConfig *cfg = name && config (self) ? dc_config_get_dvr (config (self), name) : NULL;
+
+  g_free (self->editing);
+  self->editing = cfg ? g_strdup (cfg->name) : NULL;
+  adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), build_editor (self, cfg));
+}
+
+static void
+edit_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  dc_dvr_settings_window_edit (self, g_object_get_data (G_OBJECT (button), "dvr"));
+}
+
+static void
+add_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  dc_dvr_settings_window_edit (self, NULL);
+}
+
+static void
+remove_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (button), "dvr");
+  DcConfig *conf = config (self);
+  GPtrArray *docks;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+
+  if (conf == NULL)
+    return;
+  docks = dc_config_get_docks (conf);
+  for (guint i = 0; i < docks->len; i++)
+    {
+      DcDockMap *m = g_ptr_array_index (docks, i);
+      if (g_strcmp0 (m->dvr, name) == 0)
+        g_ptr_array_add (gone, g_strdup (m->dock));
+    }
+  for (guint i = 0; i < gone->len; i++)
+    dc_config_remove_dock (conf, g_ptr_array_index (gone, i));
+  {
+    g_autofree char *copy = g_strdup (name);
+    dc_config_remove_dvr (conf, copy);
+  }
+  commit (self);
+}
+
+/* Dock map import */
+
+static void
+import_response (GtkNativeDialog *dialog, int response, DcDvrSettingsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && config (self))
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GError) error = NULL;
+      AdwToast *toast;
+
+      if (path && dc_esheet_import_dock_map (path, config (self), notes, &error))
+        {
+          g_autoptr(GString) msg = g_string_new (_("Dock map imported."));
+          for (guint i = 0; i < notes->len && i < 3; i++)
+            g_string_append_printf (msg, " %s", (char *) g_ptr_array_index (notes, i));
+          toast = adw_toast_new (msg->str);
+          commit (self);
+        }
+      else
+        toast = adw_toast_new (error ? error->message : _("The dock map could not be read."));
+      adw_toast_set_timeout (toast, 8);
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+import_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Import the Dock Map"), GTK_WINDOW (self),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (import_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Dock mapping rows */
+
+static void
+dock_mapping_changed (GtkWidget *widget, GParamSpec *pspec, DcDvrSettingsWindow *self)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (widget, ADW_TYPE_ACTION_ROW);
+  GtkDropDown *dvr = g_object_get_data (G_OBJECT (row), "dvr");
+  GtkSpinButton *channel = g_object_get_data (G_OBJECT (row), "channel");
+  const char *dock = g_object_get_data (G_OBJECT (row), "dock");
+  guint sel = gtk_drop_down_get_selected (dvr);
+  DcConfig *conf = config (self);
+  GPtrArray *dvrs;
+
+  if (conf == NULL || g_object_get_data (G_OBJECT (self), "rebuilding"))
+    return;
+  dvrs = dc_config_get_dvrs (conf);
+  if (sel == 0 || sel > dvrs->len)
+    dc_config_remove_dock (conf, dock);
+  else
+    dc_config_set_dock (conf, dock, ((DcDvrConfig *) g_ptr_array_index (dvrs, sel - 1))->name,
+                        (guint) gtk_spin_button_get_value_as_int (channel));
+  gtk_widget_set_sensitive (GTK_WIDGET (channel), sel != 0);
+  /* Apply without rebuilding the rows under the operator's pointer. */
+  if (self->window)
+    dc_window_set_config (self->window, conf, !dc_window_is_demo_running (self->window));
+}
+
+static void
+clear_rows (AdwPreferencesGroup *group, GPtrArray *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (group, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+static int
+cmp_str (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char **) a, *(char **) b);
+}
+
+static void
+rebuild (DcDvrSettingsWindow *self)
+{
+  DcConfig *conf = config (self);
+  GPtrArray *dvrs = conf ? dc_config_get_dvrs (conf) : NULL;
+  g_autoptr(GPtrArray) docks = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  DcEsheet *esheet = self->window ? dc_esheet_view_get_esheet (dc_window_get_esheet_view (self->window)) : NULL;
+
+  g_object_set_data (G_OBJECT (self), "rebuilding", GINT_TO_POINTER (1));
+  clear_rows (self->dvr_group, self->dvr_rows);
+  clear_rows (self->dock_group, self->dock_rows);
+
+  gtk_string_list_append (names, _("Not mapped"));
+  for (guint i = 0; dvrs && i < dvrs->len; i++)
+    {
+      const DcDvrConfig *cfg = g_ptr_array_index (dvrs, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
+      GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      g_autofree char *sub = g_strdup_printf ("%s · %s · %s", cfg->url,
+                                              cfg->brand == DC_DVR_BRAND_DAHUA ? _("Dahua") : _("Hikvision"),
+                                              cfg->user ? cfg->user : "");
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cfg->name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
+      gtk_widget_set_tooltip_text (edit, _("Edit"));
+      gtk_widget_set_tooltip_text (remove, _("Remove"));
+      gtk_widget_set_valign (edit, GTK_ALIGN_CENTER);
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (edit, "flat");
+      gtk_widget_add_css_class (remove, "flat");
+      g_object_set_data_full (G_OBJECT (edit), "dvr", g_strdup (cfg->name), g_free);
+      g_object_set_data_full (G_OBJECT (remove), "dvr", g_strdup (cfg->name), g_free);
+      g_signal_connect (edit, "clicked", G_CALLBACK (edit_clicked), self);
+      g_signal_connect (remove, "clicked", G_CALLBACK (remove_clicked), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), edit);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), edit);
+      adw_preferences_group_add (self->dvr_group, row);
+      g_ptr_array_add (self->dvr_rows, row);
+      gtk_string_list_append (names, cfg->name);
+    }
+  if (dvrs == NULL || dvrs->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No recorder yet"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Add one, or import the dock map spreadsheet."));
+      adw_preferences_group_add (self->dvr_group, row);
+      g_ptr_array_add (self->dvr_rows, row);
+    }
+
+  /* Docks: the mapped ones and those of the loaded e-sheet. */
+  for (guint i = 0; conf && i < dc_config_get_docks (conf)->len; i++)
+    {
+      DcDockMap *m = g_ptr_array_index (dc_config_get_docks (conf), i);
+      if (g_hash_table_add (seen, m->dock))
+        g_ptr_array_add (docks, g_strdup (m->dock));
+    }
+  for (guint i = 0; esheet && i < dc_esheet_get_n_docks (esheet); i++)
+    {
+      DcEsheetDockItem it;
+      dc_esheet_get_dock_item (esheet, i, NULL, &it);
+      if (g_hash_table_add (seen, (gpointer) it.dock))
+        g_ptr_array_add (docks, g_strdup (it.dock));
+    }
+  g_ptr_array_sort (docks, cmp_str);
+  for (guint i = 0; i < docks->len; i++)
+    {
+      const char *dock = g_ptr_array_index (docks, i);
+      const DcDockMap *m = conf ? dc_config_lookup_dock (conf, dock) : NULL;
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *dd = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (names)), NULL);
+      GtkWidget *spin = gtk_spin_button_new_with_range (1, 256, 1);
+      guint sel = 0;
+
+      for (guint k = 0; m && dvrs && k < dvrs->len; k++)
+        if (g_strcmp0 (((DcDvrConfig *) g_ptr_array_index (dvrs, k))->name, m->dvr) == 0)
+          sel = k + 1;
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), dock);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (dd), sel);
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), m ? m->channel : 1);
+      gtk_widget_set_sensitive (spin, sel != 0);
+      gtk_widget_set_tooltip_text (dd, _("Recorder"));
+      gtk_widget_set_tooltip_text (spin, _("Channel"));
+      gtk_widget_set_valign (dd, GTK_ALIGN_CENTER);
+      gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), dd);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+      g_object_set_data (G_OBJECT (row), "dvr", dd);
+      g_object_set_data (G_OBJECT (row), "channel", spin);
+      g_object_set_data_full (G_OBJECT (row), "dock", g_strdup (dock), g_free);
+      g_signal_connect (dd, "notify::selected", G_CALLBACK (dock_mapping_changed), self);
+      g_signal_connect (spin, "notify::value", G_CALLBACK (dock_mapping_changed), self);
+      adw_preferences_group_add (self->dock_group, row);
+      g_ptr_array_add (self->dock_rows, row);
+    }
+  if (docks->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No dock yet"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Open an e-sheet: its docks appear here to map."));
+      adw_preferences_group_add (self->dock_group, row);
+      g_ptr_array_add (self->dock_rows, row);
+    }
+  g_object_set_data (G_OBJECT (self), "rebuilding", NULL);
+}
+
+static void
+dc_dvr_settings_window_dispose (GObject *object)
+{
+  DcDvrSettingsWindow *self = DC_DVR_SETTINGS_WINDOW (object);
+
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  G_OBJECT_CLASS (dc_dvr_settings_window_parent_class)->dispose (object);
+}
+
+static void
+dc_dvr_settings_window_finalize (GObject *object)
+{
+  DcDvrSettingsWindow *self = DC_DVR_SETTINGS_WINDOW (object);
+
+  if (self->window)
+    g_object_remove_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->dvr_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->dock_rows, g_ptr_array_unref);
+  g_free (self->editing);
+  G_OBJECT_CLASS (dc_dvr_settings_window_parent_class)->finalize (object);
+}
+
+static void
+dc_dvr_settings_window_class_init (DcDvrSettingsWindowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = dc_dvr_settings_window_dispose;
+  G_OBJECT_CLASS (klass)->finalize = dc_dvr_settings_window_finalize;
+}
+
+static void
+dc_dvr_settings_window_init (DcDvrSettingsWindow *self)
+{
+  GtkWidget *add = gtk_button_new_from_icon_name ("list-add-symbolic");
+  GtkWidget *import = gtk_button_new_with_mnemonic (_("_Import Dock Map…"));
+  GtkWidget *suffix = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  self->cancellable = g_cancellable_new ();
+  self->dvr_rows = g_ptr_array_new ();
+  self->dock_rows = g_ptr_array_new ();
+  self->page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  adw_preferences_page_set_title (self->page, _("Recorders"));
+  self->dvr_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->dvr_group, _("Recorders"));
+  adw_preferences_group_set_description (self->dvr_group,
+                                         _("The DVRs and NVRs that recorded the docks. Passwords are "
+                                           "kept in a file only you can read."));
+  gtk_widget_set_tooltip_text (add, _("Add a recorder"));
+  gtk_widget_add_css_class (add, "flat");
+  gtk_widget_add_css_class (import, "flat");
+  g_signal_connect (add, "clicked", G_CALLBACK (add_clicked), self);
+  g_signal_connect (import, "clicked", G_CALLBACK (import_clicked), self);
+  gtk_box_append (GTK_BOX (suffix), import);
+  gtk_box_append (GTK_BOX (suffix), add);
+  adw_preferences_group_set_header_suffix (self->dvr_group, suffix);
+  self->dock_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->dock_group, _("Docks"));
+  adw_preferences_group_set_description (self->dock_group,
+                                         _("Which recorder channel films each dock."));
+  adw_preferences_page_add (self->page, self->dvr_group);
+  adw_preferences_page_add (self->page, self->dock_group);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), self->page);
+}
+
+DcDvrSettingsWindow *
+dc_dvr_settings_window_new (DcWindow *window)
+{
+  DcDvrSettingsWindow *self = g_object_new (DC_TYPE_DVR_SETTINGS_WINDOW,
+                                            "transient-for", window,
+                                            "modal", TRUE,
+                                            "title", _("DVR and Dock Settings"),
+                                            "search-enabled", FALSE,
+                                            "default-width", 640,
+                                            "default-height", 640,
+                                            NULL);
+  self->window = window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &self->window);
+  rebuild (self);
+  return self;
+}

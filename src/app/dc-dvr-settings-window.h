@@ -1,0 +1,30 @@
+/* dc-dvr-settings-window.h: add/edit/remove recorders (with "Test
+ * connection"), import the dock map spreadsheet, map docks to recorder
+ * channels.  Every change is applied to the window's configuration and
+ * saved to the key file (not while the demo runs). */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+typedef struct _DcWindow DcWindow;
+
+#define DC_TYPE_DVR_SETTINGS_WINDOW (dc_dvr_settings_window_get_type ())
+G_DECLARE_FINAL_TYPE (DcDvrSettingsWindow, dc_dvr_settings_window, DC, DVR_SETTINGS_WINDOW,
+                      AdwPreferencesWindow)
+
+DcDvrSettingsWindow *dc_dvr_settings_window_new (DcWindow *window);
+/* Opens the editor for @name (NULL: a new recorder). */
+void        dc_dvr_settings_window_edit       (DcDvrSettingsWindow *self, const char *name);
+/* The editor's fields, for tests and accessibility tools. */
+GtkEditable *dc_dvr_settings_window_get_field (DcDvrSettingsWindow *self, const char *field);
+/* The editor's Save button: validates, applies and saves. */
+gboolean    dc_dvr_settings_window_save_editor (DcDvrSettingsWindow *self, GError **error);
+/* Runs "Test connection" for the editor's fields; the result appears in
+ * the editor (and in dc_dvr_settings_window_get_test_result()). */
+void        dc_dvr_settings_window_test_connection (DcDvrSettingsWindow *self);
+const char *dc_dvr_settings_window_get_test_result (DcDvrSettingsWindow *self);
+gboolean    dc_dvr_settings_window_is_testing (DcDvrSettingsWindow *self);
+
+G_END_DECLS

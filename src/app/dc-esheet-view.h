@@ -1,0 +1,41 @@
+/* dc-esheet-view.h: the e-sheet table, by order and by dock, with live
+ * counts in the column headers, search, multi-selection, trimming
+ * operations and a per-waybill download status column. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "esheet/dc-esheet.h"
+
+#include "dc-esheet-model.h"
+#include "dc-job-item.h"
+
+G_BEGIN_DECLS
+
+#define DC_TYPE_ESHEET_VIEW (dc_esheet_view_get_type ())
+G_DECLARE_FINAL_TYPE (DcEsheetView, dc_esheet_view, DC, ESHEET_VIEW, GtkBox)
+
+void        dc_esheet_view_add_esheet    (DcEsheetView *self, DcEsheet *esheet);
+DcEsheet   *dc_esheet_view_get_esheet    (DcEsheetView *self);   /* the one shown */
+guint       dc_esheet_view_get_n_esheets (DcEsheetView *self);
+void        dc_esheet_view_set_config    (DcEsheetView *self, DcConfig *config);
+/* The latest job of its waybill: the status column follows it. */
+void        dc_esheet_view_set_job       (DcEsheetView *self, DcJobItem *item);
+void        dc_esheet_view_clear_jobs    (DcEsheetView *self);
+/* "Done", "45%", "Failed: …", or "" when not started (new string). */
+char       *dc_esheet_view_dup_status    (DcEsheetView *self, const char *waybill);
+void        dc_esheet_view_focus_search  (DcEsheetView *self);
+void        dc_esheet_view_set_search    (DcEsheetView *self, const char *text);
+void        dc_esheet_view_show_by_dock  (DcEsheetView *self, gboolean by_dock);
+/* Re-reads the sheet after an outside change. */
+void        dc_esheet_view_refresh       (DcEsheetView *self);
+/* Applies pending header-count updates now (they normally wait for idle). */
+void        dc_esheet_view_flush_counts  (DcEsheetView *self);
+char       *dc_esheet_view_dup_order_title (DcEsheetView *self);
+guint       dc_esheet_view_get_n_dock_columns (DcEsheetView *self);
+char       *dc_esheet_view_dup_dock_title (DcEsheetView *self, guint column);
+GtkSelectionModel *dc_esheet_view_get_order_selection (DcEsheetView *self);
+GtkColumnView *dc_esheet_view_get_order_view (DcEsheetView *self);
+DcWaybillModel *dc_esheet_view_get_waybill_model (DcEsheetView *self);
+
+G_END_DECLS

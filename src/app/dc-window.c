@@ -1,0 +1,827 @@
+#define G_LOG_DOMAIN "dc-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "dc-application.h"
+#include "demo/dc-demo.h"
+#include "dc-dvr-settings-window.h"
+#include "dc-window.h"
+
+struct _DcWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  AdwViewStack         *stack;
+  GtkStack             *esheet_stack;
+  AdwToastOverlay      *toasts;
+  GtkRevealer          *update_revealer;
+  GtkLabel             *update_label;
+  GtkLinkButton        *update_link;
+  AdwButtonContent     *output_button_content;
+  AdwStatusPage        *pictures_page;
+  DcEsheetView         *esheet_view;
+  DcDownloaderPanel    *panel;
+
+  DcConfig             *config;
+  gboolean              config_is_demo;
+  DcDemo               *demo;
+  gboolean              demo_starting;
+  GCancellable         *cancellable;
+  guint                 pending_imports;
+  guint                 n_pictures;
+  char                 *last_message;
+  gboolean              closing_confirmed;
+};
+
+G_DEFINE_FINAL_TYPE (DcWindow, dc_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static DcAppSettings *
+get_settings (DcWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (app && DC_IS_APPLICATION (app))
+    return dc_application_get_settings (DC_APPLICATION (app));
+  /* Only in tests without an application: process-wide defaults. */
+  {
+    static DcAppSettings *fallback;
+    if (fallback == NULL)
+      fallback = dc_app_settings_new_default ();
+    return fallback;
+  }
+}
+
+static void
+toast (DcWindow *self, const char *message)
+{
+  AdwToast *t = adw_toast_new (message);
+
+  g_free (self->last_message);
+  self->last_message = g_strdup (message);
+  adw_toast_set_timeout (t, 6);
+  adw_toast_overlay_add_toast (self->toasts, t);
+}
+
+const char *
+dc_window_get_last_message (DcWindow *self)
+{
+  return self->last_message;
+}
+
+DcConfig *
+dc_window_get_config (DcWindow *self)
+{
+  return self->config;
+}
+
+DcEsheetView *
+dc_window_get_esheet_view (DcWindow *self)
+{
+  return self->esheet_view;
+}
+
+DcDownloaderPanel *
+dc_window_get_panel (DcWindow *self)
+{
+  return self->panel;
+}
+
+guint
+dc_window_get_n_pending_imports (DcWindow *self)
+{
+  return self->pending_imports;
+}
+
+gboolean
+dc_window_is_demo_running (DcWindow *self)
+{
+  return self->demo != NULL && self->config_is_demo;
+}
+
+static void
+update_output_button (DcWindow *self)
+{
+  const char *dir = dc_downloader_panel_get_out_dir (self->panel);
+  g_autofree char *base = dir ? g_path_get_basename (dir) : NULL;
+  g_autofree char *tip = NULL;
+
+  adw_button_content_set_label (self->output_button_content, base ? base : _("Output"));
+  tip = g_strdup_printf (_("Pictures and clips are saved in %s"), dir ? dir : "");
+  gtk_widget_set_tooltip_text (gtk_widget_get_parent (GTK_WIDGET (self->output_button_content)), tip);
+}
+
+static void
+apply_config (DcWindow *self)
+{
+  DcAppSettings *settings = get_settings (self);
+  g_autoptr(DcAppSettings) effective = NULL;
+
+  if (self->config_is_demo && self->demo)
+    {
+      /* The demo writes into its own folder, not the operator's. */
+      effective = g_new0 (DcAppSettings, 1);
+      *effective = *settings;
+      effective->output_dir = g_strdup (dc_demo_get_out_dir (self->demo));
+      effective->update_url = NULL;
+      dc_downloader_panel_set_config (self->panel, self->config, effective);
+      g_free (effective->output_dir);
+      effective->output_dir = NULL;
+      g_free (g_steal_pointer (&effective));
+    }
+  else
+    dc_downloader_panel_set_config (self->panel, self->config, settings);
+  dc_esheet_view_set_config (self->esheet_view, self->config);
+  update_output_button (self);
+}
+
+void
+dc_window_set_config (DcWindow *self, DcConfig *config, gboolean save)
+{
+  g_return_if_fail (config != NULL);
+
+  if (save)
+    {
+      g_autofree char *path = dc_app_settings_config_path ();
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_autoptr(GError) error = NULL;
+
+      g_mkdir_with_parents (dir, 0700);
+      if (!dc_config_save (config, path, &error))
+        {
+          g_autofree char *msg = g_strdup_printf (_("The DVR settings could not be saved: %s"),
+                                                  error->message);
+          toast (self, msg);
+        }
+      self->config_is_demo = FALSE;
+    }
+  if (config != self->config)
+    {
+      /* The panel still points at the old config until apply_config(). */
+      DcConfig *old = self->config;
+      self->config = config;
+      apply_config (self);
+      g_clear_pointer (&old, dc_config_free);
+    }
+  else
+    apply_config (self);
+}
+
+void
+dc_window_settings_changed (DcWindow *self)
+{
+  dc_downloader_panel_set_mode (self->panel, get_settings (self)->mode);
+  apply_config (self);
+}
+
+static void
+load_config (DcWindow *self)
+{
+  g_autofree char *path = dc_app_settings_config_path ();
+  g_autoptr(GError) error = NULL;
+  DcConfig *config = NULL;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      config = dc_config_load (path, &error);
+      if (config == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf (_("The DVR settings in %s cannot be used: %s"),
+                                                  path, error->message);
+          toast (self, msg);
+        }
+    }
+  if (config == NULL)
+    config = dc_config_new ();
+  self->config = config;
+  apply_config (self);
+}
+
+/* Update banner */
+
+void
+dc_window_show_update (DcWindow *self, const DcUpdateInfo *info)
+{
+  g_autofree char *text = NULL;
+
+  if (info->notes && *info->notes)
+    text = g_strdup_printf (_("Dockclip %s is available: %s"), info->version, info->notes);
+  else
+    text = g_strdup_printf (_("Dockclip %s is available."), info->version);
+  gtk_label_set_text (self->update_label, text);
+  gtk_link_button_set_uri (self->update_link, info->url);
+  gtk_revealer_set_reveal_child (self->update_revealer, TRUE);
+}
+
+gboolean
+dc_window_update_is_shown (DcWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->update_revealer);
+}
+
+/* E-sheet import */
+
+typedef struct
+{
+  char *path;
+} ImportData;
+
+static void
+import_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autoptr(DcEsheet) esheet = dc_esheet_new ();
+  DcEsheetImportOptions options;
+  GError *error = NULL;
+
+  dc_esheet_import_options_init (&options);
+  if (dc_esheet_import_file (esheet, path, &options, &error))
+    g_task_return_pointer (task, g_steal_pointer (&esheet), g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+import_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  DcWindow *self = DC_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcEsheet) esheet = g_task_propagate_pointer (G_TASK (result), &error);
+  const char *path = g_task_get_task_data (G_TASK (result));
+
+  self->pending_imports--;
+  if (esheet == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *msg = g_strdup_printf (_("%s could not be opened: %s"), base, error->message);
+          toast (self, msg);
+        }
+      return;
+    }
+  dc_esheet_view_add_esheet (self->esheet_view, esheet);
+  gtk_stack_set_visible_child_name (self->esheet_stack, "table");
+  adw_view_stack_set_visible_child_name (self->stack, "esheet");
+  {
+    GPtrArray *rejects = dc_esheet_get_rejects (esheet);
+    g_autofree char *msg = NULL;
+
+    if (rejects && rejects->len > 0)
+      {
+        DcEsheetReject *r = g_ptr_array_index (rejects, 0);
+        msg = g_strdup_printf (ngettext ("%s: %u row skipped (row %u, %s: %s)",
+                                         "%s: %u rows skipped (first: row %u, %s: %s)", rejects->len),
+                               dc_esheet_get_file_name (esheet), rejects->len, r->row,
+                               r->column ? r->column : "", r->reason ? r->reason : "");
+        toast (self, msg);
+      }
+  }
+}
+
+void
+dc_window_open_file (DcWindow *self, GFile *file)
+{
+  g_autoptr(GTask) task = NULL;
+  char *path = g_file_get_path (file);
+
+  if (path == NULL)
+    {
+      toast (self, _("Only e-sheets on this computer can be opened."));
+      return;
+    }
+  task = g_task_new (self, self->cancellable, import_done, NULL);
+  g_task_set_task_data (task, path, g_free);
+  self->pending_imports++;
+  g_task_run_in_thread (task, import_thread);
+}
+
+static void
+open_response (GtkNativeDialog *dialog, int response, DcWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+        {
+          g_autoptr(GFile) f = g_list_model_get_item (files, i);
+          dc_window_open_file (self, f);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_open_esheet (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Open E-sheets"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  gtk_file_filter_set_name (filter, _("E-sheets (CSV, XLSX, XLS)"));
+  gtk_file_filter_add_pattern (filter, "*.csv");
+  gtk_file_filter_add_pattern (filter, "*.CSV");
+  gtk_file_filter_add_pattern (filter, "*.xlsx");
+  gtk_file_filter_add_pattern (filter, "*.XLSX");
+  gtk_file_filter_add_pattern (filter, "*.xls");
+  gtk_file_filter_add_pattern (filter, "*.XLS");
+  gtk_file_filter_add_pattern (filter, "*.txt");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, DcWindow *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  for (GSList *l = files; l; l = l->next)
+    dc_window_open_file (self, l->data);
+  g_slist_free (files);
+  return TRUE;
+}
+
+/* Output folder */
+
+static void
+output_response (GtkNativeDialog *dialog, int response, DcWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) dir = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      char *path = dir ? g_file_get_path (dir) : NULL;
+      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+      if (path)
+        {
+          DcAppSettings *settings = get_settings (self);
+          g_free (settings->output_dir);
+          settings->output_dir = path;
+          if (app && DC_IS_APPLICATION (app))
+            dc_application_save_settings (DC_APPLICATION (app));
+          apply_config (self);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_choose_output (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+  const char *current = get_settings (self)->output_dir;
+
+  dialog = gtk_file_chooser_native_new (_("Where to Save Pictures and Clips"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
+  if (current && g_file_test (current, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GFile) f = g_file_new_for_path (current);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), f, NULL);
+    }
+  g_signal_connect (dialog, "response", G_CALLBACK (output_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+action_open_output_folder (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  const char *dir = dc_downloader_panel_get_out_dir (self->panel);
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0700);
+  file = g_file_new_for_path (dir);
+  uri = g_file_get_uri (file);
+  if (!g_app_info_launch_default_for_uri (uri, NULL, &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("No file manager could open %s."), dir);
+      toast (self, msg);
+    }
+}
+
+/* Downloads */
+
+guint
+dc_window_download (DcWindow *self, const char *dvr)
+{
+  DcEsheet *esheet = dc_esheet_view_get_esheet (self->esheet_view);
+  DcAppSettings *settings = get_settings (self);
+  DcEsheetPlanOptions options;
+  g_autoptr(GPtrArray) requests = NULL;
+  g_autoptr(GPtrArray) unmapped = NULL;
+  g_autoptr(GPtrArray) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_selected, queued;
+
+  if (esheet == NULL)
+    {
+      toast (self, _("Open an e-sheet first."));
+      return 0;
+    }
+  n_selected = dc_esheet_get_n_selected (esheet);
+  if (n_selected == 0 && dvr != NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Select the waybills to download from %s first "
+                                                "(Ctrl+A selects them all)."), dvr);
+      toast (self, msg);
+      return 0;
+    }
+  dc_esheet_plan_options_init (&options);
+  options.mode = dc_downloader_panel_get_mode (self->panel);
+  options.pre_us = (gint64) settings->pre_s * G_USEC_PER_SEC;
+  options.post_us = (gint64) settings->post_s * G_USEC_PER_SEC;
+  options.selected_only = n_selected > 0;
+  requests = dc_esheet_plan (esheet, self->config, &options, &unmapped);
+  wanted = g_ptr_array_new ();
+  for (guint i = 0; requests && i < requests->len; i++)
+    {
+      DcDownloadRequest *req = g_ptr_array_index (requests, i);
+      if (dvr == NULL || g_strcmp0 (req->dvr, dvr) == 0)
+        g_ptr_array_add (wanted, req);
+    }
+  if (wanted->len == 0)
+    {
+      g_autofree char *msg = NULL;
+
+      if (dvr)
+        msg = g_strdup_printf (_("None of the selected waybills is at a dock of %s. "
+                                 "Map docks in DVR settings."), dvr);
+      else
+        msg = g_strdup (_("None of these waybills is at a mapped dock. Map the docks to "
+                          "recorders in DVR settings."));
+      toast (self, msg);
+      return 0;
+    }
+  queued = dc_downloader_panel_add_requests (self->panel, wanted, &error);
+  if (queued == 0 && error)
+    toast (self, error->message);
+  else if (dvr == NULL && unmapped && unmapped->len > 0)
+    {
+      g_autoptr(GString) list = g_string_new (NULL);
+      g_autofree char *msg = NULL;
+
+      for (guint i = 0; i < unmapped->len && i < 5; i++)
+        g_string_append_printf (list, "%s%s", i ? ", " : "", (char *) g_ptr_array_index (unmapped, i));
+      msg = g_strdup_printf (ngettext ("%u dock is on no recorder and was skipped: %s",
+                                       "%u docks are on no recorder and were skipped: %s",
+                                       unmapped->len), unmapped->len, list->str);
+      toast (self, msg);
+    }
+  return queued;
+}
+
+static void
+action_download_all (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_window_download (DC_WINDOW (widget), NULL);
+}
+
+static void
+action_download_dvr (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_window_download (DC_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+action_stop_all (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_downloader_panel_stop_all (DC_WINDOW (widget)->panel);
+}
+
+static void
+action_stop_dvr (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_downloader_panel_stop_dvr (DC_WINDOW (widget)->panel, g_variant_get_string (param, NULL));
+}
+
+static void
+action_pause_dvr (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_downloader_panel_pause_dvr (DC_WINDOW (widget)->panel, g_variant_get_string (param, NULL));
+}
+
+static void
+on_job_changed (DcDownloaderPanel *panel, DcJobItem *item, DcWindow *self)
+{
+  dc_esheet_view_set_job (self->esheet_view, item);
+}
+
+static void
+on_picture_done (DcDownloaderPanel *panel, const char *path, DcWindow *self)
+{
+  g_autofree char *desc = NULL;
+
+  self->n_pictures++;
+  desc = g_strdup_printf (ngettext ("%u picture downloaded in this session. The picture grid "
+                                    "to review and mark them comes in a later version; open "
+                                    "the output folder to see them.",
+                                    "%u pictures downloaded in this session. The picture grid "
+                                    "to review and mark them comes in a later version; open "
+                                    "the output folder to see them.", self->n_pictures),
+                          self->n_pictures);
+  adw_status_page_set_description (self->pictures_page, desc);
+}
+
+static void
+on_run_finished (DcDownloaderPanel *panel, DcWindow *self)
+{
+  guint done, failed, total;
+
+  dc_downloader_panel_get_totals (panel, &done, &failed, &total);
+  if (failed == 0)
+    {
+      g_autofree char *msg = g_strdup_printf (ngettext ("%u download finished.", "%u downloads finished.", done), done);
+      toast (self, msg);
+    }
+}
+
+/* Demo: dc_demo_start() blocks for the simulators' first line, so it runs
+ * in a worker; the window only sees the result. */
+
+static void
+demo_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "dockclip", "demo", NULL);
+  GError *error = NULL;
+  DcDemo *demo = dc_demo_start (dir, &error);
+
+  if (demo)
+    g_task_return_pointer (task, demo, (GDestroyNotify) dc_demo_stop);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  DcWindow *self = DC_WINDOW (source);
+  g_autoptr(GError) error = NULL;
+  DcDemo *demo = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GFile) sheet = NULL;
+  DcConfig *config;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.demo", TRUE);
+  self->demo_starting = FALSE;
+  if (demo == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      dc_demo_stop (demo);
+      return;
+    }
+  config = dc_config_load (dc_demo_get_config_path (demo), &error);
+  if (config == NULL)
+    {
+      toast (self, error->message);
+      dc_demo_stop (demo);
+      return;
+    }
+  if (self->demo)
+    {
+      dc_downloader_panel_shutdown (self->panel);
+      dc_demo_stop (self->demo);
+    }
+  self->demo = demo;
+  self->config_is_demo = TRUE;
+  dc_window_set_config (self, config, FALSE);
+  sheet = g_file_new_for_path (dc_demo_get_esheet_path (demo));
+  dc_window_open_file (self, sheet);
+  toast (self, _("Demo: two simulated recorders are running on this computer. "
+                 "Select waybills and press a recorder’s Download button."));
+}
+
+void
+dc_window_start_demo (DcWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->demo_starting)
+    return;
+  self->demo_starting = TRUE;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.demo", FALSE);
+  task = g_task_new (self, self->cancellable, demo_started, NULL);
+  g_task_run_in_thread (task, demo_thread);
+}
+
+static void
+action_demo (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_window_start_demo (DC_WINDOW (widget));
+}
+
+/* Other actions */
+
+static void
+action_dvr_settings (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  GtkWindow *dialog = GTK_WINDOW (dc_dvr_settings_window_new (self));
+
+  gtk_window_present (dialog);
+}
+
+static void
+action_find (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcWindow *self = DC_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "esheet");
+  dc_esheet_view_focus_search (self->esheet_view);
+}
+
+static void
+action_refresh (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_esheet_view_refresh (DC_WINDOW (widget)->esheet_view);
+}
+
+static void
+action_select_all (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcWindow *self = DC_WINDOW (widget);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  /* Ctrl+A in the search field selects its text, not the waybills. */
+  if (focus && gtk_widget_get_ancestor (focus, GTK_TYPE_EDITABLE))
+    {
+      gtk_editable_select_region (GTK_EDITABLE (gtk_widget_get_ancestor (focus, GTK_TYPE_EDITABLE)), 0, -1);
+      return;
+    }
+  gtk_selection_model_select_all (dc_esheet_view_get_order_selection (self->esheet_view));
+}
+
+static void
+action_show_pictures (GtkWidget *widget, const char *name, GVariant *param)
+{
+  adw_view_stack_set_visible_child_name (DC_WINDOW (widget)->stack, "pictures");
+}
+
+static void
+action_show_esheet (GtkWidget *widget, const char *name, GVariant *param)
+{
+  adw_view_stack_set_visible_child_name (DC_WINDOW (widget)->stack, "esheet");
+}
+
+static void
+action_hide_update (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gtk_revealer_set_reveal_child (DC_WINDOW (widget)->update_revealer, FALSE);
+}
+
+/* Closing */
+
+void
+dc_window_shutdown (DcWindow *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  dc_downloader_panel_shutdown (self->panel);
+  g_clear_pointer (&self->demo, dc_demo_stop);
+}
+
+static void
+close_response (AdwMessageDialog *dialog, const char *response, DcWindow *self)
+{
+  if (g_str_equal (response, "stop"))
+    {
+      self->closing_confirmed = TRUE;
+      dc_window_shutdown (self);
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static gboolean
+dc_window_close_request (GtkWindow *window)
+{
+  DcWindow *self = DC_WINDOW (window);
+  GtkWidget *dialog;
+
+  if (self->closing_confirmed || !dc_downloader_panel_is_busy (self->panel))
+    {
+      dc_window_shutdown (self);
+      return GTK_WINDOW_CLASS (dc_window_parent_class)->close_request (window);
+    }
+  dialog = adw_message_dialog_new (window, _("Stop the Downloads?"),
+                                   _("Downloads are still running. Closing Dockclip stops them; "
+                                     "“Download missing” fetches the rest next time."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Keep Downloading"), "stop", _("_Stop and Close"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (close_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static void
+dc_window_dispose (GObject *object)
+{
+  DcWindow *self = DC_WINDOW (object);
+
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  if (self->panel)
+    dc_downloader_panel_shutdown (self->panel);
+  g_clear_pointer (&self->demo, dc_demo_stop);
+  G_OBJECT_CLASS (dc_window_parent_class)->dispose (object);
+}
+
+static void
+dc_window_finalize (GObject *object)
+{
+  DcWindow *self = DC_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->config, dc_config_free);
+  g_free (self->last_message);
+  G_OBJECT_CLASS (dc_window_parent_class)->finalize (object);
+}
+
+static void
+dc_window_class_init (DcWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = dc_window_dispose;
+  object_class->finalize = dc_window_finalize;
+  window_class->close_request = dc_window_close_request;
+
+  g_type_ensure (DC_TYPE_ESHEET_VIEW);
+  g_type_ensure (DC_TYPE_DOWNLOADER_PANEL);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/dockclip/Dockclip/ui/dc-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, esheet_stack);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, update_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, update_label);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, update_link);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, output_button_content);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, pictures_page);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, esheet_view);
+  gtk_widget_class_bind_template_child (widget_class, DcWindow, panel);
+
+  gtk_widget_class_install_action (widget_class, "win.open-esheet", NULL, action_open_esheet);
+  gtk_widget_class_install_action (widget_class, "win.choose-output", NULL, action_choose_output);
+  gtk_widget_class_install_action (widget_class, "win.open-output-folder", NULL, action_open_output_folder);
+  gtk_widget_class_install_action (widget_class, "win.demo", NULL, action_demo);
+  gtk_widget_class_install_action (widget_class, "win.dvr-settings", NULL, action_dvr_settings);
+  gtk_widget_class_install_action (widget_class, "win.find", NULL, action_find);
+  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, action_refresh);
+  gtk_widget_class_install_action (widget_class, "win.select-all", NULL, action_select_all);
+  gtk_widget_class_install_action (widget_class, "win.download-all", NULL, action_download_all);
+  gtk_widget_class_install_action (widget_class, "win.download-dvr", "s", action_download_dvr);
+  gtk_widget_class_install_action (widget_class, "win.stop-all", NULL, action_stop_all);
+  gtk_widget_class_install_action (widget_class, "win.stop-dvr", "s", action_stop_dvr);
+  gtk_widget_class_install_action (widget_class, "win.pause-dvr", "s", action_pause_dvr);
+  gtk_widget_class_install_action (widget_class, "win.show-pictures", NULL, action_show_pictures);
+  gtk_widget_class_install_action (widget_class, "win.show-esheet", NULL, action_show_esheet);
+  gtk_widget_class_install_action (widget_class, "win.hide-update", NULL, action_hide_update);
+}
+
+static void
+dc_window_init (DcWindow *self)
+{
+  GtkDropTarget *drop;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  g_signal_connect (self->panel, "job-changed", G_CALLBACK (on_job_changed), self);
+  g_signal_connect (self->panel, "picture-done", G_CALLBACK (on_picture_done), self);
+  g_signal_connect (self->panel, "run-finished", G_CALLBACK (on_run_finished), self);
+}
+
+DcWindow *
+dc_window_new (DcApplication *app)
+{
+  DcWindow *self = g_object_new (DC_TYPE_WINDOW, "application", app, NULL);
+
+  dc_downloader_panel_set_mode (self->panel, get_settings (self)->mode);
+  load_config (self);
+  return self;
+}

@@ -304,6 +304,45 @@ test_picture_bad_input (void)
 }
 
 static void
+test_picture_mid_gop_start (void)
+{
+  /* A download that starts mid-GOP (by-time windows do): the frames before
+   * the first keyframe cannot be decoded and must never be the picture. */
+  g_autofree char *data = NULL;
+  g_autofree char *jpg = g_build_filename (tmpdir, "midgop.jpg", NULL);
+  gsize len, off;
+  int first = -1;
+
+  g_assert_true (g_file_get_contents (hik_path, &data, &len, NULL));
+  off = len / 10 + 777;
+  for (int i = 0; i < 2; i++)
+    {
+      g_autoptr(DcByteSource) src = bytes_source (data + off, len - off);
+      g_autoptr(GError) error = NULL;
+      DcPictureResult res;
+      gint64 target = T0 + i * 5 * G_USEC_PER_SEC;
+      int index;
+
+      g_assert_true (dc_media_extract_picture (src, "mpeg", T0, target, NULL, jpg, &res, &error));
+      g_assert_no_error (error);
+      index = fx_jpeg_frame_index (jpg, NULL, NULL);
+      g_test_message ("mid-GOP start: target +%d s gave frame %d at +%" G_GINT64_FORMAT " us",
+                      i * 5, index, res.frame_us - T0);
+      g_assert_cmpint (index, >=, 0);
+      if (i == 0)
+        {
+          /* The first keyframe, less than a GOP after the stream start. */
+          g_assert_cmpint (index % FX_FPS, ==, 0);
+          g_assert_cmpint (res.frame_us - T0, <, G_USEC_PER_SEC);
+          g_assert_cmpint (res.frame_us - T0, >, 0);
+          first = index - (int) ((res.frame_us - T0) / FX_FRAME_US);
+        }
+      else
+        g_assert_cmpint (index, ==, first + 5 * FX_FPS);
+    }
+}
+
+static void
 test_picture_source_errors (void)
 {
   /* The DVR layer's own errors reach the caller unchanged (retry policy). */
@@ -645,6 +684,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/picture/seek-reads-less", test_picture_seek_reads_less);
   g_test_add_func ("/media/picture/past-end", test_picture_past_end);
   g_test_add_func ("/media/picture/bad-input", test_picture_bad_input);
+  g_test_add_func ("/media/picture/mid-gop-start", test_picture_mid_gop_start);
   g_test_add_func ("/media/picture/source-errors", test_picture_source_errors);
   g_test_add_func ("/media/picture/overlay", test_picture_overlay);
   g_test_add_func ("/media/clip/overlapping-segments", test_clip_overlap);

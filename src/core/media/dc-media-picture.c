@@ -22,6 +22,8 @@
 /* Damaged frames are routine in recorder streams; give up only when
  * nothing at all decodes. */
 #define DC_MEDIA_MAX_DECODE_ERRORS 200
+/* Packets to skip looking for a keyframe: 10 s at 25 fps. */
+#define DC_MEDIA_MAX_KEY_WAIT    250
 
 typedef enum
 {
@@ -101,10 +103,16 @@ picker_receive (Picker *p)
   return FALSE;
 }
 
+/* @after_seek: the demuxer was positioned before the target; a first
+ * keyframe past the target means the seek landed too late. */
 static DecodeStatus
-picker_run (Picker *p, gboolean wait_for_key, GError **error)
+picker_run (Picker *p, gboolean after_seek, GError **error)
 {
   DcMediaDemux *demux = p->demux;
+  /* Frames decoded before the first keyframe (a download that starts
+   * mid-GOP) are grey smears, not evidence: skip to the keyframe. */
+  gboolean wait_for_key = TRUE;
+  guint skipped = 0;
   int ret;
 
   p->have_prev = FALSE;
@@ -135,13 +143,14 @@ picker_run (Picker *p, gboolean wait_for_key, GError **error)
         {
           gint64 ts = p->pkt->pts != AV_NOPTS_VALUE ? p->pkt->pts : p->pkt->dts;
 
-          if (!(p->pkt->flags & AV_PKT_FLAG_KEY))
+          /* ...unless the demuxer never flags keyframes for this codec. */
+          if (!(p->pkt->flags & AV_PKT_FLAG_KEY) && ++skipped <= DC_MEDIA_MAX_KEY_WAIT)
             {
               av_packet_unref (p->pkt);
               continue;
             }
           wait_for_key = FALSE;
-          if (ts != AV_NOPTS_VALUE && ts > demux->first_pts &&
+          if (after_seek && ts != AV_NOPTS_VALUE && ts > demux->first_pts &&
               dc_media_demux_time_us (demux, p->stream_start_us, ts) > p->target_us)
             {
               av_packet_unref (p->pkt);
@@ -401,7 +410,9 @@ dc_media_extract_picture (DcByteSource           *source,
                            _("The recording ends before the scan time"));
       return FALSE;
     }
-  if (p.best_us - target_us > demux->frame_dur_us)
+  /* A target in frames that cannot be decoded (the stream starts mid-GOP)
+   * gets the first keyframe: the caller sees how far off in frame_us. */
+  if (target_us < stream_start_us - demux->frame_dur_us)
     {
       g_set_error_literal (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME,
                            _("The recording starts after the scan time"));

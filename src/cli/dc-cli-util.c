@@ -43,9 +43,9 @@ DcLog *
 dc_cli_open_dvr_log (const char *log_dir, const DcDvrConfig *cfg)
 {
   g_autofree char *dir = log_dir ? g_strdup (log_dir) : dc_log_default_dir ();
-  g_autofree char *host = dc_dvr_config_get_host (cfg);
+  g_autofree char *name = dc_log_name_for_url (cfg->url);
   g_autoptr(GError) error = NULL;
-  DcLog *log = dc_log_open (dir, host ? host : cfg->name, &error);
+  DcLog *log = dc_log_open (dir, name, &error);
 
   if (log == NULL)
     fprintf (stderr, _("Warning: no log file for DVR %s: %s\n"), cfg->name, error->message);

@@ -13,6 +13,7 @@
 #include "dc-test-util.h"
 #include "download/dc-downloader.h"
 #include "media/dc-media.h"
+#include "util/dc-log.h"
 
 #define SIM_FPS 10
 
@@ -418,7 +419,9 @@ test_wrong_password_and_dead_dvr (Fixture *f, gconstpointer data)
 
   /* the log of the failing recorder is named by its address and holds no password */
   {
-    g_autofree char *log = g_build_filename (f->dir, "logs", "127.0.0.1.log", NULL);
+    g_autofree char *name = dc_log_name_for_url (dc_test_sim_get_url (bad));
+    g_autofree char *file = g_strconcat (name, ".log", NULL);
+    g_autofree char *log = g_build_filename (f->dir, "logs", file, NULL);
     g_autofree char *text = NULL;
     g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
     g_assert_null (strstr (text, "not-the-password"));

@@ -103,6 +103,23 @@ test_log_redacts (void)
 }
 
 static void
+test_log_names (void)
+{
+  static const struct { const char *url, *name; } cases[] = {
+    { "http://192.168.1.64", "192.168.1.64" },
+    { "http://192.168.1.64:80/", "192.168.1.64" },
+    { "https://10.0.0.5:443", "10.0.0.5" },
+    { "http://127.0.0.1:8081", "127.0.0.1_8081" },
+    { "http://[::1]:8080", "::1_8080" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = dc_log_name_for_url (cases[i].url);
+      g_assert_cmpstr (name, ==, cases[i].name);
+    }
+}
+
+static void
 test_byte_sources (void)
 {
   g_autoptr(GBytes) bytes = g_bytes_new_static ("0123456789", 10);
@@ -129,5 +146,6 @@ main (int argc, char **argv)
   g_test_add_func ("/util/commit-part", test_commit_part);
   g_test_add_func ("/util/log-redacts", test_log_redacts);
   g_test_add_func ("/util/byte-sources", test_byte_sources);
+  g_test_add_func ("/util/log-names", test_log_names);
   return g_test_run ();
 }

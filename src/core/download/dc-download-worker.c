@@ -617,10 +617,10 @@ dc_downloader_worker_main (gpointer data)
   g_mutex_lock (&self->lock);
   if (runner->log == NULL)
     {
-      g_autofree char *host = dc_dvr_config_get_host (runner->config);
+      g_autofree char *name = dc_log_name_for_url (runner->config->url);
       g_autoptr(GError) log_error = NULL;
 
-      runner->log = dc_log_open (self->options.log_dir, host ? host : runner->config->name,
+      runner->log = dc_log_open (self->options.log_dir, name,
                                  &log_error);
       if (runner->log == NULL)
         g_warning ("No log file for DVR %s: %s", runner->config->name, log_error->message);

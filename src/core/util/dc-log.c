@@ -81,6 +81,22 @@ dc_log_get_path (DcLog *self)
   return self->path;
 }
 
+char *
+dc_log_name_for_url (const char *url)
+{
+  g_autoptr(GUri) uri = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host;
+  int port;
+
+  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL)
+    return g_strdup (url && *url ? url : "unknown");
+  port = g_uri_get_port (uri);
+  if (port < 0 || (port == 80 && g_strcmp0 (g_uri_get_scheme (uri), "http") == 0) ||
+      (port == 443 && g_strcmp0 (g_uri_get_scheme (uri), "https") == 0))
+    return g_strdup (host);
+  return g_strdup_printf ("%s_%d", host, port);
+}
+
 static const char *const secret_keys[] = {
   "password=", "passwd=", "pwd=", "authorization:", "password\":", NULL
 };

@@ -20,6 +20,11 @@ void      dc_log_unref     (DcLog *self);
 void      dc_log_printf    (DcLog *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
 const char *dc_log_get_path (DcLog *self);
 
+/* The log name of a recorder at @url: its IP or host ("192.168.1.64"),
+ * with the port when it is not the scheme's default, since several
+ * recorders behind one address differ by port ("127.0.0.1_8081"). */
+char     *dc_log_name_for_url (const char *url);
+
 /* The default folder: g_get_user_state_dir()/dockclip/logs (GLib 2.72+). */
 char     *dc_log_default_dir (void);
 

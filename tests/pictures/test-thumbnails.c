@@ -321,9 +321,12 @@ test_png_webp (void)
 
   formats = gdk_pixbuf_get_formats ();
   for (GSList *l = formats; l != NULL; l = l->next)
-    if (g_str_equal (gdk_pixbuf_format_get_name (l->data), "webp") &&
-        gdk_pixbuf_format_is_writable (l->data))
-      have_webp = TRUE;
+    {
+      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
+
+      if (g_str_equal (name, "webp") && gdk_pixbuf_format_is_writable (l->data))
+        have_webp = TRUE;
+    }
   g_slist_free (formats);
   if (have_webp)
     {

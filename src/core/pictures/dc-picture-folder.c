@@ -675,7 +675,9 @@ dc_picture_folder_set_mark (DcPictureFolder *self, DcPicture *picture, const DcM
     }
 
   dc_picture_set_mark (picture, dc_mark_index_lookup (self->marks, name));
-  if (mark == NULL)
+  /* A burned copy of another (or no) shape is stale: drop it so nobody
+   * sends it; the caller burns the new one after this returns. */
+  if (mark == NULL || previous == NULL || !dc_mark_equal (previous, mark))
     {
       g_autofree char *burned = dc_mark_burned_path (self->path, name);
       g_autoptr(GFile) file = g_file_new_for_path (burned);

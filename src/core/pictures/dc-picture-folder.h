@@ -7,7 +7,8 @@
  * one that changes is updated (items-changed of 1 -> 1 so a grid
  * rebinds and re-requests its thumbnail).  No rescan ever happens.
  * Signals and model changes come from the main context that was
- * thread-default when the folder was created (GFileMonitor's contract).
+ * thread-default when load/load_async was called (GFileMonitor's and
+ * GTask's contract): load it from the UI thread.
  *
  * The folder also owns the marks index of the folder (see dc-marks.h).
  */
@@ -52,7 +53,9 @@ DcMarkIndex     *dc_picture_folder_get_marks   (DcPictureFolder *self);
 guint            dc_picture_folder_get_n_marked (DcPictureFolder *self);
 
 /* Marks (or edits the mark of) @picture and saves the index; @mark NULL
- * unmarks it (and deletes its burned copy, which is derived data). */
+ * unmarks it.  A burned copy that no longer matches (derived data) is
+ * deleted: burn the new one afterwards with dc_picture_burn_mark() in a
+ * worker (GTask), to dc_mark_burned_path(). */
 gboolean         dc_picture_folder_set_mark    (DcPictureFolder *self,
                                                 DcPicture *picture,
                                                 const DcMark *mark,

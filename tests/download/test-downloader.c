@@ -200,7 +200,7 @@ assert_picture_shows (const char *path, guint channel, gint64 pc_us, gint64 offs
   int fps = 0;
 
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
-  g_assert_true (dc_test_timecode_read_jpeg_file (path, &got_channel, &frames, &fps));
+  g_assert_true (dc_test_timecode_read_jpeg_file (path, &got_channel, &frames, &fps, NULL));
   g_assert_cmpuint (got_channel, ==, channel);
   g_assert_cmpint (fps, ==, SIM_FPS);
   g_assert_cmpint (frames, ==, expected_wall_frames (pc_us, offset_s));

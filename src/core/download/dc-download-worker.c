@@ -30,6 +30,8 @@ typedef struct
   gint64    speed_mark_us;
   guint64   speed_mark_bytes;
   guint64   base_done;   /* bytes of earlier transfers of this job */
+  gint64    search_from; /* the window a search must cover: the clip's, */
+  gint64    search_to;   /* or a second at the scan for a picture alone */
 } JobContext;
 
 static DcDownloader *
@@ -166,6 +168,52 @@ ensure_probed (DcWorker *worker, DcJob *job, GError **error)
   return ok;
 }
 
+/* The recorder refused a by-time download although it did not say so at
+ * probe (Dahua has no capability query): remember it for every worker. */
+static void
+mark_whole_files_only (DcWorker *worker)
+{
+  DcDvrRunner *runner = worker->runner;
+  DcDownloader *self = runner->owner;
+  const DcDvrInfo *current = dc_dvr_session_get_info (worker->session);
+  DcDvrInfo copy = *current;
+
+  dc_log_printf (runner->log, "the recorder refused a download by time: whole files from now on");
+  copy.download_by_time = FALSE;
+  dc_dvr_session_set_info (worker->session, &copy);
+  g_mutex_lock (&self->lock);
+  if (runner->info != NULL)
+    runner->info->download_by_time = FALSE;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Searches [from, to) unless @segments already holds a search result. */
+static gboolean
+ensure_segments (JobContext *ctx, GPtrArray **segments, GError **error)
+{
+  DcWorker *worker = ctx->worker;
+  DcJob *job = ctx->job;
+  gint64 from = ctx->search_from;
+  gint64 to = ctx->search_to;
+
+  if (*segments != NULL)
+    return TRUE;
+  set_state (worker, job, DC_JOB_SEARCHING);
+  *segments = dc_dvr_session_search (worker->session, job->request->channel, from, to, error);
+  dc_dvr_session_release (worker->session);
+  if (*segments == NULL)
+    return FALSE;
+  dc_log_printf (worker->runner->log, "search channel %u for %s: %u segment(s)",
+                 job->request->channel, job->request->waybill, (*segments)->len);
+  if ((*segments)->len == 0)
+    {
+      no_recording_error (worker, job, from, to, error);
+      return FALSE;
+    }
+  set_state (worker, job, DC_JOB_DOWNLOADING);
+  return TRUE;
+}
+
 /* Copies a whole byte source into @path (a .part file). */
 static gboolean
 save_source (DcByteSource *source, const char *path, GError **error)
@@ -210,22 +258,22 @@ overlay_text_for (const DcDownloadRequest *req)
 }
 
 static gboolean
-make_picture (JobContext *ctx, GPtrArray *segments, const char *final_path, GError **error)
+make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GError **error)
 {
   DcWorker *worker = ctx->worker;
   DcJob *job = ctx->job;
   const DcDownloadRequest *req = job->request;
   const DcDvrInfo *info = dc_dvr_session_get_info (worker->session);
-  const DcDvrSegment *seg = segment_covering (segments, req->scan_us);
+  const DcDvrSegment *seg = segment_covering (*segments, req->scan_us);
   g_autoptr(DcByteSource) source = NULL;
   g_autofree char *part = dc_part_path_for (final_path);
   g_autofree char *overlay = NULL;
   DcPictureOptions options = { 90, NULL };
   DcPictureResult result = { 0 };
-  gint64 stream_start;
+  gint64 stream_start = 0;
   gboolean ok;
 
-  if (segments != NULL && seg == NULL)
+  if (*segments != NULL && seg == NULL)
     {
       no_recording_error (worker, job, req->scan_us, req->scan_us, error);
       return FALSE;
@@ -234,23 +282,35 @@ make_picture (JobContext *ctx, GPtrArray *segments, const char *final_path, GErr
   set_state (worker, job, DC_JOB_DOWNLOADING);
   if (info->download_by_time)
     {
+      g_autoptr(GError) local_error = NULL;
+
       stream_start = floor_second (req->scan_us);
       source = dc_dvr_session_open_window (worker->session, req->channel, seg, stream_start,
-                                           stream_start + PICTURE_WINDOW_AFTER_US, error);
+                                           stream_start + PICTURE_WINDOW_AFTER_US, &local_error);
+      if (source == NULL && !g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (source == NULL)
+        mark_whole_files_only (worker);
     }
-  else
+  if (source == NULL)
     {
+      /* a whole-file recorder: the file holding the scan, from a search */
+      if (!ensure_segments (ctx, segments, error))
+        return FALSE;
+      seg = segment_covering (*segments, req->scan_us);
       if (seg == NULL)
         {
-          /* only reachable without a search: a whole-file device needs one */
           no_recording_error (worker, job, req->scan_us, req->scan_us, error);
           return FALSE;
         }
       stream_start = seg->start_us;
       source = dc_dvr_session_open_segment (worker->session, seg, error);
+      if (source == NULL)
+        return FALSE;
     }
-  if (source == NULL)
-    return FALSE;
 
   if (worker->runner->owner->options.overlay)
     options.overlay_text = overlay = overlay_text_for (req);
@@ -273,7 +333,7 @@ make_picture (JobContext *ctx, GPtrArray *segments, const char *final_path, GErr
 }
 
 static gboolean
-make_clip (JobContext *ctx, GPtrArray *segments, const char *dir, const char *final_path,
+make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *final_path,
            GError **error)
 {
   DcWorker *worker = ctx->worker;
@@ -288,6 +348,7 @@ make_clip (JobContext *ctx, GPtrArray *segments, const char *dir, const char *fi
   g_autoptr(GArray) inputs = g_array_new (FALSE, TRUE, sizeof (DcMediaInput));
   g_autofree char *stem = g_path_get_basename (final_path);
   DcClipResult result = { 0 };
+  gboolean by_time_done = FALSE;
   gboolean ok = TRUE;
 
   if (!dc_ensure_private_dir (tmp_dir, error))
@@ -298,23 +359,35 @@ make_clip (JobContext *ctx, GPtrArray *segments, const char *dir, const char *fi
     {
       gint64 start = floor_second (from);
       gint64 end = floor_second (to) + G_USEC_PER_SEC;
-      const DcDvrSegment *seg = segment_covering (segments, req->scan_us);
+      const DcDvrSegment *seg = segment_covering (*segments, req->scan_us);
       g_autoptr(DcByteSource) source = NULL;
+      g_autoptr(GError) local_error = NULL;
       char *path = g_strdup_printf ("%s%s%s.0.part", tmp_dir, G_DIR_SEPARATOR_S, stem);
       DcMediaInput input = { path, seg ? seg->container : NULL, start };
 
       g_ptr_array_add (paths, path);
-      source = dc_dvr_session_open_window (worker->session, req->channel, seg, start, end, error);
-      ok = source != NULL && save_source (source, path, error);
-      if (source != NULL)
-        ctx->base_done += source->bytes_transferred;
-      g_array_append_val (inputs, input);
-    }
-  else
-    {
-      for (guint i = 0; ok && segments != NULL && i < segments->len; i++)
+      source = dc_dvr_session_open_window (worker->session, req->channel, seg, start, end, &local_error);
+      if (source == NULL && g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED))
+        mark_whole_files_only (worker);
+      else if (source == NULL)
         {
-          const DcDvrSegment *seg = g_ptr_array_index (segments, i);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          ok = FALSE;
+        }
+      else
+        {
+          ok = save_source (source, path, error);
+          ctx->base_done += source->bytes_transferred;
+          g_array_append_val (inputs, input);
+          by_time_done = TRUE;
+        }
+    }
+  if (ok && !by_time_done)
+    {
+      ok = ensure_segments (ctx, segments, error);
+      for (guint i = 0; ok && i < (*segments)->len; i++)
+        {
+          const DcDvrSegment *seg = g_ptr_array_index (*segments, i);
           g_autoptr(DcByteSource) source = NULL;
           char *path;
           DcMediaInput input;
@@ -384,8 +457,7 @@ run_job (DcWorker *worker, DcJob *job, GError **error)
   gboolean want_picture = (req->mode & DC_OUTPUT_PICTURE) && !file_is_complete (jpg);
   gboolean want_clip = (req->mode & DC_OUTPUT_CLIP) && !file_is_complete (mp4);
   g_autoptr(GPtrArray) segments = NULL;
-  const DcDvrInfo *info;
-  JobContext ctx = { worker, job, 0, 0, 0, 0 };
+  JobContext ctx = { worker, job, 0, 0, 0, 0, 0, 0 };
 
   g_mutex_lock (&self->lock);
   g_clear_pointer (&job->picture_path, g_free);
@@ -407,38 +479,23 @@ run_job (DcWorker *worker, DcJob *job, GError **error)
     }
   if (!ensure_probed (worker, job, error))
     return FALSE;
-  info = dc_dvr_session_get_info (worker->session);
-
   dc_dvr_session_set_progress_func (worker->session, on_progress, &ctx);
 
-  /* A device that only serves whole files needs the search to know which
-   * file; otherwise the search is the optional "check before download". */
-  if (self->options.check_first || !info->download_by_time)
-    {
-      gint64 from = want_clip ? req->scan_us - req->pre_us : req->scan_us;
-      gint64 to = want_clip ? req->scan_us + req->post_us : req->scan_us + G_USEC_PER_SEC;
-
-      set_state (worker, job, DC_JOB_SEARCHING);
-      segments = dc_dvr_session_search (worker->session, req->channel, from, to, error);
-      dc_dvr_session_release (worker->session);
-      if (segments == NULL)
-        return FALSE;
-      dc_log_printf (worker->runner->log, "search channel %u for %s: %u segment(s)",
-                     req->channel, req->waybill, segments->len);
-      if (segments->len == 0)
-        {
-          no_recording_error (worker, job, from, to, error);
-          return FALSE;
-        }
-    }
+  /* "Check before download": make sure a recording exists.  A recorder
+   * that only serves whole files is searched anyway (that is how it names
+   * them), later, by the picture or clip step. */
+  ctx.search_from = want_clip ? req->scan_us - req->pre_us : req->scan_us;
+  ctx.search_to = want_clip ? req->scan_us + req->post_us : req->scan_us + G_USEC_PER_SEC;
+  if (self->options.check_first && !ensure_segments (&ctx, &segments, error))
+    return FALSE;
 
   g_mutex_lock (&self->lock);
   dc_downloader_emit_dvr (self, worker->runner, DC_DVR_STATE_DOWNLOADING);
   g_mutex_unlock (&self->lock);
 
-  if (want_picture && !make_picture (&ctx, segments, jpg, error))
+  if (want_picture && !make_picture (&ctx, &segments, jpg, error))
     return FALSE;
-  if (want_clip && !make_clip (&ctx, segments, dir, mp4, error))
+  if (want_clip && !make_clip (&ctx, &segments, dir, mp4, error))
     return FALSE;
   return TRUE;
 }

@@ -30,6 +30,7 @@ struct _DcDownloaderPanel
   GHashTable     *by_id;           /* job id -> DcJobItem (borrowed from jobs) */
   GHashTable     *cards;           /* dvr name -> DcDvrCard */
   guint           counts_source;
+  gboolean        disposed;
 };
 
 G_DEFINE_FINAL_TYPE (DcDownloaderPanel, dc_downloader_panel, GTK_TYPE_BOX)
@@ -147,10 +148,9 @@ dc_downloader_panel_set_config (DcDownloaderPanel *self, DcConfig *config,
   rebuild_cards (self);
 }
 
-static gboolean
-update_counts (gpointer user_data)
+static void
+update_counts (DcDownloaderPanel *self)
 {
-  DcDownloaderPanel *self = user_data;
   g_autoptr(GHashTable) per_dvr = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
   guint done = 0, failed = 0;
@@ -159,7 +159,6 @@ update_counts (gpointer user_data)
   gpointer key, value;
   typedef struct { guint done, queued, failed, total; double fraction; } Counts;
 
-  self->counts_source = 0;
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
@@ -191,6 +190,15 @@ update_counts (gpointer user_data)
   /* TRANSLATORS: the panel title's "done/total" */
   text = n ? g_strdup_printf (_("%u/%u done"), done, n) : g_strdup ("");
   gtk_label_set_text (self->total_label, text);
+}
+
+static gboolean
+counts_timeout (gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+
+  self->counts_source = 0;
+  update_counts (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -198,8 +206,8 @@ static void
 schedule_counts (DcDownloaderPanel *self)
 {
   /* Counts are recomputed a few times a second at most, never per event. */
-  if (self->counts_source == 0)
-    self->counts_source = g_timeout_add (150, update_counts, self);
+  if (self->counts_source == 0 && !self->disposed)
+    self->counts_source = g_timeout_add (150, counts_timeout, self);
 }
 
 void
@@ -293,8 +301,8 @@ on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
       }
       break;
     case DC_EVENT_IDLE:
-      update_counts (self);
       g_clear_handle_id (&self->counts_source, g_source_remove);
+      update_counts (self);
       show_result (self);
       g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0);
       break;
@@ -593,7 +601,9 @@ dc_downloader_panel_dispose (GObject *object)
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (object);
 
   dc_downloader_panel_shutdown (self);
+  self->disposed = TRUE;
   G_OBJECT_CLASS (dc_downloader_panel_parent_class)->dispose (object);
+  g_clear_handle_id (&self->counts_source, g_source_remove);
 }
 
 static void
@@ -601,6 +611,7 @@ dc_downloader_panel_finalize (GObject *object)
 {
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (object);
 
+  g_clear_handle_id (&self->counts_source, g_source_remove);
   g_clear_object (&self->jobs);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->cards, g_hash_table_unref);

@@ -1,0 +1,464 @@
+/* GUI tests of the main window with real widgets (run under Xvfb). */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "dc-app-settings.h"
+#include "dc-dvr-settings-window.h"
+#include "dc-window.h"
+#include "dc-test-util.h"
+
+static gboolean
+wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+imports_done (gpointer data)
+{
+  return dc_window_get_n_pending_imports (data) == 0 &&
+         dc_esheet_view_get_n_esheets (dc_window_get_esheet_view (data)) > 0;
+}
+
+static DcWindow *
+new_window (void)
+{
+  DcWindow *win = dc_window_new (NULL);
+
+  gtk_window_present (GTK_WINDOW (win));
+  return win;
+}
+
+static void
+close_window (DcWindow *win)
+{
+  dc_window_shutdown (win);
+  gtk_window_destroy (GTK_WINDOW (win));
+  /* let GTK finish the unmap/dispose */
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static DcWindow *
+window_with_sheet (void)
+{
+  DcWindow *win = new_window ();
+  g_autofree char *path = dc_test_data_path ("app/ten-waybills.csv");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  dc_window_open_file (win, file);
+  g_assert_true (wait_until (imports_done, win, 10000));
+  dc_esheet_view_flush_counts (dc_window_get_esheet_view (win));
+  return win;
+}
+
+static void
+assert_order_title (DcEsheetView *view, const char *expected)
+{
+  g_autofree char *title = NULL;
+
+  dc_esheet_view_flush_counts (view);
+  title = dc_esheet_view_dup_order_title (view);
+  g_assert_cmpstr (title, ==, expected);
+}
+
+static void
+assert_dock_titles (DcEsheetView *view, const char *const *expected)
+{
+  guint n = g_strv_length ((char **) expected);
+
+  dc_esheet_view_flush_counts (view);
+  g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = dc_esheet_view_dup_dock_title (view, i);
+      g_assert_cmpstr (title, ==, expected[i]);
+    }
+}
+
+static void
+test_counts_both_views (void)
+{
+  DcWindow *win = window_with_sheet ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  const char *docks[] = { "A01 (5)", "A02 (3)", "B10 (2)", NULL };
+
+  assert_order_title (view, "Order no. (10)");
+  dc_esheet_view_show_by_dock (view, TRUE);
+  assert_dock_titles (view, docks);
+  dc_esheet_view_show_by_dock (view, FALSE);
+  close_window (win);
+}
+
+static void
+test_filter_counts_follow (void)
+{
+  DcWindow *win = window_with_sheet ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  const char *a02[] = { "A02 (3)", NULL };
+  const char *one[] = { "A01 (1)", NULL };
+  const char *all[] = { "A01 (5)", "A02 (3)", "B10 (2)", NULL };
+
+  dc_esheet_view_set_search (view, "a02");
+  assert_order_title (view, "Order no. (3)");
+  assert_dock_titles (view, a02);
+  dc_esheet_view_set_search (view, "1000004");
+  assert_order_title (view, "Order no. (1)");
+  assert_dock_titles (view, one);
+  dc_esheet_view_set_search (view, "no such waybill");
+  assert_order_title (view, "Order no. (0)");
+  g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, 0);
+  dc_esheet_view_set_search (view, "");
+  assert_order_title (view, "Order no. (10)");
+  assert_dock_titles (view, all);
+  close_window (win);
+}
+
+static void
+test_sort_and_select (void)
+{
+  DcWindow *win = window_with_sheet ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  GtkColumnView *cv = dc_esheet_view_get_order_view (view);
+  GtkSelectionModel *sel = dc_esheet_view_get_order_selection (view);
+  DcWaybillModel *model = dc_esheet_view_get_waybill_model (view);
+  DcEsheet *esheet = dc_esheet_view_get_esheet (view);
+  g_autoptr(GtkColumnViewColumn) dock_col = g_list_model_get_item (gtk_column_view_get_columns (cv), 1);
+  g_autoptr(GtkColumnViewColumn) time_col = g_list_model_get_item (gtk_column_view_get_columns (cv), 2);
+  DcEsheetWaybillItem it;
+
+  /* Header click = sort_by_column: the last dock first when descending. */
+  gtk_column_view_sort_by_column (cv, dock_col, GTK_SORT_DESCENDING);
+  dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
+  g_assert_cmpstr (dc_esheet_get_row_dock (esheet, it.rows[0]), ==, "B10");
+  gtk_column_view_sort_by_column (cv, time_col, GTK_SORT_ASCENDING);
+  dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
+  g_assert_cmpstr (it.waybill, ==, "SF0001000000");
+  gtk_column_view_sort_by_column (cv, time_col, GTK_SORT_DESCENDING);
+  dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
+  g_assert_cmpstr (it.waybill, ==, "SF0001000009");
+
+  /* Selection lives in the sheet: it survives filtering. */
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 0);
+  gtk_selection_model_select_item (sel, 0, TRUE);
+  gtk_selection_model_select_item (sel, 1, FALSE);
+  g_assert_true (gtk_selection_model_is_selected (sel, 0));
+  g_assert_true (gtk_selection_model_is_selected (sel, 1));
+  g_assert_false (gtk_selection_model_is_selected (sel, 2));
+  dc_esheet_view_set_search (view, "B10");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (sel)), ==, 2);
+  dc_esheet_view_set_search (view, "");
+  g_assert_cmpuint (dc_waybill_model_get_n_selected (model), ==, 2);
+  gtk_selection_model_select_all (sel);
+  g_assert_cmpuint (dc_waybill_model_get_n_selected (model), ==, 10);
+  /* 11 scans: SF0001000000 was scanned twice */
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 11);
+  gtk_selection_model_unselect_all (sel);
+  g_assert_cmpuint (dc_waybill_model_get_n_selected (model), ==, 0);
+  close_window (win);
+}
+
+/* With the demo (two simulators on loopback). */
+
+static DcWindow *
+window_with_demo (void)
+{
+  DcWindow *win = new_window ();
+
+  dc_window_start_demo (win);
+  if (!wait_until (imports_done, win, 20000))
+    g_error ("The demo did not start: %s", dc_window_get_last_message (win));
+  g_assert_true (dc_window_is_demo_running (win));
+  return win;
+}
+
+static void
+select_docks (DcWindow *win, const char *text)
+{
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  GtkSelectionModel *sel = dc_esheet_view_get_order_selection (view);
+
+  gtk_selection_model_unselect_all (sel);
+  dc_esheet_view_set_search (view, text);
+  gtk_selection_model_select_all (sel);
+  dc_esheet_view_set_search (view, "");
+}
+
+static gboolean
+run_finished (gpointer data)
+{
+  DcDownloaderPanel *panel = dc_window_get_panel (data);
+  guint done, failed, total;
+
+  dc_downloader_panel_get_totals (panel, &done, &failed, &total);
+  return total > 0 && done + failed == total && !dc_downloader_panel_is_busy (panel);
+}
+
+static void
+test_download_one_dvr (void)
+{
+  DcWindow *win = window_with_demo ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  DcEsheet *esheet = dc_esheet_view_get_esheet (view);
+  DcDownloaderPanel *panel = dc_window_get_panel (win);
+  guint done, failed, total, n_a = 0;
+
+  select_docks (win, "A0");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "demo-hikvision");
+  g_assert_true (wait_until (run_finished, win, 90000));
+  dc_downloader_panel_get_totals (panel, &done, &failed, &total);
+  g_assert_cmpuint (failed, ==, 0);
+
+  /* Every waybill at A01/A02 reached "Done"; the Dahua docks were not touched. */
+  for (guint i = 0; i < dc_esheet_get_n_waybills (esheet); i++)
+    {
+      DcEsheetWaybillItem it;
+      g_autofree char *status = NULL;
+      const char *dock;
+
+      dc_esheet_get_waybill_item (esheet, i, &it);
+      dock = dc_esheet_get_row_dock (esheet, it.rows[0]);
+      status = dc_esheet_view_dup_status (view, it.waybill);
+      if (g_str_has_prefix (dock, "A0"))
+        {
+          g_assert_cmpstr (status, ==, "Done");
+          n_a++;
+        }
+      else
+        g_assert_cmpstr (status, ==, "");
+    }
+  g_assert_cmpuint (n_a, >, 0);
+  g_assert_cmpuint (total, >=, n_a);
+  g_assert_cmpstr (dc_dvr_card_get_state_text (dc_downloader_panel_get_card (panel, "demo-hikvision")), ==, "Done");
+  close_window (win);
+}
+
+static void
+test_wrong_password_message (void)
+{
+  DcWindow *win = window_with_demo ();
+  DcConfig *config = dc_config_new ();
+  GPtrArray *dvrs = dc_config_get_dvrs (dc_window_get_config (win));
+  GPtrArray *docks = dc_config_get_docks (dc_window_get_config (win));
+  DcDownloaderPanel *panel = dc_window_get_panel (win);
+  const char *state;
+  g_autoptr(DcJobItem) job = NULL;
+
+  for (guint i = 0; i < dvrs->len; i++)
+    {
+      g_autoptr(DcDvrConfig) cfg = dc_dvr_config_copy (g_ptr_array_index (dvrs, i));
+      if (g_str_equal (cfg->name, "demo-dahua"))
+        {
+          g_free (cfg->password);
+          cfg->password = g_strdup ("not-the-password");
+        }
+      dc_config_set_dvr (config, cfg);
+    }
+  for (guint i = 0; i < docks->len; i++)
+    {
+      DcDockMap *m = g_ptr_array_index (docks, i);
+      dc_config_set_dock (config, m->dock, m->dvr, m->channel);
+    }
+  dc_window_set_config (win, config, FALSE);
+
+  select_docks (win, "B0");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "demo-dahua");
+  g_assert_true (wait_until (run_finished, win, 60000));
+  state = dc_dvr_card_get_state_text (dc_downloader_panel_get_card (panel, "demo-dahua"));
+  g_assert_nonnull (strstr (state, "demo-dahua"));
+  g_assert_nonnull (strstr (state, "password"));
+  job = g_list_model_get_item (dc_downloader_panel_get_jobs (panel), 0);
+  g_assert_cmpint (dc_job_item_get_state (job), ==, DC_JOB_FAILED);
+  g_assert_nonnull (strstr (dc_job_item_get_message (job), "password"));
+  close_window (win);
+}
+
+static gboolean
+some_job_started (gpointer data)
+{
+  GListModel *jobs = dc_downloader_panel_get_jobs (dc_window_get_panel (data));
+
+  for (guint i = 0; i < g_list_model_get_n_items (jobs); i++)
+    {
+      g_autoptr(DcJobItem) job = g_list_model_get_item (jobs, i);
+      if (dc_job_item_get_state (job) != DC_JOB_QUEUED)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_quit_during_downloads (void)
+{
+  DcWindow *win = window_with_demo ();
+  gint64 start;
+
+  select_docks (win, "");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.download-all", NULL);
+  g_assert_true (wait_until (some_job_started, win, 20000));
+  g_assert_true (dc_downloader_panel_is_busy (dc_window_get_panel (win)));
+
+  /* Closing asks first while downloads run: the window stays. */
+  gtk_window_close (GTK_WINDOW (win));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
+
+  /* Quitting cancels and joins every worker promptly. */
+  start = g_get_monotonic_time ();
+  close_window (win);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
+static void
+test_settings_round_trip (void)
+{
+  DcWindow *win = new_window ();
+  DcDvrSettingsWindow *dlg = dc_dvr_settings_window_new (win);
+  g_autofree char *path = dc_app_settings_config_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcConfig) loaded = NULL;
+  const DcDvrConfig *dvr;
+  g_autofree char *contents = NULL;
+
+  g_remove (path);
+  gtk_window_present (GTK_WINDOW (dlg));
+  dc_dvr_settings_window_edit (dlg, NULL);
+  /* An empty name is refused with a message, nothing saved. */
+  g_assert_false (dc_dvr_settings_window_save_editor (dlg, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  gtk_editable_set_text (dc_dvr_settings_window_get_field (dlg, "name"), "north");
+  gtk_editable_set_text (dc_dvr_settings_window_get_field (dlg, "url"), "192.168.1.64");
+  gtk_editable_set_text (dc_dvr_settings_window_get_field (dlg, "user"), "operator");
+  gtk_editable_set_text (dc_dvr_settings_window_get_field (dlg, "password"), "s3cret!");
+  g_assert_true (dc_dvr_settings_window_save_editor (dlg, &error));
+  g_assert_no_error (error);
+
+  loaded = dc_config_load (path, &error);
+  g_assert_no_error (error);
+  dvr = dc_config_get_dvr (loaded, "north");
+  g_assert_nonnull (dvr);
+  g_assert_cmpstr (dvr->url, ==, "http://192.168.1.64");
+  g_assert_cmpstr (dvr->user, ==, "operator");
+  g_assert_cmpstr (dvr->password, ==, "s3cret!");
+  g_assert_cmpint (dvr->brand, ==, DC_DVR_BRAND_HIKVISION);
+  /* the window uses it at once: a card for the new recorder */
+  g_assert_nonnull (dc_downloader_panel_get_card (dc_window_get_panel (win), "north"));
+#ifdef G_OS_UNIX
+  {
+    GStatBuf st;
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 077, ==, 0);
+  }
+#endif
+
+  /* Edit it again: the editor is filled from the file's values. */
+  dc_dvr_settings_window_edit (dlg, "north");
+  g_assert_cmpstr (gtk_editable_get_text (dc_dvr_settings_window_get_field (dlg, "password")), ==, "s3cret!");
+  gtk_editable_set_text (dc_dvr_settings_window_get_field (dlg, "url"), "http://10.0.0.9:8080");
+  g_assert_true (dc_dvr_settings_window_save_editor (dlg, &error));
+  g_clear_pointer (&loaded, dc_config_free);
+  loaded = dc_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dc_config_get_dvr (loaded, "north")->url, ==, "http://10.0.0.9:8080");
+  g_assert_cmpuint (dc_config_get_dvrs (loaded)->len, ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (dlg));
+  close_window (win);
+}
+
+static gboolean
+not_testing (gpointer data)
+{
+  return !dc_dvr_settings_window_is_testing (data);
+}
+
+static void
+test_connection_in_settings (void)
+{
+  DcWindow *win = window_with_demo ();
+  DcDvrSettingsWindow *dlg = dc_dvr_settings_window_new (win);
+  const char *result;
+
+  gtk_window_present (GTK_WINDOW (dlg));
+  dc_dvr_settings_window_edit (dlg, "demo-hikvision");
+  dc_dvr_settings_window_test_connection (dlg);
+  g_assert_true (wait_until (not_testing, dlg, 20000));
+  result = dc_dvr_settings_window_get_test_result (dlg);
+  g_assert_true (g_str_has_prefix (result, "Connected"));
+  g_assert_nonnull (strstr (result, "4 channels"));
+
+  gtk_editable_set_text (dc_dvr_settings_window_get_field (dlg, "password"), "wrong");
+  dc_dvr_settings_window_test_connection (dlg);
+  g_assert_true (wait_until (not_testing, dlg, 20000));
+  result = dc_dvr_settings_window_get_test_result (dlg);
+  g_assert_cmpstr (result, ==, "The recorder rejected the user name or password.");
+  gtk_window_destroy (GTK_WINDOW (dlg));
+  close_window (win);
+}
+
+static void
+test_update_banner (void)
+{
+  DcWindow *win = new_window ();
+  DcUpdateInfo info = { (char *) "99.0", (char *) "https://example.org/dockclip", (char *) "Faster downloads." };
+
+  g_assert_false (dc_window_update_is_shown (win));
+  dc_window_show_update (win, &info);
+  g_assert_true (dc_window_update_is_shown (win));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.hide-update", NULL);
+  g_assert_false (dc_window_update_is_shown (win));
+  close_window (win);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *xdg[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME" };
+  g_autofree char *tmp = NULL;
+  int status;
+
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  /* Private XDG dirs (config, cache, state) for this run.  Not
+   * G_TEST_OPTION_ISOLATE_DIRS: it also empties XDG_DATA_DIRS, which hides
+   * the MIME database and GSettings schemas GTK needs to load icons. */
+  tmp = g_dir_make_tmp ("dc-test-app-XXXXXX", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
+    {
+      g_autofree char *dir = g_build_filename (tmp, xdg[i], NULL);
+      g_setenv (xdg[i], dir, TRUE);
+    }
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_message ("no display");
+      return 77;
+    }
+  adw_init ();
+
+  g_test_add_func ("/app/esheet/counts-both-views", test_counts_both_views);
+  g_test_add_func ("/app/esheet/filter-counts-follow", test_filter_counts_follow);
+  g_test_add_func ("/app/esheet/sort-and-select", test_sort_and_select);
+  g_test_add_func ("/app/update/banner", test_update_banner);
+  g_test_add_func ("/app/settings/round-trip", test_settings_round_trip);
+  g_test_add_func ("/app/settings/test-connection", test_connection_in_settings);
+  g_test_add_func ("/app/download/one-dvr-reaches-done", test_download_one_dvr);
+  g_test_add_func ("/app/download/wrong-password", test_wrong_password_message);
+  g_test_add_func ("/app/download/quit-while-running", test_quit_during_downloads);
+  status = g_test_run ();
+  dc_test_rmdir (tmp);
+  return status;
+}

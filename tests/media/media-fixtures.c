@@ -16,9 +16,29 @@ fx_make_stream (const char *path, const char *ffmpeg_format, int first_index,
                                FX_WIDTH, FX_HEIGHT, error);
 }
 
+static gboolean
+make_stream (const char *path, const char *ffmpeg_format, int first_index, int n_frames,
+             int noise, int width, int height, const char *audio_codec, GError **error);
+
 gboolean
 fx_make_stream_sized (const char *path, const char *ffmpeg_format, int first_index,
                       int n_frames, int noise, int width, int height, GError **error)
+{
+  return make_stream (path, ffmpeg_format, first_index, n_frames, noise, width, height,
+                      NULL, error);
+}
+
+gboolean
+fx_make_stream_with_audio (const char *path, const char *ffmpeg_format,
+                           int n_frames, const char *audio_codec, GError **error)
+{
+  return make_stream (path, ffmpeg_format, 0, n_frames, 5, FX_WIDTH, FX_HEIGHT,
+                      audio_codec, error);
+}
+
+static gboolean
+make_stream (const char *path, const char *ffmpeg_format, int first_index, int n_frames,
+             int noise, int width, int height, const char *audio_codec, GError **error)
 {
   g_autofree char *graph = NULL;
   g_autofree char *duration = g_strdup_printf ("%d", n_frames);
@@ -32,14 +52,45 @@ fx_make_stream_sized (const char *path, const char *ffmpeg_format, int first_ind
     "geq=lum='if(mod(floor((N+%d)/pow(2,floor(X/32))),2),235,16)':cb=128:cr=128[top];"
     "testsrc2=s=%dx%d:r=%d,noise=alls=%d:allf=t[bot];[top][bot]vstack",
     width, FX_FPS, first_index, width, height - 64, FX_FPS, noise);
-  const char *argv[] = {
-    "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", graph,
-    "-frames:v", duration, "-c:v", "libx264", "-preset", "ultrafast",
-    "-g", "25", "-bf", "0", "-x264-params", "repeat-headers=1",
-    "-pix_fmt", "yuv420p", "-f", ffmpeg_format, path, NULL
+  g_autofree char *seconds = g_strdup_printf ("%.3f", n_frames / (double) FX_FPS);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *video_args[] = {
+    "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-bf", "0",
+    "-x264-params", "repeat-headers=1", "-pix_fmt", "yuv420p",
   };
+  char **argv;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+  g_ptr_array_add (args, "ffmpeg");
+  g_ptr_array_add (args, "-nostdin");
+  g_ptr_array_add (args, "-v");
+  g_ptr_array_add (args, "error");
+  g_ptr_array_add (args, "-y");
+  g_ptr_array_add (args, "-f");
+  g_ptr_array_add (args, "lavfi");
+  g_ptr_array_add (args, "-i");
+  g_ptr_array_add (args, graph);
+  if (audio_codec != NULL)
+    {
+      g_ptr_array_add (args, "-f");
+      g_ptr_array_add (args, "lavfi");
+      g_ptr_array_add (args, "-i");
+      g_ptr_array_add (args, "sine=frequency=440:sample_rate=48000");
+      g_ptr_array_add (args, "-c:a");
+      g_ptr_array_add (args, (char *) audio_codec);
+      g_ptr_array_add (args, "-t");
+      g_ptr_array_add (args, seconds);
+    }
+  g_ptr_array_add (args, "-frames:v");
+  g_ptr_array_add (args, duration);
+  for (gsize i = 0; i < G_N_ELEMENTS (video_args); i++)
+    g_ptr_array_add (args, (char *) video_args[i]);
+  g_ptr_array_add (args, "-f");
+  g_ptr_array_add (args, (char *) ffmpeg_format);
+  g_ptr_array_add (args, (char *) path);
+  g_ptr_array_add (args, NULL);
+  argv = (char **) args->pdata;
+
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
                      NULL, NULL, NULL, &err_out, &status, error))
     return FALSE;
   if (!g_spawn_check_wait_status (status, error))

@@ -23,6 +23,9 @@ gboolean fx_make_stream (const char *path, const char *ffmpeg_format, int first_
 gboolean fx_make_stream_sized (const char *path, const char *ffmpeg_format, int first_index,
                                int n_frames, int noise, int width, int height,
                                GError **error);
+/* The same with a 48 kHz tone encoded with @audio_codec ("aac", "mp2"...). */
+gboolean fx_make_stream_with_audio (const char *path, const char *ffmpeg_format,
+                                    int n_frames, const char *audio_codec, GError **error);
 /* Prepends Hikvision's 40-byte IMKH media header. */
 gboolean fx_prepend_imkh (const char *ps_path, const char *out_path, GError **error);
 /* Rewrites the video of @in_path (Annex-B H.264, e.g. PS) as Dahua DHAV. */

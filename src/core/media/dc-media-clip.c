@@ -13,23 +13,33 @@
  * MPEG-PS uses, so PS timestamps map without rounding. */
 static const AVRational out_tb = { 1, 90000 };
 
+enum { OUT_VIDEO, OUT_AUDIO, N_OUT };
+
+#define DC_MEDIA_AUDIO_LOOKAHEAD_US (2 * G_USEC_PER_SEC)
+
 typedef struct
 {
   const char          *mp4_path;
   gint64               from_us, to_us;
+  const AVOutputFormat *ofmt;
   AVFormatContext     *out;
-  AVStream            *ost;
-  gboolean             header_written;
-  /* Packets since the last keyframe before from_us, times in µs of the
-   * PC clock; written once the clip starts. */
+  AVStream            *ost[N_OUT];
+  /* Packets since the last keyframe before from_us (stream_index is
+   * OUT_VIDEO or OUT_AUDIO, times in µs of the PC clock), written once the
+   * clip starts. */
   GPtrArray           *preroll;
-  AVCodecParameters   *preroll_par;   /* parameters of the preroll's input */
+  AVCodecParameters   *video_par;      /* of the input the clip starts in */
+  AVCodecParameters   *audio_par;      /* NULL: no audio MP4 can carry */
   gboolean             started;
+  gboolean             video_done;     /* video reached to_us */
   gboolean             done;
-  gboolean             have_taken;
-  gint64               last_taken_dts_us;   /* dedup across overlapping inputs */
-  gint64               base_us;             /* PC time of the clip's first frame */
-  gint64               last_out_dts;
+  /* Overlapping segments hold the same frames: the last instant taken per
+   * stream, so that none is written twice. */
+  gboolean             have_taken[N_OUT];
+  gint64               last_taken_us[N_OUT];
+  gint64               base_us;        /* PC time of the clip's first frame */
+  gint64               last_out_dts[N_OUT];
+  gboolean             have_out[N_OUT];
   gint64               end_us;
   guint                n_frames;
 } Clip;
@@ -42,29 +52,41 @@ packet_free (gpointer data)
   av_packet_free (&pkt);
 }
 
+static AVStream *
+clip_add_stream (Clip *clip, const AVCodecParameters *par)
+{
+  AVStream *st = avformat_new_stream (clip->out, NULL);
+
+  if (st == NULL || avcodec_parameters_copy (st->codecpar, par) < 0)
+    return NULL;
+  /* The recorder's tag (if any) belongs to its container, not to MP4. */
+  st->codecpar->codec_tag = 0;
+  st->time_base = par->codec_type == AVMEDIA_TYPE_AUDIO && par->sample_rate > 0
+                  ? (AVRational) { 1, par->sample_rate } : out_tb;
+  return st;
+}
+
 static gboolean
 clip_open_output (Clip *clip, GError **error)
 {
   g_autoptr(AVDictionary) opts = NULL;
   int ret;
 
-  ret = avformat_alloc_output_context2 (&clip->out, NULL, "mp4", clip->mp4_path);
+  ret = avformat_alloc_output_context2 (&clip->out, clip->ofmt, NULL, clip->mp4_path);
   if (ret < 0 || clip->out == NULL)
     {
       dc_media_demux_set_error (NULL, error, DC_MEDIA_ERROR_ENCODE, ret,
                                 _("Cannot create the clip"));
       return FALSE;
     }
-  clip->ost = avformat_new_stream (clip->out, NULL);
-  if (clip->ost == NULL ||
-      avcodec_parameters_copy (clip->ost->codecpar, clip->preroll_par) < 0)
+  clip->ost[OUT_VIDEO] = clip_add_stream (clip, clip->video_par);
+  if (clip->audio_par != NULL)
+    clip->ost[OUT_AUDIO] = clip_add_stream (clip, clip->audio_par);
+  if (clip->ost[OUT_VIDEO] == NULL || (clip->audio_par != NULL && clip->ost[OUT_AUDIO] == NULL))
     {
       g_set_error_literal (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_ENCODE, "out of memory");
       return FALSE;
     }
-  /* The recorder's tag (if any) belongs to its container, not to MP4. */
-  clip->ost->codecpar->codec_tag = 0;
-  clip->ost->time_base = out_tb;
 
   ret = avio_open (&clip->out->pb, clip->mp4_path, AVIO_FLAG_WRITE);
   if (ret < 0)
@@ -84,7 +106,6 @@ clip_open_output (Clip *clip, GError **error)
                                 _("The video cannot be stored in an MP4 clip"));
       return FALSE;
     }
-  clip->header_written = TRUE;
   return TRUE;
 }
 
@@ -92,73 +113,110 @@ clip_open_output (Clip *clip, GError **error)
 static gboolean
 clip_write (Clip *clip, AVPacket *pkt, GError **error)
 {
+  int kind = pkt->stream_index;
   gint64 pts_us = pkt->pts, dts_us = pkt->dts, dur_us = pkt->duration;
+  AVStream *st;
   int ret;
 
   if (clip->out == NULL)
     {
+      g_assert (kind == OUT_VIDEO);
       clip->base_us = pts_us;
       if (!clip_open_output (clip, error))
         return FALSE;
     }
-  pkt->stream_index = clip->ost->index;
-  pkt->pts = av_rescale_q (pts_us - clip->base_us, AV_TIME_BASE_Q, clip->ost->time_base);
-  pkt->dts = av_rescale_q (dts_us - clip->base_us, AV_TIME_BASE_Q, clip->ost->time_base);
-  pkt->duration = av_rescale_q (dur_us, AV_TIME_BASE_Q, clip->ost->time_base);
+  st = clip->ost[kind];
+  if (st == NULL || pts_us < clip->base_us)
+    return TRUE;   /* audio before the first frame, or no audio track */
+
+  pkt->stream_index = st->index;
+  pkt->pts = av_rescale_q (pts_us - clip->base_us, AV_TIME_BASE_Q, st->time_base);
+  pkt->dts = av_rescale_q (dts_us - clip->base_us, AV_TIME_BASE_Q, st->time_base);
+  pkt->duration = av_rescale_q (dur_us, AV_TIME_BASE_Q, st->time_base);
+  pkt->time_base = st->time_base;
   /* Joined segments may disagree by a tick: the muxer needs strictly
    * increasing dts. */
-  if (clip->n_frames > 0 && pkt->dts <= clip->last_out_dts)
-    pkt->dts = clip->last_out_dts + 1;
+  if (clip->have_out[kind] && pkt->dts <= clip->last_out_dts[kind])
+    pkt->dts = clip->last_out_dts[kind] + 1;
   if (pkt->pts < pkt->dts)
     pkt->pts = pkt->dts;
-  clip->last_out_dts = pkt->dts;
-  clip->end_us = MAX (clip->end_us, pts_us + dur_us);
-  clip->n_frames++;
+  clip->last_out_dts[kind] = pkt->dts;
+  clip->have_out[kind] = TRUE;
+  if (kind == OUT_VIDEO)
+    {
+      clip->end_us = MAX (clip->end_us, pts_us + dur_us);
+      clip->n_frames++;
+    }
   pkt->pos = -1;
 
-  ret = av_write_frame (clip->out, pkt);
+  ret = av_interleaved_write_frame (clip->out, pkt);
   if (ret < 0)
     {
-      g_set_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO, _("Cannot write %s"),
-                   clip->mp4_path);
+      char buf[AV_ERROR_MAX_STRING_SIZE];
+
+      g_set_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO, _("Cannot write %s (%s)"),
+                   clip->mp4_path, av_make_error_string (buf, sizeof buf, ret));
       return FALSE;
     }
   return TRUE;
 }
 
+/* A new start keyframe at @key_us: drop what came before it, except audio
+ * of its time that the container stored ahead of the video. */
+static void
+clip_reset_preroll (Clip *clip, const AVCodecParameters *par, gint64 key_us)
+{
+  guint i = 0;
+
+  while (i < clip->preroll->len)
+    {
+      AVPacket *old = g_ptr_array_index (clip->preroll, i);
+
+      if (old->stream_index == OUT_AUDIO && old->pts >= key_us)
+        i++;
+      else
+        g_ptr_array_remove_index (clip->preroll, i);
+    }
+  avcodec_parameters_free (&clip->video_par);
+  clip->video_par = avcodec_parameters_alloc ();
+  avcodec_parameters_copy (clip->video_par, par);
+}
+
 static gboolean
-clip_take (Clip *clip, AVPacket *pkt, AVCodecParameters *par, GError **error)
+clip_take_video (Clip *clip, AVPacket *pkt, const AVCodecParameters *par, GError **error)
 {
   gboolean key = (pkt->flags & AV_PKT_FLAG_KEY) != 0;
 
   if (!clip->started)
     {
-      /* A keyframe at or before from_us starts a new candidate start. */
-      if (key && pkt->pts <= clip->from_us)
-        {
-          g_ptr_array_set_size (clip->preroll, 0);
-          avcodec_parameters_free (&clip->preroll_par);
-          clip->preroll_par = avcodec_parameters_alloc ();
-          avcodec_parameters_copy (clip->preroll_par, par);
-        }
-      if (clip->preroll->len == 0 && !key)
+      gboolean have_key = clip->video_par != NULL;
+
+      /* The latest keyframe at or before from_us is the clip's start; one
+       * after it starts the clip only if the recording has none before. */
+      if (key && (pkt->pts <= clip->from_us || !have_key))
+        clip_reset_preroll (clip, par, pkt->pts);
+      else if (!have_key)
         return TRUE;   /* nothing decodable before the first keyframe */
-      if (clip->preroll->len == 0 && clip->preroll_par == NULL)
-        {
-          /* The recording starts after from_us with this keyframe. */
-          clip->preroll_par = avcodec_parameters_alloc ();
-          avcodec_parameters_copy (clip->preroll_par, par);
-        }
+
       if (pkt->pts < clip->from_us)
         {
           g_ptr_array_add (clip->preroll, av_packet_clone (pkt));
           return TRUE;
         }
       clip->started = TRUE;
-      for (guint i = 0; i < clip->preroll->len; i++)
-        if (!clip_write (clip, g_ptr_array_index (clip->preroll, i), error))
-          return FALSE;
+      g_ptr_array_add (clip->preroll, av_packet_clone (pkt));
+      /* Video first: the keyframe sets the clip's time zero; the muxer
+       * interleaves the streams by time. */
+      for (int kind = OUT_VIDEO; kind < N_OUT; kind++)
+        for (guint i = 0; i < clip->preroll->len; i++)
+          {
+            AVPacket *p = g_ptr_array_index (clip->preroll, i);
+
+            if (p->stream_index == kind && p->pts < clip->to_us && !clip_write (clip, p, error))
+              return FALSE;
+          }
       g_ptr_array_set_size (clip->preroll, 0);
+      return TRUE;
     }
   /* Reordered frames (B-frames) past the end are left out. */
   if (pkt->pts >= clip->to_us)
@@ -167,13 +225,56 @@ clip_take (Clip *clip, AVPacket *pkt, AVCodecParameters *par, GError **error)
 }
 
 static gboolean
+clip_take_audio (Clip *clip, AVPacket *pkt, GError **error)
+{
+  if (pkt->pts >= clip->to_us)
+    return TRUE;
+  if (!clip->started)
+    {
+      g_ptr_array_add (clip->preroll, av_packet_clone (pkt));
+      return TRUE;
+    }
+  return clip_write (clip, pkt, error);
+}
+
+/* The input's audio stream if the clip carries it, else -1. */
+static int
+clip_find_audio (Clip *clip, DcMediaDemux *demux)
+{
+  int idx = av_find_best_stream (demux->fmt, AVMEDIA_TYPE_AUDIO, -1, demux->video_index, NULL, 0);
+  AVCodecParameters *par;
+
+  if (idx < 0)
+    return -1;
+  par = demux->fmt->streams[idx]->codecpar;
+  if (clip->audio_par == NULL && clip->out == NULL)
+    {
+      /* G.711, what most recorders record, has no MP4 mapping: such a
+       * clip is video only (re-encoding audio is out of scope). */
+      if (avformat_query_codec (clip->ofmt, par->codec_id, FF_COMPLIANCE_NORMAL) != 1 ||
+          par->sample_rate <= 0)
+        {
+          g_debug ("audio %s cannot go into MP4, clip without sound",
+                   avcodec_get_name (par->codec_id));
+          return -1;
+        }
+      clip->audio_par = avcodec_parameters_alloc ();
+      avcodec_parameters_copy (clip->audio_par, par);
+    }
+  if (clip->audio_par == NULL || clip->audio_par->codec_id != par->codec_id ||
+      clip->audio_par->sample_rate != par->sample_rate)
+    return -1;
+  return idx;
+}
+
+static gboolean
 clip_read_input (Clip *clip, const DcMediaInput *input, GError **error)
 {
   g_autoptr(DcByteSource) source = NULL;
   g_autoptr(DcMediaDemux) demux = NULL;
   g_autoptr(AVPacket) pkt = NULL;
-  AVRational tb;
   gint64 last_dts = AV_NOPTS_VALUE;
+  int audio_index;
   int ret;
 
   source = dc_byte_source_new_for_file (input->path, error);
@@ -185,57 +286,85 @@ clip_read_input (Clip *clip, const DcMediaInput *input, GError **error)
       g_prefix_error (error, "%s: ", input->path);
       return FALSE;
     }
-  tb = demux->video->time_base;
+  audio_index = clip_find_audio (clip, demux);
   pkt = av_packet_alloc ();
 
   while ((ret = av_read_frame (demux->fmt, pkt)) >= 0 || ret == AVERROR (EAGAIN))
     {
-      gint64 pts, dts, dts_us, dur_us;
+      AVRational tb;
+      gint64 pts, dts, pts_us, dts_us, dur_us;
+      int kind;
 
       if (ret < 0)
         continue;
-      if (pkt->stream_index != demux->video_index)
+      if (pkt->stream_index == demux->video_index)
+        kind = OUT_VIDEO;
+      else if (pkt->stream_index == audio_index && audio_index >= 0)
+        kind = OUT_AUDIO;
+      else
         {
           av_packet_unref (pkt);
           continue;
         }
+      tb = demux->fmt->streams[pkt->stream_index]->time_base;
+
       pts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
       dts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pts;
-      if (dts == AV_NOPTS_VALUE && last_dts != AV_NOPTS_VALUE)
-        pts = dts = last_dts + av_rescale_q (demux->frame_dur_us, AV_TIME_BASE_Q, tb);
-      if (dts == AV_NOPTS_VALUE)
+      if (kind == OUT_VIDEO)
+        {
+          if (dts == AV_NOPTS_VALUE && last_dts != AV_NOPTS_VALUE)
+            pts = dts = last_dts + av_rescale_q (demux->frame_dur_us, AV_TIME_BASE_Q, tb);
+          if (dts != AV_NOPTS_VALUE)
+            last_dts = dts;
+          if (demux->first_pts == AV_NOPTS_VALUE)
+            demux->first_pts = pts;
+        }
+      if (dts == AV_NOPTS_VALUE || demux->first_pts == AV_NOPTS_VALUE)
         {
           av_packet_unref (pkt);
           continue;
         }
-      last_dts = dts;
-      if (demux->first_pts == AV_NOPTS_VALUE)
-        demux->first_pts = pts;
 
-      dts_us = dc_media_demux_time_us (demux, input->start_us, dts);
-      if (dts_us >= clip->to_us)
+      /* Audio shares the video's clock (PS SCR, MP4 timeline): anchor both
+       * on the video's first frame. */
+      pts_us = input->start_us + av_rescale_q (pts, tb, AV_TIME_BASE_Q)
+               - av_rescale_q (demux->first_pts, demux->video->time_base, AV_TIME_BASE_Q);
+      dts_us = pts_us + av_rescale_q (dts - pts, tb, AV_TIME_BASE_Q);
+      if (kind == OUT_VIDEO && dts_us >= clip->to_us)
+        clip->video_done = TRUE;
+      /* Containers store audio a little ahead of or behind the video: go
+       * on past the video's end until the audio is complete too. */
+      if (clip->video_done &&
+          (audio_index < 0 || (kind == OUT_AUDIO && dts_us >= clip->to_us) ||
+           (kind == OUT_VIDEO && dts_us >= clip->to_us + DC_MEDIA_AUDIO_LOOKAHEAD_US)))
         {
           clip->done = TRUE;
           av_packet_unref (pkt);
           break;
         }
+      if (kind == OUT_VIDEO && clip->video_done)
+        {
+          av_packet_unref (pkt);
+          continue;
+        }
       dur_us = pkt->duration > 0 ? av_rescale_q (pkt->duration, tb, AV_TIME_BASE_Q)
-                                 : demux->frame_dur_us;
-      /* Overlapping segments hold the same frames: take each instant once
-       * (half a frame of slack for clocks that disagree by a tick). */
-      if (clip->have_taken && dts_us <= clip->last_taken_dts_us + dur_us / 2)
+               : kind == OUT_VIDEO ? demux->frame_dur_us : 0;
+      /* Half a frame of slack for segment clocks that disagree by a tick. */
+      if (clip->have_taken[kind] && dts_us <= clip->last_taken_us[kind] + dur_us / 2)
         {
           av_packet_unref (pkt);
           continue;
         }
 
-      pkt->pts = dc_media_demux_time_us (demux, input->start_us, pts);
+      pkt->pts = pts_us;
       pkt->dts = dts_us;
       pkt->duration = dur_us;
       pkt->time_base = AV_TIME_BASE_Q;
-      clip->have_taken = TRUE;
-      clip->last_taken_dts_us = dts_us;
-      if (!clip_take (clip, pkt, demux->video->codecpar, error))
+      pkt->stream_index = kind;
+      clip->have_taken[kind] = TRUE;
+      clip->last_taken_us[kind] = dts_us;
+      if (kind == OUT_VIDEO ? !clip_take_video (clip, pkt, demux->video->codecpar, error)
+                            : !clip_take_audio (clip, pkt, error))
         return FALSE;
       av_packet_unref (pkt);
     }
@@ -289,6 +418,7 @@ dc_media_write_clip (const DcMediaInput *inputs,
   clip.mp4_path = mp4_path;
   clip.from_us = from_us;
   clip.to_us = to_us;
+  clip.ofmt = av_guess_format ("mp4", NULL, NULL);
   clip.preroll = g_ptr_array_new_with_free_func (packet_free);
 
   for (i = 0; ok && i < n_inputs && !clip.done; i++)
@@ -323,7 +453,8 @@ dc_media_write_clip (const DcMediaInput *inputs,
           g_file_delete (file, NULL, NULL);
         }
     }
-  avcodec_parameters_free (&clip.preroll_par);
+  avcodec_parameters_free (&clip.video_par);
+  avcodec_parameters_free (&clip.audio_par);
   g_ptr_array_unref (clip.preroll);
 
   if (ok && result != NULL)

@@ -285,7 +285,7 @@ detect_auto (Import *im, GPtrArray *texts, const int *fixed)
 
 /* Tries @texts as the header row.  Returns TRUE when it is one. */
 static gboolean
-try_header (Import *im, GPtrArray *texts, GError **error)
+try_header (Import *im, GPtrArray *texts, gboolean accept_letters)
 {
   int fixed[N_FIELDS];
   const DcEsheetMapping *m = im->mapping;
@@ -311,8 +311,10 @@ try_header (Import *im, GPtrArray *texts, GError **error)
       }
   if (m && all_given)
     {
-      if (!any_name)
-        return FALSE;     /* letters only: the data finds the start, see import_row */
+      /* Letters only: the data finds the start (see on_row), unless this
+       * row is known to be the header of a remembered layout. */
+      if (!any_name && !accept_letters)
+        return FALSE;
       for (int f = 0; f < F_OPERATOR; f++)
         im->col[f] = fixed[f];
       return TRUE;
@@ -644,7 +646,7 @@ load_remembered (Import *im, GPtrArray *texts)
   im->mapping = m;
   im->mapping_is_remembered = TRUE;
   im->time_format = m->time_format;
-  if (try_header (im, texts, NULL))
+  if (try_header (im, texts, TRUE))
     return TRUE;
   /* Stale entry: back to detection. */
   g_clear_pointer (&im->mapping, dc_esheet_mapping_free);
@@ -688,7 +690,7 @@ on_row (guint row, const DcCell *cells, guint n, gpointer user_data, GError **er
             }
           return TRUE;
         }
-      if (load_remembered (im, texts) || try_header (im, texts, error))
+      if (load_remembered (im, texts) || try_header (im, texts, FALSE))
         header_found (im, row, texts);
       return TRUE;
     }

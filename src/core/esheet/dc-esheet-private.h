@@ -54,6 +54,7 @@ char    *dc_esheet_column_to_letters   (guint column);
 typedef struct _DcTimeCache DcTimeCache;
 DcTimeCache *dc_time_cache_new  (void);
 void         dc_time_cache_free (DcTimeCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcTimeCache, dc_time_cache_free)
 /* Local wall clock -> unix µs, cached per hour (time zone changes fall on
  * whole hours in every zone this tool is used in). */
 gboolean dc_time_local_to_us (DcTimeCache *cache, int y, int mo, int d, int h, int mi, int s,

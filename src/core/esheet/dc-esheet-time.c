@@ -132,12 +132,12 @@ dc_time_parse_number (double value, gboolean date1904, DcTimeParts *out)
     {
       /* Epoch milliseconds (1973..5138). */
       out->us = (gint64) llround (value) * 1000;
-      return DC_TIME_PARSED_INSTANT;
+      return DC_TIME_PARSED_INSTANT | DC_TIME_PARSED_DATE | DC_TIME_PARSED_TIME;
     }
   if (value >= 1e9 && value < 1e11)
     {
       out->us = (gint64) llround (value * 1000) * 1000;
-      return DC_TIME_PARSED_INSTANT;
+      return DC_TIME_PARSED_INSTANT | DC_TIME_PARSED_DATE | DC_TIME_PARSED_TIME;
     }
   if (value >= 2958466)   /* after 9999-12-31 */
     return DC_TIME_PARSED_NONE;
@@ -478,9 +478,9 @@ dc_time_parse_text (const char *text, gsize len, const char *format,
 
   if (format && *format)
     {
-      what = parse_with_format (text, len, format, out);
-      if (what)
-        return what;
+      /* An explicit format is the rule for text cells: a near miss must
+       * not fall back to, say, epoch seconds. */
+      return parse_with_format (text, len, format, out);
     }
   memset (out, 0, sizeof *out);
 

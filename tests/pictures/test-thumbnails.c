@@ -453,13 +453,36 @@ test_pool_cancel_and_batches (void)
   g_assert_cmpuint (stats.batches, <=, stats.delivered + stats.cancelled);
   g_test_message ("20 results in %u batches", stats.batches);
 
+  /* Results that arrive while the main loop is busy are delivered by ONE
+   * idle dispatch, not one per result. */
+  {
+    DcThumbnailPoolStats before, after;
+    gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+    guint delivered_before = st.order->len;
+
+    dc_thumbnail_pool_get_stats (pool, &before);
+    for (guint i = 0; i < 10; i++)
+      dc_thumbnail_pool_request (pool, g_ptr_array_index (paths, i), 96, on_ready, &st, on_destroy);
+    do
+      {
+        g_usleep (1000);   /* the "UI" is busy: no main-loop iteration */
+        dc_thumbnail_pool_get_stats (pool, &after);
+      }
+    while (after.decoded - before.decoded < 10 && g_get_monotonic_time () < deadline);
+    g_assert_cmpuint (after.decoded - before.decoded, ==, 10);
+    g_assert_true (pictures_test_wait_for (pool_idle, &w, 20000));
+    dc_thumbnail_pool_get_stats (pool, &after);
+    g_assert_cmpuint (after.batches - before.batches, ==, 1);
+    g_assert_cmpuint (st.order->len - delivered_before, ==, 10);
+  }
+
   /* Free while work is running: every destroy notify still runs once,
    * no callback after free. */
   for (guint i = 0; i < paths->len; i++)
     dc_thumbnail_pool_request (pool, g_ptr_array_index (paths, i), 128, on_ready, &st, on_destroy);
   dc_thumbnail_pool_free (pool);
-  g_assert_cmpuint (st.destroyed, ==, 80);
-  g_assert_cmpuint (st.order->len, ==, 20);
+  g_assert_cmpuint (st.destroyed, ==, 90);
+  g_assert_cmpuint (st.order->len, ==, 30);
   pool_state_clear (&st);
   dc_test_rmdir (dir);
 }
@@ -470,43 +493,48 @@ test_pool_lifo_and_bound (void)
   g_autofree char *dir = dc_test_mkdtemp ();
   g_autoptr(GPtrArray) paths = make_files (dir, 12, 1920, 1080);
   PoolState st;
-  guint last_pos = G_MAXUINT, second_pos = G_MAXUINT;
 
   pool_state_init (&st);
   {
     g_autoptr(DcThumbnailPool) pool = dc_thumbnail_pool_new (1, 0, NULL);
     PoolWait w = { pool };
 
+    /* Paused: everything is queued before the worker picks anything, so
+     * the order is exactly newest first. */
+    dc_thumbnail_pool_set_paused (pool, TRUE);
     for (guint i = 0; i < paths->len; i++)
       dc_thumbnail_pool_request (pool, g_ptr_array_index (paths, i), 64, on_ready, &st, on_destroy);
+    g_assert_cmpuint (dc_thumbnail_pool_get_n_pending (pool), ==, 12);
+    dc_thumbnail_pool_set_paused (pool, FALSE);
     g_assert_true (pictures_test_wait_for (pool_idle, &w, 20000));
   }
   g_assert_cmpuint (st.order->len, ==, 12);
-  for (guint i = 0; i < st.order->len; i++)
-    {
-      if (g_str_equal (g_ptr_array_index (st.order, i), g_ptr_array_index (paths, 11)))
-        last_pos = i;
-      if (g_str_equal (g_ptr_array_index (st.order, i), g_ptr_array_index (paths, 1)))
-        second_pos = i;
-    }
-  /* Newest first: the last request overtakes older queued ones. */
-  g_assert_cmpuint (last_pos, <, second_pos);
+  for (guint i = 0; i < 12; i++)
+    g_assert_cmpstr (g_ptr_array_index (st.order, i), ==, g_ptr_array_index (paths, 11 - i));
   g_assert_cmpuint (st.n_null, ==, 0);
   g_ptr_array_set_size (st.order, 0);
 
-  /* Bounded: with room for 3, the oldest queued ones are dropped (NULL). */
+  /* Bounded: with room for 3, the 9 oldest are dropped (thumb NULL). */
   {
     g_autoptr(DcThumbnailPool) pool = dc_thumbnail_pool_new (1, 3, NULL);
     PoolWait w = { pool };
     DcThumbnailPoolStats stats;
 
+    dc_thumbnail_pool_set_paused (pool, TRUE);
     for (guint i = 0; i < paths->len; i++)
       dc_thumbnail_pool_request (pool, g_ptr_array_index (paths, i), 64, on_ready, &st, on_destroy);
+    dc_thumbnail_pool_set_paused (pool, FALSE);
     g_assert_true (pictures_test_wait_for (pool_idle, &w, 20000));
     dc_thumbnail_pool_get_stats (pool, &stats);
-    g_assert_cmpuint (stats.dropped, >=, 8);
-    g_assert_cmpuint (st.n_null, ==, stats.dropped);
+    g_assert_cmpuint (stats.dropped, ==, 9);
+    g_assert_cmpuint (stats.decoded, ==, 3);
+    g_assert_cmpuint (st.n_null, ==, 9);
     g_assert_cmpuint (st.order->len, ==, 12);
+    /* the drops are reported first (in request order), then 11, 10, 9 */
+    for (guint i = 0; i < 9; i++)
+      g_assert_cmpstr (g_ptr_array_index (st.order, i), ==, g_ptr_array_index (paths, i));
+    for (guint i = 9; i < 12; i++)
+      g_assert_cmpstr (g_ptr_array_index (st.order, i), ==, g_ptr_array_index (paths, 20 - i));
   }
   g_assert_cmpuint (st.destroyed, ==, 24);
   pool_state_clear (&st);

@@ -41,6 +41,7 @@ struct _DcThumbnailPool
   guint                 max_queued;
   guint                 next_id;
   gboolean              quit;
+  gboolean              paused;
   DcThumbnailPoolStats  stats;      /* under the lock */
 };
 
@@ -148,7 +149,7 @@ worker_main (gpointer data)
       DcThumbnail *thumb;
       gboolean from_cache;
 
-      while (!self->quit && self->queue->len == 0)
+      while (!self->quit && (self->paused || self->queue->len == 0))
         g_cond_wait (&self->cond, &self->lock);
       if (self->quit)
         break;
@@ -314,6 +315,17 @@ dc_thumbnail_pool_cancel_all (DcThumbnailPool *self)
   ids = g_hash_table_get_keys_as_array (self->requests, &n);
   for (guint i = 0; i < n; i++)
     dc_thumbnail_pool_cancel (self, GPOINTER_TO_UINT (ids[i]));
+}
+
+void
+dc_thumbnail_pool_set_paused (DcThumbnailPool *self, gboolean paused)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->paused = !!paused;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 }
 
 guint

@@ -67,6 +67,12 @@ guint            dc_thumbnail_pool_request  (DcThumbnailPool      *self,
 gboolean         dc_thumbnail_pool_cancel   (DcThumbnailPool *self, guint request_id);
 void             dc_thumbnail_pool_cancel_all (DcThumbnailPool *self);
 
+/* While paused, workers finish what they are decoding but start nothing
+ * new: a grid pauses during a kinetic scroll and resumes when it settles,
+ * so the cells where it stopped go first (LIFO) and the cells it flew
+ * past can be cancelled before costing a decode. */
+void             dc_thumbnail_pool_set_paused (DcThumbnailPool *self, gboolean paused);
+
 guint            dc_thumbnail_pool_get_n_workers (DcThumbnailPool *self);
 /* Requests not yet delivered (queued, decoding or awaiting dispatch). */
 guint            dc_thumbnail_pool_get_n_pending (DcThumbnailPool *self);

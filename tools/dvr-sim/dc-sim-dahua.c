@@ -285,7 +285,7 @@ handle_rpc_loadfile (DcSim             *sim,
     }
   if (refuse_download (sim, msg))
     return;
-  dc_sim_body_init (sim, &body, seg.channel, seg.start, seg.end - seg.start);
+  dc_sim_body_init (sim, &body, seg.channel, seg.start, seg.end - seg.start, TRUE);
   dc_sim_stream_download (sim, msg, &body, "Application/octet-stream", FALSE);
 }
 
@@ -322,7 +322,7 @@ handle_loadfile (DcSim             *sim,
     return;
   /* The stream starts with the keyframe of startTime: one fragment per
    * whole second, decode times counted from startTime. */
-  dc_sim_body_init (sim, &body, (guint) channel, from, to - from);
+  dc_sim_body_init (sim, &body, (guint) channel, from, to - from, FALSE);
   dc_sim_stream_download (sim, msg, &body, "Application/octet-stream", TRUE);
 }
 

@@ -567,9 +567,9 @@ handle_download (DcSim             *sim,
     }
 
   if (by_time)
-    dc_sim_body_init (sim, &body, channel, st, et - st);
+    dc_sim_body_init (sim, &body, channel, st, et - st, FALSE);
   else
-    dc_sim_body_init (sim, &body, channel, seg.start, seg.end - seg.start);
+    dc_sim_body_init (sim, &body, channel, seg.start, seg.end - seg.start, TRUE);
   dc_sim_stream_download (sim, msg, &body, "Opaque/data", by_time);
 }
 

@@ -230,7 +230,8 @@ dc_sim_body_init (DcSim     *sim,
                   DcSimBody *body,
                   guint      channel,
                   gint64     start_sec,
-                  gint64     n_secs)
+                  gint64     n_secs,
+                  gboolean   whole_segment)
 {
   static const guint8 bulk_mp4_header[32] = {
     0, 0, 0, 24, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0,
@@ -249,7 +250,7 @@ dc_sim_body_init (DcSim     *sim,
         : g_bytes_new_static (bulk_mp4_header, sizeof bulk_mp4_header);
       /* A by-time window of a bulk recording is the same share of it. */
       body->total = MAX (g_bytes_get_size (body->header) + 1,
-                         n_secs >= DC_SIM_SEGMENT_SECONDS ? sim->bulk_bytes
+                         whole_segment ? sim->bulk_bytes
                          : sim->bulk_bytes * (guint64) body->n_secs / DC_SIM_SEGMENT_SECONDS);
       return;
     }

@@ -153,7 +153,8 @@ void          dc_sim_body_init             (DcSim        *sim,
                                             DcSimBody    *body,
                                             guint         channel,
                                             gint64        start_sec,
-                                            gint64        n_secs);
+                                            gint64        n_secs,
+                                            gboolean      whole_segment);
 void          dc_sim_body_clear            (DcSimBody    *body);
 
 /* faults */

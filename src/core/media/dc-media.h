@@ -54,6 +54,12 @@ gboolean dc_media_extract_picture (DcByteSource           *source,
                                    const char             *jpeg_path,
                                    DcPictureResult        *result,
                                    GError                **error);
+/* Errors: the source's own GError unchanged (cancelled, dropped...);
+ * DC_MEDIA_ERROR_FORMAT for an error body or garbage, and for an MP4 whose
+ * index (moov) is at the end read from a source that cannot seek;
+ * DC_MEDIA_ERROR_NO_FRAME when the target is outside the recording;
+ * DC_MEDIA_ERROR_IO when a server honoured Range and then stopped (retry
+ * without seeking).  Safe to call from several threads at once. */
 
 typedef struct
 {
@@ -72,7 +78,10 @@ typedef struct
 /* Remuxes (no re-encode) the frames of [from_us, to_us) from @inputs
  * (consecutive segments, possibly overlapping: no frame is written twice)
  * into an MP4 at @mp4_path, starting at the keyframe at or before from_us
- * so the clip plays from its first frame. */
+ * so the clip plays from its first frame.  Timestamps start at 0, the moov
+ * is written first (+faststart).  Audio is copied when MP4 can carry it
+ * (AAC, MPEG audio); G.711 gives a video-only clip.  On failure no file is
+ * left at @mp4_path. */
 gboolean dc_media_write_clip (const DcMediaInput *inputs,
                               guint               n_inputs,
                               gint64              from_us,
@@ -86,7 +95,10 @@ gboolean dc_media_probe_file (const char *path, gint64 *duration_us, guint *n_fr
                               int *width, int *height, GError **error);
 
 /* Sniffs the first bytes of a download: TRUE for media (IMKH, MPEG-PS pack
- * 00 00 01 BA, ISO-BMFF ftyp, DHAV), FALSE for an XML/text error body. */
+ * 00 00 01 BA, ISO-BMFF ftyp, DHAV), FALSE for an XML/text error body.
+ * @kind (may be NULL) gets "imkh", "mpeg", "mp4", "dhav" or "mpegts" for
+ * media -- each also accepted as a @format_hint above -- and "xml", "text"
+ * or "unknown" otherwise. */
 gboolean dc_media_sniff_is_media (const guint8 *data, gsize len, const char **kind);
 
 G_END_DECLS

@@ -401,6 +401,11 @@ test_dahua_found0_and_errors (void)
   g_assert_false (dc_dahua_is_error (zero, -1, NULL));
   g_assert_true (dc_dahua_is_error ("Error\r\nBad Request!\r\n", -1, NULL));
 
+  /* The simulator's badxml fault: garbage after the items. */
+  g_assert_false (dc_dahua_parse_find_page ("found=0\r\nitems[0\r\n<html>garbage</html>\r\n", -1, &found, &items, &error));
+  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+  g_clear_error (&error);
+
   /* found=2 but item 1 missing its path */
   g_assert_false (dc_dahua_parse_find_page ("found=2\nitems[0].FilePath=/a.dav\nitems[0].StartTime=2020-01-01 00:00:00\n"
                                             "items[0].EndTime=2020-01-01 00:10:00\n", -1, &found, &items, &error));

@@ -159,16 +159,13 @@ finder_close (DcDvrSession *self, const char *object)
       g_autofree char *path = g_strdup_printf ("/cgi-bin/mediaFileFind.cgi?action=%s&object=%s",
                                                actions[i], object);
       DcHttpResponse resp;
-      gboolean was_cancelled = dc_http_is_cancelled (self->http);
 
       /* Cleanup must run even after a cancel: the finder is a device
        * resource.  Each call is a few milliseconds. */
-      if (was_cancelled)
-        dc_http_reset_cancel (self->http);
+      dc_http_set_uncancellable (self->http, TRUE);
       if (cgi (self, path, &resp, NULL))
         dc_http_response_clear (&resp);
-      if (was_cancelled)
-        dc_http_cancel (self->http);
+      dc_http_set_uncancellable (self->http, FALSE);
     }
 }
 
@@ -225,7 +222,16 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
   gint64 wall_from = dc_dvr_session_pc_to_wall (self, from_us);
   gint64 wall_to = dc_dvr_session_pc_to_wall (self, to_us + G_USEC_PER_SEC - 1);
 
+  if (dc_http_is_cancelled (self->http))
+    {
+      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
+      return NULL;
+    }
+  /* Not interruptible: a create aborted after the device acted on it would
+   * leave a finder we cannot name, hence cannot destroy. */
+  dc_http_set_uncancellable (self->http, TRUE);
   object = cgi_value (self, "/cgi-bin/mediaFileFind.cgi?action=factory.create", "result", error);
+  dc_http_set_uncancellable (self->http, FALSE);
   if (object == NULL)
     return NULL;
   g_strstrip (object);

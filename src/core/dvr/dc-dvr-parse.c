@@ -809,6 +809,18 @@ dc_dahua_parse_find_page (const char *data, gssize len, guint *found, GPtrArray 
   kv = dc_dahua_parse_kv (data, len, error);
   if (kv == NULL)
     return FALSE;
+  {
+    /* A file list is only key=value lines: anything else means a garbled
+     * or cut page, and a partial list must not pass for a complete one. */
+    g_auto(GStrv) lines = split_lines (data, len);
+    for (guint i = 0; lines[i]; i++)
+      if (*g_strstrip (lines[i]) != '\0' && strchr (lines[i], '=') == NULL)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("The recorder's file list has a malformed line “%s”"), lines[i]);
+          return FALSE;
+        }
+  }
   /* Only a whole "found=N" line counts: "items[0].Channel=0" also holds "=0". */
   found_text = g_hash_table_lookup (kv, "found");
   if (found_text == NULL || !g_ascii_string_to_unsigned (found_text, 10, 0, 100000, &n, NULL))

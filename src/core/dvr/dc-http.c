@@ -43,6 +43,8 @@ typedef struct
   guint64     expected_total;  /* for progress: 0 unknown */
   curl_off_t  last_progress;
   gint64      start_us;
+  gint64      last_data_us; /* monotonic: last bytes from the server */
+  gboolean    stalled;
   char       *method;
   char       *path;
   struct curl_slist *headers;
@@ -58,6 +60,7 @@ struct _DcHttp
   DcLog       *log;
   guint        stall_s;
   gint         cancelled;    /* atomic */
+  gboolean     uncancellable; /* cleanup requests run to the end */
   gboolean     auth_failed;
   GError      *auth_error;
   DcDvrProgressFunc progress_func;
@@ -84,6 +87,7 @@ on_header (char *data, size_t size, size_t nmemb, void *user_data)
   gsize n = size * nmemb;
   g_autofree char *line = g_strndup (data, n);
 
+  self->x.last_data_us = g_get_monotonic_time ();
   g_strchomp (line);
   if (g_str_has_prefix (line, "HTTP/"))
     {
@@ -142,6 +146,7 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
     }
   g_byte_array_append (x->buf, (const guint8 *) data, (guint) n);
   x->received += n;
+  x->last_data_us = g_get_monotonic_time ();
   if (self->stream != NULL)
     ((DcByteSource *) self->stream)->bytes_transferred += n;
   return n;
@@ -153,7 +158,7 @@ on_xferinfo (void *user_data, curl_off_t dltotal, curl_off_t dlnow,
 {
   DcHttp *self = user_data;
 
-  if (g_atomic_int_get (&self->cancelled))
+  if (g_atomic_int_get (&self->cancelled) && !self->uncancellable)
     return 1;   /* aborts the transfer: CURLE_ABORTED_BY_CALLBACK */
   if (self->x.mode == XFER_STREAM && self->progress_func != NULL && dlnow != self->x.last_progress)
     {
@@ -374,12 +379,18 @@ refuse_if_locked (DcHttp *self, GError **error)
       g_propagate_error (error, g_error_copy (self->auth_error));
       return FALSE;
     }
-  if (dc_http_is_cancelled (self))
+  if (dc_http_is_cancelled (self) && !self->uncancellable)
     {
       g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
       return FALSE;
     }
   return TRUE;
+}
+
+void
+dc_http_set_uncancellable (DcHttp *self, gboolean uncancellable)
+{
+  self->uncancellable = uncancellable;
 }
 
 static gboolean
@@ -388,7 +399,7 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
 {
   Xfer *x = &self->x;
   g_autofree char *url = NULL;
-  char range[32];
+  char range[64];
   CURLMcode mc;
 
   xfer_stop (self);
@@ -407,6 +418,8 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
   x->offset_base = range_from;
   x->last_progress = -1;
   x->start_us = g_get_real_time ();
+  x->last_data_us = g_get_monotonic_time ();
+  x->stalled = FALSE;
   x->method = g_strdup (method);
   x->path = g_strdup (path);
 
@@ -436,13 +449,13 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
       curl_easy_setopt (self->easy, CURLOPT_CUSTOMREQUEST,
                         g_strcmp0 (method, "GET") == 0 ? NULL : method);
     }
+  /* As a header, not CURLOPT_RANGE: libcurl only sends that for plain
+   * GETs, and the ISAPI download is a GET with a body. */
   if (range_from > 0)
     {
-      g_snprintf (range, sizeof range, "%" G_GUINT64_FORMAT "-", range_from);
-      curl_easy_setopt (self->easy, CURLOPT_RANGE, range);
+      g_snprintf (range, sizeof range, "Range: bytes=%" G_GUINT64_FORMAT "-", range_from);
+      x->headers = curl_slist_append (x->headers, range);
     }
-  else
-    curl_easy_setopt (self->easy, CURLOPT_RANGE, NULL);
   curl_easy_setopt (self->easy, CURLOPT_HTTPHEADER, x->headers);
 
   mc = curl_multi_add_handle (self->multi, self->easy);
@@ -481,12 +494,23 @@ xfer_step (DcHttp *self, gboolean wait)
         note_body_start (self);
       return;
     }
-  if (dc_http_is_cancelled (self))
+  if (dc_http_is_cancelled (self) && !self->uncancellable)
     {
       /* The progress callback aborts too; this covers a transfer that is
        * waiting on a silent socket. */
       x->done = TRUE;
       x->result = CURLE_ABORTED_BY_CALLBACK;
+      return;
+    }
+  /* libcurl's low-speed check averages over several seconds, so after a
+   * fast start it notices silence late; this one is exact once the server
+   * has answered (connecting is bounded by the connect timeout). */
+  if (x->status > 0 && !x->paused &&
+      g_get_monotonic_time () - x->last_data_us > (gint64) self->stall_s * G_USEC_PER_SEC)
+    {
+      x->done = TRUE;
+      x->stalled = TRUE;
+      x->result = CURLE_OPERATION_TIMEDOUT;
       return;
     }
   if (wait)
@@ -515,7 +539,7 @@ xfer_result_error (DcHttp *self, GError **error)
       return FALSE;
     case CURLE_OPERATION_TIMEDOUT:
       curl_easy_getinfo (self->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-      if (connect_us > 0 || x->status > 0)
+      if (x->stalled || connect_us > 0 || x->status > 0)
         g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_STALLED,
                      _("%s stopped sending data for %u s"), self->label, self->stall_s);
       else
@@ -750,6 +774,7 @@ fill (HttpSource *s, gsize want)
       if (x->paused)
         {
           x->paused = FALSE;
+          x->last_data_us = g_get_monotonic_time ();
           curl_easy_pause (h->easy, CURLPAUSE_CONT);
           if (x->paused)
             return;   /* still full: the reader must consume first */
@@ -922,15 +947,25 @@ source_seek (DcByteSource *self, guint64 offset, GError **error)
                    _("%s does not serve byte ranges"), h->label);
       return FALSE;
     }
-  if (!source_start (s, offset, &local_error))
+  /* The aborted transfer may still count against a recorder that allows
+   * one download at a time: a short bounded retry on "busy". */
+  for (guint attempt = 0; !source_start (s, offset, &local_error); attempt++)
     {
+      if (attempt < 8 && g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY) &&
+          !dc_http_is_cancelled (h))
+        {
+          log_line (h, "range restart: busy, retry %u", attempt + 1);
+          g_clear_error (&local_error);
+          g_usleep (50000 * (attempt + 1));
+          continue;
+        }
       source_fail (s, g_error_copy (local_error));
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
   s->at_end = s->at_end && x->status == 416;
-  if (x->status == 206 || x->status == 416)
-    return TRUE;
+  if (x->status == 206 || x->status == 416 || offset == 0)
+    return TRUE;   /* offset 0 is a plain restart: 200 is right */
 
   /* The server ignored Range and restarted from 0: put the stream back
    * where the reader was and say seeking does not work. */

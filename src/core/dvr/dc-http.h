@@ -25,6 +25,9 @@ void      dc_http_set_stall_timeout (DcHttp *self, guint seconds);
 void      dc_http_cancel           (DcHttp *self);
 void      dc_http_reset_cancel     (DcHttp *self);
 gboolean  dc_http_is_cancelled     (DcHttp *self);
+/* While set, requests ignore cancel (device-side cleanup that must run,
+ * such as destroying a Dahua finder; each is bounded by the timeouts). */
+void      dc_http_set_uncancellable (DcHttp *self, gboolean uncancellable);
 void      dc_http_set_progress_func (DcHttp *self, DcDvrProgressFunc func, gpointer user_data);
 DcLog    *dc_http_get_log          (DcHttp *self);
 /* "DVR “north” (192.168.1.64)" for messages. */

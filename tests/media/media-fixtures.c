@@ -327,7 +327,7 @@ fx_source_wrap (DcByteSource *inner, FxSourceMode mode, guint64 limit,
   FxSource *fs = g_new0 (FxSource, 1);
 
   fs->parent.klass = mode == FX_SOURCE_NO_SEEK ? &fx_no_seek_class : &fx_seek_class;
-  fs->parent.size = mode == FX_SOURCE_NO_SEEK ? -1 : inner->size;
+  fs->parent.size = mode == FX_SOURCE_NO_SEEK || mode == FX_SOURCE_NO_SIZE ? -1 : inner->size;
   fs->inner = inner;
   fs->mode = mode;
   fs->limit = limit;

@@ -44,6 +44,7 @@ typedef enum
   FX_SOURCE_SEEK_FAILS,   /* claims seek, then fails with NOT_SUPPORTED */
   FX_SOURCE_FAIL_AFTER,   /* the transfer fails after @limit bytes */
   FX_SOURCE_SEEK_BREAKS,  /* @limit seeks work, the later ones fail */
+  FX_SOURCE_NO_SIZE,      /* seeks, but no Content-Length */
 } FxSourceMode;
 
 /* Wraps a file source; takes ownership of @inner. */

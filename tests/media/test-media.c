@@ -22,7 +22,7 @@ static char *dav_path;
 static char *seg1_path;   /* frames 0..299 */
 static char *seg2_path;   /* frames 200..499 */
 
-typedef enum { SRC_SEEK, SRC_NO_SEEK, SRC_SEEK_FAILS } SrcKind;
+typedef enum { SRC_SEEK, SRC_NO_SEEK, SRC_SEEK_FAILS, SRC_NO_SIZE } SrcKind;
 
 static void expect_picture_error (DcByteSource *src, const char *hint, gint64 target_us,
                                   GQuark domain, int code);
@@ -38,6 +38,8 @@ open_source (const char *path, SrcKind kind)
     return fx_source_wrap (file, FX_SOURCE_NO_SEEK, 0, 0, 0);
   if (kind == SRC_SEEK_FAILS)
     return fx_source_wrap (file, FX_SOURCE_SEEK_FAILS, 0, 0, 0);
+  if (kind == SRC_NO_SIZE)
+    return fx_source_wrap (file, FX_SOURCE_NO_SIZE, 0, 0, 0);
   return file;
 }
 
@@ -134,6 +136,13 @@ test_picture_ps_seek_fails (void)
                    ==, 333);
   g_assert_cmpint (picture_index (hik_path, "mpeg", SRC_SEEK_FAILS, T0 + 12 * FX_FRAME_US, &res),
                    ==, 12);
+  /* Seekable but no size (no Content-Length): PS reads forward, MP4 seeks. */
+  g_assert_cmpint (picture_index (hik_path, "mpeg", SRC_NO_SIZE, T0 + 345 * FX_FRAME_US, &res),
+                   ==, 345);
+  g_assert_cmpint (picture_index (mp4_path, "mp4", SRC_NO_SIZE, T0 + 345 * FX_FRAME_US, &res),
+                   ==, 345);
+  g_assert_cmpint (picture_index (dav_path, "dhav", SRC_NO_SIZE, T0 + 345 * FX_FRAME_US, &res),
+                   ==, 345);
 }
 
 static void

@@ -205,8 +205,10 @@ picker_probe_seek (Picker *p)
   AVIOContext *pb = p->demux->avio;
   gint64 size = avio_size (pb);
 
+  /* Without a size the PS search cannot bisect (and would drop what the
+   * demuxer buffered); MP4 seeks by its index and needs none. */
   if (size <= 0)
-    return TRUE;   /* unknown size: let libavformat try */
+    return strstr (p->demux->fmt->iformat->name, "mov") != NULL;
   /* The search reads the end first anyway; start there. */
   return avio_seek (pb, size - 1, SEEK_SET) >= 0;
 }

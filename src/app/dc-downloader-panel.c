@@ -253,9 +253,9 @@ show_result (DcDownloaderPanel *self)
                                                                : _("stopped"));
     }
   if (missing == 0)
-    title = g_strdup_printf (ngettext ("All %u waybill downloaded.", "All %u waybills downloaded.", n), n);
+    title = g_strdup_printf (ngettext ("All %u download done.", "All %u downloads done.", n), n);
   else
-    title = g_strdup_printf (ngettext ("%u waybill is missing:", "%u waybills are missing:", missing),
+    title = g_strdup_printf (ngettext ("%u download is missing:", "%u downloads are missing:", missing),
                              missing);
   gtk_label_set_text (self->result_title, title);
   gtk_label_set_text (self->result_reasons, reasons->str);

@@ -185,9 +185,11 @@ dc_dvr_card_set_clock_offset (DcDvrCard *self, gint64 offset_s, const char *mode
   else
     /* TRANSLATORS: the recorder's clock is this many seconds ahead (+) or behind (-) */
     clock = g_strdup_printf (_("clock %+" G_GINT64_FORMAT " s"), offset_s);
-  text = g_strdup_printf ("%s · %s%s%s · %s", self->host ? self->host : "", self->brand,
-                          model ? " " : "", model ? model : "", clock);
+  text = g_strdup_printf ("%s · %s · %s", self->host ? self->host : "", self->brand, clock);
   gtk_label_set_text (self->subtitle, text);
+  /* the model is long ("DS-7608NXI-I2/8P/S"): a tooltip, not the line */
+  if (model)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->subtitle), model);
 }
 
 void

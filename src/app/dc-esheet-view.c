@@ -433,7 +433,7 @@ rebuild_dock_columns (DcEsheetView *self)
       g_signal_connect (factory, "setup", G_CALLBACK (dock_cell_setup), NULL);
       g_signal_connect (factory, "bind", G_CALLBACK (dock_cell_bind), GUINT_TO_POINTER (i));
       column = gtk_column_view_column_new (it.dock, factory);
-      gtk_column_view_column_set_fixed_width (column, 190);
+      gtk_column_view_column_set_fixed_width (column, 220);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_sorter (column, sorter);
       mi = g_menu_item_new (_("Select This Dock’s Waybills"), NULL);
@@ -496,8 +496,10 @@ update_counts (DcEsheetView *self)
         extra = g_strdup_printf (ngettext (" · %u row skipped", " · %u rows skipped", rejects->len),
                                  rejects->len);
       /* TRANSLATORS: the status line under the table */
+      g_autofree char *base = g_path_get_basename (dc_esheet_get_file_name (self->esheet));
+
       info = g_strdup_printf (_("%s: %s waybills at %u docks · %u shown · %u selected%s"),
-                              dc_esheet_get_file_name (self->esheet), wb,
+                              base, wb,
                               dc_esheet_get_n_docks (self->esheet), n, n_sel,
                               extra ? extra : "");
     }
@@ -573,7 +575,10 @@ dc_esheet_view_add_esheet (DcEsheetView *self, DcEsheet *esheet)
   g_return_if_fail (DC_IS_ESHEET_VIEW (self));
 
   g_ptr_array_add (self->esheets, g_object_ref (esheet));
-  gtk_string_list_append (self->sheet_names, dc_esheet_get_file_name (esheet));
+  {
+    g_autofree char *base = g_path_get_basename (dc_esheet_get_file_name (esheet));
+    gtk_string_list_append (self->sheet_names, base);
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->sheet_dropdown), self->esheets->len > 1);
   gtk_drop_down_set_selected (self->sheet_dropdown, self->esheets->len - 1);
   show_esheet (self, esheet);
@@ -925,6 +930,7 @@ dc_esheet_view_init (DcEsheetView *self)
   g_signal_connect (self->waybills, "selection-changed", G_CALLBACK (selection_changed), self);
   g_signal_connect (self->docks, "items-changed", G_CALLBACK (docks_changed), self);
   g_signal_connect (self->order_toggle, "toggled", G_CALLBACK (view_toggled), self);
+  g_signal_connect (self->dock_toggle, "toggled", G_CALLBACK (view_toggled), self);
   add_context_menu (self, GTK_WIDGET (self->order_view));
   add_context_menu (self, GTK_WIDGET (self->dock_view));
 }

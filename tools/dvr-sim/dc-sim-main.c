@@ -141,6 +141,7 @@ sim_free (DcSim *sim)
   g_free (sim);
 }
 
+#ifdef G_OS_UNIX
 static gboolean
 on_signal (gpointer data)
 {
@@ -164,6 +165,8 @@ stdin_closed_cb (GObject      *source,
     g_input_stream_read_bytes_async (G_INPUT_STREAM (source), 4096, G_PRIORITY_DEFAULT, NULL,
                                      stdin_closed_cb, sim);
 }
+
+#endif
 
 static char *
 read_password_stdin (GError **error)

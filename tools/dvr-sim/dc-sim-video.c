@@ -620,8 +620,9 @@ dc_sim_video_new (int      width,
       return NULL;
     }
 
-  video->pool = g_thread_pool_new (prefetch_thread, video,
-                                   MAX (1, (int) g_get_num_processors ()), FALSE, NULL);
+  /* Unstarted prefetches are dropped (and freed) at exit. */
+  video->pool = g_thread_pool_new_full (prefetch_thread, video, g_free,
+                                        MAX (1, (int) g_get_num_processors ()), FALSE, NULL);
   return video;
 }
 

@@ -305,13 +305,15 @@ test_quit_during_downloads (void)
   gint64 start;
 
   select_docks (win, "");
+  /* clips too: the run lasts long enough to be interrupted */
+  dc_downloader_panel_set_mode (dc_window_get_panel (win), DC_OUTPUT_BOTH);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-all", NULL);
-  g_assert_true (wait_until (some_job_started, win, 20000));
   g_assert_true (dc_downloader_panel_is_busy (dc_window_get_panel (win)));
 
   /* Closing asks first while downloads run: the window stays. */
   gtk_window_close (GTK_WINDOW (win));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
+  g_assert_true (wait_until (some_job_started, win, 20000));
 
   /* Quitting cancels and joins every worker promptly. */
   start = g_get_monotonic_time ();

@@ -342,17 +342,16 @@ make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *f
   const DcDvrInfo *info = dc_dvr_session_get_info (worker->session);
   gint64 from = req->scan_us - req->pre_us;
   gint64 to = req->scan_us + req->post_us;
-  g_autofree char *tmp_dir = g_build_filename (dir, ".dockclip-tmp", NULL);
   g_autofree char *part = dc_part_path_for (final_path);
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) inputs = g_array_new (FALSE, TRUE, sizeof (DcMediaInput));
+  /* The recorder's raw files sit beside the clip as <stem>.mp4.<n>.part
+   * while it is made: the .part suffix says "not evidence yet", and a
+   * killed run's leftovers are cleaned like any other part file. */
   g_autofree char *stem = g_path_get_basename (final_path);
   DcClipResult result = { 0 };
   gboolean by_time_done = FALSE;
   gboolean ok = TRUE;
-
-  if (!dc_ensure_private_dir (tmp_dir, error))
-    return FALSE;
 
   set_state (worker, job, DC_JOB_DOWNLOADING);
   if (info->download_by_time)
@@ -362,7 +361,7 @@ make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *f
       const DcDvrSegment *seg = segment_covering (*segments, req->scan_us);
       g_autoptr(DcByteSource) source = NULL;
       g_autoptr(GError) local_error = NULL;
-      char *path = g_strdup_printf ("%s%s%s.0.part", tmp_dir, G_DIR_SEPARATOR_S, stem);
+      char *path = g_strdup_printf ("%s%s%s.0.part", dir, G_DIR_SEPARATOR_S, stem);
       DcMediaInput input = { path, seg ? seg->container : NULL, start };
 
       g_ptr_array_add (paths, path);
@@ -394,7 +393,7 @@ make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *f
 
           if (seg->end_us <= from || seg->start_us >= to)
             continue;
-          path = g_strdup_printf ("%s%s%s.%u.part", tmp_dir, G_DIR_SEPARATOR_S, stem, i);
+          path = g_strdup_printf ("%s%s%s.%u.part", dir, G_DIR_SEPARATOR_S, stem, i);
           g_ptr_array_add (paths, path);
           source = dc_dvr_session_open_segment (worker->session, seg, error);
           ok = source != NULL && save_source (source, path, error);
@@ -434,10 +433,6 @@ make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *f
       g_autoptr(GFile) f = g_file_new_for_path (part);
       g_file_delete (f, NULL, NULL);
     }
-  {
-    g_autoptr(GFile) d = g_file_new_for_path (tmp_dir);
-    g_file_delete (d, NULL, NULL);  /* only when empty: another job may use it */
-  }
   return ok;
 }
 

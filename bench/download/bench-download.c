@@ -1,0 +1,381 @@
+/* bench-download: the download engine against simulated recorders on
+ * 127.0.0.1, each figure next to a baseline measured in the same run.
+ *
+ *   1. one large download (>= 1 GiB): Dockclip / `curl --digest`
+ *      throughput, CPU seconds per GiB of both;
+ *   2. 8 recorders x 4 clip jobs: wall time against the ideal (bytes /
+ *      loopback throughput from 1), CPU of this process per GiB;
+ *   3. 64 concurrent transfers (8 recorders x 8): peak RSS, engine CPU
+ *      beyond the raw transfer cost of 1 (% of one core);
+ *   4. 200 waybills in picture mode from a by-time recorder and from a
+ *      whole-file recorder: pictures/s and bytes fetched per picture
+ *      against the budget (5 s of video after the scan + one GOP).
+ *
+ * Linux only (getrusage, /proc/self/status): it measures, it ships nowhere.
+ * Usage: bench-download [--quick]
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "dc-test-sim.h"
+#include "dc-test-util.h"
+#include "download/dc-downloader.h"
+
+static gboolean quick;
+
+typedef struct
+{
+  double wall_s;
+  double cpu_s;       /* this process */
+  double child_cpu_s; /* waited-for children (curl) */
+} Span;
+
+static double
+tv_s (struct timeval tv)
+{
+  return (double) tv.tv_sec + (double) tv.tv_usec / 1e6;
+}
+
+static void
+span_begin (Span *s)
+{
+  struct rusage self, children;
+
+  getrusage (RUSAGE_SELF, &self);
+  getrusage (RUSAGE_CHILDREN, &children);
+  s->wall_s = (double) g_get_monotonic_time () / 1e6;
+  s->cpu_s = tv_s (self.ru_utime) + tv_s (self.ru_stime);
+  s->child_cpu_s = tv_s (children.ru_utime) + tv_s (children.ru_stime);
+}
+
+static void
+span_end (Span *s)
+{
+  struct rusage self, children;
+
+  getrusage (RUSAGE_SELF, &self);
+  getrusage (RUSAGE_CHILDREN, &children);
+  s->wall_s = (double) g_get_monotonic_time () / 1e6 - s->wall_s;
+  s->cpu_s = tv_s (self.ru_utime) + tv_s (self.ru_stime) - s->cpu_s;
+  s->child_cpu_s = tv_s (children.ru_utime) + tv_s (children.ru_stime) - s->child_cpu_s;
+}
+
+static long
+peak_rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (p = strstr (status, "VmHWM:")) == NULL)
+    return -1;
+  return strtol (p + 6, NULL, 10);
+}
+
+/* Resets VmHWM so a phase's peak is its own (Linux >= 4.0). */
+static void
+reset_peak_rss (void)
+{
+  g_file_set_contents ("/proc/self/clear_refs", "5", 1, NULL);
+}
+
+static DcTestSim *
+start_sim (const char *brand, const char *const *args)
+{
+  g_autoptr(GError) error = NULL;
+  DcTestSim *sim = dc_test_sim_start (brand, args, &error);
+
+  if (sim == NULL)
+    g_error ("simulator: %s", error->message);
+  return sim;
+}
+
+static DcConfig *
+config_for (GPtrArray *sims, const char *brand, guint max_downloads)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  DcConfig *config;
+
+  for (guint i = 0; i < sims->len; i++)
+    g_string_append_printf (text, "[dvr r%u]\nbrand=%s\nurl=%s\nuser=admin\npassword=secret\n"
+                            "max-downloads=%u\n\n", i, brand,
+                            dc_test_sim_get_url (g_ptr_array_index (sims, i)), max_downloads);
+  config = dc_config_load_from_data (text->str, -1, &error);
+  if (config == NULL)
+    g_error ("config: %s", error->message);
+  return config;
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  guint      done, failed;
+  gint64     longest_gap_us;
+  gint64     last_us;
+} RunState;
+
+static void
+on_event (DcDownloader *d, const DcDownloadEvent *e, gpointer user_data)
+{
+  RunState *st = user_data;
+
+  if (e->kind == DC_EVENT_JOB && e->state == DC_JOB_DONE)
+    st->done++;
+  else if (e->kind == DC_EVENT_JOB && e->state == DC_JOB_FAILED)
+    {
+      st->failed++;
+      g_printerr ("  job %u failed: %s\n", e->job_id, e->message);
+    }
+  else if (e->kind == DC_EVENT_IDLE)
+    g_main_loop_quit (st->loop);
+}
+
+/* Measures how long the main loop goes without running (a 1 ms timer). */
+static gboolean
+on_tick (gpointer user_data)
+{
+  RunState *st = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (st->last_us != 0)
+    st->longest_gap_us = MAX (st->longest_gap_us, now - st->last_us);
+  st->last_us = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static RunState
+run_jobs (DcConfig *config, GPtrArray *requests, const char *out, gboolean check_first)
+{
+  DcDownloaderOptions options;
+  g_autofree char *logs = g_build_filename (out, "logs", NULL);
+  RunState st = { 0 };
+  DcDownloader *d;
+  guint tick;
+
+  dc_downloader_options_init (&options);
+  options.out_dir = (char *) out;
+  options.log_dir = logs;
+  options.check_first = check_first;
+  options.retry_base_us = 200 * 1000;
+  d = dc_downloader_new (config, &options);
+  st.loop = g_main_loop_new (NULL, FALSE);
+  dc_downloader_attach (d, NULL, on_event, &st);
+  for (guint i = 0; i < requests->len; i++)
+    dc_downloader_add (d, g_ptr_array_index (requests, i), NULL);
+  tick = g_timeout_add (1, on_tick, &st);
+  g_main_loop_run (st.loop);
+  g_source_remove (tick);
+  dc_downloader_free (d);
+  g_main_loop_unref (st.loop);
+  return st;
+}
+
+static gint64
+scan_at (int minutes_ago, int second)
+{
+  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  return (now_s - now_s % 60 - (gint64) minutes_ago * 60 + second) * G_USEC_PER_SEC;
+}
+
+static gint64
+sims_bytes_sent (GPtrArray *sims)
+{
+  gint64 total = 0;
+  for (guint i = 0; i < sims->len; i++)
+    total += dc_test_sim_get_stat (g_ptr_array_index (sims, i), "bytes_sent");
+  return total;
+}
+
+/* ------------------------------------------------------------------ */
+
+static double curl_cpu_per_gib;
+static double loopback_bytes_per_s;
+
+static void
+bench_large (const char *dir)
+{
+  guint64 size = quick ? (256u << 20) : (1u << 30);
+  g_autofree char *size_arg = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+  const char *args[] = { "--bulk-segment-bytes", size_arg, NULL };
+  g_autoptr(DcTestSim) sim = start_sim ("dahua", args);
+  g_autoptr(GPtrArray) sims = g_ptr_array_new ();
+  g_autoptr(DcConfig) config = NULL;
+  g_autoptr(DcDvrSession) session = NULL;
+  g_autoptr(GPtrArray) segments = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *netrc = g_build_filename (dir, "netrc", NULL);
+  g_autofree char *url = NULL;
+  g_autofree guint8 *buf = g_malloc (256 * 1024);
+  const DcDvrSegment *seg;
+  Span ours, theirs;
+  guint64 got = 0;
+  gssize n;
+  int status;
+
+  g_ptr_array_add (sims, sim);
+  config = config_for (sims, "dahua", 1);
+  session = dc_dvr_session_new (g_ptr_array_index (dc_config_get_dvrs (config), 0), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (dc_dvr_session_probe (session, &error));
+  segments = dc_dvr_session_search (session, 1, scan_at (60, 0), scan_at (59, 0), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segments->len, >, 0);
+  seg = g_ptr_array_index (segments, 0);
+  dc_dvr_session_release (session);
+
+  /* Dockclip: the same pull reader the engine uses, bytes discarded */
+  span_begin (&ours);
+  {
+    g_autoptr(DcByteSource) src = dc_dvr_session_open_segment (session, seg, &error);
+    g_assert_no_error (error);
+    while ((n = dc_byte_source_read (src, buf, 256 * 1024, &error)) > 0)
+      got += (guint64) n;
+    g_assert_no_error (error);
+  }
+  span_end (&ours);
+  g_assert_cmpuint (got, ==, size);
+
+  /* curl's command line on the same file; the password through a netrc
+   * file, never on a command line */
+  g_assert_true (g_file_set_contents_full (netrc, "machine 127.0.0.1 login admin password secret\n",
+                                           -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+  url = g_strdup_printf ("%s/cgi-bin/RPC_Loadfile%s", dc_test_sim_get_url (sim), seg->uri);
+  {
+    const char *argv[] = { "curl", "-s", "-g", "--digest", "--netrc-file", netrc, "-o", "/dev/null",
+                           url, NULL };
+    span_begin (&theirs);
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                                 NULL, &status, &error));
+    span_end (&theirs);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+
+  curl_cpu_per_gib = theirs.child_cpu_s / ((double) size / (1 << 30));
+  loopback_bytes_per_s = (double) size / theirs.wall_s;
+  printf ("1. large download, %.0f MiB: dockclip %.0f MiB/s, curl %.0f MiB/s, ratio %.2f (target >= 0.90); "
+          "CPU per GiB: dockclip %.2f s, curl %.2f s\n",
+          (double) size / (1 << 20), (double) size / ours.wall_s / (1 << 20),
+          (double) size / theirs.wall_s / (1 << 20), theirs.wall_s / ours.wall_s,
+          ours.cpu_s / ((double) size / (1 << 30)), curl_cpu_per_gib);
+}
+
+/* 8 recorders with real video padded to @gop_bytes per second, whole
+ * files, @per_dvr clip jobs each on @max_downloads concurrent transfers. */
+static void
+bench_many (const char *dir, guint per_dvr, guint max_downloads, const char *title)
+{
+  g_autofree char *max_arg = g_strdup_printf ("%u", max_downloads);
+  /* a cache big enough for every segment: the timed run measures the
+   * engine, not the simulators' video encoder (a warm-up run fills it) */
+  const char *args[] = { "--download-by-time", "no", "--gop-bytes", quick ? "50000" : "150000",
+                         "--max-downloads", max_arg, "--channels", "8", "--cache-mb", "1024", NULL };
+  g_autoptr(GPtrArray) sims = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_test_sim_stop);
+  g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_download_request_free);
+  g_autoptr(DcConfig) config = NULL;
+  g_autofree char *out = g_build_filename (dir, title, NULL);
+  g_autofree char *warm = g_strconcat (out, "-warm-up", NULL);
+  RunState st;
+  Span span;
+  double bytes, ideal_s, engine_cpu_pct;
+  long rss;
+
+  for (guint i = 0; i < 8; i++)
+    g_ptr_array_add (sims, start_sim (i % 2 ? "dahua" : "hikvision", args));
+  config = config_for (sims, "hikvision", max_downloads);
+  /* config_for names one brand: fix the odd ones */
+  for (guint i = 1; i < 8; i += 2)
+    {
+      DcDvrConfig cfg = *(const DcDvrConfig *) g_ptr_array_index (dc_config_get_dvrs (config), i);
+      cfg.brand = DC_DVR_BRAND_DAHUA;
+      dc_config_set_dvr (config, &cfg);
+    }
+  for (guint i = 0; i < 8 * per_dvr; i++)
+    {
+      g_autofree char *dvr = g_strdup_printf ("r%u", i % 8);
+      g_autofree char *waybill = g_strdup_printf ("BENCH%04u", i);
+      DcDownloadRequest *req = dc_download_request_new (waybill, "A01", dvr, 1 + (i / 8) % 8,
+                                                        scan_at (30 + (int) (i / 8) * 11, 30));
+      req->mode = DC_OUTPUT_CLIP;
+      req->pre_us = req->post_us = 10 * G_USEC_PER_SEC;
+      g_ptr_array_add (requests, req);
+    }
+
+  run_jobs (config, requests, warm, TRUE);
+  bytes = (double) sims_bytes_sent (sims);
+  reset_peak_rss ();
+  span_begin (&span);
+  st = run_jobs (config, requests, out, TRUE);
+  span_end (&span);
+  rss = peak_rss_kib ();
+  bytes = (double) sims_bytes_sent (sims) - bytes;
+  ideal_s = bytes / loopback_bytes_per_s;
+  /* what the process spends beyond curl's own cost of moving the bytes */
+  engine_cpu_pct = 100.0 * (span.cpu_s - curl_cpu_per_gib * bytes / (1 << 30)) / span.wall_s;
+  printf ("%s: %u jobs (%u done, %u failed), %.0f MiB in %.2f s; ideal %.2f s (ratio %.2f); "
+          "CPU %.2f s (%.1f%% of a core; beyond curl's transfer cost %.1f%%); peak RSS %.1f MiB; "
+          "longest main-loop stall %.1f ms\n",
+          title, requests->len, st.done, st.failed, bytes / (1 << 20), span.wall_s, ideal_s,
+          span.wall_s / ideal_s, span.cpu_s, 100.0 * span.cpu_s / span.wall_s, engine_cpu_pct,
+          (double) rss / 1024, (double) st.longest_gap_us / 1000);
+}
+
+static void
+bench_pictures (const char *dir, const char *by_time)
+{
+  const char *args[] = { "--download-by-time", by_time, "--gop-bytes", "60000", "--channels", "4", NULL };
+  g_autoptr(GPtrArray) sims = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_test_sim_stop);
+  g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_download_request_free);
+  g_autoptr(DcConfig) config = NULL;
+  g_autofree char *out = g_build_filename (dir, by_time[0] == 'y' ? "pic-by-time" : "pic-whole", NULL);
+  guint n = quick ? 50 : 200;
+  RunState st;
+  Span span;
+  double bytes;
+
+  g_ptr_array_add (sims, start_sim ("hikvision", args));
+  config = config_for (sims, "hikvision", 1);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *waybill = g_strdup_printf ("PIC%04u", i);
+      /* spread over the last 20 hours, at odd seconds of the minute */
+      g_ptr_array_add (requests, dc_download_request_new (waybill, "A01", "r0", 1 + i % 4,
+                                                          scan_at (20 + (int) i * 5, (int) (i * 7) % 60)));
+    }
+  span_begin (&span);
+  st = run_jobs (config, requests, out, TRUE);
+  span_end (&span);
+  bytes = (double) sims_bytes_sent (sims);
+  printf ("4. %u pictures, %s: %u done, %.1f pictures/s, %.0f KiB fetched per picture; budget "
+          "(5 s after the scan + one GOP) %.0f KiB: %.2f of budget\n",
+          n, by_time[0] == 'y' ? "recorder cuts by time" : "whole files only (Range)", st.done,
+          st.done / span.wall_s, bytes / n / 1024, 6 * 60000.0 / 1024,
+          bytes / n / (6 * 60000.0));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *dir = dc_test_mkdtemp ();
+
+  quick = argc > 1 && g_str_equal (argv[1], "--quick");
+  if (g_getenv ("DC_DVR_SIM") == NULL)
+    g_setenv ("DC_DVR_SIM", DC_BUILD_ROOT "/tools/dvr-sim/dockclip-dvr-sim", TRUE);
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  printf ("bench-download%s (2 cores; simulators and this process share them)\n",
+          quick ? " --quick" : "");
+
+  bench_large (dir);
+  bench_many (dir, 4, 1, "2. 8 recorders x 4 clip jobs");
+  bench_many (dir, 8, 8, "3. 64 concurrent transfers (8 recorders x 8)");
+  bench_pictures (dir, "yes");
+  bench_pictures (dir, "no");
+  dc_test_rmdir (dir);
+  return 0;
+}

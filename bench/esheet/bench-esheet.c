@@ -1,0 +1,71 @@
+/* bench-esheet: imports one e-sheet and prints, as key=value lines, the
+ * import time, the grouping time (by order and by dock) and the peak RSS
+ * (VmHWM) beyond the process's RSS before the import.
+ * Driven by bench/esheet/run-bench.py, which compares it with Python. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esheet/dc-esheet.h"
+
+static long
+status_kb (const char *key)
+{
+  g_autofree char *text = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &text, NULL, NULL))
+    return -1;
+  p = strstr (text, key);
+  return p ? strtol (p + strlen (key) + 1, NULL, 10) : -1;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(DcEsheet) sheet = NULL;
+  g_autoptr(GError) error = NULL;
+  DcEsheetImportOptions options;
+  gint64 t0, t1, t2;
+  long rss0;
+  GStatBuf st;
+
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: bench-esheet FILE\n");
+      return 2;
+    }
+  g_setenv ("TZ", "Asia/Shanghai", TRUE);
+  if (g_stat (argv[1], &st) != 0)
+    {
+      fprintf (stderr, "cannot stat %s\n", argv[1]);
+      return 2;
+    }
+  sheet = dc_esheet_new ();
+  dc_esheet_import_options_init (&options);
+  options.mapping_store = "";
+  rss0 = status_kb ("VmRSS:");
+  t0 = g_get_monotonic_time ();
+  if (!dc_esheet_import_file (sheet, argv[1], &options, &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 1;
+    }
+  t1 = g_get_monotonic_time ();
+  dc_esheet_get_n_waybills (sheet);
+  dc_esheet_get_n_docks (sheet);
+  t2 = g_get_monotonic_time ();
+  printf ("rows=%u\n", dc_esheet_get_n_rows (sheet));
+  printf ("waybills=%u\n", dc_esheet_get_n_waybills (sheet));
+  printf ("docks=%u\n", dc_esheet_get_n_docks (sheet));
+  printf ("rejected=%u\n", dc_esheet_get_n_rejected (sheet));
+  printf ("import_s=%.4f\n", (t1 - t0) / 1e6);
+  printf ("group_s=%.4f\n", (t2 - t1) / 1e6);
+  printf ("file_bytes=%" G_GINT64_FORMAT "\n", (gint64) st.st_size);
+  printf ("rss_before_kb=%ld\n", rss0);
+  printf ("peak_rss_kb=%ld\n", status_kb ("VmHWM:"));
+  return 0;
+}

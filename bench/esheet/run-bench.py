@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""E-sheet benchmark: Dockclip's importer against Python in the same run.
+
+usage: run-bench.py PATH/TO/bench-esheet [--rows 1000000] [--xlsx-rows 100000]
+
+Generates its inputs in /tmp (never committed):
+  * a 1,000,000-row CSV (~40 MB): Dockclip import (parsed times, interned
+    docks) vs Python's csv module merely reading it; peak memory per row
+    beyond the file's own size; grouping by order and by dock;
+  * a 100,000-row XLSX made by LibreOffice (openpyxl's file when
+    LibreOffice is missing): Dockclip import vs openpyxl read-only mode.
+"""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TMP = "/tmp/dockclip-bench-esheet"
+
+
+def make_csv(path, n):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("运单号,月台,扫描时间,操作员\n")
+        for i in range(n):
+            s = i % 86400
+            f.write("SF%010d,A%02d,2025-11-03 %02d:%02d:%02d,op%d\n"
+                    % ((i * 7919) % n, i % 40, s // 3600, s // 60 % 60, s % 60, i % 9))
+
+
+def make_xlsx(n):
+    raw = os.path.join(TMP, "big.xlsx")
+    subprocess.run(["/usr/bin/python3", os.path.join(HERE, "..", "..", "tests", "esheet",
+                                                     "make-fixtures.py"), TMP, "--bench-xlsx", str(n)],
+                   check=True)
+    lo = shutil.which("libreoffice") or shutil.which("soffice")
+    if lo is None:
+        return raw, "openpyxl"
+    out = os.path.join(TMP, "lo")
+    os.makedirs(out, exist_ok=True)
+    subprocess.run([lo, "--headless", "-env:UserInstallation=file://" + os.path.join(TMP, "lo-profile"),
+                    "--convert-to", "xlsx", "--outdir", out, raw], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+    return os.path.join(out, "big.xlsx"), "LibreOffice"
+
+
+def run_dockclip(exe, path, repeat=3):
+    best = None
+    for _ in range(repeat):
+        out = subprocess.run([exe, path], check=True, capture_output=True, text=True).stdout
+        kv = dict(line.split("=", 1) for line in out.split())
+        kv = {k: float(v) for k, v in kv.items()}
+        if best is None or kv["import_s"] < best["import_s"]:
+            best = kv
+    return best
+
+
+def python_csv(path, repeat=2):
+    best = 1e9
+    for _ in range(repeat):
+        t = time.perf_counter()
+        with open(path, newline="", encoding="utf-8") as f:
+            for _row in csv.reader(f):
+                pass
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def python_openpyxl(path):
+    import openpyxl
+    t = time.perf_counter()
+    wb = openpyxl.load_workbook(path, read_only=True)
+    ws = wb.worksheets[0]
+    for _row in ws.iter_rows(values_only=True):
+        pass
+    wb.close()
+    return time.perf_counter() - t
+
+
+def main():
+    exe = sys.argv[1]
+    rows = 1000000
+    xrows = 100000
+    if "--rows" in sys.argv:
+        rows = int(sys.argv[sys.argv.index("--rows") + 1])
+    if "--xlsx-rows" in sys.argv:
+        xrows = int(sys.argv[sys.argv.index("--xlsx-rows") + 1])
+    os.makedirs(TMP, exist_ok=True)
+
+    csv_path = os.path.join(TMP, "big-%d.csv" % rows)
+    if not os.path.exists(csv_path):
+        make_csv(csv_path, rows)
+    py = python_csv(csv_path)
+    dc = run_dockclip(exe, csv_path)
+    extra = (dc["peak_rss_kb"] - dc["rss_before_kb"]) * 1024 - dc["file_bytes"]
+    print("CSV %d rows, %.1f MB" % (dc["rows"], dc["file_bytes"] / 1e6))
+    print("  python csv.reader (read only):   %.3f s" % py)
+    print("  dockclip import (times, docks):  %.3f s   -> %.1fx faster (target >= 5x)"
+          % (dc["import_s"], py / dc["import_s"]))
+    print("  peak RSS beyond the file:        %.0f bytes/row (target <= 150)" % (extra / dc["rows"]))
+    print("  grouping by order and by dock:   %.0f ms (%d waybills, %d docks; target < 300 ms)"
+          % (dc["group_s"] * 1000, dc["waybills"], dc["docks"]))
+
+    xlsx_path, maker = make_xlsx(xrows)
+    px = python_openpyxl(xlsx_path)
+    dx = run_dockclip(exe, xlsx_path)
+    print("XLSX %d rows (made by %s), %.1f MB" % (dx["rows"], maker, dx["file_bytes"] / 1e6))
+    print("  openpyxl read-only:              %.3f s" % px)
+    print("  dockclip import:                 %.3f s   -> %.1fx faster (target >= 10x)"
+          % (dx["import_s"], px / dx["import_s"]))
+
+
+if __name__ == "__main__":
+    main()

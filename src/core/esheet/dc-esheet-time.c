@@ -88,7 +88,7 @@ dc_time_local_to_us (DcTimeCache *cache, int y, int mo, int d, int h, int mi, in
 
   if (!valid_date (y, mo, d) || !valid_time (h, mi, s))
     return FALSE;
-  key = (days_from_civil (y, mo, d) * 24 + h) + 1000000;   /* > 0 for years >= 1900 */
+  key = (((gint64) y * 16 + mo) * 32 + d) * 24 + h + 1;   /* unique per local hour, > 0 */
   slot = (guint) (key % CACHE_SIZE);
   if (cache->keys[slot] == key)
     base = cache->values[slot];
@@ -475,6 +475,33 @@ dc_time_parse_text (const char *text, gsize len, const char *format,
   len = s.end - s.p;
   if (len == 0)
     return DC_TIME_PARSED_NONE;
+
+  /* The common case, "2025-11-03 14:05:09", without the general scanner. */
+  if (len == 19 && text[4] == '-' && text[7] == '-' && (text[10] == ' ' || text[10] == 'T') &&
+      text[13] == ':' && text[16] == ':' && (format == NULL || *format == '\0'))
+    {
+      static const guint8 pos[] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18 };
+      int v[14];
+      gboolean digits_ok = TRUE;
+      for (guint i = 0; i < G_N_ELEMENTS (pos); i++)
+        {
+          v[i] = text[pos[i]] - '0';
+          digits_ok &= v[i] >= 0 && v[i] <= 9;
+        }
+      if (digits_ok)
+        {
+          memset (out, 0, sizeof *out);
+          out->y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+          out->mo = v[4] * 10 + v[5];
+          out->d = v[6] * 10 + v[7];
+          out->h = v[8] * 10 + v[9];
+          out->mi = v[10] * 10 + v[11];
+          out->s = v[12] * 10 + v[13];
+          if (valid_date (out->y, out->mo, out->d) && valid_time (out->h, out->mi, out->s))
+            return DC_TIME_PARSED_DATE | DC_TIME_PARSED_TIME;
+          return DC_TIME_PARSED_NONE;
+        }
+    }
 
   if (format && *format)
     {

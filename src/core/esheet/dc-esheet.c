@@ -19,61 +19,100 @@ G_DEFINE_QUARK (dc-esheet-error-quark, dc_esheet_error)
 
 /* ---- interning ------------------------------------------------------------ */
 
+/* Docks and extra values repeat on every row: an open-addressing table on
+ * (bytes, length) avoids copying each cell into a C string to look it up. */
 typedef struct
 {
-  GHashTable   *ids;      /* const char* (in chunk) -> id + 1 */
-  GPtrArray    *names;    /* id -> const char* */
+  GPtrArray    *names;    /* id -> const char* (in chunk) */
+  GArray       *hashes;   /* id -> guint32 */
+  guint32      *slots;    /* id + 1, 0 = empty */
+  guint32       mask;
   GStringChunk *chunk;
-  guint32       last;     /* the last id returned: rows often repeat it */
 } Pool;
+
+static inline guint32
+hash_bytes (const char *s, gsize len)
+{
+  guint32 h = 2166136261u;
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) s[i]) * 16777619u;
+  return h;
+}
 
 static void
 pool_init (Pool *p)
 {
-  p->ids = g_hash_table_new (g_str_hash, g_str_equal);
   p->names = g_ptr_array_new ();
+  p->hashes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  p->mask = 63;
+  p->slots = g_new0 (guint32, p->mask + 1);
   p->chunk = g_string_chunk_new (4096);
-  p->last = G_MAXUINT32;
 }
 
 static void
 pool_clear (Pool *p)
 {
-  g_clear_pointer (&p->ids, g_hash_table_unref);
   g_clear_pointer (&p->names, g_ptr_array_unref);
+  g_clear_pointer (&p->hashes, g_array_unref);
+  g_clear_pointer (&p->slots, g_free);
   g_clear_pointer (&p->chunk, g_string_chunk_free);
+}
+
+static void
+pool_rehash (Pool *p)
+{
+  guint32 mask = p->mask * 2 + 1;
+  guint32 *slots = g_new0 (guint32, mask + 1);
+
+  for (guint id = 0; id < p->names->len; id++)
+    {
+      guint32 i = g_array_index (p->hashes, guint32, id) & mask;
+      while (slots[i])
+        i = (i + 1) & mask;
+      slots[i] = id + 1;
+    }
+  g_free (p->slots);
+  p->slots = slots;
+  p->mask = mask;
 }
 
 static guint32
 pool_intern (Pool *p, const char *s, gsize len)
 {
-  char stack[256];
-  char *key = len < sizeof stack ? stack : g_malloc (len + 1);
-  gpointer found;
-  guint32 id;
+  guint32 h, i, id;
 
-  if (p->last != G_MAXUINT32)
+  len = strnlen (s, len);   /* a NUL inside a cell ends the value */
+  h = hash_bytes (s, len);
+  for (i = h & p->mask; p->slots[i]; i = (i + 1) & p->mask)
     {
-      const char *last = g_ptr_array_index (p->names, p->last);
-      if (strncmp (last, s, len) == 0 && last[len] == '\0')
-        return p->last;
+      const char *name;
+      id = p->slots[i] - 1;
+      name = g_ptr_array_index (p->names, id);
+      if (g_array_index (p->hashes, guint32, id) == h && strncmp (name, s, len) == 0 && name[len] == '\0')
+        return id;
     }
-  memcpy (key, s, len);
-  key[len] = '\0';
-  found = g_hash_table_lookup (p->ids, key);
-  if (found)
-    id = GPOINTER_TO_UINT (found) - 1;
-  else
-    {
-      char *copy = g_string_chunk_insert_len (p->chunk, s, len);
-      id = p->names->len;
-      g_ptr_array_add (p->names, copy);
-      g_hash_table_insert (p->ids, copy, GUINT_TO_POINTER (id + 1));
-    }
-  if (key != stack)
-    g_free (key);
-  p->last = id;
+  id = p->names->len;
+  g_ptr_array_add (p->names, g_string_chunk_insert_len (p->chunk, s, len));
+  g_array_append_val (p->hashes, h);
+  p->slots[i] = id + 1;
+  if (p->names->len * 2 > p->mask)
+    pool_rehash (p);
   return id;
+}
+
+/* id of @s, or -1 */
+static int
+pool_find (Pool *p, const char *s)
+{
+  gsize len = strlen (s);
+  guint32 h = hash_bytes (s, len);
+  for (guint32 i = h & p->mask; p->slots[i]; i = (i + 1) & p->mask)
+    {
+      guint32 id = p->slots[i] - 1;
+      if (g_array_index (p->hashes, guint32, id) == h && strcmp (g_ptr_array_index (p->names, id), s) == 0)
+        return id;
+    }
+  return -1;
 }
 
 /* ---- the object ----------------------------------------------------------- */
@@ -124,8 +163,7 @@ struct _DcEsheet
   guint            n_wb;
   guint32         *wb_start;        /* n_wb + 1 */
   guint32         *wb_rows;         /* rows grouped by waybill, by time inside */
-  guint32         *wb_hash;
-  guint32         *slots;           /* open addressing: waybill index + 1 */
+  guint64         *slots;           /* open addressing: hash << 32 | (waybill index + 1) */
   guint32          mask;
   guint            n_duplicates;
   GArray          *dock_items;      /* DockItem, natural name order */
@@ -144,7 +182,6 @@ clear_views (DcEsheet *self)
   g_clear_pointer (&self->row_wb, g_free);
   g_clear_pointer (&self->wb_start, g_free);
   g_clear_pointer (&self->wb_rows, g_free);
-  g_clear_pointer (&self->wb_hash, g_free);
   g_clear_pointer (&self->slots, g_free);
   self->n_wb = 0;
   self->n_duplicates = 0;
@@ -604,10 +641,9 @@ ensure_views (DcEsheet *self)
   while (size < n * 2u && size < (1u << 31))
     size <<= 1;
   self->mask = size - 1;
-  self->slots = g_new0 (guint32, size);
+  self->slots = g_new0 (guint64, size);
   self->row_wb = g_new (guint32, MAX (n, 1));
-  self->wb_hash = g_new (guint32, MAX (n, 1));
-  /* wb_start doubles as "first row" while hashing, then as counts. */
+  /* wb_start holds each waybill's first row while hashing. */
   self->wb_start = g_new (guint32, n + 1);
 
   for (guint r = 0; r < n; r++)
@@ -617,17 +653,16 @@ ensure_views (DcEsheet *self)
 
       for (;;)
         {
-          guint32 slot = self->slots[i];
+          guint64 slot = self->slots[i];
           if (slot == 0)
             {
               id = self->n_wb++;
-              self->slots[i] = id + 1;
-              self->wb_hash[id] = h;
+              self->slots[i] = ((guint64) h << 32) | (id + 1);
               self->wb_start[id] = r;
               break;
             }
-          id = slot - 1;
-          if (self->wb_hash[id] == h && strcmp (self->waybill[self->wb_start[id]], s) == 0)
+          id = (guint32) slot - 1;
+          if ((guint32) (slot >> 32) == h && strcmp (self->waybill[self->wb_start[id]], s) == 0)
             break;
           i = (i + 1) & self->mask;
         }
@@ -754,8 +789,9 @@ dc_esheet_find_waybill (DcEsheet *self, const char *waybill)
   h = hash_str (waybill);
   for (i = h & self->mask; self->slots[i]; i = (i + 1) & self->mask)
     {
-      guint32 id = self->slots[i] - 1;
-      if (self->wb_hash[id] == h && strcmp (self->waybill[self->wb_rows[self->wb_start[id]]], waybill) == 0)
+      guint32 id = (guint32) self->slots[i] - 1;
+      if ((guint32) (self->slots[i] >> 32) == h &&
+          strcmp (self->waybill[self->wb_rows[self->wb_start[id]]], waybill) == 0)
         return id;
     }
   return -1;
@@ -764,15 +800,15 @@ dc_esheet_find_waybill (DcEsheet *self, const char *waybill)
 int
 dc_esheet_find_dock (DcEsheet *self, const char *dock)
 {
-  gpointer id;
+  int id;
 
   g_return_val_if_fail (DC_IS_ESHEET (self), -1);
   g_return_val_if_fail (dock != NULL, -1);
   ensure_views (self);
-  id = g_hash_table_lookup (self->docks.ids, dock);
-  if (id == NULL)
+  id = pool_find (&self->docks, dock);
+  if (id < 0)
     return -1;
-  return g_array_index (self->dock_view_index, int, GPOINTER_TO_UINT (id) - 1);
+  return g_array_index (self->dock_view_index, int, id);
 }
 
 /* ---- selection ---------------------------------------------------------- */

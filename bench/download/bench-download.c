@@ -12,7 +12,7 @@
  *      against the budget (5 s of video after the scan + one GOP).
  *
  * Linux only (getrusage, /proc/self/status): it measures, it ships nowhere.
- * Usage: bench-download [--quick]
+ * Usage: bench-download [--quick] [--only=large|many|pictures]
  */
 #include "config.h"
 
@@ -364,18 +364,33 @@ main (int argc, char **argv)
 {
   g_autofree char *dir = dc_test_mkdtemp ();
 
-  quick = argc > 1 && g_str_equal (argv[1], "--quick");
+  const char *only = NULL;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--quick"))
+        quick = TRUE;
+      else if (g_str_has_prefix (argv[i], "--only="))
+        only = argv[i] + 7;   /* large | many | pictures */
+    }
   if (g_getenv ("DC_DVR_SIM") == NULL)
     g_setenv ("DC_DVR_SIM", DC_BUILD_ROOT "/tools/dvr-sim/dockclip-dvr-sim", TRUE);
   setvbuf (stdout, NULL, _IOLBF, 0);
   printf ("bench-download%s (2 cores; simulators and this process share them)\n",
           quick ? " --quick" : "");
 
-  bench_large (dir);
-  bench_many (dir, 4, 1, "2. 8 recorders x 4 clip jobs");
-  bench_many (dir, 8, 8, "3. 64 concurrent transfers (8 recorders x 8)");
-  bench_pictures (dir, "yes");
-  bench_pictures (dir, "no");
+  if (only == NULL || g_str_equal (only, "large") || g_str_equal (only, "many"))
+    bench_large (dir);
+  if (only == NULL || g_str_equal (only, "many"))
+    {
+      bench_many (dir, 4, 1, "2. 8 recorders x 4 clip jobs");
+      bench_many (dir, 8, 8, "3. 64 concurrent transfers (8 recorders x 8)");
+    }
+  if (only == NULL || g_str_equal (only, "pictures"))
+    {
+      bench_pictures (dir, "yes");
+      bench_pictures (dir, "no");
+    }
   dc_test_rmdir (dir);
   return 0;
 }

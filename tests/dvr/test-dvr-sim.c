@@ -11,6 +11,7 @@
 #include "dc-test-sim.h"
 #include "dc-test-util.h"
 #include "dvr/dc-dvr.h"
+#include "util/dc-log.h"
 
 #define HOUR_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 
@@ -659,6 +660,42 @@ test_unreachable (void)
   g_assert_true (dc_dvr_error_is_retryable (error));
 }
 
+static void
+test_log (void)
+{
+  const char *args[] = { "--password", "Zq9-pass", NULL };
+  g_autoptr(DcTestSim) sim = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(DcLog) log = NULL;
+  DcDvrConfig cfg = { (char *) "logged", DC_DVR_BRAND_HIKVISION, NULL, (char *) "admin", (char *) "Zq9-pass", 1,
+                      DC_DVR_TIME_AUTO, -1 };
+  gint64 now = g_get_real_time ();
+
+  if (!have_sim ())
+    return;
+  sim = start_sim ("hikvision", args);
+  dir = dc_test_mkdtemp ();
+  log = dc_log_open (dir, "127.0.0.1", &error);
+  g_assert_no_error (error);
+  cfg.url = (char *) dc_test_sim_get_url (sim);
+  {
+    g_autoptr(DcDvrSession) s = dc_dvr_session_new (&cfg, log, &error);
+    g_autoptr(GPtrArray) segs = dc_dvr_session_search (s, 1, now - HOUR_US, now, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (segs);
+  }
+  g_assert_true (g_file_get_contents (dc_log_get_path (log), &text, NULL, &error));
+  g_assert_nonnull (strstr (text, "GET /ISAPI/System/deviceInfo -> 200"));
+  g_assert_nonnull (strstr (text, "POST /ISAPI/ContentMgmt/search -> 200"));
+  g_assert_nonnull (strstr (text, "probe:"));
+  g_assert_null (strstr (text, "Zq9-pass"));
+  g_assert_null (strstr (text, "Authorization"));
+  g_assert_null (strstr (text, "Digest"));
+  dc_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -667,6 +704,7 @@ main (int argc, char **argv)
   g_setenv ("TZ", "CST-8", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/dvr/sim/unreachable", test_unreachable);
+  g_test_add_func ("/dvr/sim/log", test_log);
   g_test_add_func ("/dvr/sim/hik/probe", test_hik_probe);
   g_test_add_func ("/dvr/sim/hik/probe-utc", test_hik_probe_utc);
   g_test_add_func ("/dvr/sim/hik/search-paging", test_hik_search_paging);

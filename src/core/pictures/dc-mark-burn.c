@@ -160,3 +160,60 @@ dc_picture_burn_mark (const char *src_path, const DcMark *mark, const char *dest
   return dc_write_file_atomic (dest_path, g_bytes_get_data (jpeg, NULL),
                                (gssize) g_bytes_get_size (jpeg), 0644, error);
 }
+
+typedef struct
+{
+  char   *src_path;
+  char   *dest_path;
+  DcMark  mark;
+  int     quality;
+} BurnData;
+
+static void
+burn_data_free (BurnData *d)
+{
+  g_free (d->src_path);
+  g_free (d->dest_path);
+  g_free (d);
+}
+
+static void
+burn_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  BurnData *d = task_data;
+  GError *error = NULL;
+
+  if (dc_picture_burn_mark (d->src_path, &d->mark, d->dest_path, d->quality,
+                            cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+dc_picture_burn_mark_async (const char *src_path, const DcMark *mark, const char *dest_path,
+                            int quality, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  BurnData *d;
+
+  g_return_if_fail (src_path != NULL && mark != NULL && dest_path != NULL);
+
+  d = g_new0 (BurnData, 1);
+  d->src_path = g_strdup (src_path);
+  d->dest_path = g_strdup (dest_path);
+  d->mark = *mark;
+  d->quality = quality;
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dc_picture_burn_mark_async);
+  g_task_set_task_data (task, d, (GDestroyNotify) burn_data_free);
+  g_task_run_in_thread (task, burn_thread);
+}
+
+gboolean
+dc_picture_burn_mark_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

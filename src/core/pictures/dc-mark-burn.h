@@ -32,4 +32,13 @@ gboolean  dc_picture_burn_mark   (const char *src_path, const DcMark *mark,
                                   const char *dest_path, int quality,
                                   GCancellable *cancellable, GError **error);
 
+/* The same in a worker thread (a full-resolution decode + encode takes
+ * ~0.1-0.5 s: never on the UI thread).  The callback runs on the
+ * thread-default main context of the caller. */
+void      dc_picture_burn_mark_async  (const char *src_path, const DcMark *mark,
+                                       const char *dest_path, int quality,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+gboolean  dc_picture_burn_mark_finish (GAsyncResult *result, GError **error);
+
 G_END_DECLS

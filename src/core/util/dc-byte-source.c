@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #include "util/dc-byte-source.h"
 
@@ -119,7 +120,8 @@ bytes_source_read (DcByteSource *self, guint8 *buf, gsize len, GError **error)
   const guint8 *data = g_bytes_get_data (bs->bytes, &size);
   gsize n = MIN (len, size - bs->offset);
 
-  memcpy (buf, data + bs->offset, n);
+  if (n > 0)
+    memcpy (buf, data + bs->offset, n);
   bs->offset += n;
   self->bytes_transferred += n;
   return (gssize) n;

@@ -103,8 +103,12 @@ typedef struct
   gboolean     needs_validation;
   DcTimeCache *cache;
   const char  *time_format;
-  GString     *waybill;
+  GString     *waybill;       /* formatted numbers */
   GString     *dock;
+  const char  *waybill_text;  /* the value to store: into the cell or into waybill */
+  gsize        waybill_len;
+  const char  *dock_text;
+  gsize        dock_len;
   guint        n_good;
   char        *first_reason;
 } Import;
@@ -391,6 +395,34 @@ looks_scientific (const char *t, gsize len)
   return i == len;
 }
 
+/* One pass over a short value: line breaks, NULs, and whether it needs a
+ * UTF-8 check at all (pure ASCII does not). */
+static gboolean
+check_text (Import *im, const char *t, gsize len, char **reason, const char *what)
+{
+  guchar any = 0;
+  gboolean bad = len > 200;
+
+  for (gsize i = 0; i < len && !bad; i++)
+    {
+      guchar c = t[i];
+      any |= c;
+      bad = c == '\n' || c == '\r' || c == '\0';
+    }
+  if (bad)
+    {
+      /* TRANSLATORS: %s is "the waybill" or "the dock" */
+      *reason = g_strdup_printf (_("%s is too long or spans several lines."), what);
+      return FALSE;
+    }
+  if ((any & 0x80) && im->needs_validation && !g_utf8_validate (t, len, NULL))
+    {
+      *reason = g_strdup_printf (_("%s is not valid UTF-8 text (mixed encodings?)."), what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The waybill as text, exactly; FALSE with *reason when unusable. */
 static gboolean
 convert_waybill (Import *im, const DcCell *cell, char **reason)
@@ -413,6 +445,8 @@ convert_waybill (Import *im, const DcCell *cell, char **reason)
           return FALSE;
         }
       g_string_printf (im->waybill, "%.0f", v);
+      im->waybill_text = im->waybill->str;
+      im->waybill_len = im->waybill->len;
       return TRUE;
     }
   if (cell->kind == DC_CELL_BOOL)
@@ -446,17 +480,10 @@ convert_waybill (Import *im, const DcCell *cell, char **reason)
                                  (int) MIN (len, 64), t);
       return FALSE;
     }
-  if (im->needs_validation && !g_utf8_validate (t, len, NULL))
-    {
-      *reason = g_strdup (_("the waybill is not valid UTF-8 text (mixed encodings?)."));
-      return FALSE;
-    }
-  if (len > 200 || memchr (t, '\n', len) || memchr (t, '\0', len))
-    {
-      *reason = g_strdup (_("the waybill number is too long or spans several lines."));
-      return FALSE;
-    }
-  g_string_append_len (im->waybill, t, len);
+  if (!check_text (im, t, len, reason, _("the waybill")))
+    return FALSE;
+  im->waybill_text = t;
+  im->waybill_len = len;
   return TRUE;
 }
 
@@ -471,6 +498,8 @@ convert_dock (Import *im, const DcCell *cell, char **reason)
       fabs (cell->number) < 1e15)
     {
       g_string_printf (im->dock, "%.0f", cell->number);
+      im->dock_text = im->dock->str;
+      im->dock_len = im->dock->len;
       return TRUE;
     }
   if (t)
@@ -480,17 +509,10 @@ convert_dock (Import *im, const DcCell *cell, char **reason)
       *reason = g_strdup (_("the dock is empty."));
       return FALSE;
     }
-  if (im->needs_validation && !g_utf8_validate (t, len, NULL))
-    {
-      *reason = g_strdup (_("the dock is not valid UTF-8 text (mixed encodings?)."));
-      return FALSE;
-    }
-  if (len > 200 || memchr (t, '\n', len) || memchr (t, '\0', len))
-    {
-      *reason = g_strdup (_("the dock name is too long or spans several lines."));
-      return FALSE;
-    }
-  g_string_append_len (im->dock, t, len);
+  if (!check_text (im, t, len, reason, _("the dock")))
+    return FALSE;
+  im->dock_text = t;
+  im->dock_len = len;
   return TRUE;
 }
 
@@ -599,7 +621,7 @@ import_data_row (Import *im, guint row, const DcCell *cells, guint n)
       extras[e] = t;
       extra_lens[e] = len;
     }
-  dc_esheet_append_row (im->self, im->waybill->str, im->waybill->len, im->dock->str, im->dock->len,
+  dc_esheet_append_row (im->self, im->waybill_text, im->waybill_len, im->dock_text, im->dock_len,
                         us, row, extras, extra_lens);
   im->n_good++;
 }

@@ -543,6 +543,43 @@ test_hikvision_clock (void)
   reply_clear (&r);
 }
 
+/* The recorder in UTC+8: local mode puts wall-clock digits with a fake Z
+ * on the wire, utc mode real UTC. */
+static void
+test_hikvision_time_mode (void)
+{
+  const char *modes[] = { "local", "utc" };
+  const char *expect[] = { "starttime=20251103T140000Z", "starttime=20251103T060000Z" };
+  const char *query_from[] = { "2025-11-03T14:00:00Z", "2025-11-03T06:00:00Z" };
+  g_autofree char *old_tz = g_strdup (g_getenv ("TZ"));
+
+  g_setenv ("TZ", "CST-8", TRUE);
+  for (int m = 0; m < 2; m++)
+    {
+      g_autoptr(DcTestSim) sim = start_sim ("hikvision", "--record-from", REC_FROM, "--record-to", REC_TO,
+                                            "--time-mode", modes[m], NULL);
+      g_autofree char *body = search_body (query_from[m], query_from[m], 40, 0);
+      g_autofree char *n = NULL;
+      Reply r = { 0 };
+
+      request (sim, "/ISAPI/ContentMgmt/search", "POST", body, NULL, NULL, &r);
+      n = xml_value (r.body->str, "numOfMatches");
+      g_assert_cmpstr (n, ==, "1");
+      g_assert_nonnull (strstr (r.body->str, expect[m]));
+      reply_clear (&r);
+
+      request (sim, "/ISAPI/System/time", NULL, NULL, NULL, NULL, &r);
+      g_assert_nonnull (strstr (r.body->str, "+08:00</localTime>"));
+      g_assert_nonnull (strstr (r.body->str, "<timeZone>CST-8:00:00</timeZone>"));
+      g_assert_null (strstr (r.body->str, "<timeType>"));
+      reply_clear (&r);
+    }
+  if (old_tz != NULL)
+    g_setenv ("TZ", old_tz, TRUE);
+  else
+    g_unsetenv ("TZ");
+}
+
 /* ---- Dahua ---- */
 
 static char *
@@ -927,6 +964,47 @@ test_bulk (void)
   reply_clear (&r);
 }
 
+static size_t
+abort_cb (char *data, size_t size, size_t n, void *user_data)
+{
+  GString *body = user_data;
+
+  g_string_append_len (body, data, (gssize) (size * n));
+  return body->len > 200000 ? 0 : size * n;
+}
+
+/* A client that goes away mid-body frees its download slot. */
+static void
+test_client_abort (void)
+{
+  g_autoptr(DcTestSim) sim = start_sim ("dahua", "--record-from", REC_FROM, "--record-to", REC_TO_SHORT, NULL);
+  g_autofree char *url = g_strconcat (dc_test_sim_get_url (sim),
+                                      "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/0/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
+                                      NULL);
+  Reply r = { 0 };
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (int i = 0; i < 3; i++)
+    {
+      CURL *curl = make_handle (url, NULL, NULL, NULL, NULL, &r);
+
+      curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, abort_cb);
+      g_assert_cmpint (curl_easy_perform (curl), ==, CURLE_WRITE_ERROR);
+      finish_handle (curl, &r);
+      reply_clear (&r);
+    }
+  while (dc_test_sim_get_stat (sim, "downloads_active") != 0 && g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  g_assert_cmpint (dc_test_sim_get_stat (sim, "downloads_active"), ==, 0);
+  /* With one slot, a fourth download is not refused as busy. */
+  request (sim, "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/0/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
+           NULL, NULL, NULL, NULL, &r);
+  g_assert_cmpint (r.status, ==, 200);
+  g_assert_cmpuint (r.body->len, ==, header_uint (&r, "content-length"));
+  reply_clear (&r);
+  g_assert_cmpint (dc_test_sim_get_stat (sim, "busy_refusals"), ==, 0);
+}
+
 static void
 test_refuses_non_loopback (void)
 {
@@ -952,6 +1030,7 @@ main (int   argc,
   g_test_add_func ("/sim/hikvision/no-by-time", test_hikvision_no_by_time);
   g_test_add_func ("/sim/hikvision/range", test_hikvision_range);
   g_test_add_func ("/sim/hikvision/clock", test_hikvision_clock);
+  g_test_add_func ("/sim/hikvision/time-mode", test_hikvision_time_mode);
   g_test_add_func ("/sim/dahua/finders", test_dahua_finders);
   g_test_add_func ("/sim/dahua/download", test_dahua_download);
   g_test_add_func ("/sim/dahua/no-by-time", test_dahua_no_by_time);
@@ -965,6 +1044,7 @@ main (int   argc,
   g_test_add_func ("/sim/fault/determinism", test_fault_determinism);
   g_test_add_func ("/sim/max-downloads", test_max_downloads);
   g_test_add_func ("/sim/bulk", test_bulk);
+  g_test_add_func ("/sim/client-abort", test_client_abort);
   g_test_add_func ("/sim/refuses-non-loopback", test_refuses_non_loopback);
 
   return g_test_run ();

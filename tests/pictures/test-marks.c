@@ -174,6 +174,38 @@ test_monitor (void)
 }
 
 static void
+test_monitor_recursive (void)
+{
+  static const char *names[] = { "top.jpg", NULL };
+  g_autofree char *dir = make_folder (names);
+  g_autoptr(DcPictureFolder) folder = dc_picture_folder_new (dir, DC_PICTURE_FOLDER_RECURSIVE);
+  g_autoptr(DcImage) img = pictures_test_flat (32, 32, 10, 200, 10);
+  g_autofree char *sub = g_build_filename (dir, "sheet-2", NULL);
+  g_autofree char *in_sub = g_build_filename (sub, "SF9.jpg", NULL);
+  g_autofree char *marked = g_build_filename (dir, "marked", NULL);
+  g_autofree char *in_marked = g_build_filename (marked, "top.jpg", NULL);
+  g_autoptr(GError) error = NULL;
+  NamesWait w = { folder, NULL };
+
+  g_assert_true (dc_picture_folder_load (folder, NULL, &error));
+  /* A new subfolder (an e-sheet's output) and its picture appear; our
+   * own marked/ copies never do. */
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (marked, 0700), ==, 0);
+  pictures_test_write_jpeg (in_sub, img, 0);
+  pictures_test_write_jpeg (in_marked, img, 0);
+  w.expect = "sheet-2/SF9.jpg top.jpg";
+  g_assert_true (pictures_test_wait_for (names_match, &w, 5000));
+
+  /* The subfolder removed: its pictures leave. */
+  dc_test_rmdir (sub);
+  w.expect = "top.jpg";
+  g_assert_true (pictures_test_wait_for (names_match, &w, 5000));
+  g_clear_object (&folder);
+  dc_test_rmdir (dir);
+}
+
+static void
 test_mark_index (void)
 {
   static const char *names[] = { "a.jpg", "b.jpg", "c.jpg", NULL };
@@ -611,6 +643,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pictures/folder/scan", test_scan);
   g_test_add_func ("/pictures/folder/monitor", test_monitor);
+  g_test_add_func ("/pictures/folder/monitor-recursive", test_monitor_recursive);
   g_test_add_func ("/pictures/marks/index-survives-reload", test_mark_index);
   g_test_add_func ("/pictures/marks/burn", test_burn);
   g_test_add_func ("/pictures/prune/trash-and-undo", test_prune_undo);

@@ -215,7 +215,10 @@ parse_choice (const char *value,
         *out = i;
         return TRUE;
       }
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad value for %s: \"%s\"", option, value);
+  if (value == NULL)
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s is required", option);
+  else
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad value for %s: \"%s\"", option, value);
   return FALSE;
 }
 

@@ -270,7 +270,9 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
   g_autofree char *overlay = NULL;
   DcPictureOptions options = { 90, NULL };
   DcPictureResult result = { 0 };
+  g_autoptr(GError) local_error = NULL;
   gint64 stream_start = 0;
+  gboolean whole_file = FALSE;
   gboolean ok;
 
   if (*segments != NULL && seg == NULL)
@@ -282,14 +284,14 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
   set_state (worker, job, DC_JOB_DOWNLOADING);
   if (info->download_by_time)
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GError) window_error = NULL;
 
       stream_start = floor_second (req->scan_us);
       source = dc_dvr_session_open_window (worker->session, req->channel, seg, stream_start,
-                                           stream_start + PICTURE_WINDOW_AFTER_US, &local_error);
-      if (source == NULL && !g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED))
+                                           stream_start + PICTURE_WINDOW_AFTER_US, &window_error);
+      if (source == NULL && !g_error_matches (window_error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED))
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
+          g_propagate_error (error, g_steal_pointer (&window_error));
           return FALSE;
         }
       if (source == NULL)
@@ -307,6 +309,7 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
           return FALSE;
         }
       stream_start = seg->start_us;
+      whole_file = TRUE;
       source = dc_dvr_session_open_segment (worker->session, seg, error);
       if (source == NULL)
         return FALSE;
@@ -316,11 +319,38 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
     options.overlay_text = overlay = overlay_text_for (req);
 
   ok = dc_media_extract_picture (source, seg ? seg->container : NULL, stream_start, req->scan_us,
-                                 &options, part, &result, error);
+                                 &options, part, &result, &local_error);
   ctx->base_done += source->bytes_transferred;
+  if (!ok && whole_file && g_error_matches (local_error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_FORMAT))
+    {
+      /* An MP4 whose index is at its end cannot be read as it streams in
+       * from a recorder that ignores Range: fetch the file, then read it. */
+      g_autofree char *raw = g_strconcat (part, ".raw.part", NULL);
+      g_autoptr(DcByteSource) file_source = NULL;
+
+      dc_log_printf (worker->runner->log, "picture %s: %s; reading the whole file instead",
+                     req->waybill, local_error->message);
+      g_clear_error (&local_error);
+      g_clear_pointer (&source, dc_byte_source_free);
+      source = dc_dvr_session_open_segment (worker->session, seg, &local_error);
+      if (source != NULL && save_source (source, raw, &local_error))
+        {
+          ctx->base_done += source->bytes_transferred;
+          file_source = dc_byte_source_new_for_file (raw, &local_error);
+          if (file_source != NULL)
+            ok = dc_media_extract_picture (file_source, seg->container, stream_start, req->scan_us,
+                                           &options, part, &result, &local_error);
+        }
+      {
+        g_autoptr(GFile) f = g_file_new_for_path (raw);
+        g_file_delete (f, NULL, NULL);
+      }
+    }
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   dc_log_printf (worker->runner->log, "picture %s: %s, %" G_GUINT64_FORMAT " bytes fetched, frame at %+"
                  G_GINT64_FORMAT " ms from the scan",
-                 req->waybill, ok ? "ok" : "failed", source->bytes_transferred,
+                 req->waybill, ok ? "ok" : "failed", ctx->base_done,
                  ok ? (result.frame_us - req->scan_us) / 1000 : 0);
   if (ok)
     ok = dc_commit_part_file (part, final_path, -1, error);

@@ -264,6 +264,32 @@ test_corrupt (void)
       g_bytes_unref (cases[i].bytes);
     }
 
+  /* Cut at many lengths: always an error (no EOI), never a crash or a
+   * half-grey "success". */
+  for (gsize cut = 0; cut < g_bytes_get_size (jpeg); cut += g_bytes_get_size (jpeg) / 37 + 1)
+    {
+      g_autoptr(GBytes) part = g_bytes_new_from_bytes (jpeg, 0, cut);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DcThumbnail) t = dc_thumbnail_decode_bytes (part, "cut.jpg", 64, NULL, &error);
+
+      g_assert_null (t);
+      g_assert_nonnull (error);
+    }
+  /* Noise behind a JPEG signature, 200 times: errors only. */
+  for (int round = 0; round < 200; round++)
+    {
+      g_autoptr(GBytes) junk = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DcThumbnail) t = NULL;
+      gsize n = 16 + (gsize) g_test_rand_int_range (0, 2000);
+
+      for (gsize i = 3; i < n; i++)
+        noise[i] = (guint8) g_test_rand_int ();
+      junk = g_bytes_new (noise, n);
+      t = dc_thumbnail_decode_bytes (junk, "junk.jpg", 64, NULL, &error);
+      g_assert_true ((t == NULL) != (error == NULL));
+    }
+
   /* Missing file: placeholder, GIO error. */
   {
     g_autofree char *path = g_build_filename (dir, "gone.jpg", NULL);

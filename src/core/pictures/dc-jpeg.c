@@ -190,6 +190,9 @@ dc_jpeg_read_header (const guint8 *data, gsize len,
                    _("Not a JPEG file"));
       return FALSE;
     }
+  /* Some damaged streams make tjDecompressHeader3() return success
+   * without setting the size: never read it uninitialised. */
+  *width = *height = 0;
   tj = tjInitDecompress ();
   if (tj == NULL)
     {

@@ -550,6 +550,25 @@ lookup_waybill (const char *waybill, char **dock, GDateTime **scan_time, gpointe
     }
 }
 
+typedef struct
+{
+  gssize  n;
+  GError *error;
+} ExportWait;
+
+static void
+on_exported (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ExportWait *ew = data;
+  ew->n = dc_pictures_export_marked_finish (res, &ew->error);
+}
+
+static gboolean
+export_done (gpointer data)
+{
+  return ((ExportWait *) data)->n != -2;
+}
+
 static void
 test_export (void)
 {
@@ -628,6 +647,23 @@ test_export (void)
   {
     g_autofree char *out2 = g_build_filename (dest, "SF1002.jpg", NULL);
     g_assert_false (g_file_test (out2, G_FILE_TEST_EXISTS));
+  }
+  /* The async variant: same files; marking meanwhile does not disturb it. */
+  {
+    g_autofree char *dest2 = g_build_filename (dir, "..", "export-async", NULL);
+    g_autofree char *m2 = g_build_filename (dest2, DC_EXPORT_MANIFEST_NAME, NULL);
+    g_autofree char *manifest2 = NULL;
+    ExportWait ew = { -2, NULL };
+
+    dc_pictures_export_marked_async (dir, dc_picture_folder_get_marks (folder), dest2,
+                                     lookup_waybill, NULL, NULL, NULL, on_exported, &ew);
+    g_assert_true (dc_picture_folder_set_mark (folder, dc_picture_folder_lookup (folder, "SF1002.jpg"), &m, &error));
+    g_assert_true (pictures_test_wait_for (export_done, &ew, 10000));
+    g_assert_no_error (ew.error);
+    g_assert_cmpint (ew.n, ==, 2);
+    g_assert_true (g_file_get_contents (m2, &manifest2, NULL, NULL));
+    g_assert_cmpstr (manifest2, ==, manifest);
+    dc_test_rmdir (dest2);
   }
   g_clear_object (&folder);
   dc_test_rmdir (dest);

@@ -131,6 +131,19 @@ dc_mark_index_ref (DcMarkIndex *self)
   return self;
 }
 
+DcMarkIndex *
+dc_mark_index_copy (DcMarkIndex *self)
+{
+  DcMarkIndex *copy = dc_mark_index_new (self->folder);
+  GHashTableIter iter;
+  gpointer name, mark;
+
+  g_hash_table_iter_init (&iter, self->marks);
+  while (g_hash_table_iter_next (&iter, &name, &mark))
+    g_hash_table_insert (copy->marks, g_strdup (name), dc_mark_copy (mark));
+  return copy;
+}
+
 void
 dc_mark_index_unref (DcMarkIndex *self)
 {

@@ -72,6 +72,8 @@ DcMarkIndex *dc_mark_index_load    (const char *folder, GError **error);
 /* An empty index for @folder (nothing read). */
 DcMarkIndex *dc_mark_index_new     (const char *folder);
 DcMarkIndex *dc_mark_index_ref     (DcMarkIndex *self);
+/* A snapshot (an index is not thread-safe: give workers a copy). */
+DcMarkIndex *dc_mark_index_copy    (DcMarkIndex *self);
 void         dc_mark_index_unref   (DcMarkIndex *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcMarkIndex, dc_mark_index_unref)
 

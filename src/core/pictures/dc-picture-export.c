@@ -141,3 +141,69 @@ dc_pictures_export_marked (const char *folder, DcMarkIndex *index, const char *d
     *n_exported = count;
   return TRUE;
 }
+
+typedef struct
+{
+  char               *folder;
+  DcMarkIndex        *index;
+  char               *dest_dir;
+  DcExportLookupFunc  lookup;
+  gpointer            user_data;
+  GDestroyNotify      user_data_free;
+} ExportData;
+
+static void
+export_data_free (ExportData *d)
+{
+  if (d->user_data_free != NULL)
+    d->user_data_free (d->user_data);
+  dc_mark_index_unref (d->index);
+  g_free (d->folder);
+  g_free (d->dest_dir);
+  g_free (d);
+}
+
+static void
+export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  ExportData *d = task_data;
+  GError *error = NULL;
+  guint n = 0;
+
+  if (dc_pictures_export_marked (d->folder, d->index, d->dest_dir, d->lookup, d->user_data,
+                                 &n, cancellable, &error))
+    g_task_return_int (task, n);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+dc_pictures_export_marked_async (const char *folder, DcMarkIndex *index, const char *dest_dir,
+                                 DcExportLookupFunc lookup, gpointer user_data,
+                                 GDestroyNotify user_data_free, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer callback_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExportData *d;
+
+  g_return_if_fail (folder != NULL && index != NULL && dest_dir != NULL);
+
+  d = g_new0 (ExportData, 1);
+  d->folder = g_strdup (folder);
+  d->index = dc_mark_index_copy (index);   /* the UI may keep marking */
+  d->dest_dir = g_strdup (dest_dir);
+  d->lookup = lookup;
+  d->user_data = user_data;
+  d->user_data_free = user_data_free;
+  task = g_task_new (NULL, cancellable, callback, callback_data);
+  g_task_set_source_tag (task, dc_pictures_export_marked_async);
+  g_task_set_task_data (task, d, (GDestroyNotify) export_data_free);
+  g_task_run_in_thread (task, export_thread);
+}
+
+gssize
+dc_pictures_export_marked_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}

@@ -34,6 +34,20 @@ gboolean dc_pictures_export_marked (const char         *folder,
                                     GCancellable       *cancellable,
                                     GError            **error);
 
+/* The same in a worker thread; @lookup runs in that thread (give it a
+ * snapshot of the e-sheet, not live UI objects).  @index is copied, so
+ * marking may go on meanwhile.  finish returns the number of files exported, or -1. */
+void     dc_pictures_export_marked_async  (const char          *folder,
+                                           DcMarkIndex         *index,
+                                           const char          *dest_dir,
+                                           DcExportLookupFunc   lookup,
+                                           gpointer             user_data,
+                                           GDestroyNotify       user_data_free,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             callback_data);
+gssize   dc_pictures_export_marked_finish (GAsyncResult *result, GError **error);
+
 /* One CSV field, quoted when it holds a comma, quote or line break. */
 void     dc_csv_append_field       (GString *line, const char *value);
 

@@ -64,8 +64,9 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
                     GError **error)
 {
   g_autofree char *converted = NULL;
-  g_autoptr(GArray) cells = NULL;
-  g_autoptr(GArray) fixes = NULL;
+  g_autofree DcCell *cells = NULL;
+  g_autofree CellFix *fixes = NULL;
+  guint n_cells, cap = 64;
   g_autoptr(GString) scratch = NULL;
   const char *p, *end;
   guint row = 1;
@@ -147,17 +148,17 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
     }
 
   sep = detect_separator (data, len);
-  cells = g_array_sized_new (FALSE, TRUE, sizeof (DcCell), 64);
-  fixes = g_array_sized_new (FALSE, TRUE, sizeof (CellFix), 64);
+  cells = g_new (DcCell, cap);
+  fixes = g_new (CellFix, cap);
   scratch = g_string_sized_new (256);
   p = data;
   end = data + len;
 
   while (p < end)
     {
-      g_array_set_size (cells, 0);
-      g_array_set_size (fixes, 0);
-      g_string_truncate (scratch, 0);
+      n_cells = 0;
+      if (scratch->len)
+        g_string_truncate (scratch, 0);
 
       for (;;)
         {
@@ -223,8 +224,15 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
             }
           if (cell.len == 0)
             cell.kind = DC_CELL_EMPTY;
-          g_array_append_val (cells, cell);
-          g_array_append_val (fixes, fix);
+          if (n_cells == cap)
+            {
+              cap *= 2;
+              cells = g_renew (DcCell, cells, cap);
+              fixes = g_renew (CellFix, fixes, cap);
+            }
+          cells[n_cells] = cell;
+          fixes[n_cells] = fix;
+          n_cells++;
 
           if (p < end && *p == sep)
             {
@@ -238,11 +246,12 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
           break;
         }
 
-      for (guint i = 0; i < fixes->len; i++)
-        if (g_array_index (fixes, CellFix, i).in_scratch)
-          g_array_index (cells, DcCell, i).text = scratch->str + g_array_index (fixes, CellFix, i).offset;
+      if (scratch->len)
+        for (guint i = 0; i < n_cells; i++)
+          if (fixes[i].in_scratch)
+            cells[i].text = scratch->str + fixes[i].offset;
 
-      if (!func (row, (const DcCell *) cells->data, cells->len, user_data, error))
+      if (!func (row, cells, n_cells, user_data, error))
         return error == NULL || *error == NULL;
       row++;
     }

@@ -398,7 +398,7 @@ looks_scientific (const char *t, gsize len)
 /* One pass over a short value: line breaks, NULs, and whether it needs a
  * UTF-8 check at all (pure ASCII does not). */
 static gboolean
-check_text (Import *im, const char *t, gsize len, char **reason, const char *what)
+check_text (Import *im, const char *t, gsize len, char **reason, gboolean is_dock)
 {
   guchar any = 0;
   gboolean bad = len > 200;
@@ -411,13 +411,14 @@ check_text (Import *im, const char *t, gsize len, char **reason, const char *wha
     }
   if (bad)
     {
-      /* TRANSLATORS: %s is "the waybill" or "the dock" */
-      *reason = g_strdup_printf (_("%s is too long or spans several lines."), what);
+      *reason = g_strdup (is_dock ? _("the dock name is too long or spans several lines.")
+                                  : _("the waybill number is too long or spans several lines."));
       return FALSE;
     }
   if ((any & 0x80) && im->needs_validation && !g_utf8_validate (t, len, NULL))
     {
-      *reason = g_strdup_printf (_("%s is not valid UTF-8 text (mixed encodings?)."), what);
+      *reason = g_strdup (is_dock ? _("the dock is not valid UTF-8 text (mixed encodings?).")
+                                  : _("the waybill is not valid UTF-8 text (mixed encodings?)."));
       return FALSE;
     }
   return TRUE;
@@ -430,7 +431,6 @@ convert_waybill (Import *im, const DcCell *cell, char **reason)
   const char *t = cell->text;
   gsize len = cell->len;
 
-  g_string_truncate (im->waybill, 0);
   if (cell->kind == DC_CELL_NUMBER)
     {
       double v = cell->number;
@@ -480,7 +480,7 @@ convert_waybill (Import *im, const DcCell *cell, char **reason)
                                  (int) MIN (len, 64), t);
       return FALSE;
     }
-  if (!check_text (im, t, len, reason, _("the waybill")))
+  if (!check_text (im, t, len, reason, FALSE))
     return FALSE;
   im->waybill_text = t;
   im->waybill_len = len;
@@ -493,7 +493,6 @@ convert_dock (Import *im, const DcCell *cell, char **reason)
   const char *t = cell->text;
   gsize len = cell->len;
 
-  g_string_truncate (im->dock, 0);
   if (cell->kind == DC_CELL_NUMBER && isfinite (cell->number) && cell->number == floor (cell->number) &&
       fabs (cell->number) < 1e15)
     {
@@ -509,7 +508,7 @@ convert_dock (Import *im, const DcCell *cell, char **reason)
       *reason = g_strdup (_("the dock is empty."));
       return FALSE;
     }
-  if (!check_text (im, t, len, reason, _("the dock")))
+  if (!check_text (im, t, len, reason, TRUE))
     return FALSE;
   im->dock_text = t;
   im->dock_len = len;

@@ -25,6 +25,7 @@ typedef struct
 {
   GPtrArray    *names;    /* id -> const char* (in chunk) */
   GArray       *hashes;   /* id -> guint32 */
+  GArray       *lens;     /* id -> guint32 */
   guint32      *slots;    /* id + 1, 0 = empty */
   guint32       mask;
   GStringChunk *chunk;
@@ -44,6 +45,7 @@ pool_init (Pool *p)
 {
   p->names = g_ptr_array_new ();
   p->hashes = g_array_new (FALSE, FALSE, sizeof (guint32));
+  p->lens = g_array_new (FALSE, FALSE, sizeof (guint32));
   p->mask = 63;
   p->slots = g_new0 (guint32, p->mask + 1);
   p->chunk = g_string_chunk_new (4096);
@@ -54,6 +56,7 @@ pool_clear (Pool *p)
 {
   g_clear_pointer (&p->names, g_ptr_array_unref);
   g_clear_pointer (&p->hashes, g_array_unref);
+  g_clear_pointer (&p->lens, g_array_unref);
   g_clear_pointer (&p->slots, g_free);
   g_clear_pointer (&p->chunk, g_string_chunk_free);
 }
@@ -85,15 +88,18 @@ pool_intern (Pool *p, const char *s, gsize len)
   h = hash_bytes (s, len);
   for (i = h & p->mask; p->slots[i]; i = (i + 1) & p->mask)
     {
-      const char *name;
       id = p->slots[i] - 1;
-      name = g_ptr_array_index (p->names, id);
-      if (g_array_index (p->hashes, guint32, id) == h && strncmp (name, s, len) == 0 && name[len] == '\0')
+      if (g_array_index (p->hashes, guint32, id) == h && g_array_index (p->lens, guint32, id) == len &&
+          memcmp (g_ptr_array_index (p->names, id), s, len) == 0)
         return id;
     }
   id = p->names->len;
   g_ptr_array_add (p->names, g_string_chunk_insert_len (p->chunk, s, len));
   g_array_append_val (p->hashes, h);
+  {
+    guint32 l = (guint32) len;
+    g_array_append_val (p->lens, l);
+  }
   p->slots[i] = id + 1;
   if (p->names->len * 2 > p->mask)
     pool_rehash (p);

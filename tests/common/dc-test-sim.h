@@ -32,8 +32,11 @@ gint64        dc_test_sim_get_stat   (DcTestSim         *sim,
 /* Requests counted for one endpoint, e.g. "/ISAPI/ContentMgmt/search". */
 gint64        dc_test_sim_get_requests (DcTestSim       *sim,
                                         const char      *endpoint);
-/* SIGTERM (force-exit after 5 s), wait, free.  NULL is ignored. */
+/* SIGTERM (force-exit after 5 s), wait, free.  NULL is ignored.  A
+ * non-zero exit (e.g. LeakSanitizer in an ASan build) is logged. */
 void          dc_test_sim_stop       (DcTestSim         *sim);
+/* Same, returning the exit status (0 = clean, -1 = killed or NULL). */
+int           dc_test_sim_stop_get_status (DcTestSim    *sim);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcTestSim, dc_test_sim_stop)
 

@@ -870,6 +870,7 @@ test_fault (gconstpointer data)
       else
         g_assert_not_reached ();
       reply_clear (&r);
+      g_assert_cmpint (dc_test_sim_stop_get_status (g_steal_pointer (&sim)), ==, 0);
     }
 }
 
@@ -1003,6 +1004,8 @@ test_client_abort (void)
   g_assert_cmpuint (r.body->len, ==, header_uint (&r, "content-length"));
   reply_clear (&r);
   g_assert_cmpint (dc_test_sim_get_stat (sim, "busy_refusals"), ==, 0);
+  /* Exits cleanly on SIGTERM, without leaks under ASan. */
+  g_assert_cmpint (dc_test_sim_stop_get_status (g_steal_pointer (&sim)), ==, 0);
 }
 
 static void

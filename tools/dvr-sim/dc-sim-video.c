@@ -56,6 +56,7 @@ struct _DcSimVideo
   GThreadPool  *pool;
   GList        *encoders;   /* idle Encoder*, under lock */
   gboolean      reuse_encoders;
+  gint          stopping;
 };
 
 static const guint8 imkh_header[DC_SIM_IMKH_SIZE] = {
@@ -518,8 +519,11 @@ prefetch_thread (gpointer data,
                  gpointer user_data)
 {
   PrefetchJob *job = data;
+  DcSimVideo *video = user_data;
 
-  dc_sim_gop_unref (dc_sim_video_get_gop (user_data, job->channel, job->wall_sec));
+  /* At exit the queue is drained without encoding (and every job freed). */
+  if (!g_atomic_int_get (&video->stopping))
+    dc_sim_gop_unref (dc_sim_video_get_gop (video, job->channel, job->wall_sec));
   g_free (job);
 }
 
@@ -620,9 +624,8 @@ dc_sim_video_new (int      width,
       return NULL;
     }
 
-  /* Unstarted prefetches are dropped (and freed) at exit. */
-  video->pool = g_thread_pool_new_full (prefetch_thread, video, g_free,
-                                        MAX (1, (int) g_get_num_processors ()), FALSE, NULL);
+  video->pool = g_thread_pool_new (prefetch_thread, video,
+                                   MAX (1, (int) g_get_num_processors ()), FALSE, NULL);
   return video;
 }
 
@@ -631,8 +634,9 @@ dc_sim_video_free (DcSimVideo *video)
 {
   if (video == NULL)
     return;
+  g_atomic_int_set (&video->stopping, TRUE);
   if (video->pool != NULL)
-    g_thread_pool_free (video->pool, TRUE, TRUE);
+    g_thread_pool_free (video->pool, FALSE, TRUE);
   g_list_free_full (video->encoders, (GDestroyNotify) encoder_free);
   g_queue_clear (&video->lru);
   g_hash_table_destroy (video->cache);

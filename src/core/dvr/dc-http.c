@@ -138,7 +138,8 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
           x->paused = TRUE;
           return CURL_WRITEFUNC_PAUSE;
         }
-      if (x->buf_pos > 0)
+      /* Compact lazily: a memmove per write would cost more than the copy. */
+      if (x->buf_pos > 0 && (buffered (x) == 0 || x->buf_pos >= STREAM_BUFFER / 2))
         {
           g_byte_array_remove_range (x->buf, 0, (guint) x->buf_pos);
           x->buf_pos = 0;
@@ -471,7 +472,7 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
 /* Runs the multi handle once, then waits up to POLL_MS for activity.
  * Sets x->done when the transfer finished (any result). */
 static void
-xfer_step (DcHttp *self, gboolean wait)
+xfer_step (DcHttp *self, gsize want)
 {
   Xfer *x = &self->x;
   int running = 0, queued = 0;
@@ -513,7 +514,9 @@ xfer_step (DcHttp *self, gboolean wait)
       x->result = CURLE_OPERATION_TIMEDOUT;
       return;
     }
-  if (wait)
+  /* Wait for the socket only when more is needed and can come: a paused
+   * transfer has no socket in the poll set. */
+  if (buffered (x) < want && !x->paused)
     curl_multi_poll (self->multi, NULL, 0, POLL_MS, NULL);
 }
 
@@ -630,7 +633,7 @@ dc_http_request (DcHttp *self, const char *method, const char *path, const char 
   if (!xfer_start (self, XFER_COLLECT, method, path, body, content_type, 0, error))
     return FALSE;
   while (!x->done)
-    xfer_step (self, TRUE);
+    xfer_step (self, G_MAXSIZE);
   log_done (self, NULL);
   ok = xfer_result_error (self, error) && check_auth (self, error);
   if (ok)
@@ -779,7 +782,7 @@ fill (HttpSource *s, gsize want)
           if (x->paused)
             return;   /* still full: the reader must consume first */
         }
-      xfer_step (h, buffered (x) < want);
+      xfer_step (h, want);
     }
 }
 

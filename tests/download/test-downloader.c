@@ -95,7 +95,8 @@ load_config (Fixture *f)
 }
 
 static DcDownloader *
-make_downloader (Fixture *f, DcConfig *config, gboolean check_first)
+make_downloader_with_retry (Fixture *f, DcConfig *config, gboolean check_first,
+                            gint64 retry_base_us, gint64 retry_max_us)
 {
   DcDownloaderOptions options;
   g_autofree char *logs = g_build_filename (f->dir, "logs", NULL);
@@ -104,11 +105,17 @@ make_downloader (Fixture *f, DcConfig *config, gboolean check_first)
   options.out_dir = f->out;
   options.log_dir = logs;
   options.check_first = check_first;
-  options.retry_base_us = 50 * 1000;
-  options.retry_max_us = 200 * 1000;
+  options.retry_base_us = retry_base_us;
+  options.retry_max_us = retry_max_us;
   options.max_attempts = 6;
   options.stall_timeout_s = 2;
   return dc_downloader_new (config, &options);
+}
+
+static DcDownloader *
+make_downloader (Fixture *f, DcConfig *config, gboolean check_first)
+{
+  return make_downloader_with_retry (f, config, check_first, 50 * 1000, 200 * 1000);
 }
 
 static void
@@ -495,6 +502,49 @@ test_faults_recover (Fixture *f, gconstpointer data)
 }
 
 static void
+test_stall_recovers (Fixture *f, gconstpointer data)
+{
+  /* 40% of the bodies stop for 4 s: the engine's 2 s stall timeout notices,
+   * retries, and every picture still comes out right */
+  const char *args[] = { "--faults", "stall:0.4:4", "--seed", "3", "--download-by-time", "yes", NULL };
+  g_autoptr(DcConfig) config = NULL;
+  g_autoptr(DcDownloader) d = NULL;
+  gint64 scans[3] = { scan_time (31, 5), scan_time (44, 6), scan_time (58, 7) };
+  guint ids[3];
+  int retried = 0;
+
+  add_sim (f, "north", "hikvision", 1, NULL, args);
+  config = load_config (f);
+  /* Like a real recorder, the simulator holds a stalled download's slot
+   * until its stall ends and answers deviceBusy meanwhile: the backoff
+   * (1, 2, 4, 4 s) has to outlast that. */
+  d = make_downloader_with_retry (f, config, TRUE, G_USEC_PER_SEC, 4 * G_USEC_PER_SEC);
+  dc_downloader_attach (d, NULL, on_event, f);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *waybill = g_strdup_printf ("ST%u", i);
+      /* clips read their whole window: a picture may stop before the stall */
+      ids[i] = add_job (d, waybill, "A01", "north", 1, scans[i], DC_OUTPUT_BOTH);
+    }
+  run_until_idle (f, d, 90);
+  for (guint i = 0; i < 3; i++)
+    {
+      const DcDownloadEvent *e = final_of (f, ids[i]);
+      g_assert_cmpint (e->state, ==, DC_JOB_DONE);
+      assert_picture_shows (e->picture_path, 1, scans[i], 0);
+      retried += e->attempt > 1;
+    }
+  {
+    g_autoptr(JsonObject) stats = dc_test_sim_get_stats (g_ptr_array_index (f->sims, 0));
+    JsonObject *faults = json_object_get_object_member (stats, "faults");
+    /* the seed makes the simulator stall at least once, and each stall
+     * cost an attempt */
+    g_assert_cmpint (json_object_get_int_member (faults, "stall"), >=, 1);
+    g_assert_cmpint (retried, >=, 1);
+  }
+}
+
+static void
 test_concurrency_limit (Fixture *f, gconstpointer data)
 {
   const char *args[] = { "--max-downloads", "2", "--download-by-time", "no", NULL };
@@ -657,6 +707,7 @@ main (int argc, char **argv)
   ADD ("/download/errors/wrong-password-and-dead-dvr", test_wrong_password_and_dead_dvr);
   ADD ("/download/errors/no-recording", test_no_recording);
   ADD ("/download/errors/faults-recover", test_faults_recover);
+  ADD ("/download/errors/stall-recovers", test_stall_recovers);
   ADD ("/download/limits/concurrency", test_concurrency_limit);
   ADD ("/download/skip-existing", test_skip_existing);
   ADD ("/download/control/cancel-and-pause", test_cancel_and_pause);

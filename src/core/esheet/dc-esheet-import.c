@@ -345,10 +345,20 @@ get_cell (const DcCell *cells, guint n, int col)
   return &cells[col];
 }
 
+static inline gboolean
+maybe_space (guchar c)
+{
+  /* ASCII blanks, and the lead bytes of U+3000 and a BOM */
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xE3 || c == 0xEF || c == 0x80;
+}
+
 static void
 trim (const char **text, gsize *len)
 {
   const char *s = *text, *e = *text + *len;
+
+  if (*len == 0 || (!maybe_space (s[0]) && !maybe_space (e[-1])))
+    return;
   for (;;)
     {
       if (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))

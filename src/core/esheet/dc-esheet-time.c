@@ -468,14 +468,6 @@ dc_time_parse_text (const char *text, gsize len, const char *format,
   gsize n_digits = 0, n_dots = 0;
   int offset_s;
 
-  skip_space (&s);
-  while (s.end > s.p && (s.end[-1] == ' ' || s.end[-1] == '\t'))
-    s.end--;
-  text = s.p;
-  len = s.end - s.p;
-  if (len == 0)
-    return DC_TIME_PARSED_NONE;
-
   /* The common case, "2025-11-03 14:05:09", without the general scanner. */
   if (len == 19 && text[4] == '-' && text[7] == '-' && (text[10] == ' ' || text[10] == 'T') &&
       text[13] == ':' && text[16] == ':' && (format == NULL || *format == '\0'))
@@ -502,6 +494,14 @@ dc_time_parse_text (const char *text, gsize len, const char *format,
           return DC_TIME_PARSED_NONE;
         }
     }
+
+  skip_space (&s);
+  while (s.end > s.p && (s.end[-1] == ' ' || s.end[-1] == '\t'))
+    s.end--;
+  text = s.p;
+  len = s.end - s.p;
+  if (len == 0)
+    return DC_TIME_PARSED_NONE;
 
   if (format && *format)
     {

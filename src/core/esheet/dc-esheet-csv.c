@@ -71,6 +71,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
   const char *p, *end;
   guint row = 1;
   char sep;
+  guint8 stop[256];
 
   *needs_validation = FALSE;
 
@@ -148,6 +149,8 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
     }
 
   sep = detect_separator (data, len);
+  memset (stop, 0, sizeof stop);
+  stop[(guchar) sep] = stop['\n'] = stop['\r'] = 1;
   cells = g_new (DcCell, cap);
   fixes = g_new (CellFix, cap);
   scratch = g_string_sized_new (256);
@@ -217,7 +220,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
           else
             {
               const char *start = p;
-              while (p < end && *p != sep && *p != '\n' && *p != '\r')
+              while (p < end && !stop[(guchar) *p])
                 p++;
               cell.text = start;
               cell.len = p - start;

@@ -259,7 +259,7 @@ static double
 run_pipeline (const char *folder_path, const char *cache_dir, int *n_out)
 {
   g_autoptr(DcPictureFolder) folder = NULL;
-  g_autoptr(DcThumbnailCache) cache = dc_thumbnail_cache_new (cache_dir);
+  g_autoptr(DcThumbnailCache) cache = cache_dir != NULL ? dc_thumbnail_cache_new (cache_dir) : NULL;
   g_autoptr(DcThumbnailPool) pool = NULL;
   Sink sink = { 0 };
   gint64 t0 = g_get_monotonic_time ();
@@ -289,8 +289,9 @@ do_throughput (const char *dir)
 {
   g_autoptr(GPtrArray) paths = list_set (dir);
   g_autofree char *all = g_build_filename (dir, "all", NULL);
-  double t_naive, t_single, t_pipe, t_warm, c0, c_naive;
-  double c_single = G_MAXDOUBLE, c_pipe = G_MAXDOUBLE;
+  double t_naive, t_single, t_pipe, t_warm = 0, c0, c_naive;
+  double c_single = G_MAXDOUBLE, c_pipe = G_MAXDOUBLE, c_nocache = G_MAXDOUBLE;
+  double t_nocache = G_MAXDOUBLE;
   g_autofree char *load_before = NULL;
   g_autofree char *load_after = NULL;
   int n = (int) paths->len, n_pipe = 0;
@@ -363,6 +364,11 @@ do_throughput (const char *dir)
       /* and a second visit */
       if (round == 1)
         t_warm = run_pipeline (all, cache, &n_pipe);
+      /* the pool alone: no disk cache to read or write */
+      c0 = cpu_seconds ();
+      t = run_pipeline (all, NULL, &n_pipe);
+      c_nocache = MIN (c_nocache, cpu_seconds () - c0);
+      t_nocache = MIN (t_nocache, t);
     }
 
   load_after = load_average ();
@@ -374,11 +380,16 @@ do_throughput (const char *dir)
           n / t_single, t_single * 1000 / n);
   printf ("  pipeline, cold cache (scan+pool+store):  %7.1f thumbs/s\n", n / t_pipe);
   printf ("  pipeline, warm cache (second visit):     %7.1f thumbs/s\n", n / t_warm);
-  printf ("  CPU per thumbnail: (a) %.2f ms, (b) %.2f ms, pipeline %.2f ms (all threads)\n",
-          c_naive * 1000 / n, c_single * 1000 / n, c_pipe * 1000 / n);
+  printf ("  pipeline without disk cache:             %7.1f thumbs/s\n", n / t_nocache);
+  printf ("  CPU per thumbnail: (a) %.2f ms, (b) %.2f ms, pipeline %.2f ms, "
+          "pipeline without cache %.2f ms (all threads)\n",
+          c_naive * 1000 / n, c_single * 1000 / n, c_pipe * 1000 / n, c_nocache * 1000 / n);
+  printf ("  on %u idle CPUs the pipeline would reach %.2fx (b) (CPU-time bound)\n",
+          g_get_num_processors (), g_get_num_processors () * c_single / c_pipe);
   printf ("  load average before: %s, after: %s\n", load_before, load_after);
   printf ("  ratio pipeline/(a) = %.2fx (target >= 3.5x)\n", t_naive / t_pipe);
   printf ("  ratio pipeline/(b) = %.2fx (target >= 1.8x)\n", t_single / t_pipe);
+  printf ("  ratio pool without cache/(b) = %.2fx\n", t_single / t_nocache);
   return 0;
 }
 

@@ -13,6 +13,8 @@
 
 #include <gio/gio.h>
 
+#include "pictures/dc-jpeg.h"
+
 G_BEGIN_DECLS
 
 #define DC_TYPE_THUMBNAIL (dc_thumbnail_get_type ())
@@ -68,7 +70,6 @@ DcThumbnail *dc_thumbnail_load_file    (const char *path, int size,
 
 /* Full-resolution decode, upright, RGB (or RGBA for a picture with alpha):
  * what the burner and a large viewer need. */
-#include "pictures/dc-jpeg.h"
 DcImage     *dc_picture_decode_full    (const char *path, GCancellable *cancellable,
                                         GError **error);
 

@@ -10,8 +10,9 @@
 
 struct _DcRowItem
 {
-  GObject  parent_instance;
-  guint    index;
+  GObject     parent_instance;
+  guint       index;
+  GHashTable *alive;   /* the waybill model's cache of live items, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (DcRowItem, dc_row_item, G_TYPE_OBJECT)
@@ -27,8 +28,19 @@ dc_row_item_get_property (GObject *object, guint prop_id, GValue *value, GParamS
 }
 
 static void
+dc_row_item_finalize (GObject *object)
+{
+  DcRowItem *self = DC_ROW_ITEM (object);
+
+  if (self->alive && g_hash_table_lookup (self->alive, GUINT_TO_POINTER (self->index)) == self)
+    g_hash_table_remove (self->alive, GUINT_TO_POINTER (self->index));
+  G_OBJECT_CLASS (dc_row_item_parent_class)->finalize (object);
+}
+
+static void
 dc_row_item_class_init (DcRowItemClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = dc_row_item_finalize;
   G_OBJECT_CLASS (klass)->get_property = dc_row_item_get_property;
   row_properties[ROW_PROP_STATUS] =
     g_param_spec_int ("status", NULL, NULL, 0, 1, 0,
@@ -119,22 +131,6 @@ wm_get_n_items (GListModel *list)
   return DC_WAYBILL_MODEL (list)->perm->len;
 }
 
-static void
-item_gone (gpointer data, GObject *where_the_object_was)
-{
-  DcWaybillModel *self = data;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, self->alive);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (value == (gpointer) where_the_object_was)
-      {
-        g_hash_table_iter_remove (&iter);
-        break;
-      }
-}
-
 static gpointer
 wm_get_item (GListModel *list, guint position)
 {
@@ -149,9 +145,9 @@ wm_get_item (GListModel *list, guint position)
   if (item != NULL)
     return g_object_ref (item);
   item = dc_row_item_new (index);
-  /* Only the bound rows are alive (a few dozen): a linear removal is fine. */
+  /* The cache holds no reference: the item removes itself when freed. */
+  item->alive = self->alive;
   g_hash_table_insert (self->alive, GUINT_TO_POINTER (index), item);
-  g_object_weak_ref (G_OBJECT (item), item_gone, self);
   return item;
 }
 
@@ -226,7 +222,7 @@ dc_waybill_model_finalize (GObject *object)
 
   g_hash_table_iter_init (&iter, self->alive);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    g_object_weak_unref (value, item_gone, self);
+    ((DcRowItem *) value)->alive = NULL;
   g_hash_table_unref (self->alive);
   g_clear_object (&self->esheet);
   g_array_unref (self->perm);

@@ -58,10 +58,23 @@ format_count (guint n)
   return g_string_free (s, FALSE);
 }
 
+/* The local zone, looked up once: g_date_time_new_from_unix_local()
+ * stats /etc/localtime on every call, once per bound cell. */
+static GTimeZone *
+local_zone (void)
+{
+  static GTimeZone *tz;
+
+  if (g_once_init_enter (&tz))
+    g_once_init_leave (&tz, g_time_zone_new_local ());
+  return tz;
+}
+
 static char *
 format_time (gint64 us, gboolean with_date)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) dt = utc ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
 
   if (dt == NULL)
     return g_strdup ("");
@@ -141,10 +154,37 @@ dc_esheet_view_clear_jobs (DcEsheetView *self)
 
 /* By order: cells */
 
+/* Tooltips are answered on demand: gtk_widget_set_tooltip_text() in a
+ * bind costs an X round trip per cell (measured: a third of the time of
+ * showing a big sheet). */
+static gboolean
+cell_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                    gpointer user_data)
+{
+  const char *tip = g_object_get_data (G_OBJECT (widget), "tip");
+
+  if (tip == NULL || *tip == '\0')
+    tip = gtk_label_get_text (GTK_LABEL (widget));
+  if (tip == NULL || *tip == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, tip);
+  return TRUE;
+}
+
+static GtkWidget *
+cell_label_new (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_set_has_tooltip (label, TRUE);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip), NULL);
+  return label;
+}
+
 static void
 label_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *label = cell_label_new ();
   int col = GPOINTER_TO_INT (user_data);
 
   gtk_label_set_xalign (GTK_LABEL (label), col == COL_SCANS ? 1 : 0);
@@ -168,7 +208,6 @@ status_refresh (DcRowItem *row, GParamSpec *pspec, GtkLabel *label)
   job = g_hash_table_lookup (self->jobs, it.waybill);
   text = job ? dc_job_item_dup_status_text (job) : g_strdup (_("Not started"));
   gtk_label_set_text (label, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
   gtk_widget_remove_css_class (GTK_WIDGET (label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (label), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
@@ -344,7 +383,7 @@ add_order_columns (DcEsheetView *self)
 static void
 dock_cell_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *label = cell_label_new ();
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
@@ -366,7 +405,7 @@ dock_cell_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data
 
   gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
   gtk_widget_remove_css_class (GTK_WIDGET (label), "caption");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
+  g_object_set_data (G_OBJECT (label), "tip", NULL);
   if (self->esheet == NULL || column >= dc_dock_model_get_n_docks (self->docks))
     {
       gtk_label_set_text (label, "");
@@ -387,7 +426,6 @@ dock_cell_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data
       else
         text = g_strdup_printf (_("Not mapped · %s–%s"), first, last);
       gtk_label_set_text (label, text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
       gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
       gtk_widget_add_css_class (GTK_WIDGET (label), "caption");
       return;
@@ -404,7 +442,7 @@ dock_cell_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data
 
       gtk_label_set_text (label, text);
       if (status && *status)
-        gtk_widget_set_tooltip_text (GTK_WIDGET (label), status);
+        g_object_set_data_full (G_OBJECT (label), "tip", g_steal_pointer (&status), g_free);
     }
 }
 
@@ -447,6 +485,8 @@ rebuild_dock_columns (DcEsheetView *self)
       gtk_column_view_column_set_header_menu (column, G_MENU_MODEL (menu));
       gtk_column_view_append_column (self->dock_view, column);
       g_object_set_data (G_OBJECT (column), "dock-column", GUINT_TO_POINTER (i));
+      g_object_set_data (G_OBJECT (column), "dock-index",
+                         GUINT_TO_POINTER (dc_dock_model_get_dock_index (self->docks, i) + 1));
       g_object_unref (column);
     }
 }
@@ -466,7 +506,20 @@ update_counts (DcEsheetView *self)
 
   if (self->dock_columns_dirty)
     {
-      rebuild_dock_columns (self);
+      GListModel *cols = gtk_column_view_get_columns (self->dock_view);
+      guint n_docks = dc_dock_model_get_n_docks (self->docks);
+      gboolean same = g_list_model_get_n_items (cols) == n_docks;
+
+      /* Recreating forty columns rebinds every cell: only when the set of
+       * docks shown changes, not for every keystroke of a search. */
+      for (guint i = 0; same && i < n_docks; i++)
+        {
+          g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (cols, i);
+          same = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (c), "dock-index")) ==
+                 dc_dock_model_get_dock_index (self->docks, i) + 1;
+        }
+      if (!same)
+        rebuild_dock_columns (self);
       self->dock_columns_dirty = FALSE;
     }
   columns = gtk_column_view_get_columns (self->dock_view);

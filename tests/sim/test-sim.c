@@ -1008,6 +1008,32 @@ test_client_abort (void)
   g_assert_cmpint (dc_test_sim_stop_get_status (g_steal_pointer (&sim)), ==, 0);
 }
 
+/* A client that gives up on a stalled body frees its slot at once, not
+ * when the stall would have ended. */
+static void
+test_stall_abandoned (void)
+{
+  g_autoptr(DcTestSim) sim = start_sim ("hikvision", "--record-from", REC_FROM, "--record-to", REC_TO_SHORT,
+                                        "--faults", "stall:1:20", NULL);
+  g_autofree char *body = download_body ("20251103T141000Z", "20251103T141230Z", SEG_1410);
+  g_autofree char *url = g_strconcat (dc_test_sim_get_url (sim), "/ISAPI/ContentMgmt/download", NULL);
+  gint64 start = g_get_monotonic_time ();
+  Reply r = { 0 };
+  CURL *curl = make_handle (url, "GET", body, NULL, NULL, &r);
+
+  curl_easy_setopt (curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt (curl, CURLOPT_LOW_SPEED_TIME, 1L);
+  g_assert_cmpint (curl_easy_perform (curl), ==, CURLE_OPERATION_TIMEDOUT);
+  finish_handle (curl, &r);
+  reply_clear (&r);
+  while (dc_test_sim_get_stat (sim, "downloads_active") != 0
+         && g_get_monotonic_time () - start < 15 * G_USEC_PER_SEC)
+    g_usleep (50000);
+  g_assert_cmpint (dc_test_sim_get_stat (sim, "downloads_active"), ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpint (dc_test_sim_stop_get_status (g_steal_pointer (&sim)), ==, 0);
+}
+
 static void
 test_refuses_non_loopback (void)
 {
@@ -1048,6 +1074,7 @@ main (int   argc,
   g_test_add_func ("/sim/max-downloads", test_max_downloads);
   g_test_add_func ("/sim/bulk", test_bulk);
   g_test_add_func ("/sim/client-abort", test_client_abort);
+  g_test_add_func ("/sim/stall-abandoned", test_stall_abandoned);
   g_test_add_func ("/sim/refuses-non-loopback", test_refuses_non_loopback);
 
   return g_test_run ();

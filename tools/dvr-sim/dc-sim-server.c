@@ -385,6 +385,7 @@ typedef struct
   guint              in_flight;
   guint              timeout_id;
   guint              idle_id;
+  GSource           *hangup_source;
   gboolean           done;
 } DcSimStream;
 
@@ -398,6 +399,11 @@ stream_done (DcSimStream *stream)
   stream->done = TRUE;
   g_clear_handle_id (&stream->timeout_id, g_source_remove);
   g_clear_handle_id (&stream->idle_id, g_source_remove);
+  if (stream->hangup_source != NULL)
+    {
+      g_source_destroy (stream->hangup_source);
+      g_clear_pointer (&stream->hangup_source, g_source_unref);
+    }
   g_signal_handlers_disconnect_by_data (stream->msg, stream);
   stream->sim->downloads_active--;
 }
@@ -430,12 +436,44 @@ stream_drop_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* While a stall holds the message paused libsoup does not watch the socket:
+ * notice a client that gives up, so its download slot is freed at once. */
+static gboolean
+stream_hangup_cb (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      data)
+{
+  DcSimStream *stream = data;
+  char byte;
+  GInputVector vector = { &byte, 1 };
+  int flags = G_SOCKET_MSG_PEEK;
+  gssize n = 1;
+
+  if (!(condition & (G_IO_HUP | G_IO_ERR)))
+    n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, NULL);
+  if (n > 0)
+    {
+      /* The client sent something: not a hang-up; stop watching. */
+      g_clear_pointer (&stream->hangup_source, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  g_clear_pointer (&stream->hangup_source, g_source_unref);
+  g_clear_handle_id (&stream->timeout_id, g_source_remove);
+  stream_drop_cb (stream);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 stream_resume_cb (gpointer data)
 {
   DcSimStream *stream = data;
 
   stream->timeout_id = 0;
+  if (stream->hangup_source != NULL)
+    {
+      g_source_destroy (stream->hangup_source);
+      g_clear_pointer (&stream->hangup_source, g_source_unref);
+    }
   soup_server_message_unpause (stream->msg);
   stream_pump (stream);
   return G_SOURCE_REMOVE;
@@ -466,6 +504,14 @@ stream_pump (DcSimStream *stream)
           stream->stall_at = G_MAXUINT64;
           soup_server_message_pause (stream->msg);
           stream->timeout_id = g_timeout_add_seconds (stream->stall_seconds, stream_resume_cb, stream);
+          if (soup_server_message_get_socket (stream->msg) != NULL)
+            {
+              stream->hangup_source = g_socket_create_source (soup_server_message_get_socket (stream->msg),
+                                                              G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+              g_source_set_callback (stream->hangup_source, (GSourceFunc) (void (*) (void)) stream_hangup_cb,
+                                     stream, NULL);
+              g_source_attach (stream->hangup_source, NULL);
+            }
           return;
         }
       if (stream->pos >= stream->end)

@@ -303,6 +303,14 @@ on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
     case DC_EVENT_IDLE:
       g_clear_handle_id (&self->counts_source, g_source_remove);
       update_counts (self);
+      {
+        GHashTableIter iter;
+        gpointer card;
+
+        g_hash_table_iter_init (&iter, self->cards);
+        while (g_hash_table_iter_next (&iter, NULL, &card))
+          dc_dvr_card_run_ended (card);
+      }
       show_result (self);
       g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0);
       break;

@@ -22,6 +22,8 @@ struct _DcDvrCard
   GtkButton      *pause;
   GtkButton      *stop;
   gboolean        paused;
+  DcDvrState      state;
+  guint           total;
 };
 
 G_DEFINE_FINAL_TYPE (DcDvrCard, dc_dvr_card, GTK_TYPE_BOX)
@@ -150,6 +152,7 @@ dc_dvr_card_set_state (DcDvrCard *self, DcDvrState state, const char *message)
 {
   const char *text;
 
+  self->state = state;
   gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "success");
   switch (state)
@@ -199,7 +202,23 @@ dc_dvr_card_set_counts (DcDvrCard *self, guint done, guint queued, guint failed,
   g_autofree char *text = NULL;
 
   /* TRANSLATORS: per-recorder counts of downloads */
+  self->total = total;
   text = g_strdup_printf (_("%u done · %u queued · %u failed"), done, queued, failed);
   gtk_label_set_text (self->counts, text);
   gtk_progress_bar_set_fraction (self->progress, total ? fraction : 0.0);
+}
+
+DcDvrState
+dc_dvr_card_get_state (DcDvrCard *self)
+{
+  return self->state;
+}
+
+void
+dc_dvr_card_run_ended (DcDvrCard *self)
+{
+  /* The engine's last word on a recorder may be "downloading": once every
+   * job is final, a recorder that did not fail is done. */
+  if (self->total > 0 && self->state != DC_DVR_STATE_FAILED)
+    dc_dvr_card_set_state (self, DC_DVR_STATE_DONE, NULL);
 }

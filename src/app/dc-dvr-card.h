@@ -20,5 +20,8 @@ void        dc_dvr_card_set_counts   (DcDvrCard *self, guint done, guint queued,
                                       guint total, double fraction);
 const char *dc_dvr_card_get_state_text (DcDvrCard *self);
 GtkButton  *dc_dvr_card_get_download_button (DcDvrCard *self);
+DcDvrState  dc_dvr_card_get_state    (DcDvrCard *self);
+/* Every job is final: a recorder that had jobs and did not fail is done. */
+void        dc_dvr_card_run_ended    (DcDvrCard *self);
 
 G_END_DECLS

@@ -541,7 +541,10 @@ xfer_result_error (DcHttp *self, GError **error)
                    self->label, curl_easy_strerror (x->result));
       return FALSE;
     case CURLE_OPERATION_TIMEDOUT:
-      curl_easy_getinfo (self->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+      /* The request went out (pretransfer time is set, also on a reused
+       * connection, whose connect time is 0): silence after that is a
+       * stall.  Otherwise the connect timeout ran out. */
+      curl_easy_getinfo (self->easy, CURLINFO_PRETRANSFER_TIME_T, &connect_us);
       if (x->stalled || connect_us > 0 || x->status > 0)
         g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_STALLED,
                      _("%s stopped sending data for %u s"), self->label, self->stall_s);

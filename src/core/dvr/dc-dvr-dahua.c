@@ -303,7 +303,10 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
           seg->size = item->length;
           seg->uri = g_strdup (item->file_path);
           seg->container = g_strdup (container_for (item));
-          seg->still_writing = item->temporary;
+          /* Older firmware has no FileState: a file ending about now is
+           * the one being written. */
+          seg->still_writing = item->temporary ||
+                               seg->end_us >= g_get_real_time () - 60 * G_USEC_PER_SEC;
           g_ptr_array_add (out, seg);
         }
       if (found == 0 || found < FIND_COUNT)

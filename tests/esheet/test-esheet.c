@@ -327,6 +327,37 @@ test_xls_numbers (void)
   check_numbers ("lo/numbers.xls", "more than 15 digits");
 }
 
+/* FreeXL runs in dockclip-xls-reader: its failure is an error, not a crash. */
+static void
+test_xls_isolated (void)
+{
+  g_autofree char *path = fixture ("lo/numbers.xls");
+  g_autoptr(DcEsheet) sheet = dc_esheet_new ();
+  g_autoptr(GError) error = NULL;
+  DcEsheetImportOptions options;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS) || !g_file_test ("/bin/false", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("no XLS fixture or no /bin/false");
+      return;
+    }
+  dc_esheet_import_options_init (&options);
+  options.mapping_store = "";
+  g_setenv ("DC_XLS_READER", "/bin/false", TRUE);
+  g_assert_false (dc_esheet_import_file (sheet, path, &options, &error));
+  g_assert_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "numbers.xls"));
+  g_clear_error (&error);
+  /* In-process FreeXL still works when asked for. */
+  g_setenv ("DC_XLS_READER", "in-process", TRUE);
+  g_assert_true (dc_esheet_import_file (sheet, path, &options, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (dc_esheet_get_n_rows (sheet), ==, 5);
+  g_unsetenv ("DC_XLS_READER");
+  /* And the helper is what the other tests use. */
+  g_assert_true (g_file_test (DC_BUILD_ROOT "/src/core/esheet/dockclip-xls-reader", G_FILE_TEST_IS_EXECUTABLE));
+}
+
 static void
 check_1904 (const char *name)
 {
@@ -773,6 +804,7 @@ main (int argc, char **argv)
   g_test_add_func ("/esheet/xls/numbers", test_xls_numbers);
   g_test_add_func ("/esheet/xls/date1904", test_xls_1904);
   g_test_add_func ("/esheet/xls/two-columns", test_xls_two_columns);
+  g_test_add_func ("/esheet/xls/isolated", test_xls_isolated);
   g_test_add_func ("/esheet/errors", test_bad_input);
   g_test_add_func ("/esheet/model/views", test_model_views);
   g_test_add_func ("/esheet/model/operations", test_model_operations);

@@ -139,6 +139,167 @@ read_xls_path (const char *name, const char *path, int sheet, DcRowFunc func,
   return TRUE;
 }
 
+
+/* ---- FreeXL in a process of its own ------------------------------------------
+ * FreeXL 1.0.6 has memory errors on damaged files (fuzzing found stack
+ * buffer underflows in its charset conversion), so when the helper
+ * dockclip-xls-reader is available the sheet is read there and a crash is
+ * only an error message.  Its output: "DCXLS1", one byte date1904, then
+ * per row 'R' u32 row u32 n_cells and per cell 'N' double | 'T' u32 len
+ * bytes | '0', and 'E' at the end (native byte order: same machine). */
+
+static char *
+find_reader (void)
+{
+  const char *env = g_getenv ("DC_XLS_READER");
+#ifdef G_OS_WIN32
+#define EXE_SUFFIX ".exe"
+#else
+#define EXE_SUFFIX ""
+#endif
+  const char *candidates[] = {
+#ifdef DC_BUILD_ROOT
+    DC_BUILD_ROOT "/src/core/esheet/dockclip-xls-reader" EXE_SUFFIX,
+#endif
+#ifdef DC_BINDIR
+    DC_BINDIR "/dockclip-xls-reader" EXE_SUFFIX,
+#endif
+    NULL
+  };
+
+  if (env != NULL)
+    return env[0] && strcmp (env, "in-process") != 0 ? g_strdup (env) : NULL;
+  for (guint i = 0; candidates[i]; i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_EXECUTABLE))
+      return g_strdup (candidates[i]);
+  return g_find_program_in_path ("dockclip-xls-reader");
+}
+
+static gboolean
+decode_reader_output (const char *name, GBytes *out, DcRowFunc func, gpointer user_data,
+                      gboolean *date1904, GError **error)
+{
+  gsize len = 0;
+  const guint8 *p = g_bytes_get_data (out, &len);
+  const guint8 *end = p + len;
+  g_autofree DcCell *cells = NULL;
+  guint cap = 0;
+
+  if (len < 7 || memcmp (p, "DCXLS1", 6) != 0)
+    goto bad;
+  *date1904 = p[6] != 0;
+  p += 7;
+  while (p < end)
+    {
+      guint32 row, n;
+      guint8 tag = *p++;
+
+      if (tag == 'E')
+        return TRUE;
+      if (tag != 'R' || end - p < 8)
+        goto bad;
+      memcpy (&row, p, 4);
+      memcpy (&n, p + 4, 4);
+      p += 8;
+      if (n > 65536)
+        goto bad;
+      if (n > cap)
+        {
+          cap = n;
+          cells = g_renew (DcCell, cells, cap);
+        }
+      for (guint32 i = 0; i < n; i++)
+        {
+          DcCell *cell = &cells[i];
+          memset (cell, 0, sizeof *cell);
+          cell->kind = DC_CELL_EMPTY;
+          if (p >= end)
+            goto bad;
+          tag = *p++;
+          if (tag == 'N')
+            {
+              if (end - p < 8)
+                goto bad;
+              memcpy (&cell->number, p, 8);
+              p += 8;
+              cell->kind = DC_CELL_NUMBER;
+            }
+          else if (tag == 'T')
+            {
+              guint32 tl;
+              if (end - p < 4)
+                goto bad;
+              memcpy (&tl, p, 4);
+              p += 4;
+              if ((gsize) (end - p) < tl)
+                goto bad;
+              cell->kind = tl ? DC_CELL_TEXT : DC_CELL_EMPTY;
+              cell->text = (const char *) p;
+              cell->len = tl;
+              p += tl;
+            }
+          else if (tag != '0')
+            goto bad;
+        }
+      if (!func (row, cells, n, user_data, error))
+        return error == NULL || *error == NULL;
+    }
+bad:
+  g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+               _("%s is a damaged XLS file: the XLS reader could not read it to the end. Open it in Excel and save it as .xlsx."),
+               name);
+  return FALSE;
+}
+
+/* FALSE with *ran = FALSE when there is no helper. */
+static gboolean
+read_xls_isolated (const char *name, const char *path, int sheet, DcRowFunc func,
+                   gpointer user_data, gboolean *date1904, gboolean *ran, GError **error)
+{
+  g_autofree char *reader = find_reader ();
+  g_autofree char *sheet_arg = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) local = NULL;
+
+  *ran = FALSE;
+  if (reader == NULL)
+    return FALSE;
+  sheet_arg = g_strdup_printf ("%d", MAX (sheet, 0));
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &local,
+                           reader, path, sheet_arg, NULL);
+  if (proc == NULL || !g_subprocess_communicate (proc, NULL, NULL, &out, &err, &local))
+    {
+      g_debug ("XLS reader %s unusable (%s), reading in-process", reader, local->message);
+      return FALSE;
+    }
+  *ran = TRUE;
+  if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 0)
+    return decode_reader_output (name, out, func, user_data, date1904, error);
+  if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 3)
+    {
+      gsize elen = 0;
+      const char *edata = err ? g_bytes_get_data (err, &elen) : NULL;
+      g_autofree char *count = g_strndup (edata ? edata : "0", edata ? MIN (elen, 16) : 1);
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_SHEET,
+                   _("%s has %u sheet(s); there is no sheet %d."), name,
+                   (guint) g_ascii_strtoull (count, NULL, 10), sheet + 1);
+      return FALSE;
+    }
+  if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 2)
+    {
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is not a readable XLS (Excel 97-2003) file. Open it in Excel and save it as .xlsx."),
+                   name);
+      return FALSE;
+    }
+  g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+               _("%s is a damaged XLS file: the XLS reader stopped on it. Open it in Excel and save it as .xlsx."),
+               name);
+  return FALSE;
+}
+
 gboolean
 dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet,
                     DcRowFunc func, gpointer user_data,
@@ -148,10 +309,14 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
   gsize len = 0;
   const char *data;
   gboolean ok;
+  gboolean ran;
   int fd;
 
   if (path)
-    return read_xls_path (name, path, sheet, func, user_data, date1904, error);
+    {
+      ok = read_xls_isolated (name, path, sheet, func, user_data, date1904, &ran, error);
+      return ran ? ok : read_xls_path (name, path, sheet, func, user_data, date1904, error);
+    }
 
   data = g_bytes_get_data (bytes, &len);
   fd = g_file_open_tmp ("dockclip-XXXXXX.xls", &tmp, error);
@@ -163,7 +328,9 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
       g_unlink (tmp);
       return FALSE;
     }
-  ok = read_xls_path (name, tmp, sheet, func, user_data, date1904, error);
+  ok = read_xls_isolated (name, tmp, sheet, func, user_data, date1904, &ran, error);
+  if (!ran)
+    ok = read_xls_path (name, tmp, sheet, func, user_data, date1904, error);
   g_unlink (tmp);
   return ok;
 }

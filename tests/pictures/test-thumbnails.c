@@ -673,6 +673,33 @@ test_cache_invalidation (void)
     g_assert_null (dc_thumbnail_cache_lookup (cache, path, 160, mtime, size));
   }
 
+  /* A burst: stores are deferred while requests wait, and all of them
+   * are on disk once the pool is freed. */
+  {
+    g_autofree char *burst_dir = g_build_filename (dir, "burst", NULL);
+    g_autoptr(GPtrArray) paths = NULL;
+    DcThumbnailPool *burst = dc_thumbnail_pool_new (1, 0, cache);
+    PoolWait bw = { burst };
+    PoolState st;
+
+    g_assert_cmpint (g_mkdir_with_parents (burst_dir, 0700), ==, 0);
+    paths = make_files (burst_dir, 10, 640, 360);
+    pool_state_init (&st);
+    dc_thumbnail_pool_set_paused (burst, TRUE);
+    for (guint i = 0; i < paths->len; i++)
+      dc_thumbnail_pool_request (burst, g_ptr_array_index (paths, i), 100, on_ready, &st, on_destroy);
+    dc_thumbnail_pool_set_paused (burst, FALSE);
+    g_assert_true (pictures_test_wait_for (pool_idle, &bw, 20000));
+    g_assert_cmpuint (st.order->len, ==, 10);
+    dc_thumbnail_pool_free (burst);
+    for (guint i = 0; i < paths->len; i++)
+      {
+        g_autofree char *entry = dc_thumbnail_cache_entry_path (cache, g_ptr_array_index (paths, i), 100);
+        g_assert_true (g_file_test (entry, G_FILE_TEST_IS_REGULAR));
+      }
+    pool_state_clear (&st);
+  }
+
   /* Placeholders are not cached. */
   {
     g_autofree char *bad = g_build_filename (dir, "bad.jpg", NULL);

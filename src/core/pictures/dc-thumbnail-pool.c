@@ -27,12 +27,35 @@ typedef struct
   DcThumbnail          *result;
 } Request;
 
+/* A decoded thumbnail whose disk-cache write waits until no request is
+ * queued: visible cells first, persistence in the gaps. */
+typedef struct
+{
+  char        *path;
+  int          size;
+  gint64       mtime;
+  goffset      file_size;
+  DcThumbnail *thumb;
+} DeferredStore;
+
+/* ~256 x 110 KB: bounded memory; beyond it, stores happen inline. */
+#define MAX_DEFERRED 256
+
+static void
+deferred_store_free (DeferredStore *d)
+{
+  dc_thumbnail_unref (d->thumb);
+  g_free (d->path);
+  g_free (d);
+}
+
 struct _DcThumbnailPool
 {
   GMutex                lock;
   GCond                 cond;
   GPtrArray            *queue;      /* Request*, oldest first; workers pop the end */
   GPtrArray            *done;       /* Request*, awaiting dispatch */
+  GPtrArray            *deferred;   /* DeferredStore*, cache writes to do when idle */
   GHashTable           *requests;   /* id -> Request*, every undelivered request */
   GPtrArray            *threads;
   GMainContext         *context;
@@ -101,6 +124,28 @@ push_done_locked (DcThumbnailPool *self, Request *req)
     }
 }
 
+static void
+store_in_cache (DcThumbnailPool *self, const char *path, int size, gint64 mtime,
+                goffset file_size, DcThumbnail *thumb)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dc_thumbnail_cache_store (self->cache, path, size, mtime, file_size, thumb, &error))
+    g_debug ("Thumbnail cache: %s", error->message);
+}
+
+/* Called with the lock held; returns with it held. */
+static void
+store_one_deferred_locked (DcThumbnailPool *self)
+{
+  DeferredStore *d = g_ptr_array_steal_index (self->deferred, self->deferred->len - 1);
+
+  g_mutex_unlock (&self->lock);
+  store_in_cache (self, d->path, d->size, d->mtime, d->file_size, d->thumb);
+  deferred_store_free (d);
+  g_mutex_lock (&self->lock);
+}
+
 static DcThumbnail *
 make_thumbnail (DcThumbnailPool *self, Request *req, gboolean *from_cache)
 {
@@ -128,11 +173,24 @@ make_thumbnail (DcThumbnailPool *self, Request *req, gboolean *from_cache)
   thumb = dc_thumbnail_load_file (req->path, req->size, req->cancellable);
   if (thumb != NULL && self->cache != NULL && !thumb->placeholder)
     {
-      g_autoptr(GError) store_error = NULL;
+      gboolean defer;
 
-      if (!dc_thumbnail_cache_store (self->cache, req->path, req->size, mtime, size,
-                                     thumb, &store_error))
-        g_debug ("Thumbnail cache: %s", store_error->message);
+      g_mutex_lock (&self->lock);
+      defer = self->queue->len > 0 && self->deferred->len < MAX_DEFERRED;
+      if (defer)
+        {
+          DeferredStore *d = g_new0 (DeferredStore, 1);
+
+          d->path = g_strdup (req->path);
+          d->size = req->size;
+          d->mtime = mtime;
+          d->file_size = size;
+          d->thumb = dc_thumbnail_ref (thumb);
+          g_ptr_array_add (self->deferred, d);
+        }
+      g_mutex_unlock (&self->lock);
+      if (!defer)
+        store_in_cache (self, req->path, req->size, mtime, size, thumb);
     }
   return thumb;
 }
@@ -149,10 +207,16 @@ worker_main (gpointer data)
       DcThumbnail *thumb;
       gboolean from_cache;
 
-      while (!self->quit && (self->paused || self->queue->len == 0))
+      while (!self->quit && (self->paused || self->queue->len == 0) &&
+             self->deferred->len == 0)
         g_cond_wait (&self->cond, &self->lock);
       if (self->quit)
         break;
+      if (self->paused || self->queue->len == 0)
+        {
+          store_one_deferred_locked (self);
+          continue;
+        }
 
       req = g_ptr_array_steal_index (self->queue, self->queue->len - 1);
       req->state = REQ_RUNNING;
@@ -176,6 +240,9 @@ worker_main (gpointer data)
       req->result = thumb;
       push_done_locked (self, req);
     }
+  /* Quitting: what was decoded is worth keeping (a few ms at most). */
+  while (self->deferred->len > 0)
+    store_one_deferred_locked (self);
   g_mutex_unlock (&self->lock);
   return NULL;
 }
@@ -189,6 +256,7 @@ dc_thumbnail_pool_new (guint n_workers, guint max_queued, DcThumbnailCache *cach
   g_cond_init (&self->cond);
   self->queue = g_ptr_array_new ();
   self->done = g_ptr_array_new ();
+  self->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) deferred_store_free);
   self->requests = g_hash_table_new (NULL, NULL);
   self->context = g_main_context_ref_thread_default ();
   self->cache = cache != NULL ? dc_thumbnail_cache_ref (cache) : NULL;
@@ -229,6 +297,7 @@ dc_thumbnail_pool_free (DcThumbnailPool *self)
   for (guint i = 0; i < self->queue->len; i++)
     request_free (g_ptr_array_index (self->queue, i));
   g_ptr_array_unref (self->queue);
+  g_ptr_array_unref (self->deferred);
   g_hash_table_unref (self->requests);
   g_clear_pointer (&self->cache, dc_thumbnail_cache_unref);
   g_main_context_unref (self->context);

@@ -11,7 +11,10 @@
  * - Results are delivered on the main context that was thread-default when
  *   the pool was created, in batches: one idle source drains every result
  *   ready at that moment (never one idle per result).
- * - Each worker checks the on-disk cache first and stores what it decodes.
+ * - Each worker checks the on-disk cache first and stores what it decodes;
+ *   while other requests wait, the store is deferred (up to 256 entries)
+ *   and done when the queue is empty, so visible cells are not delayed by
+ *   cache writes.  dc_thumbnail_pool_free() writes what is still pending.
  *
  * Every function must be called from the owner's thread (the one running
  * that main context).

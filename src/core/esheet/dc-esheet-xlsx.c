@@ -15,11 +15,21 @@
 #define CHUNK 65536
 #define MAX_COLUMNS 16384       /* XFD, Excel's last column */
 
-static const char *
+static inline const char *
 local_name (const char *name)
 {
-  const char *colon = strrchr (name, ':');
-  return colon ? colon + 1 : name;
+  /* "x:row" from some writers; plain "row" is the common case. */
+  for (const char *p = name; *p; p++)
+    if (*p == ':')
+      return local_name (p + 1);
+  return name;
+}
+
+/* Cheap element-name tests for the per-cell callbacks. */
+static inline gboolean
+is_name (const char *el, const char *want)
+{
+  return el[0] == want[0] && strcmp (el, want) == 0;
 }
 
 static const char *
@@ -202,6 +212,20 @@ shared_text (GMarkupParseContext *ctx, const char *text, gsize len, gpointer use
 
 /* ---- the sheet ------------------------------------------------------------ */
 
+enum { CELL_NUMBER, CELL_SHARED, CELL_STRING, CELL_BOOL };
+
+static int
+cell_type (const char *t)
+{
+  if (t == NULL || strcmp (t, "n") == 0)
+    return CELL_NUMBER;
+  if (strcmp (t, "s") == 0)
+    return CELL_SHARED;
+  if (strcmp (t, "b") == 0)
+    return CELL_BOOL;
+  return CELL_STRING;   /* inlineStr, str, d (ISO date), e (error) */
+}
+
 typedef struct
 {
   const char *name;
@@ -215,7 +239,7 @@ typedef struct
   guint       row;          /* 1-based */
   int         col;          /* 0-based, current cell */
   int         next_col;
-  char        type[16];
+  int         type;         /* CELL_* */
   gboolean    in_row, in_cell, in_value, in_is_t;
   int         phonetic;
   gboolean    stopped;      /* the callback asked to stop */
@@ -229,7 +253,7 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
   Sheet *sh = user_data;
   const char *el = local_name (element);
 
-  if (strcmp (el, "row") == 0)
+  if (is_name (el, "row"))
     {
       const char *r = attr (names, values, "r");
       guint64 n = r ? g_ascii_strtoull (r, NULL, 10) : 0;
@@ -240,7 +264,7 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
       g_array_set_size (sh->offsets, 0);
       g_string_truncate (sh->text, 0);
     }
-  else if (strcmp (el, "c") == 0)
+  else if (is_name (el, "c"))
     {
       const char *r = attr (names, values, "r");
       const char *t = attr (names, values, "t");
@@ -268,15 +292,15 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
         }
       sh->col = col;
       sh->next_col = col + 1;
-      g_strlcpy (sh->type, t ? t : "n", sizeof sh->type);
+      sh->type = cell_type (t);
       sh->in_cell = TRUE;
       g_string_truncate (sh->value, 0);
     }
-  else if (sh->in_cell && strcmp (el, "v") == 0)
+  else if (sh->in_cell && is_name (el, "v"))
     sh->in_value = TRUE;
-  else if (sh->in_cell && strcmp (el, "rPh") == 0)
+  else if (sh->in_cell && is_name (el, "rPh"))
     sh->phonetic++;
-  else if (sh->in_cell && strcmp (el, "t") == 0 && sh->phonetic == 0)
+  else if (sh->in_cell && is_name (el, "t") && sh->phonetic == 0)
     sh->in_is_t = TRUE;
 }
 
@@ -289,7 +313,7 @@ sheet_put_cell (Sheet *sh)
   const char *text = NULL;
   gsize len = 0;
 
-  if (strcmp (sh->type, "s") == 0)
+  if (sh->type == CELL_SHARED)
     {
       guint64 idx;
       char *endp;
@@ -301,14 +325,13 @@ sheet_put_cell (Sheet *sh)
           cell.kind = DC_CELL_TEXT;
         }
     }
-  else if (strcmp (sh->type, "inlineStr") == 0 || strcmp (sh->type, "str") == 0 ||
-           strcmp (sh->type, "d") == 0 || strcmp (sh->type, "e") == 0)
+  else if (sh->type == CELL_STRING)
     {
       text = v;
       len = sh->value->len;
       cell.kind = DC_CELL_TEXT;
     }
-  else if (strcmp (sh->type, "b") == 0)
+  else if (sh->type == CELL_BOOL)
     {
       text = v;
       len = sh->value->len;
@@ -354,7 +377,7 @@ sheet_end (GMarkupParseContext *ctx, const char *element, gpointer user_data, GE
   Sheet *sh = user_data;
   const char *el = local_name (element);
 
-  if (strcmp (el, "row") == 0 && sh->in_row)
+  if (is_name (el, "row") && sh->in_row)
     {
       sh->in_row = FALSE;
       for (guint i = 0; i < sh->cells->len; i++)
@@ -367,17 +390,17 @@ sheet_end (GMarkupParseContext *ctx, const char *element, gpointer user_data, GE
           g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, "stopped");
         }
     }
-  else if (strcmp (el, "c") == 0 && sh->in_cell)
+  else if (is_name (el, "c") && sh->in_cell)
     {
       sh->in_cell = FALSE;
       if (sh->in_row)
         sheet_put_cell (sh);
     }
-  else if (strcmp (el, "v") == 0)
+  else if (is_name (el, "v"))
     sh->in_value = FALSE;
-  else if (strcmp (el, "rPh") == 0)
+  else if (is_name (el, "rPh"))
     sh->phonetic--;
-  else if (strcmp (el, "t") == 0)
+  else if (is_name (el, "t"))
     sh->in_is_t = FALSE;
 }
 

@@ -37,6 +37,14 @@ struct _DcWindow
 
 G_DEFINE_FINAL_TYPE (DcWindow, dc_window, ADW_TYPE_APPLICATION_WINDOW)
 
+static DcAppSettings *get_settings (DcWindow *self);
+
+DcAppSettings *
+dc_window_get_settings (DcWindow *self)
+{
+  return get_settings (self);
+}
+
 static DcAppSettings *
 get_settings (DcWindow *self)
 {

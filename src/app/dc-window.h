@@ -39,6 +39,9 @@ guint              dc_window_get_n_pending_imports (DcWindow *self);
 gboolean           dc_window_is_demo_running (DcWindow *self);
 /* The last toast's text (tests). */
 const char        *dc_window_get_last_message (DcWindow *self);
+/* The application's settings (process defaults without an application);
+ * call dc_window_settings_changed() after changing them. */
+DcAppSettings     *dc_window_get_settings (DcWindow *self);
 void               dc_window_settings_changed (DcWindow *self);
 
 G_END_DECLS

@@ -216,8 +216,7 @@ dc_picture_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     }
   else if (self->texture != NULL && picture_rect (self, &r))
     {
-      gtk_snapshot_append_scaled_texture (snapshot, self->texture,
-                                          GSK_SCALING_FILTER_LINEAR, &r);
+      gtk_snapshot_append_texture (snapshot, self->texture, &r);
       if (marked)
         {
           /* the tint says "marked" even when the badge is small */
@@ -445,6 +444,15 @@ dc_picture_canvas_set_texture (DcPictureCanvas *self, GdkTexture *texture,
   self->source_height = texture != NULL ? source_height : 0;
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+GdkTexture *
+dc_picture_canvas_get_texture (DcPictureCanvas *self, int *source_width, int *source_height)
+{
+  g_return_val_if_fail (DC_IS_PICTURE_CANVAS (self), NULL);
+  *source_width = self->source_width;
+  *source_height = self->source_height;
+  return self->texture;
 }
 
 gboolean

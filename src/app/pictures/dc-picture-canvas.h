@@ -31,6 +31,9 @@ DcPicture  *dc_picture_canvas_get_picture    (DcPictureCanvas *self);
  * geometry is in.  NULL clears (nothing painted but the background). */
 void        dc_picture_canvas_set_texture    (DcPictureCanvas *self, GdkTexture *texture,
                                               int source_width, int source_height);
+/* Borrowed; NULL when none. */
+GdkTexture *dc_picture_canvas_get_texture    (DcPictureCanvas *self, int *source_width,
+                                              int *source_height);
 gboolean    dc_picture_canvas_has_texture    (DcPictureCanvas *self);
 /* A file that could not be decoded: grey tile, icon, @reason as tooltip. */
 void        dc_picture_canvas_set_placeholder (DcPictureCanvas *self, const char *reason);

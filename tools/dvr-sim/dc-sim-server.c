@@ -309,6 +309,21 @@ body_read (DcSim     *sim,
   return g_bytes_new_from_bytes (chunk, in, MIN (gop_bytes - in, max));
 }
 
+/* TRUE when body_read() at offset will not have to encode; otherwise the
+ * GOP is queued for a worker thread. */
+static gboolean
+body_ready (DcSim     *sim,
+            DcSimBody *body,
+            guint64    offset)
+{
+  gsize hlen = g_bytes_get_size (body->header);
+
+  if (offset < hlen || body->kind == DC_SIM_BODY_BULK)
+    return TRUE;
+  return dc_sim_video_request (sim->video, body->channel,
+                               body->start_sec + (gint64) ((offset - hlen) / dc_sim_video_get_gop_bytes (sim->video)));
+}
+
 /* ---- faults ---- */
 
 gboolean
@@ -385,7 +400,10 @@ typedef struct
   guint              in_flight;
   guint              timeout_id;
   guint              idle_id;
+  guint              pump_id;
   GSource           *hangup_source;
+  gboolean           started;
+  gboolean           completed;
   gboolean           done;
 } DcSimStream;
 
@@ -399,6 +417,7 @@ stream_done (DcSimStream *stream)
   stream->done = TRUE;
   g_clear_handle_id (&stream->timeout_id, g_source_remove);
   g_clear_handle_id (&stream->idle_id, g_source_remove);
+  g_clear_handle_id (&stream->pump_id, g_source_remove);
   if (stream->hangup_source != NULL)
     {
       g_source_destroy (stream->hangup_source);
@@ -479,10 +498,25 @@ stream_resume_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+stream_pump_cb (gpointer data)
+{
+  DcSimStream *stream = data;
+
+  stream->pump_id = 0;
+  stream_pump (stream);
+  return G_SOURCE_REMOVE;
+}
+
+/* Appends up to two pieces.  Never called from inside libsoup's write loop
+ * (which on loopback would otherwise send a whole body in one main-loop
+ * dispatch and starve every other client) and never encodes: a piece whose
+ * GOP is not ready is retried a moment later, when a worker has made it. */
 static void
 stream_pump (DcSimStream *stream)
 {
   SoupMessageBody *out = soup_server_message_get_response_body (stream->msg);
+  gboolean wake = FALSE;
 
   while (!stream->done && stream->in_flight < 2)
     {
@@ -493,7 +527,7 @@ stream_pump (DcSimStream *stream)
         {
           /* Wait until what was queued has reached the socket. */
           if (stream->in_flight > 0)
-            return;
+            break;
           if (stream->pos >= stream->drop_at)
             {
               soup_server_message_pause (stream->msg);
@@ -516,9 +550,19 @@ stream_pump (DcSimStream *stream)
         }
       if (stream->pos >= stream->end)
         {
-          if (stream->in_flight == 0)
-            soup_message_body_complete (out);
-          return;
+          if (stream->in_flight == 0 && !stream->completed)
+            {
+              stream->completed = TRUE;
+              soup_message_body_complete (out);
+              wake = TRUE;
+            }
+          break;
+        }
+      if (!body_ready (stream->sim, &stream->body, stream->pos))
+        {
+          if (stream->pump_id == 0)
+            stream->pump_id = g_timeout_add (2, stream_pump_cb, stream);
+          break;
         }
       limit = MIN (limit, stream->drop_at);
       limit = MIN (limit, stream->stall_at);
@@ -527,7 +571,11 @@ stream_pump (DcSimStream *stream)
       stream->sim->bytes_sent += g_bytes_get_size (piece);
       stream->in_flight++;
       soup_message_body_append_bytes (out, piece);
+      wake = TRUE;
     }
+  /* libsoup pauses a message whose body ran dry: let it go on. */
+  if (wake && !stream->done && stream->started)
+    soup_server_message_unpause (stream->msg);
 }
 
 static void
@@ -536,7 +584,8 @@ stream_wrote_chunk_cb (SoupServerMessage *msg,
 {
   if (stream->in_flight > 0)
     stream->in_flight--;
-  stream_pump (stream);
+  if (stream->pump_id == 0)
+    stream->pump_id = g_idle_add (stream_pump_cb, stream);
 }
 
 static void
@@ -636,6 +685,7 @@ dc_sim_stream_download (DcSim             *sim,
   g_signal_connect (msg, "wrote-chunk", G_CALLBACK (stream_wrote_chunk_cb), stream);
   g_signal_connect (msg, "finished", G_CALLBACK (stream_finished_cb), stream);
   stream_pump (stream);
+  stream->started = TRUE;
 }
 
 /* ---- authentication ---- */

@@ -527,10 +527,11 @@ prefetch_thread (gpointer data,
   g_free (job);
 }
 
-void
-dc_sim_video_prefetch (DcSimVideo *video,
-                       guint       channel,
-                       gint64      wall_sec)
+static void
+queue_prefetch (DcSimVideo *video,
+                guint       channel,
+                gint64      wall_sec,
+                gboolean    urgent)
 {
   gint64 key = cache_key (channel, wall_sec);
   PrefetchJob *job;
@@ -539,12 +540,39 @@ dc_sim_video_prefetch (DcSimVideo *video,
   g_mutex_lock (&video->lock);
   known = g_hash_table_contains (video->cache, &key);
   g_mutex_unlock (&video->lock);
-  if (known || g_thread_pool_unprocessed (video->pool) > 16)
+  /* Read-ahead is bounded; a GOP a reader waits for always goes in. */
+  if (known || (!urgent && g_thread_pool_unprocessed (video->pool) > 16))
     return;
   job = g_new (PrefetchJob, 1);
   job->channel = channel;
   job->wall_sec = wall_sec;
   g_thread_pool_push (video->pool, job, NULL);
+}
+
+void
+dc_sim_video_prefetch (DcSimVideo *video,
+                       guint       channel,
+                       gint64      wall_sec)
+{
+  queue_prefetch (video, channel, wall_sec, FALSE);
+}
+
+gboolean
+dc_sim_video_request (DcSimVideo *video,
+                      guint       channel,
+                      gint64      wall_sec)
+{
+  gint64 key = cache_key (channel, wall_sec);
+  CacheEntry *entry;
+  gboolean ready;
+
+  g_mutex_lock (&video->lock);
+  entry = g_hash_table_lookup (video->cache, &key);
+  ready = entry != NULL && entry->gop != NULL;
+  g_mutex_unlock (&video->lock);
+  if (!ready)
+    queue_prefetch (video, channel, wall_sec, TRUE);
+  return ready;
 }
 
 static void

@@ -49,6 +49,11 @@ DcSimGop     *dc_sim_video_get_gop        (DcSimVideo  *video,
 void          dc_sim_video_prefetch       (DcSimVideo  *video,
                                            guint        channel,
                                            gint64       wall_sec);
+/* TRUE when that GOP is cached; otherwise queues it (whatever the
+ * read-ahead limit) so a server can wait without blocking its main loop. */
+gboolean      dc_sim_video_request        (DcSimVideo  *video,
+                                           guint        channel,
+                                           gint64       wall_sec);
 void          dc_sim_gop_unref            (DcSimGop    *gop);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcSimGop, dc_sim_gop_unref)
 

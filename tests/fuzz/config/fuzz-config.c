@@ -51,8 +51,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   for (guint i = 0; i < dvrs->len; i++)
     {
       const DcDvrConfig *dvr = g_ptr_array_index (dvrs, i);
-      g_autofree char *host = dc_dvr_config_get_host (dvr);
       g_assert (dvr->name != NULL && dvr->url != NULL);
+      g_free (dc_dvr_config_get_host (dvr));
       g_assert (dc_config_get_dvr (config, dvr->name) != NULL);
     }
   for (guint i = 0; i < docks->len; i++)

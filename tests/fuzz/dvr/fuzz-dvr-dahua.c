@@ -26,8 +26,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_clear_pointer (&kv, g_hash_table_unref);
   }
   {
-    g_autofree char *result = dc_dahua_parse_value (text, len, "result", NULL);
-    g_autofree char *type = dc_dahua_parse_value (text, len, "type", NULL);
+    g_free (dc_dahua_parse_value (text, len, "result", NULL));
+    g_free (dc_dahua_parse_value (text, len, "type", NULL));
   }
   {
     guint found = 0;

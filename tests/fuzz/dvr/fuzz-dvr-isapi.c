@@ -68,29 +68,27 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     for (guint i = 0; r != NULL && i < r->matches->len; i++)
       {
         const DcIsapiMatch *m = g_ptr_array_index (r->matches, i);
-        g_autofree char *start = NULL;
-        g_autofree char *edited = NULL;
 
         /* What the driver does next with a match's URI. */
         g_assert (m->playback_uri != NULL);
-        start = dc_isapi_uri_get_param (m->playback_uri, "starttime");
-        edited = dc_isapi_uri_set_times (m->playback_uri, "20251103T140000Z", "20251103T140010Z");
+        g_free (dc_isapi_uri_get_param (m->playback_uri, "starttime"));
+        g_free (dc_isapi_uri_set_times (m->playback_uri, "20251103T140000Z", "20251103T140010Z"));
       }
   }
   /* The string helpers on the raw text. */
   {
     gint64 wall = 0;
     int suffix = 0;
-    g_autofree char *name = dc_isapi_uri_get_param (copy, "name");
-    g_autofree char *size_param = dc_isapi_uri_get_param (copy, "size");
-    g_autofree char *edited = dc_isapi_uri_set_times (copy, "20251103T140000Z", "20251103T140010Z");
-    g_autofree char *escaped = dc_xml_escape (copy);
 
+    g_free (dc_isapi_uri_get_param (copy, "name"));
+    g_free (dc_isapi_uri_get_param (copy, "size"));
+    g_free (dc_isapi_uri_set_times (copy, "20251103T140000Z", "20251103T140010Z"));
+    g_free (dc_xml_escape (copy));
     if (dc_wire_time_parse (copy, &wall, &suffix))
       {
-        g_autofree char *a = dc_wire_time_format_isapi (wall);
-        g_autofree char *b = dc_wire_time_format_isapi_uri (wall);
-        g_autofree char *c = dc_wire_time_format_dahua (wall);
+        g_free (dc_wire_time_format_isapi (wall));
+        g_free (dc_wire_time_format_isapi_uri (wall));
+        g_free (dc_wire_time_format_dahua (wall));
       }
   }
   return 0;

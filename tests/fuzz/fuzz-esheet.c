@@ -1,6 +1,12 @@
 /* libFuzzer harness for the e-sheet readers and importer.  Built three
  * times (FUZZ_KIND = csv, xlsx, xls) so each reader is forced whatever the
- * first bytes say.  Run: fuzz-esheet-csv tests/fuzz/corpus/csv -max_total_time=300 */
+ * first bytes say.  Run: fuzz-esheet-csv tests/fuzz/corpus/csv -max_total_time=300
+ *
+ * XLS goes through the dockclip-xls-reader helper when it is found (the
+ * build tree, bindir, PATH or $DC_XLS_READER): that fuzzes our decoding of
+ * its output and the handling of its crashes.  DC_XLS_READER=in-process
+ * fuzzes FreeXL itself, which crashes (stack-buffer-underflow in its
+ * iconv use, see known-crashes/). */
 #include "config.h"
 
 #include <glib.h>

@@ -22,6 +22,7 @@ struct _DcPictureCanvas
   gboolean     placeholder;
   DcMark      *draft;
   gboolean     show_badge;
+  gboolean     flexible;     /* any height (the viewer), not 16:9 of the width */
   guint        position;
 
   GtkGesture  *drag;
@@ -220,7 +221,7 @@ dc_picture_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       if (marked)
         {
           /* the tint says "marked" even when the badge is small */
-          GdkRGBA tint = { 0.2, 0.6, 0.3, 0.22 };
+          GdkRGBA tint = { 0.2, 0.6, 0.3, 0.28 };
           gtk_snapshot_append_color (snapshot, &tint, &r);
         }
     }
@@ -238,6 +239,13 @@ dc_picture_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     }
   else if (self->texture != NULL && picture_rect (self, &r))
     {
+      if (marked)
+        {
+          cairo_set_source_rgb (cr, 0.15, 0.55, 0.25);
+          cairo_set_line_width (cr, 4);
+          cairo_rectangle (cr, r.origin.x + 2, r.origin.y + 2, r.size.width - 4, r.size.height - 4);
+          cairo_stroke (cr);
+        }
       if (marked)
         dc_picture_canvas_draw_mark (cr, &r, self->source_width, self->source_height,
                                      dc_picture_get_mark (self->picture),
@@ -270,9 +278,11 @@ dc_picture_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int fo
     }
   else
     {
+      /* minimum too: list views give rows their minimum height */
       int w = for_size > 0 ? for_size : 256;
-      *minimum = 36;
-      *natural = MAX (36, w * 9 / 16);
+      *minimum = *natural = MAX (36, w * 9 / 16);
+      if (DC_PICTURE_CANVAS (widget)->flexible)
+        *minimum = 36;
     }
 }
 
@@ -491,6 +501,14 @@ dc_picture_canvas_set_show_badge (DcPictureCanvas *self, gboolean show)
   g_return_if_fail (DC_IS_PICTURE_CANVAS (self));
   self->show_badge = show;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+dc_picture_canvas_set_flexible (DcPictureCanvas *self, gboolean flexible)
+{
+  g_return_if_fail (DC_IS_PICTURE_CANVAS (self));
+  self->flexible = flexible;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 void

@@ -40,8 +40,10 @@ void        dc_picture_canvas_set_placeholder (DcPictureCanvas *self, const char
 
 /* The shape being drawn and not saved yet (NULL: none). */
 void        dc_picture_canvas_set_draft      (DcPictureCanvas *self, const DcMark *draft);
-/* Style of the outline drawn while dragging. */
 void        dc_picture_canvas_set_show_badge (DcPictureCanvas *self, gboolean show);
+/* FALSE (grid cells): as tall as 16:9 of the width, fixed.  TRUE (the
+ * viewer): any height, the picture fitted inside. */
+void        dc_picture_canvas_set_flexible   (DcPictureCanvas *self, gboolean flexible);
 
 /* Position in the grid's model when bound (G_MAXUINT otherwise). */
 void        dc_picture_canvas_set_position   (DcPictureCanvas *self, guint position);

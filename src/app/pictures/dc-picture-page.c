@@ -1677,6 +1677,7 @@ dc_picture_page_init (DcPicturePage *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->viewer_canvas), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->viewer_canvas), TRUE);
   gtk_widget_set_focusable (GTK_WIDGET (self->viewer_canvas), TRUE);
+  dc_picture_canvas_set_flexible (self->viewer_canvas, TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->viewer_canvas), "dc-viewer");
   g_signal_connect (self->viewer_canvas, "shape-drawn", G_CALLBACK (on_canvas_shape_drawn), self);
   g_signal_connect (self->viewer_canvas, "badge-clicked", G_CALLBACK (on_canvas_badge_clicked), self);

@@ -592,6 +592,8 @@ static void
 finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GError *error)
 {
   DcDvrRunner *runner = worker->runner;
+  gboolean busy;
+  int tries, limit;
 
   job->worker = NULL;
   g_clear_error (&job->error);
@@ -632,11 +634,25 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
       return;
     }
 
-  if (error_is_retryable (error) && job->attempt < self->options.max_attempts)
+  /* A busy recorder is serving someone else (often our own transfer that
+   * it has not noticed is gone): waiting is not a failed try, so busy
+   * answers have their own, longer budget instead of using up attempts. */
+  busy = g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY);
+  if (busy)
+    {
+      job->attempt--;
+      job->busy_waits++;
+    }
+  else
+    job->busy_waits = 0;
+  tries = busy ? job->busy_waits : job->attempt;
+  limit = busy ? 4 * self->options.max_attempts : self->options.max_attempts;
+
+  if (error_is_retryable (error) && tries < limit)
     {
       gint64 delay = self->options.retry_base_us;
 
-      for (int i = 1; i < job->attempt && delay < self->options.retry_max_us; i++)
+      for (int i = 1; i < tries && delay < self->options.retry_max_us; i++)
         delay *= 2;
       delay = MIN (delay, self->options.retry_max_us);
       job->not_before_us = g_get_monotonic_time () + delay;
@@ -656,8 +672,8 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
       g_autofree char *last = job->message;
       job->message = g_strdup_printf (ngettext ("Gave up after %d attempt: %s",
                                                 "Gave up after %d attempts: %s",
-                                                job->attempt),
-                                      job->attempt, last);
+                                                tries),
+                                      tries, last);
     }
   dc_log_printf (runner->log, "job %s failed: %s", job->request->waybill,
                  error ? error->message : "?");

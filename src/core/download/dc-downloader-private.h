@@ -19,7 +19,8 @@ struct _DcJob
   DcDvrRunner       *runner;
   DcWorker          *worker;       /* the worker running it, or NULL */
   DcJobState         state;
-  int                attempt;
+  int                attempt;       /* tries that failed or succeeded, busy answers excluded */
+  int                busy_waits;    /* "recorder busy" answers in a row */
   gint64             not_before_us; /* monotonic; RETRY_WAIT */
   gboolean           cancel_requested;
   gboolean           pause_requested;

@@ -626,6 +626,7 @@ retry_job_locked (DcDownloader *self, DcJob *job)
       job->runner->state = DC_DVR_STATE_IDLE;
     }
   job->attempt = 0;
+  job->busy_waits = 0;
   requeue_job (self, job, FALSE);
 }
 

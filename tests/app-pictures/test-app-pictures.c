@@ -377,7 +377,9 @@ test_keys (void)
     for (int i = 0; i < 2000; i++)
       {
         GdkTexture *t = dc_picture_canvas_get_texture (viewer, &sw, &sh);
-        if (t != NULL && gdk_texture_get_width (t) == PIC_W)
+        /* and the viewer laid out (the stack switched to it) */
+        if (t != NULL && gdk_texture_get_width (t) == PIC_W &&
+            gtk_widget_get_width (GTK_WIDGET (viewer)) > 0)
           break;
         g_main_context_iteration (NULL, FALSE);
         g_usleep (2000);

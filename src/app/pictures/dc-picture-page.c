@@ -462,6 +462,16 @@ on_thumb (guint request_id, const char *path, DcThumbnail *thumb, gpointer user_
   dc_picture_canvas_set_texture (canvas, texture, thumb->source_width, thumb->source_height);
 }
 
+/* The cell's position now (items before it may have come or gone since
+ * it was bound). */
+static guint
+canvas_position (DcPictureCanvas *canvas)
+{
+  GtkListItem *item = g_object_get_data (G_OBJECT (canvas), "dc-list-item");
+
+  return item != NULL ? gtk_list_item_get_position (item) : G_MAXUINT;
+}
+
 static void
 visible_range (DcPicturePage *self, guint *first, guint *last)
 {
@@ -485,8 +495,8 @@ visible_range (DcPicturePage *self, guint *first, guint *last)
 static int
 compare_position_desc (gconstpointer a, gconstpointer b)
 {
-  guint pa = dc_picture_canvas_get_position (*(DcPictureCanvas **) a);
-  guint pb = dc_picture_canvas_get_position (*(DcPictureCanvas **) b);
+  guint pa = canvas_position (*(DcPictureCanvas **) a);
+  guint pb = canvas_position (*(DcPictureCanvas **) b);
 
   return pa < pb ? 1 : pa > pb ? -1 : 0;
 }
@@ -507,7 +517,7 @@ pending_idle_cb (gpointer data)
   for (guint i = 0; i < self->pending->len; i++)
     {
       DcPictureCanvas *canvas = g_ptr_array_index (self->pending, i);
-      guint pos = dc_picture_canvas_get_position (canvas);
+      guint pos = canvas_position (canvas);
 
       g_ptr_array_add (pos >= first && pos < last ? on : off, canvas);
     }
@@ -554,7 +564,7 @@ on_canvas_shape_drawn (DcPictureCanvas *canvas, int x, int y, int w, int h, gboo
   dc_picture_canvas_set_draft (canvas, &mark);
   if (finished && canvas != self->viewer_canvas)
     {
-      guint pos = dc_picture_canvas_get_position (canvas);
+      guint pos = canvas_position (canvas);
 
       if (pos != G_MAXUINT && pos != gtk_single_selection_get_selected (self->selection))
         gtk_single_selection_set_selected (self->selection, pos);
@@ -587,6 +597,7 @@ factory_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DcPicturePa
   gtk_box_append (GTK_BOX (box), canvas);
   gtk_box_append (GTK_BOX (box), label);
   g_object_set_data (G_OBJECT (canvas), "dc-page", self);
+  g_object_set_data (G_OBJECT (canvas), "dc-list-item", item);
   g_signal_connect (canvas, "shape-drawn", G_CALLBACK (on_canvas_shape_drawn), self);
   g_signal_connect (canvas, "badge-clicked", G_CALLBACK (on_canvas_badge_clicked), self);
   gtk_list_item_set_child (item, box);
@@ -1666,6 +1677,8 @@ dc_picture_page_init (DcPicturePage *self)
       gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
       gtk_button_set_child (GTK_BUTTON (button), swatch);
       gtk_widget_set_tooltip_text (button, _(colour_labels[i]));
+      /* keep the keyboard in the grid: Space must not press this button */
+      gtk_widget_set_focus_on_click (button, FALSE);
       if (i > 0)
         gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), self->colour_buttons[0]);
       g_signal_connect_swapped (button, "toggled", G_CALLBACK (on_style_toggled), self);

@@ -35,21 +35,6 @@ typedef struct
   gint64        last_draw_us;
 } Run;
 
-static DcDownloadEvent *
-event_copy (const DcDownloadEvent *event)
-{
-  DcDownloadEvent *copy = g_new0 (DcDownloadEvent, 1);
-
-  *copy = *event;
-  copy->dvr = g_strdup (event->dvr);
-  copy->message = g_strdup (event->message);
-  copy->error = event->error ? g_error_copy (event->error) : NULL;
-  copy->picture_path = g_strdup (event->picture_path);
-  copy->clip_path = g_strdup (event->clip_path);
-  copy->dvr_model = g_strdup (event->dvr_model);
-  return copy;
-}
-
 static void
 recount (Run *run)
 {
@@ -92,7 +77,7 @@ on_event (DcDownloader *d, const DcDownloadEvent *event, gpointer user_data)
   switch (event->kind)
     {
     case DC_EVENT_JOB:
-      g_hash_table_replace (run->last, GUINT_TO_POINTER (event->job_id), event_copy (event));
+      g_hash_table_replace (run->last, GUINT_TO_POINTER (event->job_id), dc_download_event_copy (event));
       if (event->state == DC_JOB_RETRY_WAIT && event->message && run->tty)
         {
           fprintf (stderr, "\r\033[K%s\n", event->message);

@@ -125,15 +125,8 @@ on_event (DcDownloader *d, const DcDownloadEvent *event, gpointer user_data)
 
   if (event->kind == DC_EVENT_JOB && dc_job_state_is_final (event->state))
     {
-      DcDownloadEvent *copy = g_new0 (DcDownloadEvent, 1);
-      *copy = *event;
-      copy->dvr = g_strdup (event->dvr);
-      copy->message = g_strdup (event->message);
-      copy->error = event->error ? g_error_copy (event->error) : NULL;
-      copy->picture_path = g_strdup (event->picture_path);
-      copy->clip_path = g_strdup (event->clip_path);
-      copy->dvr_model = NULL;
-      g_hash_table_replace (f->final, GUINT_TO_POINTER (event->job_id), copy);
+      g_hash_table_replace (f->final, GUINT_TO_POINTER (event->job_id),
+                            dc_download_event_copy (event));
     }
   else if (event->kind == DC_EVENT_JOB)
     {

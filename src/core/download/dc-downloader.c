@@ -44,6 +44,20 @@ dc_dvr_state_to_string (DcDvrState state)
   return dvr_state_names[state];
 }
 
+DcDownloadEvent *
+dc_download_event_copy (const DcDownloadEvent *event)
+{
+  DcDownloadEvent *copy = g_memdup2 (event, sizeof *event);
+
+  copy->dvr = g_strdup (event->dvr);
+  copy->message = g_strdup (event->message);
+  copy->error = event->error ? g_error_copy (event->error) : NULL;
+  copy->picture_path = g_strdup (event->picture_path);
+  copy->clip_path = g_strdup (event->clip_path);
+  copy->dvr_model = g_strdup (event->dvr_model);
+  return copy;
+}
+
 void
 dc_download_event_free (DcDownloadEvent *event)
 {

@@ -91,7 +91,8 @@ typedef struct
   char        *dvr_model;
 } DcDownloadEvent;
 
-void dc_download_event_free (DcDownloadEvent *event);
+DcDownloadEvent *dc_download_event_copy (const DcDownloadEvent *event);
+void             dc_download_event_free (DcDownloadEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDownloadEvent, dc_download_event_free)
 
 typedef struct

@@ -186,8 +186,12 @@ dc_dvr_card_set_clock_offset (DcDvrCard *self, gint64 offset_s, const char *mode
   else if (ABS (offset_s) < 2)
     clock = g_strdup (_("clock in step"));
   else
-    /* TRANSLATORS: the recorder's clock is this many seconds ahead (+) or behind (-) */
-    clock = g_strdup_printf (_("clock %+" G_GINT64_FORMAT " s"), offset_s);
+    {
+      /* the number apart: a G_GINT64_FORMAT inside a msgid hides it from xgettext */
+      g_autofree char *secs = g_strdup_printf ("%+" G_GINT64_FORMAT, offset_s);
+      /* TRANSLATORS: the recorder's clock is this many seconds ahead (+) or behind (-) */
+      clock = g_strdup_printf (_("clock %s s"), secs);
+    }
   text = g_strdup_printf ("%s · %s · %s", self->host ? self->host : "", self->brand, clock);
   gtk_label_set_text (self->subtitle, text);
   /* the model is long ("DS-7608NXI-I2/8P/S"): a tooltip, not the line */

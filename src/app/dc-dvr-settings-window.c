@@ -217,9 +217,12 @@ probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
       return;
     }
   text = g_string_new (NULL);
-  g_string_append_printf (text, _("Connected: %s %s, %u channels, clock %+" G_GINT64_FORMAT " s."),
-                          info->device_type ? info->device_type : "",
-                          info->model ? info->model : "", info->n_channels, info->clock_offset_s);
+  {
+    g_autofree char *secs = g_strdup_printf ("%+" G_GINT64_FORMAT, info->clock_offset_s);
+    g_string_append_printf (text, _("Connected: %s %s, %u channels, clock %s s."),
+                            info->device_type ? info->device_type : "",
+                            info->model ? info->model : "", info->n_channels, secs);
+  }
   for (guint i = 0; info->channel_names && info->channel_names[i]; i++)
     g_string_append_printf (text, "\n%u: %s", i + 1, info->channel_names[i]);
   g_task_return_pointer (task, g_string_free (text, FALSE), g_free);

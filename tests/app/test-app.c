@@ -183,6 +183,35 @@ window_with_demo (void)
   return win;
 }
 
+
+/* The demo's config, with one download at a time per recorder (what the
+ * demo simulators accept without "busy") and optionally a wrong password. */
+static void
+reconfigure_demo (DcWindow *win, const char *wrong_password_for)
+{
+  DcConfig *config = dc_config_new ();
+  GPtrArray *dvrs = dc_config_get_dvrs (dc_window_get_config (win));
+  GPtrArray *docks = dc_config_get_docks (dc_window_get_config (win));
+
+  for (guint i = 0; i < dvrs->len; i++)
+    {
+      g_autoptr(DcDvrConfig) cfg = dc_dvr_config_copy (g_ptr_array_index (dvrs, i));
+      cfg->max_downloads = 1;
+      if (g_strcmp0 (cfg->name, wrong_password_for) == 0)
+        {
+          g_free (cfg->password);
+          cfg->password = g_strdup ("not-the-password");
+        }
+      dc_config_set_dvr (config, cfg);
+    }
+  for (guint i = 0; i < docks->len; i++)
+    {
+      DcDockMap *m = g_ptr_array_index (docks, i);
+      dc_config_set_dock (config, m->dock, m->dvr, m->channel);
+    }
+  dc_window_set_config (win, config, FALSE);
+}
+
 static void
 select_docks (DcWindow *win, const char *text)
 {
@@ -225,11 +254,19 @@ test_download_one_dvr (void)
   DcDownloaderPanel *panel = dc_window_get_panel (win);
   guint done, failed, total, n_a = 0;
 
+  reconfigure_demo (win, NULL);
   select_docks (win, "A0");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "demo-hikvision");
   g_assert_true (wait_until (run_finished, win, 90000));
   settle ();
   dc_downloader_panel_get_totals (panel, &done, &failed, &total);
+  for (guint i = 0; failed && i < g_list_model_get_n_items (dc_downloader_panel_get_jobs (panel)); i++)
+    {
+      g_autoptr(DcJobItem) job = g_list_model_get_item (dc_downloader_panel_get_jobs (panel), i);
+      if (dc_job_item_get_state (job) == DC_JOB_FAILED)
+        g_printerr ("failed: %s: %s\n", dc_job_item_get_request (job)->waybill,
+                    dc_job_item_get_message (job));
+    }
   g_assert_cmpuint (failed, ==, 0);
 
   /* Every waybill at A01/A02 reached "Done"; the Dahua docks were not touched. */
@@ -260,30 +297,11 @@ static void
 test_wrong_password_message (void)
 {
   DcWindow *win = window_with_demo ();
-  DcConfig *config = dc_config_new ();
-  GPtrArray *dvrs = dc_config_get_dvrs (dc_window_get_config (win));
-  GPtrArray *docks = dc_config_get_docks (dc_window_get_config (win));
   DcDownloaderPanel *panel = dc_window_get_panel (win);
   const char *state;
   g_autoptr(DcJobItem) job = NULL;
 
-  for (guint i = 0; i < dvrs->len; i++)
-    {
-      g_autoptr(DcDvrConfig) cfg = dc_dvr_config_copy (g_ptr_array_index (dvrs, i));
-      if (g_str_equal (cfg->name, "demo-dahua"))
-        {
-          g_free (cfg->password);
-          cfg->password = g_strdup ("not-the-password");
-        }
-      dc_config_set_dvr (config, cfg);
-    }
-  for (guint i = 0; i < docks->len; i++)
-    {
-      DcDockMap *m = g_ptr_array_index (docks, i);
-      dc_config_set_dock (config, m->dock, m->dvr, m->channel);
-    }
-  dc_window_set_config (win, config, FALSE);
-
+  reconfigure_demo (win, "demo-dahua");
   select_docks (win, "B0");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "demo-dahua");
   g_assert_true (wait_until (run_finished, win, 60000));
@@ -317,6 +335,7 @@ test_quit_during_downloads (void)
   DcWindow *win = window_with_demo ();
   gint64 start;
 
+  reconfigure_demo (win, NULL);
   select_docks (win, "");
   /* clips too: the run lasts long enough to be interrupted */
   dc_downloader_panel_set_mode (dc_window_get_panel (win), DC_OUTPUT_BOTH);

@@ -80,6 +80,7 @@ struct _DcPicturePage
   GPtrArray           *pending;        /* canvases bound, not yet requested */
   guint                pending_idle;
   guint                counts_idle;
+  guint                resume_id;
   int                  thumb_size;
 
   DcPicture           *draft_picture;
@@ -645,6 +646,27 @@ static void
 set_grid_model (DcPicturePage *self, gboolean attach)
 {
   gtk_grid_view_set_model (self->grid_view, attach ? GTK_SELECTION_MODEL (self->selection) : NULL);
+}
+
+/* While the view moves, workers start nothing new; when it settles, the
+ * cells where it stopped go first and those flown past are cancelled by
+ * their unbind before costing a decode. */
+static gboolean
+resume_pool (gpointer data)
+{
+  DcPicturePage *self = data;
+
+  self->resume_id = 0;
+  dc_thumbnail_pool_set_paused (self->pool, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_scrolled (GtkAdjustment *adj, DcPicturePage *self)
+{
+  dc_thumbnail_pool_set_paused (self->pool, TRUE);
+  g_clear_handle_id (&self->resume_id, g_source_remove);
+  self->resume_id = g_timeout_add (80, resume_pool, self);
 }
 
 /* --- filter -------------------------------------------------------------- */
@@ -1517,6 +1539,7 @@ dc_picture_page_dispose (GObject *object)
   g_cancellable_cancel (self->viewer_cancellable);
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   g_clear_handle_id (&self->pending_idle, g_source_remove);
+  g_clear_handle_id (&self->resume_id, g_source_remove);
   if (self->prune_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->prune_dialog)));
   /* unbinding the cells cancels their requests: the pool must outlive it */
@@ -1699,6 +1722,8 @@ dc_picture_page_init (DcPicturePage *self)
   setup_shortcuts (self);
   sync_style_widgets (self);
   dc_picture_page_set_columns (self, self->columns);
+  g_signal_connect (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
+                    G_CALLBACK (on_scrolled), self);
   g_signal_connect (self->columns_adjustment, "value-changed", G_CALLBACK (on_columns_changed), self);
   g_signal_connect (self->filter_dropdown, "notify::selected", G_CALLBACK (on_filter_selected), self);
   rebuild_recent_list (self);

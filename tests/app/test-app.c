@@ -7,6 +7,7 @@
 #include "dc-app-settings.h"
 #include "dc-dvr-settings-window.h"
 #include "dc-window.h"
+#include "dc-test-sim.h"
 #include "dc-test-util.h"
 
 static gboolean
@@ -184,34 +185,6 @@ window_with_demo (void)
 }
 
 
-/* The demo's config, with one download at a time per recorder (what the
- * demo simulators accept without "busy") and optionally a wrong password. */
-static void
-reconfigure_demo (DcWindow *win, const char *wrong_password_for)
-{
-  DcConfig *config = dc_config_new ();
-  GPtrArray *dvrs = dc_config_get_dvrs (dc_window_get_config (win));
-  GPtrArray *docks = dc_config_get_docks (dc_window_get_config (win));
-
-  for (guint i = 0; i < dvrs->len; i++)
-    {
-      g_autoptr(DcDvrConfig) cfg = dc_dvr_config_copy (g_ptr_array_index (dvrs, i));
-      cfg->max_downloads = 1;
-      if (g_strcmp0 (cfg->name, wrong_password_for) == 0)
-        {
-          g_free (cfg->password);
-          cfg->password = g_strdup ("not-the-password");
-        }
-      dc_config_set_dvr (config, cfg);
-    }
-  for (guint i = 0; i < docks->len; i++)
-    {
-      DcDockMap *m = g_ptr_array_index (docks, i);
-      dc_config_set_dock (config, m->dock, m->dvr, m->channel);
-    }
-  dc_window_set_config (win, config, FALSE);
-}
-
 static void
 select_docks (DcWindow *win, const char *text)
 {
@@ -245,18 +218,106 @@ settle (void)
     }
 }
 
+
+/* Two simulators of our own (not the demo's): four downloads at once
+ * each, so a run never meets "busy" and its timing stays predictable. */
+typedef struct
+{
+  DcWindow  *win;
+  DcTestSim *hik;
+  DcTestSim *dahua;
+  char      *dir;
+} SimFixture;
+
+static void
+sim_fixture_start (SimFixture *f, const char *wrong_password_for)
+{
+  const char *args[] = { "--max-downloads", "4", "--channels", "4", NULL };
+  g_autoptr(GError) error = NULL;
+  DcConfig *config = dc_config_new ();
+  g_autoptr(GString) csv = g_string_new ("运单号,月台,扫描时间\n");
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  struct { const char *name; const char *brand; DcTestSim **sim; const char *docks[2]; } dvrs[] = {
+    { "north", "hikvision", &f->hik, { "A01", "A02" } },
+    { "south", "dahua", &f->dahua, { "B01", "B02" } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dvrs); i++)
+    {
+      DcDvrConfig cfg = { 0 };
+
+      *dvrs[i].sim = dc_test_sim_start (dvrs[i].brand, args, &error);
+      g_assert_no_error (error);
+      cfg.name = (char *) dvrs[i].name;
+      dc_dvr_brand_from_string (dvrs[i].brand, &cfg.brand);
+      cfg.url = (char *) dc_test_sim_get_url (*dvrs[i].sim);
+      cfg.user = (char *) "admin";
+      cfg.password = (char *) (g_strcmp0 (wrong_password_for, dvrs[i].name) == 0 ? "wrong" : "secret");
+      cfg.max_downloads = 2;
+      cfg.download_by_time = -1;
+      dc_config_set_dvr (config, &cfg);
+      for (guint d = 0; d < 2; d++)
+        dc_config_set_dock (config, dvrs[i].docks[d], dvrs[i].name, d + 1);
+    }
+  /* three scans per dock between 40 and 20 minutes ago, and one unmapped dock */
+  for (guint k = 0; k < 12; k++)
+    {
+      const char *docks[] = { "A01", "A02", "B01", "B02" };
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (now - 2400 + k * 100);
+      g_autofree char *ts = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+      g_string_append_printf (csv, "SF%010u,%s,%s\n", 5000 + k, docks[k % 4], ts);
+    }
+  {
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (now - 1500);
+    g_autofree char *ts = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+    g_string_append_printf (csv, "YT0000009999,C09,%s\n", ts);
+  }
+  f->dir = dc_test_mkdtemp ();
+  path = g_build_filename (f->dir, "run.csv", NULL);
+  g_assert_true (g_file_set_contents (path, csv->str, csv->len, NULL));
+
+  f->win = new_window ();
+  {
+    DcAppSettings *settings = dc_window_get_settings (f->win);
+    g_free (settings->output_dir);
+    settings->output_dir = g_build_filename (f->dir, "out", NULL);
+    dc_window_settings_changed (f->win);
+  }
+  dc_window_set_config (f->win, config, FALSE);
+  file = g_file_new_for_path (path);
+  dc_window_open_file (f->win, file);
+  g_assert_true (wait_until (imports_done, f->win, 10000));
+}
+
+static void
+sim_fixture_stop (SimFixture *f)
+{
+  close_window (f->win);
+  dc_test_sim_stop (f->hik);
+  dc_test_sim_stop (f->dahua);
+  dc_test_rmdir (f->dir);
+  g_free (f->dir);
+}
+
 static void
 test_download_one_dvr (void)
 {
-  DcWindow *win = window_with_demo ();
-  DcEsheetView *view = dc_window_get_esheet_view (win);
-  DcEsheet *esheet = dc_esheet_view_get_esheet (view);
-  DcDownloaderPanel *panel = dc_window_get_panel (win);
+  SimFixture f = { 0 };
+  DcWindow *win;
+  DcEsheetView *view;
+  DcEsheet *esheet;
+  DcDownloaderPanel *panel;
   guint done, failed, total, n_a = 0;
 
-  reconfigure_demo (win, NULL);
+  sim_fixture_start (&f, NULL);
+  win = f.win;
+  view = dc_window_get_esheet_view (win);
+  esheet = dc_esheet_view_get_esheet (view);
+  panel = dc_window_get_panel (win);
   select_docks (win, "A0");
-  gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "demo-hikvision");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "north");
   g_assert_true (wait_until (run_finished, win, 90000));
   settle ();
   dc_downloader_panel_get_totals (panel, &done, &failed, &total);
@@ -289,30 +350,40 @@ test_download_one_dvr (void)
     }
   g_assert_cmpuint (n_a, >, 0);
   g_assert_cmpuint (total, >=, n_a);
-  g_assert_cmpstr (dc_dvr_card_get_state_text (dc_downloader_panel_get_card (panel, "demo-hikvision")), ==, "Done");
-  close_window (win);
+  g_assert_cmpstr (dc_dvr_card_get_state_text (dc_downloader_panel_get_card (panel, "north")), ==, "Done");
+  /* the pictures are where the output folder says */
+  {
+    g_autoptr(DcJobItem) job = g_list_model_get_item (dc_downloader_panel_get_jobs (panel), 0);
+    g_assert_nonnull (dc_job_item_get_picture_path (job));
+    g_assert_true (g_str_has_prefix (dc_job_item_get_picture_path (job), f.dir));
+    g_assert_true (g_file_test (dc_job_item_get_picture_path (job), G_FILE_TEST_IS_REGULAR));
+  }
+  sim_fixture_stop (&f);
 }
 
 static void
 test_wrong_password_message (void)
 {
-  DcWindow *win = window_with_demo ();
-  DcDownloaderPanel *panel = dc_window_get_panel (win);
+  SimFixture f = { 0 };
+  DcWindow *win;
+  DcDownloaderPanel *panel;
   const char *state;
   g_autoptr(DcJobItem) job = NULL;
 
-  reconfigure_demo (win, "demo-dahua");
+  sim_fixture_start (&f, "south");
+  win = f.win;
+  panel = dc_window_get_panel (win);
   select_docks (win, "B0");
-  gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "demo-dahua");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "south");
   g_assert_true (wait_until (run_finished, win, 60000));
   settle ();
-  state = dc_dvr_card_get_state_text (dc_downloader_panel_get_card (panel, "demo-dahua"));
-  g_assert_nonnull (strstr (state, "demo-dahua"));
+  state = dc_dvr_card_get_state_text (dc_downloader_panel_get_card (panel, "south"));
+  g_assert_nonnull (strstr (state, "south"));
   g_assert_nonnull (strstr (state, "password"));
   job = g_list_model_get_item (dc_downloader_panel_get_jobs (panel), 0);
   g_assert_cmpint (dc_job_item_get_state (job), ==, DC_JOB_FAILED);
   g_assert_nonnull (strstr (dc_job_item_get_message (job), "password"));
-  close_window (win);
+  sim_fixture_stop (&f);
 }
 
 static gboolean
@@ -332,10 +403,12 @@ some_job_started (gpointer data)
 static void
 test_quit_during_downloads (void)
 {
-  DcWindow *win = window_with_demo ();
+  SimFixture f = { 0 };
+  DcWindow *win;
   gint64 start;
 
-  reconfigure_demo (win, NULL);
+  sim_fixture_start (&f, NULL);
+  win = f.win;
   select_docks (win, "");
   /* clips too: the run lasts long enough to be interrupted */
   dc_downloader_panel_set_mode (dc_window_get_panel (win), DC_OUTPUT_BOTH);
@@ -349,8 +422,9 @@ test_quit_during_downloads (void)
 
   /* Quitting cancels and joins every worker promptly. */
   start = g_get_monotonic_time ();
-  close_window (win);
+  dc_window_shutdown (win);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  sim_fixture_stop (&f);
 }
 
 static void

@@ -411,6 +411,47 @@ test_keys (void)
   fixture_close (&fx);
 }
 
+/* Under "only unmarked", saving a picture by starting on the next one must
+ * not pull cells from under the pointer mid-drag. */
+static void
+test_draw_under_filter (void)
+{
+  Fixture fx = { 0 };
+  DcPicture *p1, *p3;
+  DcPictureCanvas *c3;
+  GtkGesture *drag;
+  double x, y;
+
+  fixture_open (&fx, "draw-filter", 6);
+  dc_picture_page_set_filter (fx.page, DC_PICTURE_FILTER_UNMARKED);
+  p1 = picture_at (fx.page, 1);
+  p3 = picture_at (fx.page, 3);
+  drag_on (dc_picture_page_find_canvas (fx.page, p1), 10, 10, 300, 200);
+  c3 = dc_picture_page_find_canvas (fx.page, p3);
+  drag = dc_picture_canvas_get_drag_gesture (c3);
+  g_assert_true (dc_picture_canvas_image_to_widget (c3, 50, 50, &x, &y));
+  g_signal_emit_by_name (drag, "drag-begin", x, y);
+  g_signal_emit_by_name (drag, "drag-update", 30.0, 20.0);
+  g_assert_true (dc_picture_get_marked (p1));
+  spin (20);
+  dc_picture_page_flush_counts (fx.page);
+  /* still shown while the drag goes on; the cell still shows p3 */
+  g_assert_cmpuint (n_shown (fx.page), ==, 6);
+  g_assert_true (dc_picture_canvas_get_picture (c3) == p3);
+  g_signal_emit_by_name (drag, "drag-update", 60.0, 40.0);
+  g_signal_emit_by_name (drag, "drag-end", 60.0, 40.0);
+  dc_picture_page_flush_counts (fx.page);
+  g_assert_cmpuint (n_shown (fx.page), ==, 5);
+  g_assert_true (dc_picture_page_has_draft (fx.page));
+  press_key (dc_picture_page_get_grid_shortcuts (fx.page), GDK_KEY_space, 0);
+  g_assert_true (dc_picture_get_marked (p3));
+  dc_picture_page_flush_counts (fx.page);
+  g_assert_cmpuint (n_shown (fx.page), ==, 4);
+  assert_counter (fx.page, 6, 2);
+  dc_picture_page_set_filter (fx.page, DC_PICTURE_FILTER_ALL);
+  fixture_close (&fx);
+}
+
 static gboolean
 has_prune_dialog (gpointer data)
 {
@@ -664,6 +705,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app-pictures/load-counter", test_load_counter);
   g_test_add_func ("/app-pictures/draw-mark", test_draw_mark);
   g_test_add_func ("/app-pictures/keys-badge-viewer-filter", test_keys);
+  g_test_add_func ("/app-pictures/draw-under-filter", test_draw_under_filter);
   g_test_add_func ("/app-pictures/prune-undo", test_prune_undo);
   g_test_add_func ("/app-pictures/follow-disk", test_follow_disk);
   g_test_add_func ("/app-pictures/export", test_export);

@@ -84,6 +84,7 @@ struct _DcPicturePage
   int                  thumb_size;
 
   DcPicture           *draft_picture;
+  gboolean             drawing;        /* a drag is drawing draft_mark now */
   DcMark              *draft_mark;
   DcMarkShape          shape;
   DcMarkColour         colour;
@@ -219,6 +220,7 @@ discard_draft (DcPicturePage *self)
     return;
   g_clear_object (&self->draft_picture);
   g_clear_pointer (&self->draft_mark, dc_mark_free);
+  self->drawing = FALSE;
   refresh_drafts (self);
 }
 
@@ -381,7 +383,9 @@ dc_picture_page_flush_counts (DcPicturePage *self)
   guint total = 0, marked = 0;
 
   g_clear_handle_id (&self->counts_idle, g_source_remove);
-  if (self->filter_dirty)
+  /* Not while a shape is being dragged: the filter would take cells away
+   * (and rebind the one under the pointer) mid-drag. */
+  if (self->filter_dirty && !self->drawing)
     {
       self->filter_dirty = FALSE;
       gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
@@ -555,6 +559,14 @@ on_canvas_shape_drawn (DcPictureCanvas *canvas, int x, int y, int w, int h, gboo
 
   if (picture == NULL || self->folder == NULL)
     return;
+  /* the cell was rebound under the pointer (its file went away): drop it */
+  if (self->drawing && picture != self->draft_picture)
+    {
+      if (finished)
+        self->drawing = FALSE;
+      return;
+    }
+  self->drawing = !finished;
   /* Starting on another picture saves the one drawn before. */
   if (self->draft_picture != NULL && self->draft_picture != picture)
     commit_draft (self);
@@ -570,6 +582,8 @@ on_canvas_shape_drawn (DcPictureCanvas *canvas, int x, int y, int w, int h, gboo
       if (pos != G_MAXUINT && pos != gtk_single_selection_get_selected (self->selection))
         gtk_single_selection_set_selected (self->selection, pos);
     }
+  if (finished && self->filter_dirty)
+    schedule_counts (self);
 }
 
 static void

@@ -53,8 +53,8 @@ looks_binary (const char *data, gsize len)
 
 typedef struct
 {
-  guint offset;     /* into scratch, when in_scratch */
-  gboolean in_scratch;
+  guint cell;       /* a cell whose text was unquoted into scratch */
+  guint offset;     /* where in scratch */
 } CellFix;
 
 gboolean
@@ -72,6 +72,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
   guint row = 1;
   char sep;
   guint8 stop[256];
+  guint64 sep_word;
 
   *needs_validation = FALSE;
 
@@ -149,6 +150,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
     }
 
   sep = detect_separator (data, len);
+  sep_word = DC_SWAR_BYTE (sep);
   memset (stop, 0, sizeof stop);
   stop[(guchar) sep] = stop['\n'] = stop['\r'] = 1;
   cells = g_new (DcCell, cap);
@@ -159,16 +161,26 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
 
   while (p < end)
     {
+      guint n_fixes = 0;
+
       n_cells = 0;
       if (scratch->len)
         g_string_truncate (scratch, 0);
 
       for (;;)
         {
-          DcCell cell = { NULL, 0, DC_CELL_TEXT, 0 };
-          CellFix fix = { 0, FALSE };
+          DcCell *cell;
 
-          if (p < end && *p == '"')
+          if (G_UNLIKELY (n_cells == cap))
+            {
+              cap *= 2;
+              cells = g_renew (DcCell, cells, cap);
+              fixes = g_renew (CellFix, fixes, cap);
+            }
+          cell = &cells[n_cells];
+          cell->number = 0;
+
+          if (G_UNLIKELY (p < end && *p == '"'))
             {
               /* Quoted: up to the closing quote, "" is one quote; any
                * text after the closing quote is kept (lenient). */
@@ -194,16 +206,16 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
                 }
               if (!doubled && (p >= end || p + 1 >= end || p[1] == sep || p[1] == '\n' || p[1] == '\r'))
                 {
-                  cell.text = start;
-                  cell.len = p - start;
+                  cell->text = start;
+                  cell->len = p - start;
                   if (p < end)
                     p++;
                 }
               else
                 {
                   const char *s;
-                  fix.in_scratch = TRUE;
-                  fix.offset = scratch->len;
+                  guint offset = scratch->len;
+
                   for (s = start; s < p; s++)
                     {
                       g_string_append_c (scratch, *s);
@@ -214,27 +226,48 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
                     p++;
                   while (p < end && *p != sep && *p != '\n' && *p != '\r')
                     g_string_append_c (scratch, *p++);
-                  cell.len = scratch->len - fix.offset;
+                  cell->text = NULL;   /* set once the row is complete (scratch may move) */
+                  cell->len = scratch->len - offset;
+                  fixes[n_fixes].cell = n_cells;
+                  fixes[n_fixes].offset = offset;
+                  n_fixes++;
                 }
             }
           else
             {
               const char *start = p;
-              while (p < end && !stop[(guchar) *p])
-                p++;
-              cell.text = start;
-              cell.len = p - start;
+
+              /* Eight bytes a step to the separator or a line end: a
+               * byte equal to the separator or below 14 (where \n and \r
+               * are) stops the word loop; other control bytes go on. */
+              for (;;)
+                {
+                  while (end - p >= 8)
+                    {
+                      guint64 w = dc_swar_load (p);
+                      guint64 m = dc_swar_eq (w, sep_word) |
+                                  ((w - DC_SWAR_BYTE (14)) & ~w & DC_SWAR_HIGHS);
+                      if (m)
+                        {
+                          p += dc_swar_first (m);
+                          break;
+                        }
+                      p += 8;
+                    }
+                  if (end - p < 8)
+                    {
+                      while (p < end && !stop[(guchar) *p])
+                        p++;
+                      break;
+                    }
+                  if (G_LIKELY (stop[(guchar) *p]))
+                    break;
+                  p++;
+                }
+              cell->text = start;
+              cell->len = p - start;
             }
-          if (cell.len == 0)
-            cell.kind = DC_CELL_EMPTY;
-          if (n_cells == cap)
-            {
-              cap *= 2;
-              cells = g_renew (DcCell, cells, cap);
-              fixes = g_renew (CellFix, fixes, cap);
-            }
-          cells[n_cells] = cell;
-          fixes[n_cells] = fix;
+          cell->kind = cell->len == 0 ? DC_CELL_EMPTY : DC_CELL_TEXT;
           n_cells++;
 
           if (p < end && *p == sep)
@@ -249,10 +282,8 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
           break;
         }
 
-      if (scratch->len)
-        for (guint i = 0; i < n_cells; i++)
-          if (fixes[i].in_scratch)
-            cells[i].text = scratch->str + fixes[i].offset;
+      for (guint i = 0; i < n_fixes; i++)
+        cells[fixes[i].cell].text = scratch->str + fixes[i].offset;
 
       if (!func (row, cells, n_cells, user_data, error))
         return error == NULL || *error == NULL;

@@ -5,9 +5,88 @@
  * converts the cells and appends rows to the model. */
 #pragma once
 
+#include <string.h>
+
 #include "esheet/dc-esheet.h"
 
 G_BEGIN_DECLS
+
+/* Word-at-a-time byte search ("SWAR"), portable C: eight bytes per step
+ * instead of one.  A match mask has the high bit set in each byte equal
+ * to the pattern; bits above the first true match may be false
+ * positives, so only the lowest set bit is used.  Words are read in
+ * little-endian order so the lowest bit is the earliest byte. */
+#define DC_SWAR_ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define DC_SWAR_HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+#define DC_SWAR_BYTE(c) (DC_SWAR_ONES * (guchar) (c))
+
+static inline guint64
+dc_swar_load (const char *p)
+{
+  guint64 w;
+  memcpy (&w, p, sizeof w);
+  return GUINT64_FROM_LE (w);
+}
+
+/* High bit set in the bytes of @w equal to the byte repeated in @pattern. */
+static inline guint64
+dc_swar_eq (guint64 w, guint64 pattern)
+{
+  guint64 x = w ^ pattern;
+  return (x - DC_SWAR_ONES) & ~x & DC_SWAR_HIGHS;
+}
+
+/* Index (0..7) of the first matching byte of a non-zero mask. */
+static inline guint
+dc_swar_first (guint64 mask)
+{
+#if defined(__GNUC__) || defined(__clang__)
+  return (guint) __builtin_ctzll (mask) >> 3;
+#else
+  guint i = 0;
+  while (!(mask & 0x80))
+    {
+      mask >>= 8;
+      i++;
+    }
+  return i;
+#endif
+}
+
+/* TRUE when @text is plain ASCII without NUL, line breaks or CR: most
+ * cells are, and they need no UTF-8 check and no special handling. */
+static inline gboolean
+dc_text_is_plain_ascii (const char *text, gsize len, gboolean allow_breaks)
+{
+  const char *p = text, *end = text + len;
+  guint64 any = 0, bad = 0;
+
+  if (len >= 8)
+    {
+      /* whole words, the last one overlapping the one before */
+      for (;; p += 8)
+        {
+          guint64 w;
+          if (end - p < 8)
+            p = end - 8;
+          w = dc_swar_load (p);
+          any |= w;
+          bad |= dc_swar_eq (w, 0);
+          if (!allow_breaks)
+            bad |= dc_swar_eq (w, DC_SWAR_BYTE ('\n')) | dc_swar_eq (w, DC_SWAR_BYTE ('\r'));
+          if (p + 8 == end)
+            break;
+        }
+      return !(any & DC_SWAR_HIGHS) && !bad;
+    }
+  for (; p < end; p++)
+    {
+      guchar c = *p;
+      any |= c;
+      bad |= c == 0 || (!allow_breaks && (c == '\n' || c == '\r'));
+    }
+  return !(any & DC_SWAR_HIGHS) && !bad;
+}
 
 typedef enum
 {
@@ -59,6 +138,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcTimeCache, dc_time_cache_free)
  * whole hours in every zone this tool is used in). */
 gboolean dc_time_local_to_us (DcTimeCache *cache, int y, int mo, int d, int h, int mi, int s,
                               int usec, gint64 *out_us);
+/* The common "YYYY-MM-DD HH:MM:SS" (or with a T) as local time, straight
+ * to unix µs, remembering the last date and hour so consecutive rows cost
+ * a 13-byte compare.  The same result as dc_time_parse_text() followed by
+ * dc_time_parts_to_us(); FALSE only means "not this exact form, use the
+ * general parser" (which also decides what is an error). */
+gboolean dc_time_parse_local_fast (DcTimeCache *cache, const char *text, gsize len,
+                                   gint64 *out_us);
 
 typedef enum
 {

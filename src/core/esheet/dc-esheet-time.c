@@ -20,6 +20,12 @@ struct _DcTimeCache
 {
   gint64 keys[CACHE_SIZE];     /* hours since 1970-01-01 (civil), +1; 0 = empty */
   gint64 values[CACHE_SIZE];   /* unix seconds of that local hour */
+  /* dc_time_parse_local_fast(): "YYYY-MM-DD HH" of the last row and the
+   * unix seconds of that local hour (from the cache above, so a zone
+   * change inside a day is seen as soon as the hour changes). */
+  char   last_prefix[13];
+  gboolean have_last;
+  gint64 last_base;
 };
 
 DcTimeCache *
@@ -102,6 +108,41 @@ dc_time_local_to_us (DcTimeCache *cache, int y, int mo, int d, int h, int mi, in
       cache->values[slot] = base;
     }
   *out_us = (base + mi * 60 + s) * G_USEC_PER_SEC + usec;
+  return TRUE;
+}
+
+static inline gboolean
+two_digits (const char *t, int *out)
+{
+  guint a = (guchar) t[0] - '0', b = (guchar) t[1] - '0';
+  *out = (int) (a * 10 + b);
+  return a <= 9 && b <= 9;
+}
+
+gboolean
+dc_time_parse_local_fast (DcTimeCache *cache, const char *text, gsize len, gint64 *out_us)
+{
+  int y_hi, y_lo, mo, d, h, mi, s;
+  gint64 us;
+
+  if (len != 19 || text[13] != ':' || text[16] != ':' ||
+      !two_digits (text + 14, &mi) || !two_digits (text + 17, &s) || mi > 59 || s > 60)
+    return FALSE;
+  if (cache->have_last && memcmp (text, cache->last_prefix, 13) == 0)
+    {
+      *out_us = (cache->last_base + mi * 60 + s) * G_USEC_PER_SEC;
+      return TRUE;
+    }
+  if (text[4] != '-' || text[7] != '-' || (text[10] != ' ' && text[10] != 'T') ||
+      !two_digits (text, &y_hi) || !two_digits (text + 2, &y_lo) || !two_digits (text + 5, &mo) ||
+      !two_digits (text + 8, &d) || !two_digits (text + 11, &h))
+    return FALSE;
+  if (!dc_time_local_to_us (cache, y_hi * 100 + y_lo, mo, d, h, 0, 0, 0, &us))
+    return FALSE;   /* invalid: the general parser words the reason */
+  memcpy (cache->last_prefix, text, 13);
+  cache->have_last = TRUE;
+  cache->last_base = us / G_USEC_PER_SEC;
+  *out_us = us + (gint64) (mi * 60 + s) * G_USEC_PER_SEC;
   return TRUE;
 }
 

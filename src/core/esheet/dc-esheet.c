@@ -29,6 +29,15 @@ typedef struct
   guint32      *slots;    /* id + 1, 0 = empty */
   guint32       mask;
   GStringChunk *chunk;
+  /* Values of up to 8 bytes (docks such as "A01", operators) are looked
+   * up by their bytes as one word first: a direct-mapped cache in front
+   * of the table, so the usual row costs no hashing loop and no memcmp. */
+  struct
+  {
+    guint64 word;
+    guint32 len;          /* G_MAXUINT32 = empty */
+    guint32 id;
+  } small[256];
 } Pool;
 
 static inline guint32
@@ -49,6 +58,8 @@ pool_init (Pool *p)
   p->mask = 63;
   p->slots = g_new0 (guint32, p->mask + 1);
   p->chunk = g_string_chunk_new (4096);
+  for (guint i = 0; i < G_N_ELEMENTS (p->small); i++)
+    p->small[i].len = G_MAXUINT32;
 }
 
 static void
@@ -79,8 +90,33 @@ pool_rehash (Pool *p)
   p->mask = mask;
 }
 
-static guint32
+static guint32 pool_intern_slow (Pool *p, const char *s, gsize len);
+
+static inline guint32
 pool_intern (Pool *p, const char *s, gsize len)
+{
+  guint64 word = 0;
+  guint32 id;
+  guint k;
+  gsize n;
+
+  if (len > 8)
+    return pool_intern_slow (p, s, len);
+  /* a NUL inside a cell ends the value (as strnlen in the slow path) */
+  for (n = 0; n < len && s[n]; n++)
+    word |= (guint64) (guchar) s[n] << (8 * n);
+  k = (guint) (((word ^ n) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 56);
+  if (p->small[k].len == n && p->small[k].word == word)
+    return p->small[k].id;
+  id = pool_intern_slow (p, s, n);
+  p->small[k].word = word;
+  p->small[k].len = (guint32) n;
+  p->small[k].id = id;
+  return id;
+}
+
+static guint32
+pool_intern_slow (Pool *p, const char *s, gsize len)
 {
   guint32 h, i, id;
 

@@ -17,16 +17,18 @@
 
 /* User and system CPU seconds so far (page faults are system time). */
 static void
-cpu_split (double *user, double *sys)
+cpu_split (double *user, double *sys, long *faults)
 {
 #ifdef G_OS_UNIX
   struct rusage ru;
   getrusage (RUSAGE_SELF, &ru);
   *user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
   *sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  *faults = ru.ru_minflt + ru.ru_majflt;
 #else
   *user = (double) clock () / CLOCKS_PER_SEC;
   *sys = 0;
+  *faults = 0;
 #endif
 }
 
@@ -51,6 +53,7 @@ main (int argc, char **argv)
   gint64 t0, t1, t2;
   clock_t c0, c1, c2;
   double u0, s0, u1, s1;
+  long f0, f1;
   long rss0;
   GStatBuf st;
 
@@ -71,7 +74,7 @@ main (int argc, char **argv)
   rss0 = status_kb ("VmRSS:");
   t0 = g_get_monotonic_time ();
   c0 = clock ();
-  cpu_split (&u0, &s0);
+  cpu_split (&u0, &s0, &f0);
   if (!dc_esheet_import_file (sheet, argv[1], &options, &error))
     {
       fprintf (stderr, "%s\n", error->message);
@@ -79,7 +82,7 @@ main (int argc, char **argv)
     }
   t1 = g_get_monotonic_time ();
   c1 = clock ();
-  cpu_split (&u1, &s1);
+  cpu_split (&u1, &s1, &f1);
   dc_esheet_get_n_waybills (sheet);
   dc_esheet_get_n_docks (sheet);
   t2 = g_get_monotonic_time ();
@@ -94,6 +97,7 @@ main (int argc, char **argv)
   printf ("import_cpu_s=%.4f\n", (double) (c1 - c0) / CLOCKS_PER_SEC);
   printf ("import_user_s=%.4f\n", u1 - u0);
   printf ("import_sys_s=%.4f\n", s1 - s0);
+  printf ("import_page_faults=%ld\n", f1 - f0);
   printf ("group_cpu_s=%.4f\n", (double) (c2 - c1) / CLOCKS_PER_SEC);
   printf ("file_bytes=%" G_GINT64_FORMAT "\n", (gint64) st.st_size);
   printf ("rss_before_kb=%ld\n", rss0);

@@ -179,6 +179,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
             }
           cell = &cells[n_cells];
           cell->number = 0;
+          cell->plain = FALSE;
 
           if (G_UNLIKELY (p < end && *p == '"'))
             {
@@ -236,6 +237,8 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
           else
             {
               const char *start = p;
+              guint64 seen = 0;
+              gboolean control = FALSE;
 
               /* Eight bytes a step to the separator or a line end: a
                * byte equal to the separator or below 14 (where \n and \r
@@ -247,25 +250,37 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
                       guint64 w = dc_swar_load (p);
                       guint64 m = dc_swar_eq (w, sep_word) |
                                   ((w - DC_SWAR_BYTE (14)) & ~w & DC_SWAR_HIGHS);
+                      /* For cell->plain: the high bits of the cell's
+                       * bytes (only those before the stop).  NUL is
+                       * below 14, so it stops the loop like a control
+                       * byte and marks the cell below. */
                       if (m)
                         {
+                          seen |= w & ((m & -m) - 1);
                           p += dc_swar_first (m);
                           break;
                         }
+                      seen |= w;
                       p += 8;
                     }
                   if (end - p < 8)
                     {
                       while (p < end && !stop[(guchar) *p])
-                        p++;
+                        {
+                          control |= (guchar) *p < 14;
+                          seen |= (guchar) *p++;
+                        }
                       break;
                     }
                   if (G_LIKELY (stop[(guchar) *p]))
                     break;
+                  control = TRUE;   /* a byte below 14 (NUL, tab...): let the importer look */
                   p++;
                 }
               cell->text = start;
               cell->len = p - start;
+              /* Unquoted, so no CR or LF inside; @seen covers it all. */
+              cell->plain = !(seen & DC_SWAR_HIGHS) && !control;
             }
           cell->kind = cell->len == 0 ? DC_CELL_EMPTY : DC_CELL_TEXT;
           n_cells++;

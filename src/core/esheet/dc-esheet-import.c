@@ -345,20 +345,33 @@ get_cell (const DcCell *cells, guint n, int col)
   return &cells[col];
 }
 
+/* ASCII blanks, and the lead bytes of U+3000 and a BOM (and 0x80, the
+ * last byte of U+3000) */
+static const guint8 maybe_space_table[256] = {
+  [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [0xE3] = 1, [0xEF] = 1, [0x80] = 1,
+};
+
 static inline gboolean
 maybe_space (guchar c)
 {
-  /* ASCII blanks, and the lead bytes of U+3000 and a BOM */
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xE3 || c == 0xEF || c == 0x80;
+  return maybe_space_table[c];
+}
+
+static void trim_slow (const char **text, gsize *len);
+
+static inline void
+trim (const char **text, gsize *len)
+{
+  if (*len == 0 || (!maybe_space ((*text)[0]) && !maybe_space ((*text)[*len - 1])))
+    return;
+  trim_slow (text, len);
 }
 
 static void
-trim (const char **text, gsize *len)
+trim_slow (const char **text, gsize *len)
 {
   const char *s = *text, *e = *text + *len;
 
-  if (*len == 0 || (!maybe_space (s[0]) && !maybe_space (e[-1])))
-    return;
   for (;;)
     {
       if (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
@@ -492,7 +505,7 @@ convert_waybill (Import *im, const DcCell *cell, char **reason)
                                  (int) MIN (len, 64), t);
       return FALSE;
     }
-  if (!check_text (im, t, len, reason, FALSE))
+  if (!(cell->plain && len <= 200) && !check_text (im, t, len, reason, FALSE))
     return FALSE;
   im->waybill_text = t;
   im->waybill_len = len;
@@ -520,7 +533,7 @@ convert_dock (Import *im, const DcCell *cell, char **reason)
       *reason = g_strdup (_("the dock is empty."));
       return FALSE;
     }
-  if (!check_text (im, t, len, reason, TRUE))
+  if (!(cell->plain && len <= 200) && !check_text (im, t, len, reason, TRUE))
     return FALSE;
   im->dock_text = t;
   im->dock_len = len;
@@ -631,7 +644,7 @@ import_data_row (Import *im, guint row, const DcCell *cells, guint n)
       const char *t = c->text ? c->text : "";
       gsize len = c->kind == DC_CELL_EMPTY ? 0 : c->len;
       trim (&t, &len);
-      if (len > 200 || (im->needs_validation && !dc_text_is_plain_ascii (t, len, TRUE) &&
+      if (len > 200 || (im->needs_validation && !c->plain && !dc_text_is_plain_ascii (t, len, TRUE) &&
                         !g_utf8_validate (t, len, NULL)))
         len = 0;
       extras[e] = t;

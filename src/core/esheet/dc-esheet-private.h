@@ -101,6 +101,8 @@ typedef struct
   const char *text;   /* not NUL-terminated; valid during the callback only */
   guint       len;
   guint8      kind;
+  guint8      plain;  /* TRUE: known to be ASCII without NUL, CR or LF (so no
+                       * check is needed); FALSE: unknown */
   double      number;
 } DcCell;
 

@@ -23,7 +23,7 @@ struct _DcTimeCache
   /* dc_time_parse_local_fast(): "YYYY-MM-DD HH" of the last row and the
    * unix seconds of that local hour (from the cache above, so a zone
    * change inside a day is seen as soon as the hour changes). */
-  char   last_prefix[13];
+  guint64 last_prefix[2];      /* bytes 0..7 and 5..12 of the text */
   gboolean have_last;
   gint64 last_base;
 };
@@ -123,12 +123,15 @@ gboolean
 dc_time_parse_local_fast (DcTimeCache *cache, const char *text, gsize len, gint64 *out_us)
 {
   int y_hi, y_lo, mo, d, h, mi, s;
+  guint64 w0, w1;
   gint64 us;
 
   if (len != 19 || text[13] != ':' || text[16] != ':' ||
       !two_digits (text + 14, &mi) || !two_digits (text + 17, &s) || mi > 59 || s > 60)
     return FALSE;
-  if (cache->have_last && memcmp (text, cache->last_prefix, 13) == 0)
+  memcpy (&w0, text, 8);
+  memcpy (&w1, text + 5, 8);
+  if (cache->have_last && w0 == cache->last_prefix[0] && w1 == cache->last_prefix[1])
     {
       *out_us = (cache->last_base + mi * 60 + s) * G_USEC_PER_SEC;
       return TRUE;
@@ -139,7 +142,8 @@ dc_time_parse_local_fast (DcTimeCache *cache, const char *text, gsize len, gint6
     return FALSE;
   if (!dc_time_local_to_us (cache, y_hi * 100 + y_lo, mo, d, h, 0, 0, 0, &us))
     return FALSE;   /* invalid: the general parser words the reason */
-  memcpy (cache->last_prefix, text, 13);
+  cache->last_prefix[0] = w0;
+  cache->last_prefix[1] = w1;
   cache->have_last = TRUE;
   cache->last_base = us / G_USEC_PER_SEC;
   *out_us = us + (gint64) (mi * 60 + s) * G_USEC_PER_SEC;

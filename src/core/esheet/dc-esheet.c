@@ -95,22 +95,36 @@ static guint32 pool_intern_slow (Pool *p, const char *s, gsize len);
 static inline guint32
 pool_intern (Pool *p, const char *s, gsize len)
 {
-  guint64 word = 0;
-  guint32 id;
+  guint64 word;
+  guint32 id, lo, hi;
   guint k;
-  gsize n;
 
-  if (len > 8)
+  if (len > 8 || len == 0)
     return pool_intern_slow (p, s, len);
-  /* a NUL inside a cell ends the value (as strnlen in the slow path) */
-  for (n = 0; n < len && s[n]; n++)
-    word |= (guint64) (guchar) s[n] << (8 * n);
-  k = (guint) (((word ^ n) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 56);
-  if (p->small[k].len == n && p->small[k].word == word)
+  /* The bytes as one little-endian word, without reading past them: two
+   * overlapping 4-byte loads, or first/middle/last byte (with the length
+   * in the key, both are one-to-one). */
+  if (len >= 4)
+    {
+      memcpy (&lo, s, 4);
+      memcpy (&hi, s + len - 4, 4);
+      word = GUINT32_FROM_LE (lo) | ((guint64) GUINT32_FROM_LE (hi) << (8 * (len - 4)));
+      /* a NUL inside a cell ends the value: the slow path sees to that */
+      if (dc_swar_eq (word | ~(G_MAXUINT64 >> (64 - 8 * len)), 0))
+        return pool_intern_slow (p, s, len);
+    }
+  else
+    {
+      word = (guchar) s[0] | (guint) (guchar) s[len / 2] << 8 | (guint) (guchar) s[len - 1] << 16;
+      if (!s[0] || !s[len / 2] || !s[len - 1])
+        return pool_intern_slow (p, s, len);
+    }
+  k = (guint) (((word ^ len) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> 56);
+  if (p->small[k].len == len && p->small[k].word == word)
     return p->small[k].id;
-  id = pool_intern_slow (p, s, n);
+  id = pool_intern_slow (p, s, len);
   p->small[k].word = word;
-  p->small[k].len = (guint32) n;
+  p->small[k].len = (guint32) len;
   p->small[k].id = id;
   return id;
 }

@@ -101,6 +101,7 @@ dc_dvr_config_copy (const DcDvrConfig *cfg)
   copy->url = g_strdup (cfg->url);
   copy->user = g_strdup (cfg->user);
   copy->password = g_strdup (cfg->password);
+  copy->tls_pin = g_strdup (cfg->tls_pin);
   return copy;
 }
 
@@ -113,7 +114,29 @@ dc_dvr_config_free (DcDvrConfig *cfg)
   g_free (cfg->url);
   g_free (cfg->user);
   dc_secret_free (cfg->password);
+  g_free (cfg->tls_pin);
   g_free (cfg);
+}
+
+gboolean
+dc_dvr_tls_pin_is_valid (const char *pin)
+{
+  const char *b64;
+  gsize len;
+
+  if (pin == NULL || !g_str_has_prefix (pin, "sha256//"))
+    return FALSE;
+  b64 = pin + strlen ("sha256//");
+  /* 32 bytes in base64: 43 characters and one '='. */
+  if (strlen (b64) != 44 || b64[43] != '=')
+    return FALSE;
+  for (guint i = 0; i < 43; i++)
+    if (!g_ascii_isalnum (b64[i]) && b64[i] != '+' && b64[i] != '/')
+      return FALSE;
+  {
+    g_autofree guchar *raw = g_base64_decode (b64, &len);
+    return len == 32;
+  }
 }
 
 char *

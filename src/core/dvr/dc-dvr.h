@@ -69,6 +69,10 @@ typedef struct
   guint          max_downloads;  /* concurrent transfers, default 1 */
   DcDvrTimeMode  time_mode;
   int            download_by_time; /* -1 auto (ask the device), 0 no, 1 yes */
+  /* https only: "sha256//BASE64" of the recorder's public key, confirmed by
+   * the operator (trust on first use).  When set, that key is what is
+   * trusted for this recorder instead of the system CA store. */
+  char          *tls_pin;
 } DcDvrConfig;
 
 DcDvrConfig *dc_dvr_config_copy (const DcDvrConfig *cfg);
@@ -165,6 +169,17 @@ void          dc_dvr_session_set_progress_func (DcDvrSession *self, DcDvrProgres
 /* No bytes for @seconds during a transfer = DC_DVR_ERROR_STALLED
  * (default 30; tests use 2).  Connect timeout is 8 s. */
 void          dc_dvr_session_set_stall_timeout (DcDvrSession *self, guint seconds);
+
+/* Trust on first use: connects once to the https:// @url (certificate
+ * not verified for this one look, nothing sent after the TLS handshake: no
+ * request, no credentials) and returns the pin of the recorder's public
+ * key, "sha256//BASE64" (the DcDvrConfig tls_pin / config tls-pin= form),
+ * and the certificate's subject, for the operator to confirm.  Both are
+ * freed with g_free.  Fails with DC_DVR_ERROR_CONFIG for an http:// URL. */
+gboolean      dc_dvr_fetch_certificate_pin (const char *url, char **pin, char **subject,
+                                            GError **error);
+/* TRUE when @pin has the "sha256//BASE64" form of a SHA-256 digest. */
+gboolean      dc_dvr_tls_pin_is_valid (const char *pin);
 
 /* Wire <-> PC-clock conversions, exposed for the tests.  The digits the
  * recorder uses for the PC instant @pc_us: "YYYY-MM-DD HH:MM:SS". */

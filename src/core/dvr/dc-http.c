@@ -57,6 +57,8 @@ struct _DcHttp
   char        *base_url;
   char        *label;
   char        *host;
+  gboolean     https;
+  gboolean     pinned;       /* trust = the operator-confirmed key (TOFU) */
   DcLog       *log;
   guint        stall_s;
   gint         cancelled;    /* atomic */
@@ -200,6 +202,7 @@ dc_http_new (const char *base_url, const char *user, const char *password,
   while (len > 0 && self->base_url[len - 1] == '/')
     self->base_url[--len] = '\0';
   self->host = g_strdup (g_uri_get_host (uri));
+  self->https = g_strcmp0 (g_uri_get_scheme (uri), "https") == 0;
   self->label = g_strdup_printf (_("DVR “%s” (%s)"), dvr_name ? dvr_name : "", self->host);
   self->log = log ? dc_log_ref (log) : NULL;
   self->stall_s = DEFAULT_STALL_S;
@@ -232,7 +235,64 @@ dc_http_new (const char *base_url, const char *user, const char *password,
   curl_easy_setopt (self->easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt (self->easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (self->easy, CURLOPT_USERAGENT, "Dockclip/" PACKAGE_VERSION);
+  /* libcurl's defaults, said out loud: HTTPS is verified against the CA
+   * store and the host name unless the operator pinned a key. */
+  curl_easy_setopt (self->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt (self->easy, CURLOPT_SSL_VERIFYHOST, 2L);
   return self;
+}
+
+DcHttp *
+dc_http_new_for_config (const DcDvrConfig *cfg, DcLog *log, GError **error)
+{
+  DcHttp *self;
+
+  g_return_val_if_fail (cfg != NULL, NULL);
+  self = dc_http_new (cfg->url, cfg->user, cfg->password, cfg->name, log, error);
+  if (self != NULL && cfg->tls_pin != NULL && *cfg->tls_pin != '\0' &&
+      !dc_http_set_tls_pin (self, cfg->tls_pin, error))
+    g_clear_pointer (&self, dc_http_free);
+  return self;
+}
+
+gboolean
+dc_http_set_tls_pin (DcHttp *self, const char *pin, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (pin == NULL || *pin == '\0')
+    {
+      self->pinned = FALSE;
+      curl_easy_setopt (self->easy, CURLOPT_PINNEDPUBLICKEY, NULL);
+      curl_easy_setopt (self->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl_easy_setopt (self->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+      return TRUE;
+    }
+  if (!self->https)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("%s: a certificate pin needs an https:// address"), self->label);
+      return FALSE;
+    }
+  if (!dc_dvr_tls_pin_is_valid (pin))
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("%s: the certificate pin is not of the form sha256//BASE64"), self->label);
+      return FALSE;
+    }
+  /* The pin replaces the CA check for this host only: a self-signed
+   * recorder certificate has no CA and usually names no host, and the key
+   * the operator confirmed is a stronger statement than either.  libcurl
+   * checks the pinned key on every new connection whatever VERIFYPEER is. */
+  if (curl_easy_setopt (self->easy, CURLOPT_PINNEDPUBLICKEY, pin) != CURLE_OK)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("%s: this libcurl cannot check certificate pins"), self->label);
+      return FALSE;
+    }
+  curl_easy_setopt (self->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt (self->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  self->pinned = TRUE;
+  return TRUE;
 }
 
 static void xfer_stop (DcHttp *self);
@@ -248,7 +308,15 @@ dc_http_free (DcHttp *self)
   if (self->multi)
     curl_multi_cleanup (self->multi);
   if (self->easy)
-    curl_easy_cleanup (self->easy);
+    {
+      /* Drop libcurl's copies of the credentials first.  libcurl frees
+       * them without wiping (nothing reachable from here can), so this
+       * only shortens their life; no core dumps is the real guard. */
+      curl_easy_setopt (self->easy, CURLOPT_USERNAME, NULL);
+      curl_easy_setopt (self->easy, CURLOPT_PASSWORD, NULL);
+      curl_easy_reset (self->easy);
+      curl_easy_cleanup (self->easy);
+    }
   g_byte_array_unref (self->x.buf);
   g_clear_pointer (&self->log, dc_log_unref);
   g_clear_error (&self->auth_error);
@@ -554,12 +622,28 @@ xfer_result_error (DcHttp *self, GError **error)
                      self->label, CONNECT_TIMEOUT_S);
       return FALSE;
     case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
+      if (self->pinned)
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                     _("%s: the HTTPS certificate could not be checked against the confirmed "
+                       "fingerprint (%s)"), self->label, curl_easy_strerror (x->result));
+      else
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                     _("%s: the HTTPS certificate is not trusted (%s). If the recorder uses its "
+                       "own (self-signed) certificate, confirm its fingerprint in the recorder's "
+                       "settings to trust it"), self->label, curl_easy_strerror (x->result));
+      return FALSE;
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
-                   _("%s: the HTTPS certificate is not trusted (%s); install the recorder's "
-                     "certificate in the system store or use its http:// address"),
+                   _("%s: the HTTPS certificate is not the one confirmed for this recorder. "
+                     "Nothing was sent. If the recorder's certificate was replaced, confirm the "
+                     "new fingerprint in its settings; otherwise another device may be answering "
+                     "at this address"), self->label);
+      return FALSE;
+    case CURLE_SSL_CONNECT_ERROR:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE,
+                   _("The secure (HTTPS) connection to %s could not be set up (%s)"),
                    self->label, curl_easy_strerror (x->result));
       return FALSE;
     case CURLE_WRITE_ERROR:
@@ -1069,4 +1153,177 @@ dc_http_open_stream (DcHttp *self, const char *method, const char *path, const c
   else if (x->content_length >= 0)
     s->parent.size = x->content_length;
   return &s->parent;
+}
+
+/* ------------------------------------------------------------------ */
+/* Trust on first use                                                  */
+
+/* One DER element at *@p (not past @end): its whole encoding is
+ * [*elem, *p after the call), its content [*content, +*len). */
+static gboolean
+der_next (const guint8 **p, const guint8 *end, guint8 *tag, const guint8 **elem,
+          const guint8 **content, gsize *len)
+{
+  const guint8 *q = *p;
+  gsize n;
+
+  if (end - q < 2)
+    return FALSE;
+  *elem = q;
+  *tag = *q++;
+  n = *q++;
+  if (n & 0x80)
+    {
+      guint bytes = n & 0x7f;
+      if (bytes == 0 || bytes > 4 || (gsize) (end - q) < bytes)
+        return FALSE;
+      n = 0;
+      while (bytes-- > 0)
+        n = (n << 8) | *q++;
+    }
+  if ((gsize) (end - q) < n)
+    return FALSE;
+  *content = q;
+  *len = n;
+  *p = q + n;
+  return TRUE;
+}
+
+/* The SubjectPublicKeyInfo of an X.509 certificate (RFC 5280 4.1): what
+ * libcurl's CURLOPT_PINNEDPUBLICKEY hashes. */
+static gboolean
+der_find_spki (const guint8 *der, gsize der_len, const guint8 **spki, gsize *spki_len)
+{
+  const guint8 *p = der, *end = der + der_len, *elem, *content;
+  gsize len;
+  guint8 tag;
+
+  /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { ... } ... } */
+  if (!der_next (&p, end, &tag, &elem, &content, &len) || tag != 0x30)
+    return FALSE;
+  p = content;
+  end = content + len;
+  if (!der_next (&p, end, &tag, &elem, &content, &len) || tag != 0x30)
+    return FALSE;
+  p = content;
+  end = content + len;
+  /* [0] version (optional), serialNumber, signature, issuer, validity,
+   * subject, then subjectPublicKeyInfo. */
+  if (!der_next (&p, end, &tag, &elem, &content, &len))
+    return FALSE;
+  if (tag == 0xa0 && !der_next (&p, end, &tag, &elem, &content, &len))
+    return FALSE;
+  for (guint i = 0; i < 5; i++)
+    if (!der_next (&p, end, &tag, &elem, &content, &len))
+      return FALSE;
+  if (tag != 0x30)
+    return FALSE;
+  *spki = elem;
+  *spki_len = (gsize) (p - elem);
+  return TRUE;
+}
+
+/* "sha256//BASE64" of the public key in a PEM certificate, or NULL. */
+static char *
+pin_from_pem (const char *pem)
+{
+  const char *begin = strstr (pem, "-----BEGIN CERTIFICATE-----");
+  const char *stop;
+  g_autoptr(GString) b64 = g_string_new (NULL);
+  g_autofree guchar *der = NULL;
+  g_autofree char *digest = NULL;
+  const guint8 *spki;
+  gsize der_len = 0, spki_len = 0;
+  guint8 sum[32];
+  gsize sum_len = sizeof sum;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  if (begin == NULL)
+    return NULL;
+  begin += strlen ("-----BEGIN CERTIFICATE-----");
+  stop = strstr (begin, "-----END CERTIFICATE-----");
+  if (stop == NULL)
+    return NULL;
+  for (const char *c = begin; c < stop; c++)
+    if (g_ascii_isalnum (*c) || *c == '+' || *c == '/' || *c == '=')
+      g_string_append_c (b64, *c);
+  if (b64->len == 0 || b64->len % 4 != 0)
+    return NULL;
+  der = g_base64_decode (b64->str, &der_len);
+  if (der == NULL || !der_find_spki (der, der_len, &spki, &spki_len))
+    return NULL;
+  g_checksum_update (checksum, spki, (gssize) spki_len);
+  g_checksum_get_digest (checksum, sum, &sum_len);
+  digest = g_base64_encode (sum, sum_len);
+  return g_strconcat ("sha256//", digest, NULL);
+}
+
+gboolean
+dc_dvr_fetch_certificate_pin (const char *url, char **pin, char **subject, GError **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *found_pin = NULL;
+  g_autofree char *found_subject = NULL;
+  struct curl_certinfo *certs = NULL;
+  CURL *easy;
+  CURLcode rc;
+
+  g_return_val_if_fail (pin != NULL, FALSE);
+  uri = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL ||
+      g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("The address “%s” is not an https:// URL: only HTTPS recorders have a "
+                     "certificate to confirm"), url ? url : "");
+      return FALSE;
+    }
+  easy = curl_easy_init ();
+  if (easy == NULL)
+    {
+      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG, "libcurl could not start");
+      return FALSE;
+    }
+  curl_easy_setopt (easy, CURLOPT_URL, url);
+  curl_easy_setopt (easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "https");
+  /* TCP + TLS handshake and nothing else: no HTTP request, so no
+   * credentials can go to a device that is not yet trusted. */
+  curl_easy_setopt (easy, CURLOPT_CONNECT_ONLY, 1L);
+  curl_easy_setopt (easy, CURLOPT_CERTINFO, 1L);
+  /* Unverified for this one look only: the operator verifies the answer. */
+  curl_easy_setopt (easy, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt (easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT, (long) CONNECT_TIMEOUT_S);
+  curl_easy_setopt (easy, CURLOPT_TIMEOUT, (long) (2 * CONNECT_TIMEOUT_S));
+  rc = curl_easy_perform (easy);
+  if (rc == CURLE_OK && curl_easy_getinfo (easy, CURLINFO_CERTINFO, &certs) == CURLE_OK &&
+      certs != NULL && certs->num_of_certs > 0)
+    {
+      for (struct curl_slist *l = certs->certinfo[0]; l != NULL; l = l->next)
+        {
+          if (found_subject == NULL && g_str_has_prefix (l->data, "Subject:"))
+            found_subject = g_strstrip (g_strdup (l->data + strlen ("Subject:")));
+          else if (found_pin == NULL && g_str_has_prefix (l->data, "Cert:"))
+            found_pin = pin_from_pem (l->data + strlen ("Cert:"));
+        }
+    }
+  curl_easy_cleanup (easy);
+  if (rc != CURLE_OK)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE,
+                   _("Cannot read the HTTPS certificate of %s (%s); check that the recorder is "
+                     "on and the address is right"), g_uri_get_host (uri), curl_easy_strerror (rc));
+      return FALSE;
+    }
+  if (found_pin == NULL)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("%s sent no certificate that Dockclip can read"), g_uri_get_host (uri));
+      return FALSE;
+    }
+  *pin = g_steal_pointer (&found_pin);
+  if (subject != NULL)
+    *subject = g_steal_pointer (&found_subject);
+  return TRUE;
 }

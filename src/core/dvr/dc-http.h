@@ -20,7 +20,15 @@ typedef struct _DcHttp DcHttp;
 
 DcHttp   *dc_http_new              (const char *base_url, const char *user, const char *password,
                                     const char *dvr_name, DcLog *log, GError **error);
+/* dc_http_new() with everything @cfg says, the TLS pin included. */
+DcHttp   *dc_http_new_for_config   (const DcDvrConfig *cfg, DcLog *log, GError **error);
 void      dc_http_free             (DcHttp *self);
+/* Trust on first use for an https:// recorder: @pin ("sha256//BASE64" of
+ * the public key, as dc_dvr_fetch_certificate_pin() returns it) is what is
+ * trusted instead of the CA store, for this session's host only.  NULL
+ * goes back to CA verification.  Fails (DC_DVR_ERROR_CONFIG) for a
+ * malformed pin or an http:// session. */
+gboolean  dc_http_set_tls_pin      (DcHttp *self, const char *pin, GError **error);
 void      dc_http_set_stall_timeout (DcHttp *self, guint seconds);
 void      dc_http_cancel           (DcHttp *self);
 void      dc_http_reset_cancel     (DcHttp *self);

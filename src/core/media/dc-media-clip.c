@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "media/dc-media-private.h"
+#include "util/dc-keyring.h"
 
 /* Output time base: fine enough for any recorder frame rate, and what
  * MPEG-PS uses, so PS timestamps map without rounding. */
@@ -88,6 +89,10 @@ clip_open_output (Clip *clip, GError **error)
       return FALSE;
     }
 
+  /* avio_open creates with 0666 & ~umask but keeps the mode of a file
+   * that exists: create it private (DC_FILE_MODE) first. */
+  if (!dc_private_file_prepare (clip->mp4_path, error))
+    return FALSE;
   ret = avio_open (&clip->out->pb, clip->mp4_path, AVIO_FLAG_WRITE);
   if (ret < 0)
     {

@@ -328,8 +328,10 @@ write_jpeg (AVFrame *frame, const DcPictureOptions *options,
   tjDestroy (tj);
 
   file = g_file_new_for_path (jpeg_path);
+  /* Evidence is private (DC_FILE_MODE): a new file, not an old one's mode. */
   ok = g_file_replace_contents (file, (const char *) jpeg, jpeg_size, NULL, FALSE,
-                                G_FILE_CREATE_NONE, NULL, NULL, error);
+                                G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                NULL, NULL, error);
   tjFree (jpeg);
   return ok;
 }

@@ -7,6 +7,7 @@
 #include "dc-application.h"
 #include "demo/dc-demo.h"
 #include "dc-dvr-settings-window.h"
+#include "pictures/dc-picture-page.h"
 #include "dc-window.h"
 
 struct _DcWindow
@@ -20,7 +21,7 @@ struct _DcWindow
   GtkLabel             *update_label;
   GtkLinkButton        *update_link;
   AdwButtonContent     *output_button_content;
-  AdwStatusPage        *pictures_page;
+  DcPicturePage        *pictures_page;
   DcEsheetView         *esheet_view;
   DcDownloaderPanel    *panel;
 
@@ -31,6 +32,7 @@ struct _DcWindow
   GCancellable         *cancellable;
   guint                 pending_imports;
   guint                 n_pictures;
+  char                 *last_picture_folder;
   char                 *last_message;
   gboolean              closing_confirmed;
 };
@@ -88,6 +90,12 @@ DcEsheetView *
 dc_window_get_esheet_view (DcWindow *self)
 {
   return self->esheet_view;
+}
+
+GtkWidget *
+dc_window_get_picture_page (DcWindow *self)
+{
+  return GTK_WIDGET (self->pictures_page);
 }
 
 DcDownloaderPanel *
@@ -528,20 +536,22 @@ on_job_changed (DcDownloaderPanel *panel, DcJobItem *item, DcWindow *self)
   dc_esheet_view_set_job (self->esheet_view, item);
 }
 
+/* The pictures go straight to the picture grid: the batch folder becomes
+ * its newest recent folder, and opens when the grid shows nothing yet (the
+ * grid follows the folder, so later pictures appear as they land). */
 static void
 on_picture_done (DcDownloaderPanel *panel, const char *path, DcWindow *self)
 {
-  g_autofree char *desc = NULL;
+  g_autofree char *folder = g_path_get_dirname (path);
 
   self->n_pictures++;
-  desc = g_strdup_printf (ngettext ("%u picture downloaded in this session. The picture grid "
-                                    "to review and mark them comes in a later version; open "
-                                    "the output folder to see them.",
-                                    "%u pictures downloaded in this session. The picture grid "
-                                    "to review and mark them comes in a later version; open "
-                                    "the output folder to see them.", self->n_pictures),
-                          self->n_pictures);
-  adw_status_page_set_description (self->pictures_page, desc);
+  if (g_strcmp0 (folder, self->last_picture_folder) == 0)
+    return;
+  g_free (self->last_picture_folder);
+  self->last_picture_folder = g_strdup (folder);
+  dc_picture_page_add_recent_folder (self->pictures_page, folder);
+  if (g_strcmp0 (dc_picture_page_get_folder_path (self->pictures_page), folder) != 0)
+    dc_picture_page_set_folder (self->pictures_page, folder);
 }
 
 static void
@@ -760,6 +770,7 @@ dc_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->config, dc_config_free);
   g_free (self->last_message);
+  g_free (self->last_picture_folder);
   G_OBJECT_CLASS (dc_window_parent_class)->finalize (object);
 }
 
@@ -776,6 +787,7 @@ dc_window_class_init (DcWindowClass *klass)
 
   g_type_ensure (DC_TYPE_ESHEET_VIEW);
   g_type_ensure (DC_TYPE_DOWNLOADER_PANEL);
+  g_type_ensure (DC_TYPE_PICTURE_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dockclip/Dockclip/ui/dc-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DcWindow, stack);

@@ -31,6 +31,8 @@ DcConfig          *dc_window_get_config   (DcWindow *self);
 void               dc_window_set_config   (DcWindow *self, DcConfig *config, gboolean save);
 DcEsheetView      *dc_window_get_esheet_view (DcWindow *self);
 DcDownloaderPanel *dc_window_get_panel    (DcWindow *self);
+/* The picture grid (a DcPicturePage). */
+GtkWidget         *dc_window_get_picture_page (DcWindow *self);
 /* "win.download-dvr" for @dvr (NULL = every recorder); returns the number
  * of jobs queued. */
 guint              dc_window_download     (DcWindow *self, const char *dvr);

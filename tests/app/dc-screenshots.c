@@ -130,6 +130,7 @@ activate (GApplication *app, gpointer data)
   shoot (GTK_WIDGET (win), "finished");
 
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-pictures", NULL);
+  pump (2500);   /* thumbnails load in workers */
   shoot (GTK_WIDGET (win), "pictures");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-esheet", NULL);
 

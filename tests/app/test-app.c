@@ -7,6 +7,7 @@
 #include "dc-app-settings.h"
 #include "dc-dvr-settings-window.h"
 #include "dc-window.h"
+#include "pictures/dc-picture-page.h"
 #include "dc-test-sim.h"
 #include "dc-test-util.h"
 
@@ -357,6 +358,12 @@ test_download_one_dvr (void)
     g_assert_nonnull (dc_job_item_get_picture_path (job));
     g_assert_true (g_str_has_prefix (dc_job_item_get_picture_path (job), f.dir));
     g_assert_true (g_file_test (dc_job_item_get_picture_path (job), G_FILE_TEST_IS_REGULAR));
+    /* ... and the picture grid shows that folder */
+    {
+      g_autofree char *folder = g_path_get_dirname (dc_job_item_get_picture_path (job));
+      g_assert_cmpstr (dc_picture_page_get_folder_path (DC_PICTURE_PAGE (dc_window_get_picture_page (win))),
+                       ==, folder);
+    }
   }
   sim_fixture_stop (&f);
 }

@@ -406,8 +406,16 @@ dc_downloader_panel_stop_dvr (DcDownloaderPanel *self, const char *dvr)
 void
 dc_downloader_panel_pause_dvr (DcDownloaderPanel *self, const char *dvr)
 {
-  if (self->downloader)
+  DcDvrCard *card = g_hash_table_lookup (self->cards, dvr);
+
+  if (self->downloader == NULL || card == NULL)
+    return;
+  /* One button: pause, then resume. */
+  if (dc_dvr_card_get_paused (card))
+    dc_downloader_resume_dvr (self->downloader, dvr);
+  else
     dc_downloader_pause_dvr (self->downloader, dvr);
+  dc_dvr_card_set_paused (card, !dc_dvr_card_get_paused (card));
 }
 
 guint
@@ -582,11 +590,25 @@ job_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 }
 
 static void
+set_all_paused (DcDownloaderPanel *self, gboolean paused)
+{
+  GHashTableIter iter;
+  gpointer card;
+
+  g_hash_table_iter_init (&iter, self->cards);
+  while (g_hash_table_iter_next (&iter, NULL, &card))
+    dc_dvr_card_set_paused (card, paused);
+}
+
+static void
 action_pause_all (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (widget);
   if (self->downloader)
-    dc_downloader_pause_dvr (self->downloader, NULL);
+    {
+      dc_downloader_pause_dvr (self->downloader, NULL);
+      set_all_paused (self, TRUE);
+    }
 }
 
 static void
@@ -594,7 +616,10 @@ action_resume_all (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (widget);
   if (self->downloader)
-    dc_downloader_resume_dvr (self->downloader, NULL);
+    {
+      dc_downloader_resume_dvr (self->downloader, NULL);
+      set_all_paused (self, FALSE);
+    }
 }
 
 static void

@@ -226,3 +226,20 @@ dc_dvr_card_run_ended (DcDvrCard *self)
   if (self->total > 0 && self->state != DC_DVR_STATE_FAILED)
     dc_dvr_card_set_state (self, DC_DVR_STATE_DONE, NULL);
 }
+
+gboolean
+dc_dvr_card_get_paused (DcDvrCard *self)
+{
+  return self->paused;
+}
+
+void
+dc_dvr_card_set_paused (DcDvrCard *self, gboolean paused)
+{
+  self->paused = paused;
+  gtk_button_set_icon_name (self->pause, paused ? "media-playback-start-symbolic"
+                                                : "media-playback-pause-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause),
+                               paused ? _("Resume this recorder’s downloads")
+                                      : _("Pause this recorder’s downloads"));
+}

@@ -21,6 +21,9 @@ void        dc_dvr_card_set_counts   (DcDvrCard *self, guint done, guint queued,
 const char *dc_dvr_card_get_state_text (DcDvrCard *self);
 GtkButton  *dc_dvr_card_get_download_button (DcDvrCard *self);
 DcDvrState  dc_dvr_card_get_state    (DcDvrCard *self);
+/* The pause button resumes once pressed. */
+gboolean    dc_dvr_card_get_paused   (DcDvrCard *self);
+void        dc_dvr_card_set_paused   (DcDvrCard *self, gboolean paused);
 /* Every job is final: a recorder that had jobs and did not fail is done. */
 void        dc_dvr_card_run_ended    (DcDvrCard *self);
 

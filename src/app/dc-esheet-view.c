@@ -163,7 +163,9 @@ cell_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkToolt
 {
   const char *tip = g_object_get_data (G_OBJECT (widget), "tip");
 
-  if (tip == NULL || *tip == '\0')
+  /* without a tip of its own, a cell explains itself only when cut short */
+  if ((tip == NULL || *tip == '\0') &&
+      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
     tip = gtk_label_get_text (GTK_LABEL (widget));
   if (tip == NULL || *tip == '\0')
     return FALSE;

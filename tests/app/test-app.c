@@ -427,6 +427,17 @@ test_quit_during_downloads (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
   g_assert_true (wait_until (some_job_started, win, 20000));
 
+  /* A recorder's pause button pauses, then resumes. */
+  {
+    DcDvrCard *card = dc_downloader_panel_get_card (dc_window_get_panel (win), "north");
+
+    g_assert_false (dc_dvr_card_get_paused (card));
+    gtk_widget_activate_action (GTK_WIDGET (win), "win.pause-dvr", "s", "north");
+    g_assert_true (dc_dvr_card_get_paused (card));
+    gtk_widget_activate_action (GTK_WIDGET (win), "win.pause-dvr", "s", "north");
+    g_assert_false (dc_dvr_card_get_paused (card));
+  }
+
   /* Quitting cancels and joins every worker promptly. */
   start = g_get_monotonic_time ();
   dc_window_shutdown (win);

@@ -30,6 +30,7 @@ struct _DcDownloaderPanel
   GHashTable     *by_id;           /* job id -> DcJobItem (borrowed from jobs) */
   GHashTable     *cards;           /* dvr name -> DcDvrCard */
   guint           counts_source;
+  guint           countdown_source;
   gboolean        disposed;
 };
 
@@ -39,6 +40,25 @@ enum { SIGNAL_JOB_CHANGED, SIGNAL_RUN_FINISHED, SIGNAL_PICTURE_DONE, N_SIGNALS }
 static guint signals[N_SIGNALS];
 
 static void schedule_counts (DcDownloaderPanel *self);
+
+/* Once a second while a job waits to retry: its "Retrying in N s" counts
+ * down in the job list and the status column. */
+static gboolean
+countdown_tick (gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+  gboolean waiting = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
+      waiting |= dc_job_item_tick (item);
+    }
+  if (!waiting)
+    self->countdown_source = 0;
+  return waiting ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
 
 const char *
 dc_downloader_panel_get_out_dir (DcDownloaderPanel *self)
@@ -280,6 +300,8 @@ on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
           return;
         old = dc_job_item_get_state (item);
         dc_job_item_apply_event (item, event);
+        if (event->state == DC_JOB_RETRY_WAIT && self->countdown_source == 0 && !self->disposed)
+          self->countdown_source = g_timeout_add_seconds (1, countdown_tick, self);
         if (old != event->state)
           {
             g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
@@ -435,6 +457,7 @@ void
 dc_downloader_panel_shutdown (DcDownloaderPanel *self)
 {
   g_clear_handle_id (&self->counts_source, g_source_remove);
+  g_clear_handle_id (&self->countdown_source, g_source_remove);
   if (self->downloader)
     dc_downloader_shutdown (self->downloader);
   free_downloader (self);
@@ -645,6 +668,7 @@ dc_downloader_panel_finalize (GObject *object)
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (object);
 
   g_clear_handle_id (&self->counts_source, g_source_remove);
+  g_clear_handle_id (&self->countdown_source, g_source_remove);
   g_clear_object (&self->jobs);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->cards, g_hash_table_unref);

@@ -209,3 +209,12 @@ dc_job_item_apply_event (DcJobItem *self, const DcDownloadEvent *event)
   if (old_fraction != dc_job_item_get_fraction (self) || event->state == DC_JOB_DOWNLOADING)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
 }
+
+gboolean
+dc_job_item_tick (DcJobItem *self)
+{
+  if (self->state != DC_JOB_RETRY_WAIT)
+    return FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  return TRUE;
+}

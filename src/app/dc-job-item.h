@@ -24,5 +24,8 @@ char       *dc_job_item_dup_status_text (DcJobItem *self);
 char       *dc_job_item_dup_speed_text  (DcJobItem *self);
 /* Applies a DC_EVENT_JOB event; notifies "state"/"progress" only on change. */
 void        dc_job_item_apply_event    (DcJobItem *self, const DcDownloadEvent *event);
+/* Waiting to retry: notifies "state" so "Retrying in N s" counts down.
+ * Returns whether the job is waiting. */
+gboolean    dc_job_item_tick           (DcJobItem *self);
 
 G_END_DECLS

@@ -149,12 +149,12 @@ static void
 test_picture_seek_breaks (void)
 {
   /* Range honoured for the first request only: never a wrong frame; the
-   * caller gets an I/O error it can retry on. */
+   * caller gets a SOURCE error it can retry on. */
   g_autoptr(GError) error = NULL;
   DcByteSource *file = dc_byte_source_new_for_file (hik_path, &error);
   g_autoptr(DcByteSource) src = fx_source_wrap (file, FX_SOURCE_SEEK_BREAKS, 1, 0, 0);
 
-  expect_picture_error (src, "mpeg", T0 + 400 * FX_FRAME_US, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO);
+  expect_picture_error (src, "mpeg", T0 + 400 * FX_FRAME_US, DC_MEDIA_ERROR, DC_MEDIA_ERROR_SOURCE);
 }
 
 static void

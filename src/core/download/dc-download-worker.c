@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "download/dc-downloader-private.h"
 #include "media/dc-media.h"
@@ -227,6 +228,8 @@ save_source (DcByteSource *source, const char *path, GError **error)
                         NULL, error);
   if (out == NULL)
     return FALSE;
+  /* Errors of the recorder's side come back as they are (DC_DVR_ERROR);
+   * the local file's errors (disk full...) stay G_IO_ERROR and name it. */
   while ((n = dc_byte_source_read (source, buf, 64 * 1024, error)) > 0)
     {
       if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), buf, (gsize) n, NULL, NULL, error))
@@ -536,15 +539,36 @@ error_is_retryable (const GError *error)
   if (error->domain == DC_DVR_ERROR)
     return dc_dvr_error_is_retryable (error);
   if (error->domain == DC_MEDIA_ERROR)
-    return error->code == DC_MEDIA_ERROR_FORMAT || error->code == DC_MEDIA_ERROR_DECODE;
+    return error->code == DC_MEDIA_ERROR_FORMAT || error->code == DC_MEDIA_ERROR_DECODE ||
+           error->code == DC_MEDIA_ERROR_SOURCE;
   return FALSE;
 }
 
+/* A failure of this PC's side: writing the output (disk full, no right to
+ * write the folder) — not the recorder's fault, and no retry helps. */
+static gboolean
+error_is_local_file (const GError *error)
+{
+  return error != NULL &&
+         (error->domain == G_IO_ERROR ||
+          g_error_matches (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO) ||
+          g_error_matches (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_OUTPUT));
+}
+
 static char *
-operator_message (DcDvrRunner *runner, const GError *error, int retry_in_s)
+operator_message (DcDvrRunner *runner, DcJob *job, const GError *error, int retry_in_s)
 {
   const char *dvr = runner->config->name;
   g_autofree char *host = dc_dvr_config_get_host (runner->config);
+  const char *file = job->picture_path ? job->picture_path : job->clip_path;
+
+  if (error_is_local_file (error))
+    {
+      g_autofree char *folder = file ? g_path_get_dirname (file) : g_strdup ("?");
+      return g_strdup_printf (_("Cannot write the file of waybill %s in %s: %s. Free some disk "
+                                "space or choose another output folder."),
+                              job->request->waybill, folder, error->message);
+    }
 
   if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH))
     return g_strdup_printf (_("DVR %s (%s) rejected the user or password. Check them in the DVR "
@@ -560,9 +584,14 @@ operator_message (DcDvrRunner *runner, const GError *error, int retry_in_s)
            : g_strdup_printf (_("DVR %s (%s) cannot be reached: %s"), dvr, host, error->message);
   if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING))
     return g_strdup (error->message);
+  if (retry_in_s > 0 && error->domain == DC_DVR_ERROR && strstr (error->message, dvr) != NULL)
+    return g_strdup_printf (_("%s; retrying in %d s"), error->message, retry_in_s);
   if (retry_in_s > 0)
     return g_strdup_printf (_("Download from DVR %s was interrupted (%s); retrying in %d s"),
                             dvr, error->message, retry_in_s);
+  /* the drivers' messages already name the recorder */
+  if (error->domain == DC_DVR_ERROR && strstr (error->message, dvr) != NULL)
+    return g_strdup (error->message);
   return g_strdup_printf (_("DVR %s: %s"), dvr, error->message);
 }
 
@@ -624,7 +653,7 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
     {
       runner->auth_failed = TRUE;
       g_free (runner->message);
-      runner->message = operator_message (runner, error, 0);
+      runner->message = operator_message (runner, job, error, 0);
       dc_log_printf (runner->log, "stopped: wrong user or password (no retry)");
       job->message = g_strdup (runner->message);
       job->error = error;
@@ -656,7 +685,7 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
         delay *= 2;
       delay = MIN (delay, self->options.retry_max_us);
       job->not_before_us = g_get_monotonic_time () + delay;
-      job->message = operator_message (runner, error, (int) ((delay + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+      job->message = operator_message (runner, job, error, (int) ((delay + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
       dc_log_printf (runner->log, "job %s attempt %d failed (%s); retry in %.1f s",
                      job->request->waybill, job->attempt, error->message,
                      (double) delay / G_USEC_PER_SEC);
@@ -666,7 +695,7 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
       return;
     }
 
-  job->message = operator_message (runner, error, 0);
+  job->message = operator_message (runner, job, error, 0);
   if (error_is_retryable (error))
     {
       g_autofree char *last = job->message;

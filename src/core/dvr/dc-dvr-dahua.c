@@ -212,7 +212,6 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_segment_free);
   g_autofree char *object = NULL;
-  g_autofree char *create_path = NULL;
   g_autofree char *start = NULL, *end = NULL;
   g_autofree char *find_path = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -229,8 +228,12 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
     }
   /* Not interruptible: a create aborted after the device acted on it would
    * leave a finder we cannot name, hence cannot destroy. */
+  /* Nor cut short by a stall timeout tuned for video: a slow device still
+   * creates the finder, and a second create would leak the first. */
   dc_http_set_uncancellable (self->http, TRUE);
+  dc_http_set_stall_timeout (self->http, MAX (self->stall_s, 30));
   object = cgi_value (self, "/cgi-bin/mediaFileFind.cgi?action=factory.create", "result", error);
+  dc_http_set_stall_timeout (self->http, self->stall_s ? self->stall_s : 30);
   dc_http_set_uncancellable (self->http, FALSE);
   if (object == NULL)
     return NULL;

@@ -14,6 +14,7 @@ struct _DcDvrSession
   DcDvrInfo     *info;            /* NULL until probed or set */
   DcDvrTimeMode  time_mode;       /* resolved LOCAL/UTC used on the wire */
   gint64         clock_offset_s;
+  guint          stall_s;         /* no bytes this long = stalled (transfers) */
 
   /* Hikvision */
   guint          max_results;     /* from search/profile, 0 = default */

@@ -45,6 +45,7 @@ dc_dvr_session_new (const DcDvrConfig *cfg, DcLog *log, GError **error)
   self = g_new0 (DcDvrSession, 1);
   self->cfg = dc_dvr_config_copy (cfg);
   self->http = http;
+  self->stall_s = 30;
   self->time_mode = cfg->time_mode == DC_DVR_TIME_UTC ? DC_DVR_TIME_UTC : DC_DVR_TIME_LOCAL;
   self->finders = g_ptr_array_new_with_free_func (g_free);
   self->dahua_shift = -1;
@@ -99,6 +100,7 @@ void
 dc_dvr_session_set_stall_timeout (DcDvrSession *self, guint seconds)
 {
   g_return_if_fail (self != NULL);
+  self->stall_s = seconds;
   dc_http_set_stall_timeout (self->http, seconds);
 }
 

@@ -59,7 +59,7 @@ dc_media_io_read (void *opaque, uint8_t *buf, int size)
   if (n < 0)
     {
       if (local_error == NULL)
-        g_set_error_literal (&local_error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO,
+        g_set_error_literal (&local_error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_SOURCE,
                              _("The video stream could not be read"));
       demux->source_error = g_steal_pointer (&local_error);
       return AVERROR (EIO);
@@ -139,7 +139,7 @@ dc_media_io_seek (void *opaque, int64_t offset, int whence)
       if (source->position != before && !dc_media_io_resync (demux, before))
         {
           if (demux->source_error == NULL)
-            demux->source_error = g_error_new (DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO,
+            demux->source_error = g_error_new (DC_MEDIA_ERROR, DC_MEDIA_ERROR_SOURCE,
                                                _("The video stream moved after a failed seek"));
           return AVERROR (EIO);
         }

@@ -249,7 +249,7 @@ picker_seek_and_run (Picker *p, GError **error)
         {
           /* Range worked, then stopped: where the stream stands is
            * unknown.  The caller retries (without seeking). */
-          g_set_error_literal (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_IO,
+          g_set_error_literal (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_SOURCE,
                                _("The recorder stopped honouring byte ranges during the download"));
           return DECODE_FAILED;
         }

@@ -24,6 +24,7 @@ typedef enum
   DC_MEDIA_ERROR_DECODE,
   DC_MEDIA_ERROR_ENCODE,
   DC_MEDIA_ERROR_IO,
+  DC_MEDIA_ERROR_SOURCE,     /* the recorder's stream broke off or stopped honouring Range: worth a retry */
 } DcMediaError;
 
 typedef struct

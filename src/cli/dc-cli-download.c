@@ -11,6 +11,7 @@
 #include "dc-cli-run.h"
 #include "dc-cli-util.h"
 #include "esheet/dc-esheet.h"
+#include "util/dc-file-util.h"
 
 /* Keeps only the requests of the waybills asked for. */
 static void
@@ -107,6 +108,18 @@ dc_cli_download (int argc, char **argv)
       fprintf (stderr, "%s\n", _("Nothing to download: no waybill of the e-sheet is at a mapped dock."));
       return 1;
     }
+
+  {
+    /* A killed run leaves .part files: never evidence, and this command
+     * owns the batch folder while it runs, so clean them first. */
+    g_autofree char *batch = dc_sanitize_file_name (dc_esheet_get_batch (esheet));
+    g_autofree char *dir = g_build_filename (out_dir, batch, NULL);
+    guint n = dc_remove_stale_part_files (dir);
+
+    if (n > 0 && !json)
+      fprintf (stderr, ngettext ("Removed %u unfinished file left by an earlier run.\n",
+                                 "Removed %u unfinished files left by an earlier run.\n", n), n);
+  }
 
   dc_downloader_options_init (&options);
   options.out_dir = out_dir;

@@ -193,6 +193,79 @@ test_save_roundtrip (void)
   dc_test_rmdir (dir);
 }
 
+/* Passwords are read and written by the config code itself (GKeyFile never
+ * holds them): the key file's escapes, both ways, and a bad one named
+ * without showing the password. */
+static void
+test_password_escapes (void)
+{
+  static const char *const secrets[] = { "plain", " leading", "trailing  ", "a\\b", "new\nline",
+                                         "tab\tin", "\ttab first", "#hash;semi=eq", "\r\n", "@@x@@",
+                                         "ünï 密码", NULL };
+  g_autofree char *dir = dc_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "pw.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcConfig) cfg = dc_config_new ();
+  g_autoptr(DcConfig) again = NULL;
+
+  for (guint i = 0; secrets[i]; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("d%u", i);
+      DcDvrConfig d = { 0 };
+      d.name = name;
+      d.url = (char *) "http://10.0.0.1";
+      d.user = (char *) "u";
+      d.password = (char *) secrets[i];
+      d.max_downloads = 1;
+      d.download_by_time = -1;
+      dc_config_set_dvr (cfg, &d);
+    }
+  g_assert_true (dc_config_save (cfg, path, &error));
+  g_assert_no_error (error);
+  again = dc_config_load (path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; secrets[i]; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("d%u", i);
+      g_assert_cmpstr (dc_config_get_dvr (again, name)->password, ==, secrets[i]);
+    }
+  {
+    /* What GKeyFile itself reads from the file is the same. */
+    g_autoptr(GKeyFile) kf = g_key_file_new ();
+    g_assert_true (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL));
+    for (guint i = 0; secrets[i]; i++)
+      {
+        g_autofree char *group = g_strdup_printf ("dvr d%u", i);
+        g_autofree char *v = g_key_file_get_string (kf, group, "password", NULL);
+        g_assert_cmpstr (v, ==, secrets[i]);
+      }
+  }
+
+  /* Read like GKeyFile: spaces around '=', CRLF, last line wins, only in
+   * [dvr ...] groups. */
+  {
+    g_autoptr(DcConfig) c = dc_config_load_from_data (
+      "[ui]\npassword=not-a-dvr\n[dvr a]\r\nbrand=dahua\r\nurl=http://x\r\nuser=u\r\n"
+      "  password =  one \r\npassword=\\stwo\\\\ \r\n", -1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (dc_config_get_dvr (c, "a")->password, ==, " two\\ ");
+  }
+
+  /* A bad escape: refused, the group named, the password not shown. */
+  g_assert_null (dc_config_load_from_data ("[dvr a]\nbrand=dahua\nurl=http://x\nuser=u\n"
+                                           "password=Zq9\\q-secret\n", -1, &error));
+  g_assert_error (error, DC_CONFIG_ERROR, DC_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "[dvr a]"));
+  g_assert_nonnull (strstr (error->message, "password"));
+  g_assert_null (strstr (error->message, "Zq9"));
+  g_clear_error (&error);
+  /* Nor in the key file's own parse errors (the line is blanked first). */
+  g_assert_null (dc_config_load_from_data ("[dvr a]\npassword=Zq9-secret\n[bad\n", -1, &error));
+  g_assert_error (error, DC_CONFIG_ERROR, DC_CONFIG_ERROR_PARSE);
+  g_assert_null (strstr (error->message, "Zq9"));
+  dc_test_rmdir (dir);
+}
+
 static void
 test_types (void)
 {
@@ -277,12 +350,15 @@ test_session_bad_config (void)
 int
 main (int argc, char **argv)
 {
+  /* Never the developer's keyring: passwords stay in the test files. */
+  g_setenv ("DC_KEYRING", "off", TRUE);
   g_setenv ("TZ", "CST-8", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/dvr/config/load", test_load_good);
   g_test_add_func ("/dvr/config/invalid", test_load_invalid);
   g_test_add_func ("/dvr/config/file-modes", test_file_modes);
   g_test_add_func ("/dvr/config/save", test_save_roundtrip);
+  g_test_add_func ("/dvr/config/password-escapes", test_password_escapes);
   g_test_add_func ("/dvr/types", test_types);
   g_test_add_func ("/dvr/wire-time", test_wire_time);
   g_test_add_func ("/dvr/session-bad-config", test_session_bad_config);

@@ -32,6 +32,71 @@ is_name (const char *el, const char *want)
   return el[0] == want[0] && strcmp (el, want) == 0;
 }
 
+/* @name is @want (one letter), with or without a namespace prefix. */
+static inline gboolean
+attr_is (const char *name, char want)
+{
+  if (name[0] == want && name[1] == '\0')
+    return TRUE;
+  name = local_name (name);
+  return name[0] == want && name[1] == '\0';
+}
+
+/* Digits only, up to 9 of them: the common case of strtoull. */
+static inline gboolean
+small_uint (const char *s, guint *out)
+{
+  guint v = 0, i;
+  for (i = 0; s[i] >= '0' && s[i] <= '9'; i++)
+    {
+      if (i == 9)
+        return FALSE;
+      v = v * 10 + (s[i] - '0');
+    }
+  if (i == 0 || s[i] != '\0')
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+/* A decimal such as "45964.5869097222" or "-12" with at most 15 digits:
+ * the digits are an exact double, so is 10^k, and one IEEE division
+ * rounds correctly, which is what strtod returns too.  FALSE: use
+ * g_ascii_strtod(). */
+static inline gboolean
+simple_decimal (const char *s, gsize len, double *out)
+{
+  static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                  1e11, 1e12, 1e13, 1e14, 1e15 };
+  const char *p = s, *end = s + len;
+  gint64 m = 0;
+  guint digits = 0, frac = 0;
+  gboolean neg = FALSE, dot = FALSE;
+
+  if (p < end && *p == '-')
+    {
+      neg = TRUE;
+      p++;
+    }
+  for (; p < end; p++)
+    {
+      if (*p >= '0' && *p <= '9')
+        {
+          m = m * 10 + (*p - '0');
+          digits++;
+          frac += dot;
+        }
+      else if (*p == '.' && !dot)
+        dot = TRUE;
+      else
+        return FALSE;
+    }
+  if (digits == 0 || digits > 15 || (dot && frac == 0))
+    return FALSE;
+  *out = (neg ? -(double) m : (double) m) / pow10[frac];
+  return TRUE;
+}
+
 static const char *
 attr (const char **names, const char **values, const char *want)
 {
@@ -41,9 +106,237 @@ attr (const char **names, const char **values, const char *want)
   return NULL;
 }
 
+/* ---- blanking attributes nobody reads -------------------------------------
+ *
+ * GMarkup's cost is per attribute (each name and value becomes a
+ * GString), and LibreOffice writes seven attributes on every <row> and a
+ * style on every <c>; we read only r (and t on cells).  Before a chunk
+ * goes to GMarkup, the other attributes of <row> and <c> are overwritten
+ * with spaces in place: the same length, so the line and character of
+ * any XML error stay those of the file.  Only attributes whose names and
+ * values GMarkup would accept anyway (ASCII name, printable ASCII value
+ * without '&' or '<') are blanked, and only in tags that parse completely,
+ * so a broken file is reported exactly as before.  Comments and CDATA
+ * pass untouched. */
+
+enum { TRIM_MARKUP, TRIM_COMMENT, TRIM_CDATA };
+
+/* Writers repeat the same attributes on every row and every cell of a
+ * column: what follows the r="..." of the last few tags, and what it
+ * became, so a repeat is one compare and one copy. */
+#define TRIM_CACHE 4
+#define TRIM_CACHE_LEN 256
+
+typedef struct
+{
+  guint len;                       /* 0 = empty */
+  char  before[TRIM_CACHE_LEN];
+  char  after[TRIM_CACHE_LEN];
+} TrimTail;
+
+typedef struct
+{
+  int      mode;
+  TrimTail tails[2][TRIM_CACHE];   /* [is_cell][slot] */
+  guint    next[2];
+} AttrTrim;
+
+#define TRIM_MAX_TAG 4096
+#define TRIM_BAD ((char *) 1)
+
+static inline gboolean
+xml_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static inline gboolean
+xml_ascii_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == ':' || c == '-' || c == '.';
+}
+
+/* @s is just after "<row" or "<c".  Returns the end of the tag after
+ * blanking, NULL when the tag does not end before @end, TRIM_BAD when it
+ * is not a tag we dare touch (left as it is). */
+static char *
+blank_tag_attributes (char *s, char *end, gboolean is_cell)
+{
+  struct { char *start; gsize len; } blank[24];
+  guint n_blank = 0;
+
+  for (;;)
+    {
+      char *name, *value, *close;
+      const char *local;
+      gsize name_len;
+      gboolean ok;
+
+      if (s < end && !xml_space (*s) && *s != '>' && *s != '/')
+        return TRIM_BAD;   /* GMarkup wants a space between attributes */
+      while (s < end && xml_space (*s))
+        s++;
+      if (s >= end)
+        return NULL;
+      if (*s == '>' || *s == '/')
+        {
+          if (*s == '/' && (s + 1 >= end || s[1] != '>'))
+            return s + 1 >= end ? NULL : TRIM_BAD;
+          for (guint i = 0; i < n_blank; i++)
+            memset (blank[i].start, ' ', blank[i].len);
+          return s + (*s == '/' ? 2 : 1);
+        }
+      name = s;
+      if (!g_ascii_isalpha (*s) && *s != '_')
+        return TRIM_BAD;
+      while (s < end && xml_ascii_name_char (*s))
+        s++;
+      if (s >= end)
+        return NULL;
+      name_len = s - name;
+      while (s < end && xml_space (*s))
+        s++;
+      if (s >= end)
+        return NULL;
+      if (*s != '=')
+        return TRIM_BAD;
+      s++;
+      while (s < end && xml_space (*s))
+        s++;
+      if (s >= end)
+        return NULL;
+      if (*s != '"' && *s != '\'')
+        return TRIM_BAD;
+      value = s + 1;
+      close = memchr (value, *s, end - value);
+      if (close == NULL)
+        return NULL;
+      ok = TRUE;
+      for (const char *v = value; v < close; v++)
+        {
+          if (*v == '<')
+            return TRIM_BAD;
+          ok &= *v >= 0x20 && *v < 0x7F && *v != '&';
+        }
+      s = close + 1;
+      /* the local name, as attr() matches it */
+      local = name;
+      for (const char *c = name; c < name + name_len; c++)
+        if (*c == ':')
+          local = c + 1;
+      if (name + name_len - local == 1 && (*local == 'r' || (is_cell && *local == 't')))
+        ok = FALSE;   /* read by sheet_start */
+      if (ok)
+        {
+          if (n_blank == G_N_ELEMENTS (blank))
+            return TRIM_BAD;
+          blank[n_blank].start = name;
+          blank[n_blank].len = s - name;
+          n_blank++;
+        }
+    }
+}
+
+/* blank_tag_attributes() with the cache of tails: @s is after the tag
+ * name.  The tail starts after a leading r="..." (whose value changes from
+ * row to row); the same bytes always blank the same way. */
+static char *
+trim_tag (AttrTrim *st, char *s, char *end, gboolean is_cell)
+{
+  char *tail = s, *after;
+  TrimTail *t;
+
+  if (end - s >= 4 && s[0] == ' ' && s[1] == 'r' && s[2] == '=' && (s[3] == '"' || s[3] == '\''))
+    {
+      char *close = memchr (s + 4, s[3], MIN (end - s - 4, 32));
+      if (close)
+        tail = close + 1;
+    }
+  for (guint i = 0; i < TRIM_CACHE; i++)
+    {
+      t = &st->tails[is_cell][i];
+      if (t->len && (gsize) (end - tail) >= t->len && memcmp (tail, t->before, t->len) == 0)
+        {
+          memcpy (tail, t->after, t->len);
+          return tail + t->len;
+        }
+    }
+  /* A miss: remember the tail as it was, scan, and keep both when the
+   * tag ended within what was remembered.  (A '<' in the r value would
+   * have made the scan leave the tag alone, but it is an XML error at
+   * the same place either way.) */
+  t = &st->tails[is_cell][st->next[is_cell]];
+  t->len = 0;
+  memcpy (t->before, tail, MIN (end - tail, TRIM_CACHE_LEN));
+  after = blank_tag_attributes (s, end, is_cell);
+  if (after != NULL && after != TRIM_BAD && after > tail && after - tail <= TRIM_CACHE_LEN)
+    {
+      t->len = after - tail;
+      memcpy (t->after, tail, t->len);
+      st->next[is_cell] = (st->next[is_cell] + 1) % TRIM_CACHE;
+    }
+  return after;
+}
+
+/* Blanks what it can in @buf and returns how many bytes may be parsed now;
+ * the rest (a tag cut by the chunk end) comes again with the next chunk. */
+static gsize
+trim_attributes (AttrTrim *st, char *buf, gsize len, gboolean at_eof)
+{
+  char *p = buf, *end = buf + len;
+
+  while (p < end)
+    {
+      char *q, *after;
+      gsize avail;
+
+      if (st->mode != TRIM_MARKUP)
+        {
+          char c = st->mode == TRIM_COMMENT ? '-' : ']';
+          for (q = memchr (p, '>', end - p); q; q = memchr (q + 1, '>', end - q - 1))
+            if (q - p >= 2 && q[-2] == c && q[-1] == c)
+              break;
+          if (q == NULL)
+            return at_eof || end - p <= 2 ? len : (gsize) (end - 2 - buf);
+          st->mode = TRIM_MARKUP;
+          p = q + 1;
+          continue;
+        }
+      q = memchr (p, '<', end - p);
+      if (q == NULL)
+        return len;
+      p = q;
+      avail = end - p;
+      if (avail < 10 && !at_eof)
+        return p - buf;
+      if (avail >= 4 && memcmp (p, "<!--", 4) == 0)
+        {
+          st->mode = TRIM_COMMENT;
+          p += 4;
+          continue;
+        }
+      if (avail >= 9 && memcmp (p, "<![CDATA[", 9) == 0)
+        {
+          st->mode = TRIM_CDATA;
+          p += 9;
+          continue;
+        }
+      if (avail >= 5 && memcmp (p, "<row", 4) == 0 && xml_space (p[4]))
+        after = trim_tag (st, p + 4, end, FALSE);
+      else if (avail >= 3 && p[1] == 'c' && xml_space (p[2]))
+        after = trim_tag (st, p + 2, end, TRUE);
+      else
+        after = TRIM_BAD;
+      if (after == NULL && !at_eof && avail < TRIM_MAX_TAG)
+        return p - buf;
+      p = (after == NULL || after == TRIM_BAD) ? p + 1 : after;
+    }
+  return len;
+}
+
 static gboolean
 stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupParser *parser,
-              gpointer user_data, gboolean required, GError **error)
+              gpointer user_data, gboolean required, gboolean trim, GError **error)
 {
   g_autoptr(GMarkupParseContext) ctx = NULL;
   g_autofree char *buf = NULL;
@@ -51,6 +344,8 @@ stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupPars
   zip_file_t *zf;
   zip_int64_t n;
   gboolean ok = TRUE;
+  AttrTrim trimmer = { TRIM_MARKUP };
+  gsize have = 0;
 
   if (index < 0)
     {
@@ -70,13 +365,27 @@ stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupPars
       return FALSE;
     }
   ctx = g_markup_parse_context_new (parser, G_MARKUP_PREFIX_ERROR_POSITION, user_data, NULL);
-  buf = g_malloc (CHUNK);
-  while ((n = zip_fread (zf, buf, CHUNK)) > 0)
-    if (!g_markup_parse_context_parse (ctx, buf, n, error))
-      {
-        ok = FALSE;
+  /* Room for a chunk after what a cut tag left over (< TRIM_MAX_TAG). */
+  buf = g_malloc (CHUNK + TRIM_MAX_TAG);
+  for (;;)
+    {
+      gsize total, ready;
+
+      n = zip_fread (zf, buf + have, CHUNK);
+      if (n < 0)
         break;
-      }
+      total = have + n;
+      ready = trim ? trim_attributes (&trimmer, buf, total, n == 0) : total;
+      if (ready > 0 && !g_markup_parse_context_parse (ctx, buf, ready, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      have = total - ready;
+      memmove (buf, buf + ready, have);
+      if (n == 0)
+        break;
+    }
   if (ok && n < 0)
     {
       g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
@@ -160,6 +469,7 @@ typedef struct
 {
   GStringChunk *chunk;
   GPtrArray    *strings;    /* const char* into chunk */
+  GArray       *lens;       /* guint32 per string */
   GString      *current;
   gboolean      in_si, in_t;
   int           phonetic;   /* inside <rPh>: the reading, not the text */
@@ -191,8 +501,12 @@ shared_end (GMarkupParseContext *ctx, const char *element, gpointer user_data, G
 
   if (strcmp (el, "si") == 0)
     {
+      guint32 len = sh->current->len;
       g_ptr_array_add (sh->strings, g_string_chunk_insert_len (sh->chunk, sh->current->str,
                                                                sh->current->len));
+      /* what strlen() would say: a NUL (&#0; is not XML, but) ends it */
+      len = strlen (g_ptr_array_index (sh->strings, sh->strings->len - 1));
+      g_array_append_val (sh->lens, len);
       sh->in_si = FALSE;
     }
   else if (strcmp (el, "rPh") == 0)
@@ -217,11 +531,11 @@ enum { CELL_NUMBER, CELL_SHARED, CELL_STRING, CELL_BOOL };
 static int
 cell_type (const char *t)
 {
-  if (t == NULL || strcmp (t, "n") == 0)
+  if (t == NULL || (t[0] == 'n' && t[1] == '\0'))
     return CELL_NUMBER;
-  if (strcmp (t, "s") == 0)
+  if (t[0] == 's' && t[1] == '\0')
     return CELL_SHARED;
-  if (strcmp (t, "b") == 0)
+  if (t[0] == 'b' && t[1] == '\0')
     return CELL_BOOL;
   return CELL_STRING;   /* inlineStr, str, d (ISO date), e (error) */
 }
@@ -255,8 +569,20 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
 
   if (is_name (el, "row"))
     {
-      const char *r = attr (names, values, "r");
-      guint64 n = r ? g_ascii_strtoull (r, NULL, 10) : 0;
+      const char *r = NULL;
+      guint64 n = 0;
+      guint small;
+
+      for (guint i = 0; names[i]; i++)
+        if (attr_is (names[i], 'r'))
+          {
+            r = values[i];
+            break;
+          }
+      if (r && small_uint (r, &small))
+        n = small;
+      else if (r)
+        n = g_ascii_strtoull (r, NULL, 10);
       sh->row = (n > 0 && n < G_MAXUINT) ? (guint) n : sh->row + 1;
       sh->in_row = TRUE;
       sh->next_col = 0;
@@ -266,23 +592,31 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
     }
   else if (is_name (el, "c"))
     {
-      const char *r = attr (names, values, "r");
-      const char *t = attr (names, values, "t");
+      const char *r = NULL, *t = NULL;
       int col = sh->next_col;
 
+      /* the first r and the first t, as attr() would find them */
+      for (guint i = 0; names[i]; i++)
+        {
+          if (r == NULL && attr_is (names[i], 'r'))
+            r = values[i];
+          else if (t == NULL && attr_is (names[i], 't'))
+            t = values[i];
+        }
       if (r)
         {
-          char letters[8];
+          /* As dc_esheet_column_from_letters() on the leading letters
+           * (at most 7 looked at): 1 to 3 letters make a column. */
           guint i = 0;
-          while (g_ascii_isalpha (r[i]) && i < sizeof letters - 1)
+          int letters_col = 0;
+          while (i < 7 && g_ascii_isalpha (r[i]))
             {
-              letters[i] = r[i];
+              if (i < 3)
+                letters_col = letters_col * 26 + (g_ascii_toupper (r[i]) - 'A' + 1);
               i++;
             }
-          letters[i] = '\0';
-          col = i > 0 ? dc_esheet_column_from_letters (letters) : -1;
-          if (col < 0)
-            col = sh->next_col;
+          if (i >= 1 && i <= 3)
+            col = letters_col - 1;
         }
       if (col >= MAX_COLUMNS)
         {
@@ -316,12 +650,20 @@ sheet_put_cell (Sheet *sh)
   if (sh->type == CELL_SHARED)
     {
       guint64 idx;
+      guint small;
       char *endp;
-      idx = g_ascii_strtoull (v, &endp, 10);
+
+      if (small_uint (v, &small))
+        {
+          idx = small;
+          endp = (char *) v + 1;
+        }
+      else
+        idx = g_ascii_strtoull (v, &endp, 10);
       if (endp != v && idx < sh->shared->strings->len)
         {
           text = g_ptr_array_index (sh->shared->strings, idx);
-          len = strlen (text);
+          len = g_array_index (sh->shared->lens, guint32, idx);
           cell.kind = DC_CELL_TEXT;
         }
     }
@@ -343,8 +685,13 @@ sheet_put_cell (Sheet *sh)
       char *endp;
       text = v;
       len = sh->value->len;
-      cell.number = g_ascii_strtod (v, &endp);
-      cell.kind = endp != v ? DC_CELL_NUMBER : DC_CELL_TEXT;
+      if (simple_decimal (v, len, &cell.number))
+        cell.kind = DC_CELL_NUMBER;
+      else
+        {
+          cell.number = g_ascii_strtod (v, &endp);
+          cell.kind = endp != v ? DC_CELL_NUMBER : DC_CELL_TEXT;
+        }
     }
   if (len == 0)
     cell.kind = DC_CELL_EMPTY;
@@ -452,10 +799,12 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
   wb.rels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   shared.chunk = g_string_chunk_new (64 * 1024);
   shared.strings = g_ptr_array_new ();
+  shared.lens = g_array_new (FALSE, FALSE, sizeof (guint32));
   shared.current = g_string_new (NULL);
 
-  if (!stream_entry (zip, "xl/workbook.xml", name, &workbook_parser, &wb, TRUE, error) ||
-      !stream_entry (zip, "xl/_rels/workbook.xml.rels", name, &workbook_parser, &wb, FALSE, error))
+  if (!stream_entry (zip, "xl/workbook.xml", name, &workbook_parser, &wb, TRUE, FALSE, error) ||
+      !stream_entry (zip, "xl/_rels/workbook.xml.rels", name, &workbook_parser, &wb, FALSE, FALSE,
+                     error))
     goto out;
   *date1904 = wb.date1904;
 
@@ -478,7 +827,7 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
     sheet_entry = g_strdup_printf ("xl/worksheets/sheet%d.xml", sheet + 1);
   shared_entry = resolve_target (wb.shared_target ? wb.shared_target : "sharedStrings.xml");
 
-  if (!stream_entry (zip, shared_entry, name, &shared_parser, &shared, FALSE, error))
+  if (!stream_entry (zip, shared_entry, name, &shared_parser, &shared, FALSE, FALSE, error))
     goto out;
 
   sh.name = name;
@@ -489,7 +838,7 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
   sh.offsets = g_array_new (FALSE, TRUE, sizeof (guint));
   sh.text = g_string_sized_new (1024);
   sh.value = g_string_sized_new (64);
-  ok = stream_entry (zip, sheet_entry, name, &sheet_parser, &sh, TRUE, error);
+  ok = stream_entry (zip, sheet_entry, name, &sheet_parser, &sh, TRUE, TRUE, error);
   if (sh.stopped)
     {
       g_clear_error (error);
@@ -515,6 +864,7 @@ out:
   g_free (wb.shared_target);
   g_string_chunk_free (shared.chunk);
   g_ptr_array_unref (shared.strings);
+  g_array_unref (shared.lens);
   g_string_free (shared.current, TRUE);
   return ok;
 }

@@ -531,11 +531,26 @@ run_job (DcWorker *worker, DcJob *job, GError **error)
 /* ------------------------------------------------------------------ */
 /* Outcome → state                                                     */
 
+/* Errors that may go away but are more likely to be the truth: the
+ * device's own error status (statusCode 3 "Device Error": retry twice, as
+ * the ISAPI notes advise) and a recording that ends before the scan (a
+ * segment still being written, or truncated on the wire).  A few tries. */
+#define FEW_ATTEMPTS 3
+
+static gboolean
+error_is_worth_a_few_tries (const GError *error)
+{
+  return g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE) ||
+         g_error_matches (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME);
+}
+
 static gboolean
 error_is_retryable (const GError *error)
 {
   if (error == NULL)
     return FALSE;
+  if (error_is_worth_a_few_tries (error))
+    return TRUE;
   if (error->domain == DC_DVR_ERROR)
     return dc_dvr_error_is_retryable (error);
   if (error->domain == DC_MEDIA_ERROR)
@@ -676,6 +691,8 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
     job->busy_waits = 0;
   tries = busy ? job->busy_waits : job->attempt;
   limit = busy ? 4 * self->options.max_attempts : self->options.max_attempts;
+  if (error_is_worth_a_few_tries (error))
+    limit = MIN (limit, FEW_ATTEMPTS);
 
   if (error_is_retryable (error) && tries < limit)
     {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dc-cli.h"
+#include "util/dc-keyring.h"
 
 typedef struct
 {
@@ -35,6 +36,8 @@ usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  /* before any password is read: no core dump can hold one */
+  dc_secrets_protect_process ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

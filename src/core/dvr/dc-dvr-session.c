@@ -39,7 +39,7 @@ dc_dvr_session_new (const DcDvrConfig *cfg, DcLog *log, GError **error)
   DcHttp *http;
 
   g_return_val_if_fail (cfg != NULL, NULL);
-  http = dc_http_new (cfg->url, cfg->user, cfg->password, cfg->name, log, error);
+  http = dc_http_new_for_config (cfg, log, error);
   if (http == NULL)
     return NULL;
   self = g_new0 (DcDvrSession, 1);

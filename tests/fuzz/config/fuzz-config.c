@@ -34,7 +34,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (save_path == NULL)
     {
-      g_autofree char *dir = g_dir_make_tmp ("fuzz-config-XXXXXX", NULL);
+      g_autofree char *dir = NULL;
+
+      /* fuzzed configs are saved: never into a real keyring */
+      g_setenv ("DC_KEYRING", "off", TRUE);
+      dir = g_dir_make_tmp ("fuzz-config-XXXXXX", NULL);
       g_assert (dir != NULL);
       save_path = g_build_filename (dir, "dockclip.conf", NULL);
       atexit (remove_save_dir);

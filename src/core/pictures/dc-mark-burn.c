@@ -126,7 +126,7 @@ dc_picture_burn_mark (const char *src_path, const DcMark *mark, const char *dest
   g_return_val_if_fail (src_path != NULL && mark != NULL && dest_path != NULL, FALSE);
 
   dest_dir = g_path_get_dirname (dest_path);
-  if (g_mkdir_with_parents (dest_dir, 0755) != 0)
+  if (g_mkdir_with_parents (dest_dir, 0700) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _("Cannot create the folder “%s” for marked pictures"), dest_dir);
@@ -145,7 +145,7 @@ dc_picture_burn_mark (const char *src_path, const DcMark *mark, const char *dest
       bytes = g_bytes_get_data (data, &len);
       /* Nothing to draw: the original JPEG is already the best copy. */
       if (dc_jpeg_sniff (bytes, len))
-        return dc_write_file_atomic (dest_path, (const char *) bytes, (gssize) len, 0644, error);
+        return dc_write_file_atomic (dest_path, (const char *) bytes, (gssize) len, 0600, error);
     }
 
   image = dc_picture_decode_full (src_path, cancellable, error);
@@ -158,7 +158,7 @@ dc_picture_burn_mark (const char *src_path, const DcMark *mark, const char *dest
   if (jpeg == NULL)
     return FALSE;
   return dc_write_file_atomic (dest_path, g_bytes_get_data (jpeg, NULL),
-                               (gssize) g_bytes_get_size (jpeg), 0644, error);
+                               (gssize) g_bytes_get_size (jpeg), 0600, error);
 }
 
 typedef struct

@@ -300,7 +300,7 @@ dc_mark_index_save (DcMarkIndex *self, GError **error)
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
   data = json_generator_to_data (gen, &len);
-  if (!dc_write_file_atomic (path, data, (gssize) len, 0644, error))
+  if (!dc_write_file_atomic (path, data, (gssize) len, 0600, error))
     {
       g_prefix_error (error, _("Cannot save the marks of “%s”: "), self->folder);
       return FALSE;

@@ -245,6 +245,13 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
                * are) stops the word loop; other control bytes go on. */
               for (;;)
                 {
+                  if (G_UNLIKELY (!dc_esheet_fast_paths))
+                    {
+                      while (p < end && !stop[(guchar) *p])
+                        p++;
+                      control = TRUE;   /* nothing known */
+                      break;
+                    }
                   while (end - p >= 8)
                     {
                       guint64 w = dc_swar_load (p);

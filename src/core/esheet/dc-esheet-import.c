@@ -426,7 +426,7 @@ check_text (Import *im, const char *t, gsize len, char **reason, gboolean is_doc
   guchar any = 0;
   gboolean bad = len > 200;
 
-  if (!bad && dc_text_is_plain_ascii (t, len, FALSE))
+  if (!bad && dc_esheet_fast_paths && dc_text_is_plain_ascii (t, len, FALSE))
     return TRUE;   /* the common case, a word at a time */
   for (gsize i = 0; i < len && !bad; i++)
     {
@@ -559,7 +559,8 @@ convert_time (Import *im, const DcCell *tcell, const DcCell *dcell, gint64 *out_
   DcTimeParsed what;
 
   *bad_field = F_TIME;
-  if (tcell->kind == DC_CELL_TEXT && tcell->text && (im->time_format == NULL || !*im->time_format) &&
+  if (dc_esheet_fast_paths && tcell->kind == DC_CELL_TEXT && tcell->text &&
+      (im->time_format == NULL || !*im->time_format) &&
       dc_time_parse_local_fast (im->cache, tcell->text, tcell->len, out_us))
     return TRUE;
   what = parse_cell_time (im, tcell, &parts);
@@ -644,7 +645,8 @@ import_data_row (Import *im, guint row, const DcCell *cells, guint n)
       const char *t = c->text ? c->text : "";
       gsize len = c->kind == DC_CELL_EMPTY ? 0 : c->len;
       trim (&t, &len);
-      if (len > 200 || (im->needs_validation && !c->plain && !dc_text_is_plain_ascii (t, len, TRUE) &&
+      if (len > 200 || (im->needs_validation && !c->plain &&
+                        !(dc_esheet_fast_paths && dc_text_is_plain_ascii (t, len, TRUE)) &&
                         !g_utf8_validate (t, len, NULL)))
         len = 0;
       extras[e] = t;

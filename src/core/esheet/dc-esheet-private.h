@@ -11,6 +11,11 @@
 
 G_BEGIN_DECLS
 
+/* TRUE (the default): the fast paths of the readers and the importer.
+ * FALSE: the plain, byte-by-byte code they must agree with; only the
+ * tests set it, to compare the two on tricky inputs. */
+extern gboolean dc_esheet_fast_paths;
+
 /* Word-at-a-time byte search ("SWAR"), portable C: eight bytes per step
  * instead of one.  A match mask has the high bit set in each byte equal
  * to the pattern; bits above the first true match may be false
@@ -126,6 +131,10 @@ gboolean dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
 gboolean dc_esheet_read_xls  (const char *name, const char *path, GBytes *bytes, int sheet,
                               DcRowFunc func, gpointer user_data,
                               gboolean *date1904, GError **error);
+
+/* What the XLSX reader hands GMarkup for a sheet's @xml read @chunk bytes
+ * at a time (attributes nobody reads blanked): for the tests. */
+char    *dc_esheet_xlsx_trim (const char *xml, gsize len, gsize chunk);
 
 /* "A" -> 0, "AB" -> 27; -1 when not a column letter. */
 int      dc_esheet_column_from_letters (const char *text);

@@ -119,7 +119,7 @@ attr (const char **names, const char **values, const char *want)
  * so a broken file is reported exactly as before.  Comments and CDATA
  * pass untouched. */
 
-enum { TRIM_MARKUP, TRIM_COMMENT, TRIM_CDATA };
+enum { TRIM_MARKUP, TRIM_COMMENT, TRIM_CDATA, TRIM_PI };
 
 /* Writers repeat the same attributes on every row and every cell of a
  * column: what follows the r="..." of the last few tags, and what it
@@ -130,6 +130,7 @@ enum { TRIM_MARKUP, TRIM_COMMENT, TRIM_CDATA };
 typedef struct
 {
   guint len;                       /* 0 = empty */
+  guint n_r;                       /* r attributes in the tail */
   char  before[TRIM_CACHE_LEN];
   char  after[TRIM_CACHE_LEN];
 } TrimTail;
@@ -139,6 +140,10 @@ typedef struct
   int      mode;
   TrimTail tails[2][TRIM_CACHE];   /* [is_cell][slot] */
   guint    next[2];
+  /* following rows and columns (see r_is_implied) */
+  gboolean track;
+  guint    last_row;
+  int      next_col;
 } AttrTrim;
 
 #define TRIM_MAX_TAG 4096
@@ -160,10 +165,12 @@ xml_ascii_name_char (char c)
  * blanking, NULL when the tag does not end before @end, TRIM_BAD when it
  * is not a tag we dare touch (left as it is). */
 static char *
-blank_tag_attributes (char *s, char *end, gboolean is_cell)
+blank_tag_attributes (char *s, char *end, gboolean is_cell, guint *n_r)
 {
   struct { char *start; gsize len; } blank[24];
   guint n_blank = 0;
+
+  *n_r = 0;
 
   for (;;)
     {
@@ -225,7 +232,10 @@ blank_tag_attributes (char *s, char *end, gboolean is_cell)
         if (*c == ':')
           local = c + 1;
       if (name + name_len - local == 1 && (*local == 'r' || (is_cell && *local == 't')))
-        ok = FALSE;   /* read by sheet_start */
+        {
+          ok = FALSE;   /* read by sheet_start */
+          *n_r += *local == 'r';
+        }
       if (ok)
         {
           if (n_blank == G_N_ELEMENTS (blank))
@@ -237,20 +247,90 @@ blank_tag_attributes (char *s, char *end, gboolean is_cell)
     }
 }
 
+/* The r attribute of a <row> or <c> that says what its position says
+ * anyway (row = the previous row + 1, column = the one after the
+ * previous cell) is blanked too: sheet_start() then computes the same
+ * number.  For that the trimmer follows rows and columns exactly as
+ * sheet_start() does, and gives up for the rest of the sheet (keeps every
+ * r) at anything it cannot follow: a prefixed <x:row>/<x:c>, a DOCTYPE, a
+ * tag it leaves alone, an r that is not the first attribute or not plain
+ * digits. */
+static gboolean
+r_is_implied (AttrTrim *st, const char *v, gsize len, gboolean is_cell)
+{
+  if (is_cell)
+    {
+      /* as sheet_start(): 1 to 3 leading letters make the column */
+      guint i = 0;
+      int col = 0;
+      gboolean plain = TRUE;
+
+      while (i < len && i < 7 && g_ascii_isalpha (v[i]))
+        {
+          if (i < 3)
+            col = col * 26 + (g_ascii_toupper (v[i]) - 'A' + 1);
+          i++;
+        }
+      col = (i >= 1 && i <= 3) ? col - 1 : st->next_col;
+      for (gsize k = 0; k < len; k++)
+        plain &= v[k] >= 0x20 && v[k] < 0x7F && v[k] != '&';
+      if (col == st->next_col && plain)
+        {
+          st->next_col = col + 1;
+          return TRUE;
+        }
+      st->next_col = col + 1;
+      return FALSE;
+    }
+  else
+    {
+      guint n = 0;
+
+      st->next_col = 0;
+      if (len == 0 || len > 9)
+        {
+          st->track = FALSE;
+          return FALSE;
+        }
+      for (gsize k = 0; k < len; k++)
+        {
+          if (v[k] < '0' || v[k] > '9')
+            {
+              st->track = FALSE;
+              return FALSE;
+            }
+          n = n * 10 + (v[k] - '0');
+        }
+      if (n == 0)
+        {
+          st->track = FALSE;
+          return FALSE;
+        }
+      if (n == st->last_row + 1)
+        {
+          st->last_row = n;
+          return TRUE;
+        }
+      st->last_row = n;
+      return FALSE;
+    }
+}
+
 /* blank_tag_attributes() with the cache of tails: @s is after the tag
  * name.  The tail starts after a leading r="..." (whose value changes from
  * row to row); the same bytes always blank the same way. */
 static char *
 trim_tag (AttrTrim *st, char *s, char *end, gboolean is_cell)
 {
-  char *tail = s, *after;
+  char *tail = s, *after = NULL, *r_value = NULL;
   TrimTail *t;
+  guint n_r = 0;
 
-  if (end - s >= 4 && s[0] == ' ' && s[1] == 'r' && s[2] == '=' && (s[3] == '"' || s[3] == '\''))
+  if (end - s >= 4 && s[0] == ' ' && s[1] == 'r' && s[2] == '=' && (s[3] == '"' || s[3] == '\'') &&
+      (r_value = memchr (s + 4, s[3], MIN (end - s - 4, 32))) != NULL)
     {
-      char *close = memchr (s + 4, s[3], MIN (end - s - 4, 32));
-      if (close)
-        tail = close + 1;
+      tail = r_value + 1;
+      r_value = s + 4;
     }
   for (guint i = 0; i < TRIM_CACHE; i++)
     {
@@ -258,23 +338,42 @@ trim_tag (AttrTrim *st, char *s, char *end, gboolean is_cell)
       if (t->len && (gsize) (end - tail) >= t->len && memcmp (tail, t->before, t->len) == 0)
         {
           memcpy (tail, t->after, t->len);
-          return tail + t->len;
+          after = tail + t->len;
+          n_r = t->n_r;
+          break;
         }
     }
-  /* A miss: remember the tail as it was, scan, and keep both when the
-   * tag ended within what was remembered.  (A '<' in the r value would
-   * have made the scan leave the tag alone, but it is an XML error at
-   * the same place either way.) */
-  t = &st->tails[is_cell][st->next[is_cell]];
-  t->len = 0;
-  memcpy (t->before, tail, MIN (end - tail, TRIM_CACHE_LEN));
-  after = blank_tag_attributes (s, end, is_cell);
-  if (after != NULL && after != TRIM_BAD && after > tail && after - tail <= TRIM_CACHE_LEN)
+  if (after == NULL)
     {
-      t->len = after - tail;
-      memcpy (t->after, tail, t->len);
-      st->next[is_cell] = (st->next[is_cell] + 1) % TRIM_CACHE;
+      /* A miss: remember the tail as it was, scan, and keep both when the
+       * tag ended within what was remembered.  (A '<' in the r value would
+       * have made the scan leave the tag alone, but it is an XML error at
+       * the same place either way.) */
+      t = &st->tails[is_cell][st->next[is_cell]];
+      t->len = 0;
+      memcpy (t->before, tail, MIN (end - tail, TRIM_CACHE_LEN));
+      after = blank_tag_attributes (s, end, is_cell, &n_r);
+      if (after == NULL)
+        return NULL;   /* comes again with more bytes: nothing followed yet */
+      if (r_value != NULL)
+        n_r--;   /* the leading one */
+      if (after == TRIM_BAD)
+        {
+          st->track = FALSE;
+          return TRIM_BAD;
+        }
+      if (after > tail && after - tail <= TRIM_CACHE_LEN)
+        {
+          t->len = after - tail;
+          t->n_r = n_r;
+          memcpy (t->after, tail, t->len);
+          st->next[is_cell] = (st->next[is_cell] + 1) % TRIM_CACHE;
+        }
     }
+  if (r_value == NULL || n_r > 0)
+    st->track = FALSE;   /* which r counts is not ours to follow */
+  else if (st->track && r_is_implied (st, r_value, tail - 1 - r_value, is_cell))
+    memset (s + 1, ' ', tail - (s + 1));
   return after;
 }
 
@@ -292,9 +391,11 @@ trim_attributes (AttrTrim *st, char *buf, gsize len, gboolean at_eof)
 
       if (st->mode != TRIM_MARKUP)
         {
-          char c = st->mode == TRIM_COMMENT ? '-' : ']';
+          /* the end of a comment, CDATA or processing instruction */
+          char c = st->mode == TRIM_COMMENT ? '-' : st->mode == TRIM_CDATA ? ']' : '?';
+          guint n = st->mode == TRIM_PI ? 1 : 2;
           for (q = memchr (p, '>', end - p); q; q = memchr (q + 1, '>', end - q - 1))
-            if (q - p >= 2 && q[-2] == c && q[-1] == c)
+            if ((guint) (q - p) >= n && q[-1] == c && (n == 1 || q[-2] == c))
               break;
           if (q == NULL)
             return at_eof || end - p <= 2 ? len : (gsize) (end - 2 - buf);
@@ -309,6 +410,11 @@ trim_attributes (AttrTrim *st, char *buf, gsize len, gboolean at_eof)
       avail = end - p;
       if (avail < 10 && !at_eof)
         return p - buf;
+      if (avail >= 2 && p[1] == '/')
+        {
+          p += 2;   /* an end tag: nothing to follow */
+          continue;
+        }
       if (avail >= 4 && memcmp (p, "<!--", 4) == 0)
         {
           st->mode = TRIM_COMMENT;
@@ -321,17 +427,92 @@ trim_attributes (AttrTrim *st, char *buf, gsize len, gboolean at_eof)
           p += 9;
           continue;
         }
+      if (avail >= 2 && p[1] == '?')
+        {
+          st->mode = TRIM_PI;
+          p += 2;
+          continue;
+        }
       if (avail >= 5 && memcmp (p, "<row", 4) == 0 && xml_space (p[4]))
         after = trim_tag (st, p + 4, end, FALSE);
       else if (avail >= 3 && p[1] == 'c' && xml_space (p[2]))
         after = trim_tag (st, p + 2, end, TRUE);
       else
-        after = TRIM_BAD;
+        {
+          /* Any other tag: only follow what sheet_start() would see. */
+          if (avail >= 2 && p[1] == '!')
+            st->track = FALSE;   /* a DOCTYPE: not followed */
+          else if (st->track && avail >= 3 && p[1] == 'v' && p[2] == '>')
+            ;   /* <v>, the most common tag */
+          else if (st->track && avail >= 2)
+            {
+              const char *n = p + 1, *local = n;
+              while (n < end && xml_ascii_name_char (*n))
+                {
+                  if (*n == ':')
+                    local = n + 1;
+                  n++;
+                }
+              if (n >= end && !at_eof && avail < TRIM_MAX_TAG)
+                return p - buf;
+              if (n - local == 3 && memcmp (local, "row", 3) == 0)
+                {
+                  if (local != p + 1)
+                    st->track = FALSE;
+                  else
+                    {
+                      /* <row> or <row/> without attributes */
+                      st->last_row++;
+                      st->next_col = 0;
+                    }
+                }
+              else if (n - local == 1 && *local == 'c')
+                {
+                  if (local != p + 1)
+                    st->track = FALSE;
+                  else
+                    st->next_col++;
+                }
+            }
+          after = TRIM_BAD;
+        }
       if (after == NULL && !at_eof && avail < TRIM_MAX_TAG)
         return p - buf;
+      if (after == NULL)
+        st->track = FALSE;
       p = (after == NULL || after == TRIM_BAD) ? p + 1 : after;
     }
   return len;
+}
+
+char *
+dc_esheet_xlsx_trim (const char *xml, gsize len, gsize chunk)
+{
+  AttrTrim *trimmer = g_new0 (AttrTrim, 1);
+  GString *out = g_string_new (NULL);
+  char *buf = g_malloc (chunk + TRIM_MAX_TAG);
+  gsize have = 0, pos = 0;
+
+  g_assert (chunk > 0 && chunk <= CHUNK);
+  trimmer->mode = TRIM_MARKUP;
+  trimmer->track = TRUE;
+  for (;;)
+    {
+      gsize n = MIN (chunk, len - pos), total, ready;
+
+      memcpy (buf + have, xml + pos, n);
+      pos += n;
+      total = have + n;
+      ready = trim_attributes (trimmer, buf, total, n == 0);
+      g_string_append_len (out, buf, ready);
+      have = total - ready;
+      memmove (buf, buf + ready, have);
+      if (n == 0)
+        break;
+    }
+  g_free (buf);
+  g_free (trimmer);
+  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -344,7 +525,7 @@ stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupPars
   zip_file_t *zf;
   zip_int64_t n;
   gboolean ok = TRUE;
-  AttrTrim trimmer = { TRIM_MARKUP };
+  AttrTrim trimmer = { .mode = TRIM_MARKUP, .track = TRUE };
   gsize have = 0;
 
   if (index < 0)
@@ -375,7 +556,7 @@ stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupPars
       if (n < 0)
         break;
       total = have + n;
-      ready = trim ? trim_attributes (&trimmer, buf, total, n == 0) : total;
+      ready = trim && dc_esheet_fast_paths ? trim_attributes (&trimmer, buf, total, n == 0) : total;
       if (ready > 0 && !g_markup_parse_context_parse (ctx, buf, ready, error))
         {
           ok = FALSE;
@@ -574,12 +755,12 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
       guint small;
 
       for (guint i = 0; names[i]; i++)
-        if (attr_is (names[i], 'r'))
+        if (dc_esheet_fast_paths ? attr_is (names[i], 'r') : strcmp (local_name (names[i]), "r") == 0)
           {
             r = values[i];
             break;
           }
-      if (r && small_uint (r, &small))
+      if (r && dc_esheet_fast_paths && small_uint (r, &small))
         n = small;
       else if (r)
         n = g_ascii_strtoull (r, NULL, 10);
@@ -596,14 +777,33 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
       int col = sh->next_col;
 
       /* the first r and the first t, as attr() would find them */
-      for (guint i = 0; names[i]; i++)
+      for (guint i = 0; names[i] && dc_esheet_fast_paths; i++)
         {
           if (r == NULL && attr_is (names[i], 'r'))
             r = values[i];
           else if (t == NULL && attr_is (names[i], 't'))
             t = values[i];
         }
-      if (r)
+      if (!dc_esheet_fast_paths)
+        {
+          r = attr (names, values, "r");
+          t = attr (names, values, "t");
+        }
+      if (r && !dc_esheet_fast_paths)
+        {
+          char letters[8];
+          guint i = 0;
+          while (g_ascii_isalpha (r[i]) && i < sizeof letters - 1)
+            {
+              letters[i] = r[i];
+              i++;
+            }
+          letters[i] = '\0';
+          col = i > 0 ? dc_esheet_column_from_letters (letters) : -1;
+          if (col < 0)
+            col = sh->next_col;
+        }
+      else if (r)
         {
           /* As dc_esheet_column_from_letters() on the leading letters
            * (at most 7 looked at): 1 to 3 letters make a column. */
@@ -653,7 +853,7 @@ sheet_put_cell (Sheet *sh)
       guint small;
       char *endp;
 
-      if (small_uint (v, &small))
+      if (dc_esheet_fast_paths && small_uint (v, &small))
         {
           idx = small;
           endp = (char *) v + 1;
@@ -685,7 +885,7 @@ sheet_put_cell (Sheet *sh)
       char *endp;
       text = v;
       len = sh->value->len;
-      if (simple_decimal (v, len, &cell.number))
+      if (dc_esheet_fast_paths && simple_decimal (v, len, &cell.number))
         cell.kind = DC_CELL_NUMBER;
       else
         {

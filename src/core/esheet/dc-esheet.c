@@ -17,6 +17,8 @@
 
 G_DEFINE_QUARK (dc-esheet-error-quark, dc_esheet_error)
 
+gboolean dc_esheet_fast_paths = TRUE;
+
 /* ---- interning ------------------------------------------------------------ */
 
 /* Docks and extra values repeat on every row: an open-addressing table on
@@ -99,7 +101,7 @@ pool_intern (Pool *p, const char *s, gsize len)
   guint32 id, lo, hi;
   guint k;
 
-  if (len > 8 || len == 0)
+  if (len > 8 || len == 0 || !dc_esheet_fast_paths)
     return pool_intern_slow (p, s, len);
   /* The bytes as one little-endian word, without reading past them: two
    * overlapping 4-byte loads, or first/middle/last byte (with the length

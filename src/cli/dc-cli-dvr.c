@@ -93,11 +93,15 @@ dc_cli_probe (int argc, char **argv)
       if (json)
         add_probe_json (builder, cfg, info, dvr_error);
       else if (info != NULL)
-        printf (_("%s: %s %s at %s, %u channels, clock offset %+" G_GINT64_FORMAT " s, time on the wire: %s, download by time: %s\n"),
-                cfg->name, dc_dvr_brand_to_string (cfg->brand), info->model ? info->model : "?",
-                cfg->url, info->n_channels, info->clock_offset_s,
-                dc_dvr_time_mode_to_string (info->time_mode),
-                info->download_by_time ? _("yes") : _("no"));
+        {
+          /* the number formatted apart: xgettext cannot see through G_GINT64_FORMAT */
+          g_autofree char *offset = g_strdup_printf ("%+" G_GINT64_FORMAT, info->clock_offset_s);
+          printf (_("%s: %s %s at %s, %u channels, clock offset %s s, time on the wire: %s, download by time: %s\n"),
+                  cfg->name, dc_dvr_brand_to_string (cfg->brand), info->model ? info->model : "?",
+                  cfg->url, info->n_channels, offset,
+                  dc_dvr_time_mode_to_string (info->time_mode),
+                  info->download_by_time ? _("yes") : _("no"));
+        }
       else
         fprintf (stderr, _("%s: %s\n"), cfg->name, dvr_error->message);
       if (info == NULL)

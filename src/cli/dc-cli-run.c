@@ -89,8 +89,9 @@ on_event (DcDownloader *d, const DcDownloadEvent *event, gpointer user_data)
       if (run->tty && event->dvr_state == DC_DVR_STATE_SIGNED_IN)
         {
           fprintf (stderr, "\r\033[K");
-          fprintf (stderr, _("DVR %s signed in (%s), clock offset %+" G_GINT64_FORMAT " s\n"),
-                   event->dvr, event->dvr_model ? event->dvr_model : "?", event->clock_offset_s);
+          g_autofree char *offset = g_strdup_printf ("%+" G_GINT64_FORMAT, event->clock_offset_s);
+          fprintf (stderr, _("DVR %s signed in (%s), clock offset %s s\n"),
+                   event->dvr, event->dvr_model ? event->dvr_model : "?", offset);
         }
       break;
     case DC_EVENT_IDLE:

@@ -63,6 +63,8 @@ start_sim (Sim *sim, const char *binary, const char *brand, const char *clock_of
   const char *argv[] = {
     binary, "--brand", brand, "--listen", "127.0.0.1:0", "--user", "admin",
     "--password-stdin", "--channels", "4", "--clock-offset", clock_offset,
+    /* as many download slots as the config's max-downloads */
+    "--max-downloads", "2",
     "--exit-on-stdin-eof", NULL
   };
   g_autoptr(GDataInputStream) lines = NULL;

@@ -891,17 +891,22 @@ finish (HttpSource *s, GError **error)
   log_done (h, NULL);
   if (x->content_length >= 0 && x->received < (guint64) x->content_length)
     {
-      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_TRUNCATED,
-                   _("%s sent %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " bytes"),
-                   h->label, x->received, (gint64) x->content_length);
+      /* numbers formatted apart: xgettext cannot see through G_GINT64_FORMAT */
+      g_autofree char *got = g_strdup_printf ("%" G_GUINT64_FORMAT, x->received);
+      g_autofree char *want = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) x->content_length);
+
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_TRUNCATED, _("%s sent %s of %s bytes"),
+                   h->label, got, want);
       return FALSE;
     }
   if (s->expected_size > 0 && total < s->expected_size)
     {
+      g_autofree char *got = g_strdup_printf ("%" G_GUINT64_FORMAT, total);
+      g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT, s->expected_size);
+
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_TRUNCATED,
-                   _("%s sent %" G_GUINT64_FORMAT " of the %" G_GUINT64_FORMAT
-                     " bytes of the recording (still being written?)"),
-                   h->label, total, s->expected_size);
+                   _("%s sent %s of the %s bytes of the recording (still being written?)"),
+                   h->label, got, want);
       return FALSE;
     }
   s->at_end = TRUE;

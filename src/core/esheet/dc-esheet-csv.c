@@ -179,7 +179,6 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
             }
           cell = &cells[n_cells];
           cell->number = 0;
-          cell->plain = FALSE;
 
           if (G_UNLIKELY (p < end && *p == '"'))
             {
@@ -205,6 +204,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
                   p = q;
                   break;
                 }
+              cell->plain = FALSE;
               if (!doubled && (p >= end || p + 1 >= end || p[1] == sep || p[1] == '\n' || p[1] == '\r'))
                 {
                   cell->text = start;

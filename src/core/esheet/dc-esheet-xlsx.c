@@ -256,14 +256,13 @@ blank_tag_attributes (char *s, char *end, gboolean is_cell, guint *n_r)
  * tag it leaves alone, an r that is not the first attribute or not plain
  * digits. */
 static gboolean
-r_is_implied (AttrTrim *st, const char *v, gsize len, gboolean is_cell)
+r_is_implied (AttrTrim *st, const char *v, gsize len, gboolean plain, gboolean is_cell)
 {
   if (is_cell)
     {
       /* as sheet_start(): 1 to 3 leading letters make the column */
       guint i = 0;
       int col = 0;
-      gboolean plain = TRUE;
 
       while (i < len && i < 7 && g_ascii_isalpha (v[i]))
         {
@@ -272,8 +271,6 @@ r_is_implied (AttrTrim *st, const char *v, gsize len, gboolean is_cell)
           i++;
         }
       col = (i >= 1 && i <= 3) ? col - 1 : st->next_col;
-      for (gsize k = 0; k < len; k++)
-        plain &= v[k] >= 0x20 && v[k] < 0x7F && v[k] != '&';
       if (col == st->next_col && plain)
         {
           st->next_col = col + 1;
@@ -325,17 +322,25 @@ trim_tag (AttrTrim *st, char *s, char *end, gboolean is_cell)
   char *tail = s, *after = NULL, *r_value = NULL;
   TrimTail *t;
   guint n_r = 0;
+  gboolean r_plain = TRUE;
 
-  if (end - s >= 4 && s[0] == ' ' && s[1] == 'r' && s[2] == '=' && (s[3] == '"' || s[3] == '\'') &&
-      (r_value = memchr (s + 4, s[3], MIN (end - s - 4, 32))) != NULL)
+  if (end - s >= 4 && s[0] == ' ' && s[1] == 'r' && s[2] == '=' && (s[3] == '"' || s[3] == '\''))
     {
-      tail = r_value + 1;
-      r_value = s + 4;
+      /* the value, up to 32 bytes; plain: printable ASCII without & */
+      const char *v = s + 4, *v_end = MIN (end, s + 4 + 32);
+      for (; v < v_end && *v != s[3]; v++)
+        r_plain &= *v >= 0x20 && *v < 0x7F && *v != '&';
+      if (v < v_end)
+        {
+          tail = (char *) v + 1;
+          r_value = s + 4;
+        }
     }
   for (guint i = 0; i < TRIM_CACHE; i++)
     {
       t = &st->tails[is_cell][i];
-      if (t->len && (gsize) (end - tail) >= t->len && memcmp (tail, t->before, t->len) == 0)
+      if (t->len && (gsize) (end - tail) >= t->len && tail[0] == t->before[0] &&
+          tail[t->len - 1] == t->before[t->len - 1] && memcmp (tail, t->before, t->len) == 0)
         {
           memcpy (tail, t->after, t->len);
           after = tail + t->len;
@@ -372,7 +377,7 @@ trim_tag (AttrTrim *st, char *s, char *end, gboolean is_cell)
     }
   if (r_value == NULL || n_r > 0)
     st->track = FALSE;   /* which r counts is not ours to follow */
-  else if (st->track && r_is_implied (st, r_value, tail - 1 - r_value, is_cell))
+  else if (st->track && r_is_implied (st, r_value, tail - 1 - r_value, r_plain, is_cell))
     memset (s + 1, ' ', tail - (s + 1));
   return after;
 }
@@ -727,8 +732,11 @@ typedef struct
   Shared     *shared;
   DcRowFunc   func;
   gpointer    user_data;
-  GArray     *cells;        /* DcCell, text == NULL until the row ends */
-  GArray     *offsets;      /* guint per cell: offset in text */
+  DcCell     *cells;        /* text set when the row ends (text may move) */
+  guint      *offsets;      /* per cell: offset in text, or NO_OFFSET when
+                             * cells[].text points to a shared string */
+  guint       n_cells;
+  guint       cap_cells;
   GString    *text;         /* the row's cell texts */
   GString    *value;        /* the current <v>/<t> */
   guint       row;          /* 1-based */
@@ -767,8 +775,7 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
       sh->row = (n > 0 && n < G_MAXUINT) ? (guint) n : sh->row + 1;
       sh->in_row = TRUE;
       sh->next_col = 0;
-      g_array_set_size (sh->cells, 0);
-      g_array_set_size (sh->offsets, 0);
+      sh->n_cells = 0;
       g_string_truncate (sh->text, 0);
     }
   else if (is_name (el, "c"))
@@ -838,6 +845,22 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
     sh->in_is_t = TRUE;
 }
 
+#define NO_OFFSET G_MAXUINT
+
+static void
+sheet_add_cell (Sheet *sh, const DcCell *cell, guint offset)
+{
+  if (sh->n_cells == sh->cap_cells)
+    {
+      sh->cap_cells = MAX (16, sh->cap_cells * 2);
+      sh->cells = g_renew (DcCell, sh->cells, sh->cap_cells);
+      sh->offsets = g_renew (guint, sh->offsets, sh->cap_cells);
+    }
+  sh->cells[sh->n_cells] = *cell;
+  sh->offsets[sh->n_cells] = offset;
+  sh->n_cells++;
+}
+
 static void
 sheet_put_cell (Sheet *sh)
 {
@@ -865,6 +888,9 @@ sheet_put_cell (Sheet *sh)
           text = g_ptr_array_index (sh->shared->strings, idx);
           len = g_array_index (sh->shared->lens, guint32, idx);
           cell.kind = DC_CELL_TEXT;
+          /* the shared string stays put: no copy */
+          cell.text = text;
+          offset = NO_OFFSET;
         }
     }
   else if (sh->type == CELL_STRING)
@@ -896,25 +922,26 @@ sheet_put_cell (Sheet *sh)
   if (len == 0)
     cell.kind = DC_CELL_EMPTY;
 
-  g_string_append_len (sh->text, text ? text : "", len);
+  if (offset != NO_OFFSET)
+    g_string_append_len (sh->text, text ? text : "", len);
+  if (len == 0)
+    {
+      cell.text = NULL;   /* as before: "" at the row's text */
+      offset = sh->text->len;
+    }
   cell.len = len;
-  while ((int) sh->cells->len < sh->col)
+  while ((int) sh->n_cells < sh->col)
     {
       DcCell empty = { NULL, 0, DC_CELL_EMPTY, 0 };
-      guint o = sh->text->len;
-      g_array_append_val (sh->cells, empty);
-      g_array_append_val (sh->offsets, o);
+      sheet_add_cell (sh, &empty, sh->text->len);
     }
-  if ((int) sh->cells->len == sh->col)
-    {
-      g_array_append_val (sh->cells, cell);
-      g_array_append_val (sh->offsets, offset);
-    }
+  if ((int) sh->n_cells == sh->col)
+    sheet_add_cell (sh, &cell, offset);
   else
     {
       /* A cell given twice, or out of order: the later one wins. */
-      g_array_index (sh->cells, DcCell, sh->col) = cell;
-      g_array_index (sh->offsets, guint, sh->col) = offset;
+      sh->cells[sh->col] = cell;
+      sh->offsets[sh->col] = offset;
     }
 }
 
@@ -927,9 +954,10 @@ sheet_end (GMarkupParseContext *ctx, const char *element, gpointer user_data, GE
   if (is_name (el, "row") && sh->in_row)
     {
       sh->in_row = FALSE;
-      for (guint i = 0; i < sh->cells->len; i++)
-        g_array_index (sh->cells, DcCell, i).text = sh->text->str + g_array_index (sh->offsets, guint, i);
-      if (!sh->func (sh->row, (const DcCell *) sh->cells->data, sh->cells->len, sh->user_data,
+      for (guint i = 0; i < sh->n_cells; i++)
+        if (sh->offsets[i] != NO_OFFSET)
+          sh->cells[i].text = sh->text->str + sh->offsets[i];
+      if (!sh->func (sh->row, sh->cells, sh->n_cells, sh->user_data,
                      &sh->stop_error))
         {
           /* Stop the parser; the caller tells our stop from bad XML. */
@@ -1034,8 +1062,6 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
   sh.shared = &shared;
   sh.func = func;
   sh.user_data = user_data;
-  sh.cells = g_array_new (FALSE, TRUE, sizeof (DcCell));
-  sh.offsets = g_array_new (FALSE, TRUE, sizeof (guint));
   sh.text = g_string_sized_new (1024);
   sh.value = g_string_sized_new (64);
   ok = stream_entry (zip, sheet_entry, name, &sheet_parser, &sh, TRUE, TRUE, error);
@@ -1051,8 +1077,8 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
       else
         ok = TRUE;
     }
-  g_array_unref (sh.cells);
-  g_array_unref (sh.offsets);
+  g_free (sh.cells);
+  g_free (sh.offsets);
   g_string_free (sh.text, TRUE);
   g_string_free (sh.value, TRUE);
 

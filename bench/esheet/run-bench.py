@@ -2,6 +2,11 @@
 """E-sheet benchmark: Dockclip's importer against Python in the same run.
 
 usage: run-bench.py PATH/TO/bench-esheet [--rows 1000000] [--xlsx-rows 100000]
+                    [--compare OTHER/bench-esheet] [--keep-xlsx]
+
+--compare runs a second build's bench-esheet (e.g. an older commit) in the
+same run, interleaved, so that both meet the same machine load;
+--keep-xlsx reuses the XLSX of an earlier run instead of converting again.
 
 Generates its inputs in /tmp (never committed):
   * a 1,000,000-row CSV (~40 MB): Dockclip import (parsed times, interned
@@ -30,8 +35,13 @@ def make_csv(path, n):
                     % ((i * 7919) % n, i % 40, s // 3600, s // 60 % 60, s % 60, i % 9))
 
 
-def make_xlsx(n):
+def make_xlsx(n, keep=False):
     raw = os.path.join(TMP, "big.xlsx")
+    lo_out = os.path.join(TMP, "lo", "big.xlsx")
+    if keep and os.path.exists(lo_out):
+        return lo_out, "LibreOffice"
+    if keep and os.path.exists(raw) and not (shutil.which("libreoffice") or shutil.which("soffice")):
+        return raw, "openpyxl"
     subprocess.run(["/usr/bin/python3", os.path.join(HERE, "..", "..", "tests", "esheet",
                                                      "make-fixtures.py"), TMP, "--bench-xlsx", str(n)],
                    check=True)
@@ -46,15 +56,25 @@ def make_xlsx(n):
     return os.path.join(out, "big.xlsx"), "LibreOffice"
 
 
-def run_dockclip(exe, path, repeat=3):
-    best = None
+def run_once(exe, path):
+    out = subprocess.run([exe, path], check=True, capture_output=True, text=True).stdout
+    kv = dict(line.split("=", 1) for line in out.split())
+    return {k: float(v) for k, v in kv.items()}
+
+
+def run_dockclip(exe, path, repeat=3, other=None):
+    """Best of @repeat runs (by CPU time); with @other, runs both
+    alternately and returns both bests."""
+    best, best_other = None, None
     for _ in range(repeat):
-        out = subprocess.run([exe, path], check=True, capture_output=True, text=True).stdout
-        kv = dict(line.split("=", 1) for line in out.split())
-        kv = {k: float(v) for k, v in kv.items()}
-        if best is None or kv["import_s"] < best["import_s"]:
+        kv = run_once(exe, path)
+        if best is None or kv["import_cpu_s"] < best["import_cpu_s"]:
             best = kv
-    return best
+        if other:
+            kv = run_once(other, path)
+            if best_other is None or kv["import_cpu_s"] < best_other["import_cpu_s"]:
+                best_other = kv
+    return (best, best_other) if other else best
 
 
 def python_csv(path, repeat=2):
@@ -87,29 +107,46 @@ def main():
         rows = int(sys.argv[sys.argv.index("--rows") + 1])
     if "--xlsx-rows" in sys.argv:
         xrows = int(sys.argv[sys.argv.index("--xlsx-rows") + 1])
+    other = sys.argv[sys.argv.index("--compare") + 1] if "--compare" in sys.argv else None
+    keep = "--keep-xlsx" in sys.argv
     os.makedirs(TMP, exist_ok=True)
 
     csv_path = os.path.join(TMP, "big-%d.csv" % rows)
     if not os.path.exists(csv_path):
         make_csv(csv_path, rows)
     py = python_csv(csv_path)
-    dc = run_dockclip(exe, csv_path)
+    dc = run_dockclip(exe, csv_path, other=other)
+    if other:
+        dc, dc_other = dc
     extra = (dc["peak_rss_kb"] - dc["rss_before_kb"]) * 1024 - dc["file_bytes"]
     print("CSV %d rows, %.1f MB" % (dc["rows"], dc["file_bytes"] / 1e6))
     print("  python csv.reader (read only):   %.3f s wall, %.3f s CPU" % py)
     print("  dockclip import (times, docks):  %.3f s wall, %.3f s CPU -> %.1fx faster wall, %.1fx CPU (target >= 5x)"
           % (dc["import_s"], dc["import_cpu_s"], py[0] / dc["import_s"], py[1] / max(dc["import_cpu_s"], 1e-6)))
+    if "import_user_s" in dc:
+        print("  of which user %.3f s, system %.3f s (%d page faults)"
+              % (dc["import_user_s"], dc["import_sys_s"], dc["import_page_faults"]))
+    if other:
+        print("  compared build:                  %.3f s wall, %.3f s CPU -> %.1fx faster wall, %.1fx CPU"
+              % (dc_other["import_s"], dc_other["import_cpu_s"], py[0] / dc_other["import_s"],
+                 py[1] / max(dc_other["import_cpu_s"], 1e-6)))
     print("  peak RSS beyond the file:        %.0f bytes/row (target <= 150)" % (extra / dc["rows"]))
     print("  grouping by order and by dock:   %.0f ms wall, %.0f ms CPU (%d waybills, %d docks; target < 300 ms)"
           % (dc["group_s"] * 1000, dc["group_cpu_s"] * 1000, dc["waybills"], dc["docks"]))
 
-    xlsx_path, maker = make_xlsx(xrows)
+    xlsx_path, maker = make_xlsx(xrows, keep)
     px = python_openpyxl(xlsx_path)
-    dx = run_dockclip(exe, xlsx_path)
+    dx = run_dockclip(exe, xlsx_path, other=other)
+    if other:
+        dx, dx_other = dx
     print("XLSX %d rows (made by %s), %.1f MB" % (dx["rows"], maker, dx["file_bytes"] / 1e6))
     print("  openpyxl read-only:              %.3f s wall, %.3f s CPU" % px)
     print("  dockclip import:                 %.3f s wall, %.3f s CPU -> %.1fx faster wall, %.1fx CPU (target >= 10x)"
           % (dx["import_s"], dx["import_cpu_s"], px[0] / dx["import_s"], px[1] / max(dx["import_cpu_s"], 1e-6)))
+    if other:
+        print("  compared build:                  %.3f s wall, %.3f s CPU -> %.1fx faster wall, %.1fx CPU"
+              % (dx_other["import_s"], dx_other["import_cpu_s"], px[0] / dx_other["import_s"],
+                 px[1] / max(dx_other["import_cpu_s"], 1e-6)))
 
 
 if __name__ == "__main__":

@@ -156,7 +156,8 @@ test_kill9_and_rerun (void)
 
       g_snprintf (scans[i].waybill, sizeof scans[i].waybill, "KL%08u", 1000 + i);
       scans[i].channel = north ? 1 : 2;
-      scans[i].scan_us = rel_scan_time (20 + (int) i * 3, 7 + (int) i);
+      /* a few minutes apart: one or two recorded segments to make, not ten */
+      scans[i].scan_us = rel_scan_time (20 + (int) i / 3, 7 + 3 * (int) i);
       when = rel_format_local (scans[i].scan_us);
       g_string_append_printf (csv, "%s,%s,%s\n", scans[i].waybill, north ? "A01" : "B01", when);
     }

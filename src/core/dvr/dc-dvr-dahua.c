@@ -79,8 +79,8 @@ dc_dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) body = NULL;
   DcHttpResponse resp;
-  g_autofree char *now = NULL;
-  gint64 wall;
+  gint64 best_rtt = G_MAXINT64;
+  gint64 wall = 0;
   const char *data;
   gsize len;
 
@@ -116,25 +116,38 @@ dc_dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
     goto fail;
   g_clear_error (&local_error);
 
-  body = cgi_doc (self, "/cgi-bin/global.cgi?action=getCurrentTime", &resp, error);
-  if (body == NULL)
-    return FALSE;
-  data = g_bytes_get_data (body, &len);
-  now = dc_dahua_parse_value (data, (gssize) len, "result", error);
-  if (now == NULL)
+  for (int sample = 0; sample < CLOCK_SAMPLES && best_rtt > CLOCK_GOOD_RTT_US; sample++)
     {
-      dc_http_response_clear (&resp);
-      return FALSE;
+      g_autoptr(GError) sample_error = NULL;
+      g_autofree char *reading = NULL;
+
+      body = cgi_doc (self, "/cgi-bin/global.cgi?action=getCurrentTime", &resp, &sample_error);
+      if (body != NULL)
+        {
+          data = g_bytes_get_data (body, &len);
+          reading = dc_dahua_parse_value (data, (gssize) len, "result", &sample_error);
+          if (reading != NULL && !dc_wire_time_parse (reading, &wall, NULL))
+            g_set_error (&sample_error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                         _("%s sent an unreadable clock “%s”"), dc_http_get_label (self->http),
+                         reading);
+          if (sample_error == NULL && resp.elapsed_us < best_rtt)
+            {
+              best_rtt = resp.elapsed_us;
+              info->clock_offset_s = dc_dvr_measure_clock_offset (wall, resp.start_us, resp.elapsed_us);
+            }
+          dc_http_response_clear (&resp);
+          g_clear_pointer (&body, g_bytes_unref);
+        }
+      if (sample_error != NULL)
+        {
+          if (sample == 0)
+            {
+              g_propagate_error (error, g_steal_pointer (&sample_error));
+              return FALSE;
+            }
+          break;
+        }
     }
-  if (!dc_wire_time_parse (now, &wall, NULL))
-    {
-      dc_http_response_clear (&resp);
-      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                   _("%s sent an unreadable clock “%s”"), dc_http_get_label (self->http), now);
-      return FALSE;
-    }
-  info->clock_offset_s = dc_dvr_measure_clock_offset (wall, resp.start_us, resp.elapsed_us);
-  dc_http_response_clear (&resp);
 
   /* Dahua CGI times are the device's local wall clock. */
   info->time_mode = self->cfg->time_mode == DC_DVR_TIME_UTC ? DC_DVR_TIME_UTC : DC_DVR_TIME_LOCAL;

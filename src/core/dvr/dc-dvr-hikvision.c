@@ -139,7 +139,8 @@ dc_hik_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
   g_autoptr(GPtrArray) channels = NULL;
   g_autoptr(GError) local_error = NULL;
   DcHttpResponse resp;
-  DcIsapiTime t;
+  DcIsapiTime t = { 0 };
+  gint64 best_rtt = G_MAXINT64;
   const char *data;
   gsize len;
 
@@ -157,17 +158,47 @@ dc_hik_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
 
   /* The clock: recorder wall clock minus ours, corrected by half the
    * round trip. */
-  if (!get_doc (self, "/ISAPI/System/time", &body, &resp, error))
-    return FALSE;
-  data = g_bytes_get_data (body, &len);
-  if (!dc_isapi_parse_time (data, (gssize) len, &t, error))
+  /* The recorder ticks whole seconds, so a reading is only as good as
+   * its round trip: under load one can take a second and round the offset
+   * the wrong way.  Read up to three times and keep the fastest. */
+  for (int sample = 0; sample < CLOCK_SAMPLES && best_rtt > CLOCK_GOOD_RTT_US; sample++)
     {
+      g_autoptr(GError) sample_error = NULL;
+      DcIsapiTime st;
+
+      if (!get_doc (self, "/ISAPI/System/time", &body, &resp, &sample_error))
+        {
+          if (sample == 0)
+            {
+              g_propagate_error (error, g_steal_pointer (&sample_error));
+              return FALSE;
+            }
+          break;
+        }
+      data = g_bytes_get_data (body, &len);
+      if (!dc_isapi_parse_time (data, (gssize) len, &st, &sample_error))
+        {
+          dc_http_response_clear (&resp);
+          g_clear_pointer (&body, g_bytes_unref);
+          if (sample == 0)
+            {
+              g_propagate_error (error, g_steal_pointer (&sample_error));
+              return FALSE;
+            }
+          break;
+        }
+      if (resp.elapsed_us < best_rtt)
+        {
+          best_rtt = resp.elapsed_us;
+          info->clock_offset_s = dc_dvr_measure_clock_offset (st.wall_s, resp.start_us, resp.elapsed_us);
+          dc_isapi_time_clear (&t);
+          t = st;
+        }
+      else
+        dc_isapi_time_clear (&st);
       dc_http_response_clear (&resp);
-      return FALSE;
+      g_clear_pointer (&body, g_bytes_unref);
     }
-  info->clock_offset_s = dc_dvr_measure_clock_offset (t.wall_s, resp.start_us, resp.elapsed_us);
-  dc_http_response_clear (&resp);
-  g_clear_pointer (&body, g_bytes_unref);
 
   /* Search limits (optional). */
   if (get_doc (self, "/ISAPI/ContentMgmt/search/profile", &body, NULL, &local_error))

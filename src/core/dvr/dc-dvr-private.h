@@ -25,6 +25,12 @@ struct _DcDvrSession
   GMutex        *dahua_lock;      /* shared by every session of that host */
 };
 
+/* Clock readings: a recorder ticks whole seconds, so a reading is only as
+ * good as its round trip; probes read up to CLOCK_SAMPLES times until one
+ * comes back within CLOCK_GOOD_RTT_US, and keep the fastest. */
+#define CLOCK_SAMPLES      3
+#define CLOCK_GOOD_RTT_US  (250 * 1000)
+
 /* PC instant <-> recorder wall seconds with an explicit mode. */
 gint64   dc_dvr_pc_to_wall (DcDvrTimeMode mode, gint64 offset_s, gint64 pc_us);
 gint64   dc_dvr_wall_to_pc (DcDvrTimeMode mode, gint64 offset_s, gint64 wall_s);

@@ -208,7 +208,15 @@ status_refresh (DcRowItem *row, GParamSpec *pspec, GtkLabel *label)
     return;
   dc_esheet_get_waybill_item (self->esheet, dc_row_item_get_index (row), &it);
   job = g_hash_table_lookup (self->jobs, it.waybill);
-  text = job ? dc_job_item_dup_status_text (job) : g_strdup (_("Not started"));
+  if (job != NULL)
+    text = dc_job_item_dup_status_text (job);
+  else if (self->config != NULL && it.n_scans > 0 &&
+           dc_config_lookup_dock (self->config,
+                                  dc_esheet_get_row_dock (self->esheet, it.rows[0])) == NULL)
+    /* say why nothing will happen to it, before anyone presses Download */
+    text = g_strdup (_("Dock not mapped"));
+  else
+    text = g_strdup (_("Not started"));
   gtk_label_set_text (label, text);
   gtk_widget_remove_css_class (GTK_WIDGET (label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (label), "success");

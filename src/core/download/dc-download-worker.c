@@ -215,6 +215,40 @@ ensure_segments (JobContext *ctx, GPtrArray **segments, GError **error)
   return TRUE;
 }
 
+/* Remuxing is CPU work that holds a demuxer and a muxer per clip: running
+ * more at once than there are cores only adds memory (64 transfers ending
+ * together cost ~50 MiB more).  Transfers are not limited by this. */
+static gboolean
+begin_processing (DcWorker *worker, DcJob *job, GError **error)
+{
+  DcDownloader *self = owner_of (worker);
+  guint limit = MAX (g_get_num_processors (), 1);
+
+  g_mutex_lock (&self->lock);
+  while (self->n_processing >= limit && !job->cancel_requested && !self->quitting)
+    g_cond_wait_until (&self->cond, &self->lock, g_get_monotonic_time () + 100 * 1000);
+  if (job->cancel_requested || self->quitting)
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
+      return FALSE;
+    }
+  self->n_processing++;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static void
+end_processing (DcWorker *worker)
+{
+  DcDownloader *self = owner_of (worker);
+
+  g_mutex_lock (&self->lock);
+  self->n_processing--;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Copies a whole byte source into @path (a .part file). */
 static gboolean
 save_source (DcByteSource *source, const char *path, GError **error)
@@ -447,8 +481,13 @@ make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *f
   if (ok)
     {
       set_state (worker, job, DC_JOB_PROCESSING);
-      ok = dc_media_write_clip ((const DcMediaInput *) (gpointer) inputs->data, inputs->len,
-                                from, to, part, &result, error);
+      ok = begin_processing (worker, job, error);
+      if (ok)
+        {
+          ok = dc_media_write_clip ((const DcMediaInput *) (gpointer) inputs->data, inputs->len,
+                                    from, to, part, &result, error);
+          end_processing (worker);
+        }
     }
   if (ok)
     ok = dc_commit_part_file (part, final_path, -1, error);

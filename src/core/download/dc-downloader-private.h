@@ -66,6 +66,7 @@ struct _DcDownloader
   GSource             *source;
   GMainContext        *context;   /* atomic */
   guint                next_id;
+  guint                n_processing;   /* clips being remuxed now */
   gboolean             quitting;
   gboolean             idle_sent;
 };

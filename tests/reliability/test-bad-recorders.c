@@ -274,8 +274,10 @@ test_bad_recorders (void)
         if (!rel_picture_is_correct (e->picture_path, 1, scans[i], &why))
           g_error ("%s", why);
       }
-    /* Not slowed: a generous factor for a loaded 2-core CI machine. */
-    g_assert_cmpint (t_healthy, <=, 3 * t_alone + 3 * G_USEC_PER_SEC);
+    /* Not slowed: a generous factor for a loaded 2-core CI machine (the
+     * broken recorders' jobs take ATTEMPTS x stalls each, so an engine that
+     * waited on them would be well past this). */
+    g_assert_cmpint (t_healthy, <=, 3 * t_alone + 10 * G_USEC_PER_SEC);
 
     /* The broken ones end failed, with a reason, in bounded time: per
      * attempt at most a connect and a few stalled requests. */

@@ -61,13 +61,16 @@ dc_cli_pin (int argc, char **argv)
       return 0;
     }
   {
+    /* set_dvr replaces (frees) the entry cfg points into: keep the name */
+    g_autofree char *name = g_strdup (cfg->name);
     DcDvrConfig copy = *cfg;
 
     copy.tls_pin = pin;
     dc_config_set_dvr (config, &copy);
+    cfg = NULL;
+    if (!dc_config_save (config, config_path, &error))
+      return dc_cli_fail (error);
+    printf (_("Saved: Dockclip now trusts this certificate for DVR %s, and only it.\n"), name);
   }
-  if (!dc_config_save (config, config_path, &error))
-    return dc_cli_fail (error);
-  printf (_("Saved: Dockclip now trusts this certificate for DVR %s, and only it.\n"), cfg->name);
   return 0;
 }

@@ -45,6 +45,7 @@ struct _DcDvrRunner
   DcDvrInfo    *info;          /* a copy of the first successful probe */
   gboolean      auth_failed;   /* a 401: no request until the operator retries */
   DcDvrState    state;
+  guint         n_busy;        /* its jobs neither final nor paused */
   char         *message;       /* why it failed, operator words */
 };
 
@@ -67,6 +68,7 @@ struct _DcDownloader
   GMainContext        *context;   /* atomic */
   guint                next_id;
   guint                n_processing;   /* clips being remuxed now */
+  guint                n_busy;         /* jobs neither final nor paused */
   gboolean             quitting;
   gboolean             idle_sent;
 };

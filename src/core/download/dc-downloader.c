@@ -150,28 +150,21 @@ dc_downloader_emit_dvr (DcDownloader *self, DcDvrRunner *runner, DcDvrState stat
   push_event (self, event);
 }
 
-/* Called with the lock held after a job became final (or paused). */
+static gboolean
+job_state_is_busy (DcJobState state)
+{
+  return !dc_job_state_is_final (state) && state != DC_JOB_PAUSED;
+}
+
+/* Called with the lock held after a job became final (or paused).  The
+ * busy counts are kept on every state change, so this costs nothing per
+ * job even in a run of many thousands. */
 static void
 check_idle (DcDownloader *self, DcDvrRunner *runner)
 {
-  gboolean runner_busy = FALSE;
-  gboolean any_busy = FALSE;
-
-  for (guint i = 0; i < self->jobs->len; i++)
-    {
-      DcJob *job = g_ptr_array_index (self->jobs, i);
-      gboolean busy = !dc_job_state_is_final (job->state) && job->state != DC_JOB_PAUSED;
-
-      if (busy)
-        {
-          any_busy = TRUE;
-          if (job->runner == runner)
-            runner_busy = TRUE;
-        }
-    }
-  if (runner != NULL && !runner_busy && runner->state != DC_DVR_STATE_FAILED)
+  if (runner != NULL && runner->n_busy == 0 && runner->state != DC_DVR_STATE_FAILED)
     dc_downloader_emit_dvr (self, runner, DC_DVR_STATE_DONE);
-  if (!any_busy && !self->idle_sent)
+  if (self->n_busy == 0 && !self->idle_sent)
     {
       DcDownloadEvent *event = g_new0 (DcDownloadEvent, 1);
       event->kind = DC_EVENT_IDLE;
@@ -184,11 +177,24 @@ check_idle (DcDownloader *self, DcDvrRunner *runner)
 void
 dc_downloader_set_job_state (DcDownloader *self, DcJob *job, DcJobState state)
 {
+  gboolean was_busy = job_state_is_busy (job->state);
+  gboolean busy = job_state_is_busy (state);
+
   job->state = state;
-  if (!dc_job_state_is_final (state) && state != DC_JOB_PAUSED)
+  if (busy && !was_busy)
+    {
+      self->n_busy++;
+      job->runner->n_busy++;
+    }
+  else if (!busy && was_busy)
+    {
+      self->n_busy--;
+      job->runner->n_busy--;
+    }
+  if (busy)
     self->idle_sent = FALSE;
   dc_downloader_emit_job (self, job);
-  if (dc_job_state_is_final (state) || state == DC_JOB_PAUSED)
+  if (!busy)
     check_idle (self, job->runner);
 }
 
@@ -503,6 +509,8 @@ dc_downloader_add (DcDownloader *self, const DcDownloadRequest *request, GError 
   job->request = dc_download_request_copy (request);
   job->runner = runner;
   job->state = DC_JOB_QUEUED;
+  self->n_busy++;
+  runner->n_busy++;
   g_ptr_array_add (self->jobs, job);
   g_queue_push_tail (&runner->queue, job);
   self->idle_sent = FALSE;

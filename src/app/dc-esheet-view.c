@@ -31,8 +31,11 @@ struct _DcEsheetView
   GtkColumnViewColumn *columns[5];   /* waybill, dock, time, scans, status */
   GHashTable        *jobs;           /* waybill -> DcJobItem */
   guint              counts_idle;
-  gboolean           dock_columns_dirty;
   int                probe_column;   /* see sorter_changed() */
+  int                dock_anchor_column;     /* last plain or Ctrl click by dock */
+  int                dock_anchor_position;
+  guint              dock_grow_id;
+  const char        *busy_text;      /* what the worker is doing */
 };
 
 G_DEFINE_FINAL_TYPE (DcEsheetView, dc_esheet_view, GTK_TYPE_BOX)
@@ -98,14 +101,21 @@ status_rank (DcJobItem *item)
     }
 }
 
-static const char *
-status_func (const char *waybill, int *rank, gpointer user_data)
+/* Ranks for a status sort: one look-up per job, not per waybill. */
+static void
+status_func (DcEsheet *esheet, guint8 *ranks, gpointer user_data)
 {
   DcEsheetView *self = user_data;
-  DcJobItem *item = g_hash_table_lookup (self->jobs, waybill);
+  GHashTableIter iter;
+  gpointer key, value;
 
-  *rank = status_rank (item);
-  return NULL;
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      int index = dc_esheet_find_waybill (esheet, key);
+      if (index >= 0)
+        ranks[index] = (guint8) status_rank (value);
+    }
 }
 
 char *
@@ -152,61 +162,272 @@ dc_esheet_view_clear_jobs (DcEsheetView *self)
   g_hash_table_remove_all (self->jobs);
 }
 
-/* By order: cells */
+/* Cells: a label that never changes its size.
+ *
+ * A GtkLabel queues a resize whenever its text changes, and the column
+ * view then measures every cell of every row it keeps (about 200 rows,
+ * times forty columns by dock) with Pango.  A table cell is one line of a
+ * known height: it is measured from the font once, and the text is laid
+ * out only when the cell is drawn, so a new filter or sort costs a stored
+ * string per cell and a redraw of what is on screen. */
+
+#define DC_TYPE_CELL (dc_cell_get_type ())
+G_DECLARE_FINAL_TYPE (DcCell, dc_cell, DC, CELL, GtkWidget)
+
+struct _DcCell
+{
+  GtkWidget    parent_instance;
+  char        *text;
+  char        *tip;
+  PangoLayout *layout;
+  float        xalign;
+  gboolean     numeric;
+  gboolean     selected;     /* by dock: drawn as selected */
+  /* where it is (by dock); set in bind */
+  guint        column;
+  guint        position;
+};
+
+G_DEFINE_FINAL_TYPE (DcCell, dc_cell, GTK_TYPE_WIDGET)
+
+static int
+dc_cell_line_height (GtkWidget *widget)
+{
+  static GHashTable *heights;   /* font description -> height + 1 (main thread) */
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+  PangoFontDescription *font = pango_context_get_font_description (context);
+  gpointer found;
+  int height;
+
+  if (heights == NULL)
+    heights = g_hash_table_new_full ((GHashFunc) pango_font_description_hash,
+                                     (GEqualFunc) pango_font_description_equal,
+                                     (GDestroyNotify) pango_font_description_free, NULL);
+  found = g_hash_table_lookup (heights, font);
+  if (found)
+    return GPOINTER_TO_INT (found) - 1;
+  {
+    g_autoptr(PangoLayout) probe = pango_layout_new (context);
+    pango_layout_set_text (probe, "Xg 8月台", -1);
+    pango_layout_get_pixel_size (probe, NULL, &height);
+  }
+  g_hash_table_insert (heights, pango_font_description_copy (font), GINT_TO_POINTER (height + 1));
+  return height;
+}
+
+static void
+dc_cell_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                 int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = *natural = 0;   /* the columns have fixed widths */
+  else
+    *minimum = *natural = dc_cell_line_height (widget);
+}
+
+static PangoLayout *
+dc_cell_get_layout (DcCell *self)
+{
+  if (self->layout == NULL)
+    {
+      self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), self->text);
+      pango_layout_set_ellipsize (self->layout, PANGO_ELLIPSIZE_END);
+      if (self->numeric)
+        {
+          /* what the "numeric" style class gives a GtkLabel */
+          PangoAttrList *attrs = pango_attr_list_new ();
+          pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+          pango_layout_set_attributes (self->layout, attrs);
+          pango_attr_list_unref (attrs);
+        }
+    }
+  pango_layout_set_width (self->layout, MAX (1, gtk_widget_get_width (GTK_WIDGET (self))) * PANGO_SCALE);
+  return self->layout;
+}
+
+static void
+dc_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  DcCell *self = DC_CELL (widget);
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  PangoLayout *layout;
+  GdkRGBA color;
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  int text_w, text_h;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (style, &color);
+  if (self->selected)
+    {
+      GdkRGBA bg = { 0.21f, 0.52f, 0.89f, 1.f }, fg = { 1.f, 1.f, 1.f, 1.f };
+
+      gtk_style_context_lookup_color (style, "accent_bg_color", &bg);
+      gtk_style_context_lookup_color (style, "accent_fg_color", &fg);
+      gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (-4, 0, width + 8, height));
+      color = fg;
+    }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (self->text == NULL || *self->text == '\0')
+    return;
+  layout = dc_cell_get_layout (self);
+  pango_layout_get_pixel_size (layout, &text_w, &text_h);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (MAX (0, (width - text_w) * self->xalign),
+                                                          (height - text_h) / 2));
+  gtk_snapshot_append_layout (snapshot, layout, &color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+dc_cell_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  DcCell *self = DC_CELL (widget);
+
+  if (self->layout)
+    pango_layout_set_width (self->layout, MAX (1, width) * PANGO_SCALE);
+}
 
 /* Tooltips are answered on demand: gtk_widget_set_tooltip_text() in a
  * bind costs an X round trip per cell (measured: a third of the time of
  * showing a big sheet). */
 static gboolean
-cell_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
-                    gpointer user_data)
+dc_cell_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
 {
-  const char *tip = g_object_get_data (G_OBJECT (widget), "tip");
+  DcCell *self = DC_CELL (widget);
+  const char *tip = self->tip;
 
   /* without a tip of its own, a cell explains itself only when cut short */
-  if ((tip == NULL || *tip == '\0') &&
-      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
-    tip = gtk_label_get_text (GTK_LABEL (widget));
+  if ((tip == NULL || *tip == '\0') && self->text && *self->text &&
+      pango_layout_is_ellipsized (dc_cell_get_layout (self)))
+    tip = self->text;
   if (tip == NULL || *tip == '\0')
     return FALSE;
   gtk_tooltip_set_text (tooltip, tip);
   return TRUE;
 }
 
-static GtkWidget *
-cell_label_new (void)
+static void
+dc_cell_css_changed (DcCell *self)
 {
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_widget_set_has_tooltip (label, TRUE);
-  g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip), NULL);
-  return label;
+  /* a new font or colour: lay out again when drawn */
+  g_clear_object (&self->layout);
 }
+
+static void
+dc_cell_finalize (GObject *object)
+{
+  DcCell *self = DC_CELL (object);
+
+  g_free (self->text);
+  g_free (self->tip);
+  g_clear_object (&self->layout);
+  G_OBJECT_CLASS (dc_cell_parent_class)->finalize (object);
+}
+
+static void
+dc_cell_class_init (DcCellClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = dc_cell_finalize;
+  widget_class->measure = dc_cell_measure;
+  widget_class->snapshot = dc_cell_snapshot;
+  widget_class->size_allocate = dc_cell_size_allocate;
+  widget_class->query_tooltip = dc_cell_query_tooltip;
+  gtk_widget_class_set_css_name (widget_class, "label");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LABEL);
+}
+
+static void
+dc_cell_init (DcCell *self)
+{
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "notify::css-classes", G_CALLBACK (dc_cell_css_changed), NULL);
+}
+
+static DcCell *
+dc_cell_new (float xalign, gboolean numeric)
+{
+  DcCell *self = g_object_new (DC_TYPE_CELL, NULL);
+
+  self->xalign = xalign;
+  self->numeric = numeric;
+  return self;
+}
+
+static void
+dc_cell_set_text (DcCell *self, const char *text)
+{
+  if (g_strcmp0 (self->text, text) == 0)
+    return;
+  g_free (self->text);
+  self->text = g_strdup (text);
+  if (self->layout)
+    pango_layout_set_text (self->layout, text ? text : "", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  text ? text : "", -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+dc_cell_set_tip (DcCell *self, char *tip)   /* takes @tip */
+{
+  g_free (self->tip);
+  self->tip = tip;
+}
+
+static void
+dc_cell_set_selected (DcCell *self, gboolean selected)
+{
+  if (self->selected == !!selected)
+    return;
+  self->selected = !!selected;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Only one of @classes on @cell (NULL: none of them). */
+static void
+cell_set_class (GtkWidget *cell, const char *want)
+{
+  static const char *const classes[] = { "dim-label", "error", "success", "caption" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    {
+      gboolean has = gtk_widget_has_css_class (cell, classes[i]);
+      gboolean should = g_strcmp0 (want, classes[i]) == 0;
+
+      if (has && !should)
+        gtk_widget_remove_css_class (cell, classes[i]);
+      else if (!has && should)
+        gtk_widget_add_css_class (cell, classes[i]);
+    }
+}
+
+/* By order: cells */
 
 static void
 label_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
-  GtkWidget *label = cell_label_new ();
   int col = GPOINTER_TO_INT (user_data);
 
-  gtk_label_set_xalign (GTK_LABEL (label), col == COL_SCANS ? 1 : 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  if (col == COL_WAYBILL || col == COL_TIME || col == COL_SCANS)
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (li, label);
+  gtk_list_item_set_child (li, GTK_WIDGET (dc_cell_new (col == COL_SCANS ? 1 : 0,
+                                                        col == COL_WAYBILL || col == COL_TIME ||
+                                                        col == COL_SCANS)));
 }
 
 static void
-status_refresh (DcRowItem *row, GParamSpec *pspec, GtkLabel *label)
+status_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
 {
-  DcEsheetView *self = g_object_get_data (G_OBJECT (label), "view");
+  DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
   DcEsheetWaybillItem it;
   DcJobItem *job;
   g_autofree char *text = NULL;
+  guint pos = dc_row_item_get_index (row);
 
-  if (self == NULL || self->esheet == NULL)
+  if (self == NULL || self->esheet == NULL ||
+      pos >= g_list_model_get_n_items (G_LIST_MODEL (self->waybills)))
     return;
-  dc_esheet_get_waybill_item (self->esheet, dc_row_item_get_index (row), &it);
+  dc_esheet_get_waybill_item (self->esheet, dc_waybill_model_get_waybill_index (self->waybills, pos), &it);
   job = g_hash_table_lookup (self->jobs, it.waybill);
   if (job != NULL)
     text = dc_job_item_dup_status_text (job);
@@ -217,57 +438,55 @@ status_refresh (DcRowItem *row, GParamSpec *pspec, GtkLabel *label)
     text = g_strdup (_("Dock not mapped"));
   else
     text = g_strdup (_("Not started"));
-  gtk_label_set_text (label, text);
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "error");
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "success");
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
+  dc_cell_set_text (cell, text);
   if (job == NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
+    cell_set_class (GTK_WIDGET (cell), "dim-label");
   else if (dc_job_item_get_state (job) == DC_JOB_FAILED)
-    gtk_widget_add_css_class (GTK_WIDGET (label), "error");
+    cell_set_class (GTK_WIDGET (cell), "error");
   else if (dc_job_item_get_state (job) == DC_JOB_DONE)
-    gtk_widget_add_css_class (GTK_WIDGET (label), "success");
+    cell_set_class (GTK_WIDGET (cell), "success");
+  else
+    cell_set_class (GTK_WIDGET (cell), NULL);
 }
 
 static void
-order_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+order_cell_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
 {
-  int col = GPOINTER_TO_INT (user_data);
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (li));
-  DcRowItem *row = gtk_list_item_get_item (li);
-  DcEsheetView *self = DC_ESHEET_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (label), DC_TYPE_ESHEET_VIEW));
+  DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
+  int col = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column-id"));
+  guint pos = dc_row_item_get_index (row);
   DcEsheetWaybillItem it;
 
-  if (self == NULL)
-    self = g_object_get_data (G_OBJECT (f), "view");
-  if (self->esheet == NULL)
-    return;
-  dc_esheet_get_waybill_item (self->esheet, dc_row_item_get_index (row), &it);
+  if (self == NULL || self->esheet == NULL ||
+      pos >= g_list_model_get_n_items (G_LIST_MODEL (self->waybills)))
+    {
+      dc_cell_set_text (cell, "");
+      return;
+    }
+  dc_esheet_get_waybill_item (self->esheet, dc_waybill_model_get_waybill_index (self->waybills, pos), &it);
   switch (col)
     {
     case COL_WAYBILL:
-      gtk_label_set_text (label, it.waybill);
+      dc_cell_set_text (cell, it.waybill);
       break;
     case COL_DOCK:
-      gtk_label_set_text (label, it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : "");
+      dc_cell_set_text (cell, it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : "");
       break;
     case COL_TIME:
       {
         g_autofree char *t = format_time (it.first_us, TRUE);
-        gtk_label_set_text (label, t);
+        dc_cell_set_text (cell, t);
       }
       break;
     case COL_SCANS:
       {
         char buf[16];
         g_snprintf (buf, sizeof buf, "%u", it.n_scans);
-        gtk_label_set_text (label, buf);
+        dc_cell_set_text (cell, buf);
       }
       break;
     case COL_STATUS:
-      g_object_set_data (G_OBJECT (label), "view", self);
-      status_refresh (row, NULL, label);
-      g_signal_connect_object (row, "notify::status", G_CALLBACK (status_refresh), label, 0);
+      status_refresh (row, NULL, cell);
       break;
     default:
       break;
@@ -275,11 +494,30 @@ order_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 }
 
 static void
+order_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  int col = GPOINTER_TO_INT (user_data);
+  DcCell *cell = DC_CELL (gtk_list_item_get_child (li));
+  DcRowItem *row = gtk_list_item_get_item (li);
+
+  g_object_set_data (G_OBJECT (cell), "view", g_object_get_data (G_OBJECT (f), "view"));
+  g_object_set_data (G_OBJECT (cell), "column-id", GINT_TO_POINTER (col));
+  order_cell_refresh (row, NULL, cell);
+  /* a new filter or sort puts another waybill at this position */
+  g_signal_connect_object (row, "notify::content", G_CALLBACK (order_cell_refresh), cell, 0);
+  if (col == COL_STATUS)
+    g_signal_connect_object (row, "notify::status", G_CALLBACK (status_refresh), cell, 0);
+}
+
+static void
 order_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
+  GObject *row = gtk_list_item_get_item (li);
+  GtkWidget *cell = gtk_list_item_get_child (li);
+
+  g_signal_handlers_disconnect_by_func (row, order_cell_refresh, cell);
   if (GPOINTER_TO_INT (user_data) == COL_STATUS)
-    g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (li), status_refresh,
-                                          gtk_list_item_get_child (li));
+    g_signal_handlers_disconnect_by_func (row, status_refresh, cell);
 }
 
 /* Sorting: GTK 4.8 has no gtk_column_view_sorter_get_primary_sort_column()
@@ -335,6 +573,7 @@ order_sorter_changed (GtkSorter *sorter, GtkSorterChange change, DcEsheetView *s
     DC_WAYBILL_SORT_SCANS, DC_WAYBILL_SORT_STATUS,
   };
 
+  self->busy_text = N_("Sorting…");
   if (probe_sort (self, self->order_view, &column, &descending) && column < 5)
     dc_waybill_model_set_sort (self->waybills, map[column], descending);
   else
@@ -388,37 +627,47 @@ add_order_columns (DcEsheetView *self)
                     G_CALLBACK (order_sorter_changed), self);
 }
 
-/* By dock */
+/* By dock
+ *
+ * One column per dock, its waybills beneath (row 0: the dock summary).
+ * The columns are a pool: column i shows the i-th dock that the filter
+ * leaves, and the columns left over are hidden, so a search never
+ * destroys and recreates forty columns of cells.  Waybills are selected
+ * cell by cell (click, Ctrl/Shift-click): GtkColumnView selects whole
+ * rows, which here would mean one waybill of every dock. */
 
 static void
 dock_cell_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
-  GtkWidget *label = cell_label_new ();
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (li, label);
-  /* Entries are not selectable one by one here: selection works on docks
-   * (header menu) and on waybills in the "By order" view. */
+  gtk_list_item_set_child (li, GTK_WIDGET (dc_cell_new (0, TRUE)));
   gtk_list_item_set_selectable (li, FALSE);
+  gtk_list_item_set_activatable (li, FALSE);
+}
+
+/* The waybill entry a cell shows, or -1 (summary row, empty cell). */
+static int
+dock_entry_row (DcEsheetView *self, guint column, guint pos)
+{
+  if (self->esheet == NULL || pos == 0 || column >= dc_dock_model_get_n_docks (self->docks))
+    return -1;
+  return dc_dock_model_get_entry_row (self->docks, column, pos - 1);
 }
 
 static void
-dock_cell_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
 {
-  DcEsheetView *self = g_object_get_data (G_OBJECT (f), "view");
-  guint column = GPOINTER_TO_UINT (user_data);
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (li));
-  guint pos = dc_row_item_get_index (gtk_list_item_get_item (li));
+  DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
+  guint column = cell->column;
+  guint pos = dc_row_item_get_index (item);
   int row;
 
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "caption");
-  g_object_set_data (G_OBJECT (label), "tip", NULL);
-  if (self->esheet == NULL || column >= dc_dock_model_get_n_docks (self->docks))
+  cell->position = pos;
+  dc_cell_set_tip (cell, NULL);
+  if (self == NULL || self->esheet == NULL || column >= dc_dock_model_get_n_docks (self->docks))
     {
-      gtk_label_set_text (label, "");
+      cell_set_class (GTK_WIDGET (cell), NULL);
+      dc_cell_set_selected (cell, FALSE);
+      dc_cell_set_text (cell, "");
       return;
     }
   if (pos == 0)
@@ -435,70 +684,234 @@ dock_cell_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data
         text = g_strdup_printf (_("%s ch%u · %s–%s"), it.dvr, it.channel, first, last);
       else
         text = g_strdup_printf (_("Not mapped · %s–%s"), first, last);
-      gtk_label_set_text (label, text);
-      gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
-      gtk_widget_add_css_class (GTK_WIDGET (label), "caption");
+      dc_cell_set_text (cell, text);
+      dc_cell_set_selected (cell, FALSE);
+      cell_set_class (GTK_WIDGET (cell), "caption");
       return;
     }
-  row = dc_dock_model_get_entry_row (self->docks, column, pos - 1);
+  cell_set_class (GTK_WIDGET (cell), NULL);
+  row = dock_entry_row (self, column, pos);
   if (row < 0)
-    gtk_label_set_text (label, "");
+    {
+      dc_cell_set_text (cell, "");
+      dc_cell_set_selected (cell, FALSE);
+    }
   else
     {
+      const char *waybill = dc_esheet_get_row_waybill (self->esheet, row);
       g_autofree char *t = format_time (dc_esheet_get_row_time (self->esheet, row), FALSE);
-      g_autofree char *text = g_strdup_printf ("%s  %s",
-                                               dc_esheet_get_row_waybill (self->esheet, row), t);
-      g_autofree char *status = dc_esheet_view_dup_status (self, dc_esheet_get_row_waybill (self->esheet, row));
+      g_autofree char *text = g_strdup_printf ("%s  %s", waybill, t);
+      g_autofree char *status = dc_esheet_view_dup_status (self, waybill);
 
-      gtk_label_set_text (label, text);
+      dc_cell_set_text (cell, text);
+      dc_cell_set_selected (cell, (dc_esheet_get_row_flags (self->esheet, row) & DC_ESHEET_ROW_SELECTED) != 0);
       if (status && *status)
-        g_object_set_data_full (G_OBJECT (label), "tip", g_steal_pointer (&status), g_free);
+        dc_cell_set_tip (cell, g_steal_pointer (&status));
     }
 }
 
 static void
-rebuild_dock_columns (DcEsheetView *self)
+dock_cell_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  DcCell *cell = DC_CELL (gtk_list_item_get_child (li));
+  DcRowItem *item = gtk_list_item_get_item (li);
+
+  g_object_set_data (G_OBJECT (cell), "view", g_object_get_data (G_OBJECT (f), "view"));
+  cell->column = GPOINTER_TO_UINT (user_data);
+  dock_cell_refresh (item, NULL, cell);
+  g_signal_connect_object (item, "notify::content", G_CALLBACK (dock_cell_refresh), cell, 0);
+}
+
+static void
+dock_cell_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (li), dock_cell_refresh,
+                                        gtk_list_item_get_child (li));
+}
+
+static GtkColumnViewColumn *
+dock_column_new (DcEsheetView *self, guint i, GtkSorter *sorter)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+
+  g_object_set_data (G_OBJECT (factory), "view", self);
+  g_signal_connect (factory, "setup", G_CALLBACK (dock_cell_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (dock_cell_bind), GUINT_TO_POINTER (i));
+  g_signal_connect (factory, "unbind", G_CALLBACK (dock_cell_unbind), GUINT_TO_POINTER (i));
+  column = gtk_column_view_column_new (NULL, factory);
+  gtk_column_view_column_set_fixed_width (column, 220);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_sorter (column, sorter);
+  return column;
+}
+
+/* Points the pool's columns at the docks shown: titles, menus, visibility. */
+static void
+update_dock_columns (DcEsheetView *self)
 {
   GListModel *columns = gtk_column_view_get_columns (self->dock_view);
   guint n = dc_dock_model_get_n_docks (self->docks);
-  g_autoptr(GtkSorter) sorter = probe_sorter_new (self, 0);
+  guint have = g_list_model_get_n_items (columns);
 
-  while (g_list_model_get_n_items (columns) > 0)
+  if (have < n)
     {
-      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, 0);
-      gtk_column_view_remove_column (self->dock_view, c);
+      g_autoptr(GtkSorter) sorter = probe_sorter_new (self, 0);
+
+      for (guint i = have; i < n; i++)
+        {
+          GtkColumnViewColumn *column = dock_column_new (self, i, sorter);
+          gtk_column_view_append_column (self->dock_view, column);
+          g_object_unref (column);
+        }
     }
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-      GtkColumnViewColumn *column;
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      guint dock_index = i < n ? dc_dock_model_get_dock_index (self->docks, i) + 1 : 0;
       DcEsheetDockItem it;
-      g_autoptr(GMenu) menu = g_menu_new ();
-      g_autoptr(GMenuItem) mi = NULL;
+      g_autofree char *count = NULL, *title = NULL;
 
-      dc_esheet_get_dock_item (self->esheet, dc_dock_model_get_dock_index (self->docks, i), NULL, &it);
-      g_object_set_data (G_OBJECT (factory), "view", self);
-      g_signal_connect (factory, "setup", G_CALLBACK (dock_cell_setup), NULL);
-      g_signal_connect (factory, "bind", G_CALLBACK (dock_cell_bind), GUINT_TO_POINTER (i));
-      column = gtk_column_view_column_new (it.dock, factory);
-      gtk_column_view_column_set_fixed_width (column, 220);
-      gtk_column_view_column_set_resizable (column, TRUE);
-      gtk_column_view_column_set_sorter (column, sorter);
-      mi = g_menu_item_new (_("Select This Dock’s Waybills"), NULL);
-      g_menu_item_set_action_and_target (mi, "esheet.select-dock", "s", it.dock);
-      g_menu_append_item (menu, mi);
-      g_clear_object (&mi);
-      mi = g_menu_item_new (_("Delete This Dock"), NULL);
-      g_menu_item_set_action_and_target (mi, "esheet.delete-dock", "s", it.dock);
-      g_menu_append_item (menu, mi);
-      g_menu_append_section (menu, NULL, self->selection_menu);
-      gtk_column_view_column_set_header_menu (column, G_MENU_MODEL (menu));
-      gtk_column_view_append_column (self->dock_view, column);
-      g_object_set_data (G_OBJECT (column), "dock-column", GUINT_TO_POINTER (i));
-      g_object_set_data (G_OBJECT (column), "dock-index",
-                         GUINT_TO_POINTER (dc_dock_model_get_dock_index (self->docks, i) + 1));
-      g_object_unref (column);
+      gtk_column_view_column_set_visible (column, i < n);
+      if (i >= n)
+        continue;
+      dc_esheet_get_dock_item (self->esheet, dock_index - 1, NULL, &it);
+      count = format_count (dc_dock_model_get_n_entries (self->docks, i));
+      title = g_strdup_printf ("%s (%s)", it.dock, count);
+      gtk_column_view_column_set_title (column, title);
+      if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (column), "dock-index")) != dock_index)
+        {
+          g_autoptr(GMenu) menu = g_menu_new ();
+          g_autoptr(GMenuItem) mi = NULL;
+
+          mi = g_menu_item_new (_("Select This Dock’s Waybills"), NULL);
+          g_menu_item_set_action_and_target (mi, "esheet.select-dock", "s", it.dock);
+          g_menu_append_item (menu, mi);
+          g_clear_object (&mi);
+          mi = g_menu_item_new (_("Delete This Dock"), NULL);
+          g_menu_item_set_action_and_target (mi, "esheet.delete-dock", "s", it.dock);
+          g_menu_append_item (menu, mi);
+          g_menu_append_section (menu, NULL, self->selection_menu);
+          gtk_column_view_column_set_header_menu (column, G_MENU_MODEL (menu));
+          g_object_set_data (G_OBJECT (column), "dock-index", GUINT_TO_POINTER (dock_index));
+        }
     }
+}
+
+/* Selecting waybills by dock: an entry stands for the waybill's scans at
+ * that dock, the rows a download from it would fetch. */
+static void
+dock_entry_set_selected (DcEsheetView *self, int row, gboolean selected)
+{
+  DcEsheetWaybillItem it;
+  int index = dc_esheet_find_waybill (self->esheet, dc_esheet_get_row_waybill (self->esheet, row));
+  const char *dock = dc_esheet_get_row_dock (self->esheet, row);
+
+  if (index < 0)
+    return;
+  dc_esheet_get_waybill_item (self->esheet, index, &it);
+  for (guint k = 0; k < it.n_scans; k++)
+    if (dc_esheet_get_row_dock (self->esheet, it.rows[k]) == dock)   /* interned */
+      dc_esheet_set_row_selected (self->esheet, it.rows[k], selected);
+}
+
+static void
+selection_touched (DcEsheetView *self)
+{
+  dc_waybill_model_selection_touched (self->waybills);
+  dc_dock_model_touch (self->docks);
+  schedule_counts (self);
+}
+
+void
+dc_esheet_view_click_dock_entry (DcEsheetView *self, guint column, guint position,
+                                 GdkModifierType state)
+{
+  gboolean ctrl = (state & GDK_CONTROL_MASK) != 0, shift = (state & GDK_SHIFT_MASK) != 0;
+  int row = dock_entry_row (self, column, position);
+
+  g_return_if_fail (DC_IS_ESHEET_VIEW (self));
+  if (row < 0)
+    return;
+  if (shift && self->dock_anchor_column == (int) column && self->dock_anchor_position > 0)
+    {
+      guint lo = MIN ((guint) self->dock_anchor_position, position);
+      guint hi = MAX ((guint) self->dock_anchor_position, position);
+
+      if (!ctrl)
+        dc_esheet_select_all (self->esheet, FALSE);
+      for (guint p = lo; p <= hi; p++)
+        {
+          int r = dock_entry_row (self, column, p);
+          if (r >= 0)
+            dock_entry_set_selected (self, r, TRUE);
+        }
+    }
+  else
+    {
+      if (ctrl)
+        dock_entry_set_selected (self, row,
+                                 !(dc_esheet_get_row_flags (self->esheet, row) & DC_ESHEET_ROW_SELECTED));
+      else
+        {
+          dc_esheet_select_all (self->esheet, FALSE);
+          dock_entry_set_selected (self, row, TRUE);
+        }
+      self->dock_anchor_column = column;
+      self->dock_anchor_position = position;
+    }
+  selection_touched (self);
+}
+
+static void
+dock_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, DcEsheetView *self)
+{
+  GtkWidget *view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GtkWidget *hit = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+
+  while (hit && hit != view && !DC_IS_CELL (hit))
+    hit = gtk_widget_get_parent (hit);
+  if (hit == NULL || hit == view || g_object_get_data (G_OBJECT (hit), "view") != self)
+    return;
+  dc_esheet_view_click_dock_entry (self, DC_CELL (hit)->column, DC_CELL (hit)->position, state);
+}
+
+/* The first rows of the by-dock view come a few at a time: GTK 4.8 makes
+ * about 200 rows of widgets for every column at once, which is 8,000
+ * cells for forty docks (over 300 ms in one go). */
+static gboolean
+dock_rows_grow (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  DcEsheetView *self = DC_ESHEET_VIEW (widget);
+  guint n_cols = MAX (1, dc_dock_model_get_n_docks (self->docks));
+  guint limit = dc_dock_model_get_row_limit (self->docks);
+  guint step = MAX (4, 1200 / n_cols);
+
+  limit = limit + step >= 256 ? G_MAXUINT : limit + step;
+  dc_dock_model_set_row_limit (self->docks, limit);
+  if (limit == G_MAXUINT)
+    {
+      self->dock_grow_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_dock_rows (DcEsheetView *self)
+{
+  if (self->dock_grow_id)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->dock_grow_id);
+  self->dock_grow_id = 0;
+}
+
+static void
+dock_rows_start (DcEsheetView *self)
+{
+  if (self->dock_grow_id == 0 && dc_dock_model_get_row_limit (self->docks) != G_MAXUINT &&
+      gtk_widget_get_mapped (GTK_WIDGET (self->dock_view)))
+    self->dock_grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), dock_rows_grow, NULL, NULL);
 }
 
 /* Header counts, from one coalesced idle */
@@ -510,43 +923,9 @@ update_counts (DcEsheetView *self)
   g_autofree char *count = format_count (n);
   g_autofree char *title = g_strdup_printf (_("Order no. (%s)"), count);
   g_autofree char *info = NULL;
-  GListModel *columns;
 
   gtk_column_view_column_set_title (self->columns[COL_WAYBILL], title);
-
-  if (self->dock_columns_dirty)
-    {
-      GListModel *cols = gtk_column_view_get_columns (self->dock_view);
-      guint n_docks = dc_dock_model_get_n_docks (self->docks);
-      gboolean same = g_list_model_get_n_items (cols) == n_docks;
-
-      /* Recreating forty columns rebinds every cell: only when the set of
-       * docks shown changes, not for every keystroke of a search. */
-      for (guint i = 0; same && i < n_docks; i++)
-        {
-          g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (cols, i);
-          same = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (c), "dock-index")) ==
-                 dc_dock_model_get_dock_index (self->docks, i) + 1;
-        }
-      if (!same)
-        rebuild_dock_columns (self);
-      self->dock_columns_dirty = FALSE;
-    }
-  columns = gtk_column_view_get_columns (self->dock_view);
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
-      guint col = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (c), "dock-column"));
-      DcEsheetDockItem it;
-      g_autofree char *dc = NULL, *t = NULL;
-
-      if (col >= dc_dock_model_get_n_docks (self->docks))
-        continue;
-      dc_esheet_get_dock_item (self->esheet, dc_dock_model_get_dock_index (self->docks, col), NULL, &it);
-      dc = format_count (dc_dock_model_get_n_entries (self->docks, col));
-      t = g_strdup_printf ("%s (%s)", it.dock, dc);
-      gtk_column_view_column_set_title (c, t);
-    }
+  update_dock_columns (self);
 
   if (self->esheet)
     {
@@ -565,6 +944,12 @@ update_counts (DcEsheetView *self)
                               base, wb,
                               dc_esheet_get_n_docks (self->esheet), n, n_sel,
                               extra ? extra : "");
+      if (dc_waybill_model_get_busy (self->waybills) && self->busy_text)
+        {
+          char *busy = g_strdup_printf ("%s · %s", _(self->busy_text), info);
+          g_free (info);
+          info = busy;
+        }
     }
   gtk_label_set_text (self->info_label, info ? info : "");
 }
@@ -589,8 +974,28 @@ schedule_counts (DcEsheetView *self)
 void
 dc_esheet_view_flush_counts (DcEsheetView *self)
 {
+  dc_waybill_model_wait (self->waybills);
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   update_counts (self);
+}
+
+gboolean
+dc_esheet_view_is_busy (DcEsheetView *self)
+{
+  return dc_waybill_model_get_busy (self->waybills);
+}
+
+static void
+waybills_busy (DcWaybillModel *model, GParamSpec *pspec, DcEsheetView *self)
+{
+  GtkWidget *table = GTK_WIDGET (self->order_view);
+
+  /* the rows stay usable while a filter or sort is computed */
+  if (dc_waybill_model_get_busy (model))
+    gtk_widget_add_css_class (table, "dim-label");
+  else
+    gtk_widget_remove_css_class (table, "dim-label");
+  schedule_counts (self);
 }
 
 static void
@@ -602,13 +1007,15 @@ waybills_changed (GListModel *model, guint pos, guint removed, guint added, DcEs
 static void
 docks_changed (GListModel *model, guint pos, guint removed, guint added, DcEsheetView *self)
 {
-  self->dock_columns_dirty = TRUE;
   schedule_counts (self);
 }
 
 static void
 selection_changed (GtkSelectionModel *model, guint pos, guint n, DcEsheetView *self)
 {
+  /* by dock, selected waybills are drawn by the cells */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->dock_view)))
+    dc_dock_model_touch (self->docks);
   schedule_counts (self);
 }
 
@@ -618,8 +1025,13 @@ static void
 show_esheet (DcEsheetView *self, DcEsheet *esheet)
 {
   self->esheet = esheet;
+  self->dock_anchor_column = -1;
+  /* the by-dock rows are made when that view is shown, a few at a time */
+  stop_dock_rows (self);
+  dc_dock_model_set_row_limit (self->docks, 0);
   dc_waybill_model_set_esheet (self->waybills, esheet);
   dc_dock_model_set_esheet (self->docks, esheet, self->config);
+  dock_rows_start (self);
   schedule_counts (self);
 }
 
@@ -681,21 +1093,28 @@ dc_esheet_view_focus_search (DcEsheetView *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
-void
-dc_esheet_view_set_search (DcEsheetView *self, const char *text)
+static void
+apply_search (DcEsheetView *self, const char *text)
 {
-  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  self->busy_text = N_("Filtering…");
   dc_waybill_model_set_filter (self->waybills, text);
   dc_dock_model_set_filter (self->docks, text);
 }
 
+void
+dc_esheet_view_set_search (DcEsheetView *self, const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  apply_search (self, text);
+  dc_waybill_model_wait (self->waybills);
+}
+
+/* Comes after the entry's search delay; a newer text supersedes a
+ * filter still running. */
 static void
 search_changed (GtkSearchEntry *entry, DcEsheetView *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
-
-  dc_waybill_model_set_filter (self->waybills, text);
-  dc_dock_model_set_filter (self->docks, text);
+  apply_search (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
 void
@@ -717,10 +1136,19 @@ dc_esheet_view_dup_order_title (DcEsheetView *self)
   return g_strdup (gtk_column_view_column_get_title (self->columns[COL_WAYBILL]));
 }
 
+/* The visible dock columns (the pool's first ones). */
 guint
 dc_esheet_view_get_n_dock_columns (DcEsheetView *self)
 {
-  return g_list_model_get_n_items (gtk_column_view_get_columns (self->dock_view));
+  GListModel *columns = gtk_column_view_get_columns (self->dock_view);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+      n += gtk_column_view_column_get_visible (c);
+    }
+  return n;
 }
 
 char *
@@ -747,6 +1175,12 @@ DcWaybillModel *
 dc_esheet_view_get_waybill_model (DcEsheetView *self)
 {
   return self->waybills;
+}
+
+GtkColumnView *
+dc_esheet_view_get_dock_view (DcEsheetView *self)
+{
+  return self->dock_view;
 }
 
 /* Actions */
@@ -824,9 +1258,7 @@ select_dock (DcEsheetView *self, const char *dock, gboolean only)
   if (only)
     dc_esheet_select_all (self->esheet, FALSE);
   dc_esheet_set_dock_selected (self->esheet, d, TRUE);
-  gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self->waybills), 0,
-                                         MAX (1, g_list_model_get_n_items (G_LIST_MODEL (self->waybills))));
-  schedule_counts (self);
+  selection_touched (self);
 }
 
 static void
@@ -907,6 +1339,7 @@ dc_esheet_view_dispose (GObject *object)
   DcEsheetView *self = DC_ESHEET_VIEW (object);
 
   g_clear_handle_id (&self->counts_idle, g_source_remove);
+  stop_dock_rows (self);
   if (self->jobs)
     dc_esheet_view_clear_jobs (self);
   if (self->waybills)
@@ -977,9 +1410,12 @@ dc_esheet_view_init (DcEsheetView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->sheet_dropdown), FALSE);
   g_signal_connect (self->sheet_dropdown, "notify::selected", G_CALLBACK (sheet_selected), self);
 
+  self->dock_anchor_column = -1;
   self->waybills = dc_waybill_model_new ();
+  dc_waybill_model_set_async (self->waybills, TRUE);
   dc_waybill_model_set_status_func (self->waybills, status_func, self);
   self->docks = dc_dock_model_new ();
+  dc_dock_model_set_row_limit (self->docks, 0);
   add_order_columns (self);
   gtk_column_view_set_model (self->order_view, GTK_SELECTION_MODEL (self->waybills));
   {
@@ -991,6 +1427,17 @@ dc_esheet_view_init (DcEsheetView *self)
                     G_CALLBACK (dock_sorter_changed), self);
   g_signal_connect (self->waybills, "items-changed", G_CALLBACK (waybills_changed), self);
   g_signal_connect (self->waybills, "selection-changed", G_CALLBACK (selection_changed), self);
+  g_signal_connect (self->waybills, "notify::busy", G_CALLBACK (waybills_busy), self);
+  g_signal_connect_swapped (self->dock_view, "map", G_CALLBACK (dock_rows_start), self);
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    /* capture: the cells learn of the click before the rows do */
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    g_signal_connect (click, "pressed", G_CALLBACK (dock_view_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->dock_view), GTK_EVENT_CONTROLLER (click));
+  }
   g_signal_connect (self->docks, "items-changed", G_CALLBACK (docks_changed), self);
   g_signal_connect (self->order_toggle, "toggled", G_CALLBACK (view_toggled), self);
   g_signal_connect (self->dock_toggle, "toggled", G_CALLBACK (view_toggled), self);

@@ -25,11 +25,14 @@ void        dc_esheet_view_clear_jobs    (DcEsheetView *self);
 /* "Done", "45%", "Failed: …", or "" when not started (new string). */
 char       *dc_esheet_view_dup_status    (DcEsheetView *self, const char *waybill);
 void        dc_esheet_view_focus_search  (DcEsheetView *self);
+/* Sets the search text and applies it at once (typing in the search
+ * field filters in the background instead). */
 void        dc_esheet_view_set_search    (DcEsheetView *self, const char *text);
 void        dc_esheet_view_show_by_dock  (DcEsheetView *self, gboolean by_dock);
 /* Re-reads the sheet after an outside change. */
 void        dc_esheet_view_refresh       (DcEsheetView *self);
-/* Applies pending header-count updates now (they normally wait for idle). */
+/* Waits for a filter or sort running in the background, then applies
+ * pending header-count updates now (they normally wait for idle). */
 void        dc_esheet_view_flush_counts  (DcEsheetView *self);
 char       *dc_esheet_view_dup_order_title (DcEsheetView *self);
 guint       dc_esheet_view_get_n_dock_columns (DcEsheetView *self);
@@ -37,5 +40,12 @@ char       *dc_esheet_view_dup_dock_title (DcEsheetView *self, guint column);
 GtkSelectionModel *dc_esheet_view_get_order_selection (DcEsheetView *self);
 GtkColumnView *dc_esheet_view_get_order_view (DcEsheetView *self);
 DcWaybillModel *dc_esheet_view_get_waybill_model (DcEsheetView *self);
+GtkColumnView *dc_esheet_view_get_dock_view (DcEsheetView *self);
+/* What a click on a waybill of the by-dock view does (@state: Ctrl and
+ * Shift); @position 0 is the dock summary row. */
+void        dc_esheet_view_click_dock_entry (DcEsheetView *self, guint column, guint position,
+                                             GdkModifierType state);
+/* TRUE while a filter or sort is computed in the background. */
+gboolean    dc_esheet_view_is_busy       (DcEsheetView *self);
 
 G_END_DECLS

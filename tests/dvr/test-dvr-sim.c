@@ -268,6 +268,22 @@ progress_cb (guint64 done, guint64 total, gpointer user_data)
 }
 
 static void
+read_exactly (DcByteSource *src, guint8 *buf, gsize len)
+{
+  gsize got = 0;
+
+  while (got < len)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = dc_byte_source_read (src, buf + got, len - got, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      got += (gsize) n;
+    }
+}
+
+static void
 test_hik_range (void)
 {
   const char *no_range[] = { "--range", "no", NULL };
@@ -312,6 +328,44 @@ test_hik_range (void)
     g_assert_true (dc_byte_source_seek (src, 0, &error));
     g_assert_cmpint (dc_byte_source_read (src, head, 4, &error), ==, 4);
     g_assert_cmpmem (head, 4, "IMKH", 4);
+    g_clear_pointer (&src, dc_byte_source_free);
+
+    /* Sparse reads (a picture out of the file): bounded Range windows,
+     * so peeking at two places moves two windows, not the file into
+     * socket buffers; reading on continues window after window. */
+    {
+      gint64 sent_before = dc_test_sim_get_stat (sim, "bytes_sent");
+      guint8 peek[100];
+      guint64 tail = seg->size - 1000;
+      g_autoptr(GBytes) rest2 = NULL;
+
+      g_autoptr(DcDvrSegment) unsized = dc_dvr_segment_copy (seg);
+
+      unsized->size = 0;   /* as from a recorder that does not tell */
+      src = dc_dvr_session_open_segment_full (s, unsized, DC_DVR_OPEN_SPARSE, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (src->size, ==, (gint64) seg->size);   /* from Content-Range */
+      read_exactly (src, peek, sizeof peek);
+      g_assert_cmpmem (peek, sizeof peek, g_bytes_get_data (all, NULL), sizeof peek);
+      g_assert_true (dc_byte_source_seek (src, half, &error));
+      read_exactly (src, peek, sizeof peek);
+      g_assert_cmpmem (peek, sizeof peek, (const guint8 *) g_bytes_get_data (all, NULL) + half, sizeof peek);
+      g_assert_cmpint (dc_test_sim_get_stat (sim, "bytes_sent") - sent_before, <=, 2 * 64 * 1024);
+      /* the last window asked reaches past the end: only the file's bytes come */
+      g_assert_true (dc_byte_source_seek (src, tail, &error));
+      rest2 = read_all (src, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (rest2), ==, 1000);
+      g_assert_cmpmem (g_bytes_get_data (rest2, NULL), 1000,
+                       (const guint8 *) g_bytes_get_data (all, NULL) + tail, 1000);
+      /* from the middle on, window after window, every byte right */
+      g_assert_true (dc_byte_source_seek (src, half, &error));
+      g_clear_pointer (&rest2, g_bytes_unref);
+      rest2 = read_all (src, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (rest2), ==, seg->size - half);
+      g_assert_true (g_bytes_compare (rest2, rest) == 0);
+    }
   }
   {
     g_autoptr(DcTestSim) sim = start_sim ("hikvision", no_range);

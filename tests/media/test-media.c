@@ -379,8 +379,8 @@ test_picture_overlay (void)
 {
   g_autofree char *plain = g_build_filename (tmpdir, "plain.jpg", NULL);
   g_autofree char *text = g_build_filename (tmpdir, "text.jpg", NULL);
-  DcPictureOptions with = { 90, "SF1234567890 A01 2026-11-23 10:00:00" };
-  DcPictureOptions without = { 90, NULL };
+  DcPictureOptions with = { 90, "SF1234567890 A01 2026-11-23 10:00:00", 0 };
+  DcPictureOptions without = { 90, NULL, 0 };
   g_autoptr(GError) error = NULL;
   g_autofree guint8 *a = NULL;
   g_autofree guint8 *b = NULL;

@@ -636,8 +636,10 @@ dc_sim_stream_download (DcSim             *sim,
               stream_free (stream);
               return;
             }
+          /* RFC 9110 14.1.2: a last-byte-pos past the end means "to the end";
+           * libsoup leaves it as asked. */
           start = (guint64) ranges[0].start;
-          end = (guint64) ranges[0].end + 1;
+          end = MIN ((guint64) ranges[0].end + 1, end);
           soup_message_headers_free_ranges (soup_server_message_get_request_headers (msg), ranges);
           soup_message_headers_set_content_range (headers, (goffset) start, (goffset) end - 1,
                                                   (goffset) stream->body.total);

@@ -305,7 +305,7 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
   g_autoptr(DcByteSource) source = NULL;
   g_autofree char *part = dc_part_path_for (final_path);
   g_autofree char *overlay = NULL;
-  DcPictureOptions options = { 90, NULL };
+  DcPictureOptions options = { 90, NULL, 0 };
   DcPictureResult result = { 0 };
   g_autoptr(GError) local_error = NULL;
   gint64 stream_start = 0;
@@ -346,8 +346,9 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
           return FALSE;
         }
       stream_start = seg->start_us;
+      options.stream_end_us = seg->end_us;
       whole_file = TRUE;
-      source = dc_dvr_session_open_segment (worker->session, seg, error);
+      source = dc_dvr_session_open_segment_full (worker->session, seg, DC_DVR_OPEN_SPARSE, error);
       if (source == NULL)
         return FALSE;
     }

@@ -217,15 +217,28 @@ dc_dvr_session_search (DcDvrSession *self, guint channel, gint64 from_us, gint64
 DcByteSource *
 dc_dvr_session_open_segment (DcDvrSession *self, const DcDvrSegment *seg, GError **error)
 {
+  return dc_dvr_session_open_segment_full (self, seg, DC_DVR_OPEN_DEFAULT, error);
+}
+
+DcByteSource *
+dc_dvr_session_open_segment_full (DcDvrSession *self, const DcDvrSegment *seg,
+                                  DcDvrOpenFlags flags, GError **error)
+{
+  DcByteSource *source;
+
   g_return_val_if_fail (self != NULL && seg != NULL, NULL);
   if (seg->uri == NULL || *seg->uri == '\0')
     {
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG, "segment without a URI");
       return NULL;
     }
+  dc_http_set_sparse_reads (self->http, (flags & DC_DVR_OPEN_SPARSE) != 0);
   if (self->cfg->brand == DC_DVR_BRAND_HIKVISION)
-    return dc_hik_open_segment (self, seg, error);
-  return dc_dahua_open_segment (self, seg, error);
+    source = dc_hik_open_segment (self, seg, error);
+  else
+    source = dc_dahua_open_segment (self, seg, error);
+  dc_http_set_sparse_reads (self->http, FALSE);
+  return source;
 }
 
 DcByteSource *

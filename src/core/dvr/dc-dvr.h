@@ -145,6 +145,15 @@ GPtrArray    *dc_dvr_session_search (DcDvrSession *self, guint channel,
  * honours Range; the stream's first frame is at seg->start_us. */
 DcByteSource *dc_dvr_session_open_segment (DcDvrSession *self, const DcDvrSegment *seg,
                                            GError **error);
+typedef enum
+{
+  DC_DVR_OPEN_DEFAULT = 0,
+  /* The reader seeks and reads little (a picture out of a whole file):
+   * the stream asks for bounded byte ranges, growing while reads go on. */
+  DC_DVR_OPEN_SPARSE  = 1 << 0,
+} DcDvrOpenFlags;
+DcByteSource *dc_dvr_session_open_segment_full (DcDvrSession *self, const DcDvrSegment *seg,
+                                                DcDvrOpenFlags flags, GError **error);
 /* The recording of [from_us, to_us) cut by the device (download by time).
  * The stream's first frame is at @from_us.  Fails with NOT_SUPPORTED on a
  * device that only serves whole files.  @seg, when known from a search,

@@ -21,6 +21,13 @@
 #define COLLECT_MAX        (16 * 1024 * 1024)
 #define ERROR_BODY_MAX     (64 * 1024)
 #define POLL_MS            100
+/* A Range request after a seek asks for a bounded window, doubling while
+ * the reader keeps reading on: a seek that only peeks (libavformat's
+ * timestamp search, a picture's one GOP) does not pull a whole segment's
+ * worth into socket buffers, and a long read costs only a few requests.
+ * Past the last size the request is open-ended. */
+#define RANGE_WINDOW_FIRST (64 * 1024)
+#define RANGE_WINDOW_LAST  (8 * 1024 * 1024)
 
 typedef enum { XFER_COLLECT, XFER_STREAM } XferMode;
 
@@ -36,6 +43,8 @@ typedef struct
   long        status;
   gint64      content_length;  /* of the final response, -1 unknown */
   gboolean    accept_ranges;   /* of the current response */
+  gint64      range_total; /* "Content-Range: bytes a-b/TOTAL", -1 unknown */
+  guint64     range_len;   /* bytes asked for with "Range: a-b", 0 open-ended */
   GByteArray *buf;
   gsize       buf_pos;     /* consumed bytes at the head of buf */
   guint64     received;    /* body bytes of this transfer */
@@ -70,6 +79,7 @@ struct _DcHttp
   long         last_status;
   char        *last_sub_status;
   gpointer     stream;       /* the open HttpSource, if any */
+  gboolean     sparse_reads; /* the next stream is read in Range windows from its start */
   Xfer         x;
 };
 
@@ -95,12 +105,21 @@ on_header (char *data, size_t size, size_t nmemb, void *user_data)
     {
       /* A new response (the 401 before the authenticated one, a 100...). */
       self->x.accept_ranges = FALSE;
+      self->x.range_total = -1;
       self->x.got_body = FALSE;
     }
   else if (g_ascii_strncasecmp (line, "Accept-Ranges:", 14) == 0)
     self->x.accept_ranges = strstr (line + 14, "bytes") != NULL;
   else if (g_ascii_strncasecmp (line, "Content-Range:", 14) == 0)
-    self->x.accept_ranges = TRUE;
+    {
+      char *slash = strrchr (line, '/');
+      guint64 total = 0;
+
+      self->x.accept_ranges = TRUE;
+      if (slash != NULL && g_ascii_string_to_unsigned (g_strstrip (slash + 1), 10, 1,
+                                                       G_MAXINT64, &total, NULL))
+        self->x.range_total = (gint64) total;
+    }
   return n;
 }
 
@@ -457,6 +476,12 @@ refuse_if_locked (DcHttp *self, GError **error)
 }
 
 void
+dc_http_set_sparse_reads (DcHttp *self, gboolean sparse)
+{
+  self->sparse_reads = sparse;
+}
+
+void
 dc_http_set_uncancellable (DcHttp *self, gboolean uncancellable)
 {
   self->uncancellable = uncancellable;
@@ -464,7 +489,8 @@ dc_http_set_uncancellable (DcHttp *self, gboolean uncancellable)
 
 static gboolean
 xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
-            const char *body, const char *content_type, guint64 range_from, GError **error)
+            const char *body, const char *content_type, guint64 range_from,
+            guint64 range_len, GError **error)
 {
   Xfer *x = &self->x;
   g_autofree char *url = NULL;
@@ -481,6 +507,8 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
   x->status = 0;
   x->content_length = -1;
   x->accept_ranges = FALSE;
+  x->range_total = -1;
+  x->range_len = range_len;
   g_byte_array_set_size (x->buf, 0);
   x->buf_pos = 0;
   x->received = 0;
@@ -520,7 +548,13 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
     }
   /* As a header, not CURLOPT_RANGE: libcurl only sends that for plain
    * GETs, and the ISAPI download is a GET with a body. */
-  if (range_from > 0)
+  if (range_len > 0)
+    {
+      g_snprintf (range, sizeof range, "Range: bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+                  range_from, range_from + range_len - 1);
+      x->headers = curl_slist_append (x->headers, range);
+    }
+  else if (range_from > 0)
     {
       g_snprintf (range, sizeof range, "Range: bytes=%" G_GUINT64_FORMAT "-", range_from);
       x->headers = curl_slist_append (x->headers, range);
@@ -717,7 +751,7 @@ dc_http_request (DcHttp *self, const char *method, const char *path, const char 
                    "%s: request while a download is open on the same session", self->label);
       return FALSE;
     }
-  if (!xfer_start (self, XFER_COLLECT, method, path, body, content_type, 0, error))
+  if (!xfer_start (self, XFER_COLLECT, method, path, body, content_type, 0, 0, error))
     return FALSE;
   while (!x->done)
     xfer_step (self, G_MAXSIZE);
@@ -913,6 +947,9 @@ finish (HttpSource *s, GError **error)
   return TRUE;
 }
 
+static gboolean source_window_ended (HttpSource *s);
+static gboolean source_next_window (HttpSource *s, GError **error);
+
 static gssize
 source_read (DcByteSource *self, guint8 *buf, gsize len, GError **error)
 {
@@ -934,6 +971,13 @@ source_read (DcByteSource *self, guint8 *buf, gsize len, GError **error)
         }
       if (s->at_end)
         return 0;
+      if (x->done && source_window_ended (s))
+        {
+          GError *e = NULL;
+          if (!source_next_window (s, &e))
+            source_fail (s, e);
+          continue;
+        }
       if (x->done)
         {
           GError *e = NULL;
@@ -951,12 +995,13 @@ source_read (DcByteSource *self, guint8 *buf, gsize len, GError **error)
 /* Starts (or restarts at @offset) the transfer and waits for the first
  * bytes; maps error statuses and error bodies. */
 static gboolean
-source_start (HttpSource *s, guint64 offset, GError **error)
+source_start (HttpSource *s, guint64 offset, guint64 window, GError **error)
 {
   DcHttp *h = s->http;
   Xfer *x = &h->x;
 
-  if (!xfer_start (h, XFER_STREAM, s->method, s->path, s->body, s->content_type, offset, error))
+  if (!xfer_start (h, XFER_STREAM, s->method, s->path, s->body, s->content_type, offset,
+                   window, error))
     return FALSE;
   x->expected_total = s->expected_size;
   fill (s, 8);
@@ -986,8 +1031,11 @@ source_start (HttpSource *s, guint64 offset, GError **error)
       s->at_end = TRUE;
       return TRUE;
     }
+  /* Sniffed only where a file starts: a window in the middle of the
+   * video may well begin with '<'. */
   if (x->status < 200 || x->status >= 300 ||
-      (buffered (x) > 0 && !dc_http_sniff_media (x->buf->data + x->buf_pos, buffered (x)) &&
+      ((offset == 0 || x->status != 206) && buffered (x) > 0 &&
+       !dc_http_sniff_media (x->buf->data + x->buf_pos, buffered (x)) &&
        sniff_text (x->buf->data + x->buf_pos, buffered (x))))
     {
       /* An error answer, sometimes with 200: read it whole (bounded). */
@@ -1010,9 +1058,119 @@ source_start (HttpSource *s, guint64 offset, GError **error)
                    _("%s sent an empty recording"), h->label);
       return FALSE;
     }
-  log_line (h, "%s %s -> %ld, streaming%s", s->method, short_path (s->path), x->status,
-            offset > 0 ? (x->status == 206 ? " (range)" : " (range ignored)") : "");
+  if (offset > 0 || window > 0)
+    {
+      g_autofree char *to = window > 0 ? g_strdup_printf ("%" G_GUINT64_FORMAT, offset + window - 1)
+                                       : g_strdup ("");
+
+      log_line (h, "%s %s -> %ld, streaming bytes %" G_GUINT64_FORMAT "-%s%s", s->method,
+                short_path (s->path), x->status, offset, to,
+                x->status == 206 ? "" : " (range ignored)");
+    }
+  else
+    log_line (h, "%s %s -> %ld, streaming", s->method, short_path (s->path), x->status);
   return TRUE;
+}
+
+/* (Re)starts the transfer at @offset.  The transfer just closed may still
+ * count against a recorder that allows one download at a time: a short
+ * bounded retry on "busy". */
+static gboolean
+source_restart (HttpSource *s, guint64 offset, guint64 window, GError **error)
+{
+  DcHttp *h = s->http;
+  g_autoptr(GError) local_error = NULL;
+
+  for (guint attempt = 0; !source_start (s, offset, window, &local_error); attempt++)
+    {
+      if (attempt < 8 && g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY) &&
+          !dc_http_is_cancelled (h))
+        {
+          log_line (h, "range restart: busy, retry %u", attempt + 1);
+          g_clear_error (&local_error);
+          g_usleep (50000 * (attempt + 1));
+          continue;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A bounded Range answer ended where it was asked to, and the recording
+ * goes on: the reader wants the next window, not the end of the file. */
+static gboolean
+source_window_ended (HttpSource *s)
+{
+  Xfer *x = &s->http->x;
+  gint64 size;
+
+  if (x->range_len == 0 || x->status != 206 || x->result != CURLE_OK || x->received == 0)
+    return FALSE;
+  if (x->content_length >= 0 && x->received < (guint64) x->content_length)
+    return FALSE;   /* cut short: finish() says so */
+  size = x->range_total >= 0 ? x->range_total
+         : s->expected_size > 0 ? (gint64) s->expected_size : s->parent.size;
+  if (size >= 0)
+    return x->offset_base + x->received < (guint64) size;
+  return x->received >= x->range_len;   /* size unknown: ask on; 416 ends it */
+}
+
+static gboolean
+source_next_window (HttpSource *s, GError **error)
+{
+  DcHttp *h = s->http;
+  Xfer *x = &h->x;
+  guint64 next = x->offset_base + x->received;
+  guint64 window = x->range_len * 2 > RANGE_WINDOW_LAST ? 0 : x->range_len * 2;
+
+  log_done (h, NULL);
+  if (!source_restart (s, next, window, error))
+    return FALSE;
+  if (x->status == 206 || x->status == 416)
+    return TRUE;
+  /* 200 from the start again: the position is lost mid-read. */
+  xfer_stop (h);
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED,
+               _("%s stopped honouring byte ranges during the download"), h->label);
+  return FALSE;
+}
+
+/* Stream offset where the running transfer's body ends; -1 unknown. */
+static gint64
+transfer_end (Xfer *x)
+{
+  if (x->content_length >= 0)
+    return (gint64) x->offset_base + x->content_length;
+  if (x->range_len > 0 && x->status == 206)
+    return (gint64) (x->offset_base + x->range_len);
+  return -1;
+}
+
+/* Throws away up to @skip bytes of the running transfer; returns how many
+ * went (fewer when it ended). */
+static guint64
+discard (HttpSource *s, guint64 skip)
+{
+  Xfer *x = &s->http->x;
+  guint64 gone = 0;
+
+  while (gone < skip)
+    {
+      gsize n;
+
+      if (buffered (x) == 0)
+        {
+          if (x->done)
+            break;
+          fill (s, 1);
+          continue;
+        }
+      n = (gsize) MIN ((guint64) buffered (x), skip - gone);
+      x->buf_pos += n;
+      gone += n;
+    }
+  return gone;
 }
 
 static gboolean
@@ -1042,18 +1200,27 @@ source_seek (DcByteSource *self, guint64 offset, GError **error)
                    _("%s does not serve byte ranges"), h->label);
       return FALSE;
     }
-  /* The aborted transfer may still count against a recorder that allows
-   * one download at a time: a short bounded retry on "busy". */
-  for (guint attempt = 0; !source_start (s, offset, &local_error); attempt++)
+  if (x->active && !x->done)
     {
-      if (attempt < 8 && g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY) &&
-          !dc_http_is_cancelled (h))
-        {
-          log_line (h, "range restart: busy, retry %u", attempt + 1);
-          g_clear_error (&local_error);
-          g_usleep (50000 * (attempt + 1));
-          continue;
-        }
+      gint64 end = transfer_end (x);
+      guint64 arrived = x->offset_base + x->received;
+
+      /* Reading on is cheaper than a new request for a short hop forward,
+       * and finishing a window keeps the connection (and the recorder's
+       * download slot) instead of dropping both. */
+      if (end > 0 && offset > before && offset < (guint64) end && offset - before <= RANGE_WINDOW_FIRST &&
+          discard (s, offset - before) == offset - before)
+        return TRUE;
+      if (end > 0 && x->range_len > 0 && arrived <= (guint64) end &&
+          (guint64) end - arrived <= RANGE_WINDOW_FIRST)
+        discard (s, G_MAXUINT64);
+    }
+  if (x->active && !x->done)
+    x->result = CURLE_ABORTED_BY_CALLBACK;
+  if (x->active)
+    log_done (h, x->done ? NULL : "closed by the reader (seek)");
+  if (!source_restart (s, offset, RANGE_WINDOW_FIRST, &local_error))
+    {
       source_fail (s, g_error_copy (local_error));
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -1145,7 +1312,7 @@ dc_http_open_stream (DcHttp *self, const char *method, const char *path, const c
   s->expected_size = expected_size;
   self->stream = s;
 
-  if (!source_start (s, 0, error))
+  if (!source_start (s, 0, self->sparse_reads ? RANGE_WINDOW_FIRST : 0, error))
     {
       dc_byte_source_free (&s->parent);
       return NULL;
@@ -1155,6 +1322,8 @@ dc_http_open_stream (DcHttp *self, const char *method, const char *path, const c
     s->parent.klass = &http_source_noseek_class;
   if (expected_size > 0)
     s->parent.size = (gint64) expected_size;
+  else if (x->status == 206)
+    s->parent.size = x->range_total;   /* the window's length is not the file's */
   else if (x->content_length >= 0)
     s->parent.size = x->content_length;
   return &s->parent;

@@ -36,6 +36,11 @@ gboolean  dc_http_is_cancelled     (DcHttp *self);
 /* While set, requests ignore cancel (device-side cleanup that must run,
  * such as destroying a Dahua finder; each is bounded by the timeouts). */
 void      dc_http_set_uncancellable (DcHttp *self, gboolean uncancellable);
+/* The streams opened next will be read in small pieces at a few places
+ * (a picture out of a whole file): ask for the start in a bounded Range
+ * window too, so the recorder does not push the whole file into socket
+ * buffers before the reader seeks away.  Harmless where Range is ignored. */
+void      dc_http_set_sparse_reads (DcHttp *self, gboolean sparse);
 void      dc_http_set_progress_func (DcHttp *self, DcDvrProgressFunc func, gpointer user_data);
 DcLog    *dc_http_get_log          (DcHttp *self);
 /* "DVR “north” (192.168.1.64)" for messages. */

@@ -42,6 +42,35 @@ dc_media_init_once (void)
     }
 }
 
+static gboolean
+has_box_type (const guint8 *buf, gssize len, const char *type)
+{
+  for (gssize i = 4; i + 4 <= len; i++)
+    if (memcmp (buf + i, type, 4) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A fragmented MP4 (a recorder's file written as it records: moov, then
+ * moof+mdat per second) on a seekable source makes libavformat read every
+ * fragment while opening, to index them: the whole file, through skips
+ * too short to seek.  Read forward instead and stop past the scan, as
+ * for a recorder that ignores Range.  The moov is small and at the start,
+ * so the first read shows it. */
+static void
+check_fragmented (DcMediaDemux *demux, const uint8_t *buf, gssize n)
+{
+  if (demux->opening == NULL || demux->fragmented || demux->source->position != (guint64) n)
+    return;
+  if (n >= 8 && memcmp (buf + 4, "ftyp", 4) == 0 && has_box_type (buf, n, "moov") &&
+      has_box_type (buf, n, "mvex"))
+    {
+      g_debug ("fragmented MP4: reading forward only");
+      demux->fragmented = TRUE;
+      demux->avio->seekable = 0;
+    }
+}
+
 static int
 dc_media_io_read (void *opaque, uint8_t *buf, int size)
 {
@@ -66,6 +95,7 @@ dc_media_io_read (void *opaque, uint8_t *buf, int size)
     }
   if (n == 0)
     return AVERROR_EOF;
+  check_fragmented (demux, buf, n);
   return (int) n;
 }
 
@@ -92,6 +122,18 @@ dc_media_io_resync (DcMediaDemux *demux, guint64 expected)
   return demux->source->position == expected;
 }
 
+static gboolean
+size_hidden (DcMediaDemux *demux)
+{
+  const AVFormatContext *fmt = demux->fmt != NULL ? demux->fmt : demux->opening;
+
+  if (!demux->hide_size)
+    return FALSE;
+  /* An MP4 whose index follows its media data: without the size the mov
+   * demuxer reads through the media data instead of seeking over it. */
+  return fmt == NULL || fmt->iformat == NULL || strstr (fmt->iformat->name, "mov") == NULL;
+}
+
 static int64_t
 dc_media_io_seek (void *opaque, int64_t offset, int whence)
 {
@@ -103,8 +145,9 @@ dc_media_io_seek (void *opaque, int64_t offset, int whence)
 
   whence &= ~AVSEEK_FORCE;
   if (whence == AVSEEK_SIZE)
-    return source->size >= 0 && !demux->hide_size ? source->size : AVERROR (ENOSYS);
-  if (demux->source_error != NULL || demux->seek_broken || !dc_byte_source_can_seek (source))
+    return source->size >= 0 && !size_hidden (demux) ? source->size : AVERROR (ENOSYS);
+  if (demux->source_error != NULL || demux->seek_broken || demux->fragmented ||
+      !dc_byte_source_can_seek (source))
     return AVERROR (ENOSYS);
 
   switch (whence)
@@ -117,7 +160,7 @@ dc_media_io_seek (void *opaque, int64_t offset, int whence)
       break;
     case SEEK_END:
       /* avio_size() falls back to SEEK_END: withhold that too. */
-      if (source->size < 0 || demux->hide_size)
+      if (source->size < 0 || size_hidden (demux))
         return AVERROR (ENOSYS);
       target = source->size + offset;
       break;
@@ -257,7 +300,9 @@ dc_media_demux_open (DcByteSource *source,
     }
 
   demux->hide_size = TRUE;
+  demux->opening = fmt;
   ret = avformat_open_input (&fmt, NULL, ifmt, NULL);
+  demux->opening = NULL;
   if (ret < 0)
     {
       /* avformat_open_input() frees the context on failure. */

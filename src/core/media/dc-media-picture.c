@@ -44,6 +44,7 @@ typedef struct
   gint64          prev_us;
   gint64          last_ts;     /* to extrapolate frames without timestamps */
   gint64          stream_start_us;
+  gint64          stream_end_us;   /* 0 unknown */
   gint64          target_us;
   /* Result */
   AVFrame        *best;
@@ -228,6 +229,17 @@ picker_seek_and_run (Picker *p, GError **error)
    * and we simply go on reading forward. */
   if (!picker_probe_seek (p))
     return picker_run (p, FALSE, error);
+  if (!indexed && p->stream_end_us > p->stream_start_us && avio_size (demux->avio) > 0)
+    {
+      /* Bounds for libavformat's timestamp search (it interpolates between
+       * index entries): without an end entry it first reads backwards from
+       * the end of the file, over HTTP, to find the last timestamp. */
+      gint64 end_ts = demux->first_pts + av_rescale_q (p->stream_end_us - p->stream_start_us,
+                                                       AV_TIME_BASE_Q, demux->video->time_base);
+
+      av_add_index_entry (demux->video, 0, demux->first_pts, 0, 0, AVINDEX_KEYFRAME);
+      av_add_index_entry (demux->video, avio_size (demux->avio), end_ts, 0, 0, AVINDEX_KEYFRAME);
+    }
 
   for (attempt = 0; attempt < DC_MEDIA_SEEK_ATTEMPTS; attempt++)
     {
@@ -397,9 +409,10 @@ dc_media_extract_picture (DcByteSource           *source,
   p.prev = prev;
   p.best = best;
   p.stream_start_us = stream_start_us;
+  p.stream_end_us = options != NULL ? options->stream_end_us : 0;
   p.target_us = target_us;
 
-  if (dc_byte_source_can_seek (source) && !demux->seek_broken &&
+  if (dc_byte_source_can_seek (source) && !demux->seek_broken && !demux->fragmented &&
       demux->first_pts != AV_NOPTS_VALUE &&
       target_us - stream_start_us > DC_MEDIA_SEEK_MIN_US)
     status = picker_seek_and_run (&p, error);

@@ -23,6 +23,12 @@ typedef struct
    * the start (PS) or the last MiB (DHAV) of the stream for a duration we
    * never use, and loses data when the seek back then fails. */
   gboolean         hide_size;
+  /* The context being opened, to tell MP4 (which needs the size to skip
+   * over its media data to the index) from the rest while hide_size. */
+  AVFormatContext *opening;
+  /* A fragmented MP4 (its moov has an mvex): read forward only, see
+   * dc_media_io_read(). */
+  gboolean         fragmented;
   /* Inside avformat_seek_file(): once a seek fails there, reads end at
    * once rather than letting the binary search read the whole stream. */
   gboolean         in_seek;

@@ -32,6 +32,10 @@ typedef struct
   int          quality;        /* JPEG quality, default 90 */
   /* Text burned into the bottom-left corner, or NULL (the default: off). */
   const char  *overlay_text;
+  /* Where the stream's recording ends, on the clock of stream_start_us
+   * (0: unknown).  A recorder's search says it; knowing it spares reading
+   * the end of a file without an index (PS) to learn its duration. */
+  gint64       stream_end_us;
 } DcPictureOptions;
 
 typedef struct

@@ -1,0 +1,368 @@
+/* GUI tests of the e-sheet table (real widgets, under Xvfb): selecting
+ * waybills one by one in the by-dock view, and filters and sorts of a big
+ * sheet that run in the background while the window keeps responding. */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "dc-window.h"
+#include "dc-test-util.h"
+
+static void
+pump (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+static DcWindow *
+new_window (void)
+{
+  DcWindow *win = dc_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 1200, 700);
+  gtk_window_present (GTK_WINDOW (win));
+  pump (100);
+  return win;
+}
+
+static void
+close_window (DcWindow *win)
+{
+  dc_window_shutdown (win);
+  gtk_window_destroy (GTK_WINDOW (win));
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* @rows scans, waybill SF<10 digits>, at @n_docks docks D01.. in turn,
+ * one every 50 ms in the last day. */
+static DcEsheet *
+make_sheet (guint rows, guint n_docks)
+{
+  DcEsheet *esheet = dc_esheet_new ();
+  GString *s = g_string_sized_new ((gsize) rows * 40);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  DcEsheetImportOptions options;
+  gint64 base = g_get_real_time () / G_USEC_PER_SEC - 86400;
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+
+  g_string_append (s, "运单号,月台,扫描时间\n");
+  for (guint i = 0; i < rows; i++)
+    {
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (base + i / 20);
+      g_autoptr(GDateTime) dt = g_date_time_to_timezone (utc, tz);
+      g_autofree char *ts = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+
+      g_string_append_printf (s, "SF%010u,D%02u,%s\n", 1000000u + i, i % n_docks + 1, ts);
+    }
+  bytes = g_string_free_to_bytes (s);
+  dc_esheet_import_options_init (&options);
+  options.mapping_store = "";
+  g_assert_true (dc_esheet_import_bytes (esheet, "sheet.csv", bytes, &options, &error));
+  g_assert_no_error (error);
+  return esheet;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root, GType type, gboolean (*match) (GtkWidget *, gpointer), gpointer data)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && (match == NULL || match (root, data)))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type, match, data);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  const char *text;
+} CellWanted;
+
+static gboolean
+cell_shows (GtkWidget *widget, gpointer data)
+{
+  CellWanted *want = data;
+  const char *text = dc_esheet_view_cell_get_text (widget);
+
+  return text && g_str_has_prefix (text, want->text) && gtk_widget_get_mapped (widget);
+}
+
+/* The widget that shows @waybill by dock (a cell of the dock view). */
+static GtkWidget *
+dock_cell_for (DcEsheetView *view, const char *waybill)
+{
+  CellWanted want = { waybill };
+  GType cell_type = g_type_from_name ("DcCell");
+
+  g_assert_true (cell_type != 0);
+  return find_widget (GTK_WIDGET (dc_esheet_view_get_dock_view (view)), cell_type, cell_shows, &want);
+}
+
+/* A real click on a cell: the view's click gesture, at the cell's centre. */
+static void
+click_cell (DcEsheetView *view, GtkWidget *cell)
+{
+  GtkWidget *dock_view = GTK_WIDGET (dc_esheet_view_get_dock_view (view));
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (dock_view);
+  graphene_point_t p;
+  gboolean clicked = FALSE;
+
+  g_assert_true (gtk_widget_compute_point (cell, dock_view,
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (cell) / 2.f,
+                                                                 gtk_widget_get_height (cell) / 2.f),
+                                           &p));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (c) &&
+          gtk_event_controller_get_propagation_phase (c) == GTK_PHASE_CAPTURE)
+        {
+          g_signal_emit_by_name (c, "pressed", 1, (double) p.x, (double) p.y);
+          clicked = TRUE;
+        }
+    }
+  g_assert_true (clicked);
+}
+
+static guint
+n_selected_rows_at (DcEsheet *esheet, const char *dock)
+{
+  guint n = 0;
+
+  for (guint r = 0; r < dc_esheet_get_n_rows (esheet); r++)
+    n += g_str_equal (dc_esheet_get_row_dock (esheet, r), dock) &&
+         (dc_esheet_get_row_flags (esheet, r) & DC_ESHEET_ROW_SELECTED);
+  return n;
+}
+
+static void
+test_select_rows_by_dock (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (120, 3);
+  GtkWidget *cell;
+  DcEsheetPlanOptions options;
+  g_autoptr(GPtrArray) plan = NULL;
+  g_autoptr(DcConfig) config = dc_config_new ();
+  DcDvrConfig dvr = { 0 };
+
+  dc_esheet_view_add_esheet (view, esheet);
+  dc_esheet_view_show_by_dock (view, TRUE);
+  pump (300);   /* the rows come a few per frame */
+  dc_esheet_view_flush_counts (view);
+  g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, 3);
+
+  /* D02 holds waybills 1, 4, 7, ... (entries 1, 2, 3 of column 1) */
+  cell = dock_cell_for (view, "SF0001000004");
+  g_assert_nonnull (cell);
+  click_cell (view, cell);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 1);
+  /* a plain click replaces the selection */
+  click_cell (view, dock_cell_for (view, "SF0001000007"));
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 1);
+  g_assert_cmpint (dc_esheet_find_waybill (esheet, "SF0001000007"), >=, 0);
+  /* Ctrl-click adds one: two waybills of D02 */
+  dc_esheet_view_click_dock_entry (view, 1, 4, GDK_CONTROL_MASK);   /* SF0001000010 */
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 2);
+  g_assert_cmpuint (n_selected_rows_at (esheet, "D02"), ==, 2);
+  {
+    DcEsheetWaybillItem it;
+    dc_esheet_get_waybill_item (esheet, dc_esheet_find_waybill (esheet, "SF0001000007"), &it);
+    g_assert_true (it.selected);
+    dc_esheet_get_waybill_item (esheet, dc_esheet_find_waybill (esheet, "SF0001000010"), &it);
+    g_assert_true (it.selected);
+    dc_esheet_get_waybill_item (esheet, dc_esheet_find_waybill (esheet, "SF0001000004"), &it);
+    g_assert_false (it.selected);
+  }
+  /* the window downloads exactly these (its plan, selected only) */
+  dvr.name = (char *) "north";
+  dvr.brand = DC_DVR_HIKVISION;
+  dvr.url = (char *) "http://127.0.0.1:1";
+  dc_config_set_dvr (config, &dvr);
+  dc_config_set_dock (config, "D01", "north", 1);
+  dc_config_set_dock (config, "D02", "north", 2);
+  dc_config_set_dock (config, "D03", "north", 3);
+  dc_esheet_plan_options_init (&options);
+  options.selected_only = TRUE;
+  plan = dc_esheet_plan (esheet, config, &options, NULL);
+  g_assert_cmpuint (plan->len, ==, 2);
+  {
+    g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
+    for (guint i = 0; i < plan->len; i++)
+      g_hash_table_add (wanted, ((DcDownloadRequest *) g_ptr_array_index (plan, i))->waybill);
+    g_assert_true (g_hash_table_contains (wanted, "SF0001000007"));
+    g_assert_true (g_hash_table_contains (wanted, "SF0001000010"));
+  }
+  /* the by-order view sees the same selection */
+  g_assert_cmpuint (dc_waybill_model_get_n_selected (dc_esheet_view_get_waybill_model (view)), ==, 2);
+  pump (50);
+  /* drawn as selected: the touched cells, not only the model */
+  g_assert_true (dc_esheet_view_cell_get_selected (dock_cell_for (view, "SF0001000010")));
+  g_assert_false (dc_esheet_view_cell_get_selected (dock_cell_for (view, "SF0001000004")));
+
+  /* Shift-click: the range from the last click, in that dock */
+  dc_esheet_view_click_dock_entry (view, 1, 1, GDK_SHIFT_MASK);     /* SF0001000001 .. 10 */
+  g_assert_cmpuint (n_selected_rows_at (esheet, "D02"), ==, 4);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 4);
+  /* Ctrl-click on a selected one unselects it */
+  dc_esheet_view_click_dock_entry (view, 1, 2, GDK_CONTROL_MASK);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 3);
+  /* the summary row selects nothing */
+  dc_esheet_view_click_dock_entry (view, 0, 0, 0);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 3);
+
+  /* delete selected acts on them too */
+  gtk_widget_activate_action (GTK_WIDGET (view), "esheet.delete-waybills", NULL);
+  g_assert_cmpuint (dc_esheet_get_n_rows (esheet), ==, 117);
+  g_assert_cmpint (dc_esheet_find_waybill (esheet, "SF0001000010"), <, 0);
+  close_window (win);
+}
+
+typedef struct
+{
+  DcEsheetView *view;
+  guint         ticks;
+  guint         max_gap_ms;
+  gint64        last;
+} Ticker;
+
+static gboolean
+tick (gpointer data)
+{
+  Ticker *t = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (t->last)
+    t->max_gap_ms = MAX (t->max_gap_ms, (guint) ((now - t->last) / 1000));
+  t->last = now;
+  t->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+order_title_is (DcEsheetView *view, const char *want)
+{
+  g_autofree char *title = dc_esheet_view_dup_order_title (view);
+  return g_strcmp0 (title, want) == 0;
+}
+
+/* Runs the main loop until @view is idle again; returns the ticks seen
+ * while it was busy. */
+static guint
+run_while_busy (DcEsheetView *view, Ticker *t, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint busy_ticks = 0, start = t->ticks;
+  gboolean was_busy = FALSE;
+
+  /* the search entry waits for typing to pause first */
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (dc_esheet_view_is_busy (view))
+        {
+          was_busy = TRUE;
+          busy_ticks = t->ticks - start;
+        }
+      else if (was_busy)
+        break;
+    }
+  g_assert_true (was_busy);
+  return busy_ticks;
+}
+
+static void
+test_big_filter_in_background (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (200000, 40);
+  GtkEditable *search = GTK_EDITABLE (find_widget (GTK_WIDGET (view), GTK_TYPE_SEARCH_ENTRY, NULL, NULL));
+  GtkColumnView *cv = dc_esheet_view_get_order_view (view);
+  g_autoptr(GtkColumnViewColumn) time_col = g_list_model_get_item (gtk_column_view_get_columns (cv), 2);
+  DcWaybillModel *model = dc_esheet_view_get_waybill_model (view);
+  Ticker t = { view, 0, 0, 0 };
+  guint id;
+  const char *d07[] = { "D07 (5,000)", NULL };
+  DcEsheetWaybillItem it;
+
+  g_assert_nonnull (search);
+  dc_esheet_view_add_esheet (view, esheet);
+  dc_esheet_view_flush_counts (view);
+  g_assert_true (order_title_is (view, "Order no. (200,000)"));
+  pump (100);
+
+  id = g_timeout_add_full (G_PRIORITY_HIGH, 5, tick, &t, NULL);
+  /* typed: the filter runs in a worker; the main loop goes on */
+  gtk_editable_set_text (search, "SF00011");
+  g_assert_cmpuint (run_while_busy (view, &t, 20000), >, 0);
+  g_assert_false (dc_esheet_view_is_busy (view));
+  /* SF0001100000 .. SF0001199999 */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 100000);
+  dc_esheet_view_flush_counts (view);
+  g_assert_true (order_title_is (view, "Order no. (100,000)"));
+  dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
+  g_assert_cmpstr (it.waybill, ==, "SF0001100000");
+
+  /* a newer text supersedes a filter still running */
+  gtk_editable_set_text (search, "D0");
+  pump (200);
+  gtk_editable_set_text (search, "D07");
+  run_while_busy (view, &t, 20000);
+  dc_esheet_view_flush_counts (view);
+  g_assert_true (order_title_is (view, "Order no. (5,000)"));
+  for (guint i = 0; i < 5000; i += 997)
+    g_assert_cmpstr (dc_waybill_model_get_dock (model, dc_waybill_model_get_waybill_index (model, i)), ==, "D07");
+  /* the dock counts follow */
+  g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, 1);
+  {
+    g_autofree char *title = dc_esheet_view_dup_dock_title (view, 0);
+    g_assert_cmpstr (title, ==, d07[0]);
+  }
+
+  /* a sort, from the column header, in the background too */
+  gtk_column_view_sort_by_column (cv, time_col, GTK_SORT_DESCENDING);
+  run_while_busy (view, &t, 20000);
+  dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
+  g_assert_cmpstr (it.waybill, ==, "SF0001199966");   /* the last one at D07 */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 5000);
+
+  gtk_editable_set_text (search, "");
+  run_while_busy (view, &t, 20000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 200000);
+  dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
+  g_assert_cmpstr (it.waybill, ==, "SF0001199999");
+  g_source_remove (id);
+  /* generous: a loaded machine, but never a frozen window */
+  g_assert_cmpuint (t.max_gap_ms, <, 1000);
+  g_test_message ("longest main-loop gap %u ms over %u ticks", t.max_gap_ms, t.ticks);
+  close_window (win);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_printerr ("no display: run under xvfb-run\n");
+      return 77;
+    }
+  adw_init ();
+  g_test_add_func ("/app/esheet-view/select-rows-by-dock", test_select_rows_by_dock);
+  g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
+  return g_test_run ();
+}

@@ -82,6 +82,329 @@ make_csv (guint rows, guint n_docks, gint64 base_s, double step_s)
   return g_string_free_to_bytes (s);
 }
 
+/* Table: each operation is run the way the window runs it, with a 2 ms
+ * high-priority timer that records the longest gap between its runs (the
+ * longest main-loop stall: what freezes the window), the main thread's
+ * CPU time in that gap, and the time until the result is on screen. */
+
+typedef struct
+{
+  gint64 last;
+  gint64 max_gap;
+  gint64 last_cpu;
+  gint64 max_cpu;      /* main-thread CPU in one gap */
+} Stall;
+
+static gboolean
+stall_tick (gpointer data)
+{
+  Stall *st = data;
+  gint64 now = g_get_monotonic_time (), cpu = thread_cpu_us ();
+
+  if (now - st->last > st->max_gap)
+    st->max_gap = now - st->last;
+  st->max_cpu = MAX (st->max_cpu, cpu - st->last_cpu);
+  st->last = now;
+  st->last_cpu = cpu;
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*DoneFunc) (gpointer data);
+
+typedef struct
+{
+  double result_ms;    /* until done() and the frame after it */
+  double gap_ms;       /* longest main-loop stall */
+  double gap_cpu_ms;   /* the most main-thread CPU between two ticks */
+  double cpu_ms;       /* process CPU (all threads) */
+} Measure;
+
+/* Runs @op (which may block), then the main loop until @done says the
+ * result is there and nothing is pending any more. */
+static Measure
+measure (void (*op) (gpointer), DoneFunc done, gpointer data)
+{
+  Stall st = { 0 };
+  Measure m;
+  guint id;
+  gint64 t0, end;
+  double c0;
+
+  settle ();
+  st.last = g_get_monotonic_time ();
+  st.last_cpu = thread_cpu_us ();
+  id = g_timeout_add_full (G_PRIORITY_HIGH, 2, stall_tick, &st, NULL);
+  pump (20);
+  st.max_gap = st.max_cpu = 0;
+  c0 = cpu_ms ();
+  t0 = g_get_monotonic_time ();
+  end = t0 + 60 * G_USEC_PER_SEC;
+  op (data);
+  while ((done && !done (data)) && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (500);
+  /* the frame that shows it */
+  for (int idle = 0; idle < 3;)
+    idle = g_main_context_iteration (NULL, FALSE) ? 0 : idle + 1;
+  m.result_ms = ms_since (t0);
+  m.cpu_ms = cpu_ms () - c0;
+  stall_tick (&st);
+  g_source_remove (id);
+  m.gap_ms = st.max_gap / 1000.0;
+  m.gap_cpu_ms = st.max_cpu / 1000.0;
+  return m;
+}
+
+static void
+report (const char *what, Measure now, const Measure *base)
+{
+  printf ("%-26s longest stall %7.1f ms (main-thread cpu %6.1f) | shown after %7.1f ms, cpu %7.1f ms",
+          what, now.gap_ms, now.gap_cpu_ms, now.result_ms, now.cpu_ms);
+  if (base)
+    printf (" | baseline stall %7.1f ms, shown %7.1f ms: stall x%.2f",
+            base->gap_ms, base->result_ms, base->gap_ms > 0 ? now.gap_ms / base->gap_ms : 0);
+  printf ("\n");
+}
+
+/* Dockclip's table */
+
+typedef struct
+{
+  DcWindow       *win;
+  DcEsheetView   *view;
+  DcEsheet       *esheet;
+  GtkEditable    *search;
+  GtkColumnView  *cv;
+  const char     *text;
+  guint           expect;
+} Table;
+
+/* (not inside a popover: a drop-down has a search entry of its own) */
+static GtkWidget *
+find_widget (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_ancestor (root, GTK_TYPE_POPOVER) == NULL)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* What the window does once an import is done: the table page shows. */
+static void
+show_table_page (DcEsheetView *view)
+{
+  GtkWidget *child = GTK_WIDGET (view);
+
+  for (GtkWidget *p = gtk_widget_get_parent (child); p; child = p, p = gtk_widget_get_parent (p))
+    if (GTK_IS_STACK (p))
+      gtk_stack_set_visible_child (GTK_STACK (p), child);
+    else if (ADW_IS_VIEW_STACK (p))
+      adw_view_stack_set_visible_child (ADW_VIEW_STACK (p), child);
+}
+
+static guint
+table_n (Table *t)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (dc_esheet_view_get_order_selection (t->view)));
+}
+
+static gboolean
+table_idle (gpointer data)
+{
+  Table *t = data;
+  return !dc_esheet_view_is_busy (t->view) && table_n (t) == t->expect;
+}
+
+static void
+table_show (gpointer data)
+{
+  Table *t = data;
+  dc_esheet_view_add_esheet (t->view, t->esheet);
+  show_table_page (t->view);
+}
+
+static void
+table_type (gpointer data)
+{
+  Table *t = data;
+  /* as typed: the entry's search delay, then the filter */
+  gtk_editable_set_text (t->search, t->text);
+}
+
+static void
+table_sort (gpointer data)
+{
+  Table *t = data;
+  g_autoptr(GtkColumnViewColumn) time_col = g_list_model_get_item (gtk_column_view_get_columns (t->cv), 2);
+  gtk_column_view_sort_by_column (t->cv, time_col, GTK_SORT_DESCENDING);
+}
+
+static void
+table_select_all (gpointer data)
+{
+  Table *t = data;
+  gtk_selection_model_select_all (dc_esheet_view_get_order_selection (t->view));
+}
+
+static void
+table_by_dock (gpointer data)
+{
+  Table *t = data;
+  dc_esheet_view_show_by_dock (t->view, TRUE);
+}
+
+static gboolean
+dock_rows_made (gpointer data)
+{
+  Table *t = data;
+  GtkColumnView *dv = dc_esheet_view_get_dock_view (t->view);
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (dv))) > 256 ||
+         dc_dock_model_get_row_limit (DC_DOCK_MODEL (gtk_no_selection_get_model (
+           GTK_NO_SELECTION (gtk_column_view_get_model (dv))))) == G_MAXUINT;
+}
+
+/* Baseline: the same table the stock GTK way, in its own window: a
+ * GtkStringList of the waybills, GtkFilterListModel (GtkStringFilter),
+ * GtkSortListModel, GtkMultiSelection, GtkColumnView of GtkLabels. */
+
+typedef struct
+{
+  GtkWidget          *window;
+  GtkColumnView      *cv;
+  GtkFilterListModel *filter_model;
+  GtkSortListModel   *sort_model;
+  GtkStringFilter    *filter;
+  GtkMultiSelection  *selection;
+  GtkStringList      *strings;
+  const char         *text;
+  guint               expect;
+} Plain;
+
+static void
+plain_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (li, label);
+}
+
+static void
+plain_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
+{
+  const char *s = gtk_string_object_get_string (gtk_list_item_get_item (li));
+  int col = GPOINTER_TO_INT (user_data);
+  char buf[64];
+
+  /* five columns from the one string, as cheap as it gets */
+  g_snprintf (buf, sizeof buf, col == 0 ? "%s" : col == 1 ? "D%.2s" : col == 2 ? "2026-11-%.2s 10:00:00" :
+              col == 3 ? "1%.0s" : "Not started%.0s", col == 0 ? s : s + 10);
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (li)), buf);
+}
+
+static Plain *
+plain_new (DcEsheet *esheet)
+{
+  Plain *p = g_new0 (Plain, 1);
+  guint n = dc_esheet_get_n_waybills (esheet);
+  const char **names = g_new (const char *, n + 1);
+  GtkWidget *sw = gtk_scrolled_window_new ();
+  g_autoptr(GtkExpression) expr = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
+  const char *titles[] = { "Order no.", "Dock", "Scan time", "Scans", "Download" };
+
+  for (guint i = 0; i < n; i++)
+    {
+      DcEsheetWaybillItem it;
+      dc_esheet_get_waybill_item (esheet, i, &it);
+      names[i] = it.waybill;
+    }
+  names[n] = NULL;
+  p->strings = gtk_string_list_new (names);
+  g_free (names);
+  p->filter = gtk_string_filter_new (gtk_expression_ref (expr));
+  p->filter_model = gtk_filter_list_model_new (NULL, GTK_FILTER (p->filter));
+  p->sort_model = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (p->filter_model)), NULL);
+  p->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (p->sort_model)));
+  p->cv = GTK_COLUMN_VIEW (gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (p->selection))));
+  for (int i = 0; i < 5; i++)
+    {
+      GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
+      GtkColumnViewColumn *col;
+
+      g_signal_connect (f, "setup", G_CALLBACK (plain_setup), NULL);
+      g_signal_connect (f, "bind", G_CALLBACK (plain_bind), GINT_TO_POINTER (i));
+      col = gtk_column_view_column_new (titles[i], f);
+      gtk_column_view_column_set_fixed_width (col, i == 0 ? 180 : 120);
+      if (i == 0 || i == 2)
+        gtk_column_view_column_set_sorter (col, GTK_SORTER (gtk_string_sorter_new (gtk_expression_ref (expr))));
+      gtk_column_view_append_column (p->cv, col);
+      g_object_unref (col);
+    }
+  gtk_sort_list_model_set_sorter (p->sort_model, gtk_column_view_get_sorter (p->cv));
+  p->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (p->window), 1366, 768);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), GTK_WIDGET (p->cv));
+  gtk_window_set_child (GTK_WINDOW (p->window), sw);
+  gtk_window_present (GTK_WINDOW (p->window));
+  pump (200);
+  return p;
+}
+
+static void
+plain_free (Plain *p)
+{
+  gtk_window_destroy (GTK_WINDOW (p->window));
+  g_object_unref (p->selection);
+  g_object_unref (p->sort_model);
+  g_object_unref (p->filter_model);
+  g_object_unref (p->strings);
+  g_free (p);
+  settle ();
+}
+
+static gboolean
+plain_idle (gpointer data)
+{
+  Plain *p = data;
+  return g_list_model_get_n_items (G_LIST_MODEL (p->selection)) == p->expect &&
+         gtk_filter_list_model_get_pending (p->filter_model) == 0 &&
+         gtk_sort_list_model_get_pending (p->sort_model) == 0;
+}
+
+static void
+plain_show (gpointer data)
+{
+  Plain *p = data;
+  gtk_filter_list_model_set_model (p->filter_model, G_LIST_MODEL (p->strings));
+}
+
+static void
+plain_filter (gpointer data)
+{
+  Plain *p = data;
+  gtk_string_filter_set_search (p->filter, p->text);
+}
+
+static void
+plain_sort (gpointer data)
+{
+  Plain *p = data;
+  g_autoptr(GtkColumnViewColumn) col = g_list_model_get_item (gtk_column_view_get_columns (p->cv), 2);
+  gtk_column_view_sort_by_column (p->cv, col, GTK_SORT_DESCENDING);
+}
+
+static void
+plain_select_all (gpointer data)
+{
+  Plain *p = data;
+  gtk_selection_model_select_all (GTK_SELECTION_MODEL (p->selection));
+}
+
 static void
 bench_table (DcWindow *win, guint rows)
 {
@@ -90,10 +413,10 @@ bench_table (DcWindow *win, guint rows)
   g_autoptr(GBytes) csv = NULL;
   g_autoptr(GError) error = NULL;
   DcEsheetImportOptions options;
-  GtkColumnView *cv = dc_esheet_view_get_order_view (view);
-  g_autoptr(GtkColumnViewColumn) time_col = g_list_model_get_item (gtk_column_view_get_columns (cv), 2);
+  Table t = { 0 };
+  Measure base[2][5], m;
+  guint n_filtered;
   gint64 t0;
-  double t_show, t_frame;
 
   csv = make_csv (rows, 40, g_get_real_time () / G_USEC_PER_SEC - 86400, 0.05);
   dc_esheet_import_options_init (&options);
@@ -113,8 +436,8 @@ bench_table (DcWindow *win, guint rows)
     printf ("model alone: index       %8.1f ms cpu\n", cpu_ms () - c0);
     c0 = cpu_ms ();
     dc_waybill_model_set_filter (model, "SF00010");
-    printf ("model alone: filter      %8.1f ms cpu -> %u\n", cpu_ms () - c0,
-            g_list_model_get_n_items (G_LIST_MODEL (model)));
+    n_filtered = g_list_model_get_n_items (G_LIST_MODEL (model));
+    printf ("model alone: filter      %8.1f ms cpu -> %u (incl. the snapshot)\n", cpu_ms () - c0, n_filtered);
     c0 = cpu_ms ();
     dc_waybill_model_set_filter (model, "");
     dc_waybill_model_set_sort (model, DC_WAYBILL_SORT_TIME, TRUE);
@@ -127,42 +450,76 @@ bench_table (DcWindow *win, guint rows)
     printf ("model alone: by dock     %8.1f ms cpu\n", cpu_ms () - c0);
   }
 
-  t0 = g_get_monotonic_time ();
-  dc_esheet_view_add_esheet (view, esheet);
-  dc_esheet_view_flush_counts (view);
-  t_show = ms_since (t0);
-  t_frame = settle ();
-  printf ("show in table            %8.1f ms (+ %.1f ms to the drawn frame)\n", t_show, t_frame);
+  /* the baseline first, in its own window, twice: plain and incremental */
+  for (int inc = 0; inc < 2; inc++)
+    {
+      Plain *p = plain_new (esheet);
 
-  t0 = g_get_monotonic_time ();
-  dc_esheet_view_set_search (view, "SF00010");
-  dc_esheet_view_flush_counts (view);
-  printf ("filter \"SF00010\"         %8.1f ms -> %u rows\n", ms_since (t0),
-          g_list_model_get_n_items (G_LIST_MODEL (dc_esheet_view_get_order_selection (view))));
-  settle ();
-  t0 = g_get_monotonic_time ();
-  dc_esheet_view_set_search (view, "");
-  dc_esheet_view_flush_counts (view);
-  printf ("clear filter             %8.1f ms\n", ms_since (t0));
-  settle ();
+      gtk_filter_list_model_set_incremental (p->filter_model, inc);
+      gtk_sort_list_model_set_incremental (p->sort_model, inc);
+      p->expect = dc_esheet_get_n_waybills (esheet);
+      base[inc][0] = measure (plain_show, plain_idle, p);
+      p->text = "SF00010";
+      p->expect = n_filtered;
+      base[inc][1] = measure (plain_filter, plain_idle, p);
+      p->text = "";
+      p->expect = dc_esheet_get_n_waybills (esheet);
+      base[inc][2] = measure (plain_filter, plain_idle, p);
+      base[inc][3] = measure (plain_sort, plain_idle, p);
+      base[inc][4] = measure (plain_select_all, NULL, p);
+      plain_free (p);
+    }
+  printf ("baseline: stock GTK 4.8 (GtkStringList -> GtkFilterListModel -> GtkSortListModel -> "
+          "GtkMultiSelection -> GtkColumnView of GtkLabels), same rows, plain / incremental\n");
+  {
+    const char *names[] = { "show", "filter", "clear filter", "sort", "select all" };
+    for (int i = 0; i < 5; i++)
+      printf ("  %-14s stall %7.1f / %7.1f ms   shown after %7.1f / %7.1f ms\n", names[i],
+              base[0][i].gap_ms, base[1][i].gap_ms, base[0][i].result_ms, base[1][i].result_ms);
+  }
 
-  t0 = g_get_monotonic_time ();
-  gtk_column_view_sort_by_column (cv, time_col, GTK_SORT_DESCENDING);
-  printf ("sort by scan time (desc) %8.1f ms\n", ms_since (t0));
-  settle ();
+  t.win = win;
+  t.view = view;
+  t.esheet = esheet;
+  t.cv = dc_esheet_view_get_order_view (view);
+  t.search = GTK_EDITABLE (find_widget (GTK_WIDGET (view), GTK_TYPE_SEARCH_ENTRY));
+  g_assert (t.search != NULL);
+  printf ("Dockclip (the window, as the operator drives it); ratios against the plain baseline\n");
 
-  t0 = g_get_monotonic_time ();
-  gtk_selection_model_select_all (dc_esheet_view_get_order_selection (view));
-  printf ("select all               %8.1f ms\n", ms_since (t0));
-  settle ();
+  t.expect = dc_esheet_get_n_waybills (esheet);
+  m = measure (table_show, table_idle, &t);
+  report ("show in table", m, &base[0][0]);
 
-  t0 = g_get_monotonic_time ();
-  dc_esheet_view_show_by_dock (view, TRUE);
-  dc_esheet_view_refresh (view);
-  dc_esheet_view_flush_counts (view);
-  printf ("by-dock view (40 docks)  %8.1f ms\n", ms_since (t0));
-  printf ("drawn                    %8.1f ms\n", settle ());
+  t.text = "SF00010";
+  t.expect = n_filtered;
+  m = measure (table_type, table_idle, &t);
+  report ("filter \"SF00010\" (typed)", m, &base[0][1]);
+
+  t.text = "";
+  t.expect = dc_esheet_get_n_waybills (esheet);
+  m = measure (table_type, table_idle, &t);
+  report ("clear filter (typed)", m, &base[0][2]);
+
+  m = measure (table_sort, table_idle, &t);
+  report ("sort by scan time (desc)", m, &base[0][3]);
+
+  m = measure (table_select_all, NULL, &t);
+  report ("select all", m, &base[0][4]);
+
+  m = measure (table_by_dock, dock_rows_made, &t);
+  report ("by-dock view (40 docks)", m, NULL);
+
+  /* by dock, a search that leaves one dock of forty */
+  t.text = "D07";
+  t.expect = (rows + 33) / 40;
+  m = measure (table_type, table_idle, &t);
+  report ("by dock: filter \"D07\"", m, NULL);
+  t.text = "";
+  t.expect = dc_esheet_get_n_waybills (esheet);
+  m = measure (table_type, table_idle, &t);
+  report ("by dock: clear filter", m, NULL);
   dc_esheet_view_show_by_dock (view, FALSE);
+  settle ();
 }
 
 typedef struct

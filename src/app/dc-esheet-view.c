@@ -36,6 +36,7 @@ struct _DcEsheetView
   int                dock_anchor_position;
   guint              dock_grow_id;
   const char        *busy_text;      /* what the worker is doing */
+  gboolean           dock_touch;     /* the by-dock cells redraw the selection */
 };
 
 G_DEFINE_FINAL_TYPE (DcEsheetView, dc_esheet_view, GTK_TYPE_BOX)
@@ -385,6 +386,20 @@ dc_cell_set_selected (DcCell *self, gboolean selected)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+const char *
+dc_esheet_view_cell_get_text (GtkWidget *cell)
+{
+  g_return_val_if_fail (DC_IS_CELL (cell), NULL);
+  return DC_CELL (cell)->text;
+}
+
+gboolean
+dc_esheet_view_cell_get_selected (GtkWidget *cell)
+{
+  g_return_val_if_fail (DC_IS_CELL (cell), FALSE);
+  return DC_CELL (cell)->selected;
+}
+
 /* Only one of @classes on @cell (NULL: none of them). */
 static void
 cell_set_class (GtkWidget *cell, const char *want)
@@ -691,7 +706,7 @@ dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
     }
   cell_set_class (GTK_WIDGET (cell), NULL);
   row = dock_entry_row (self, column, pos);
-  if (row < 0)
+  if (row < 0 || (guint) row >= dc_esheet_get_n_rows (self->esheet))
     {
       dc_cell_set_text (cell, "");
       dc_cell_set_selected (cell, FALSE);
@@ -926,6 +941,9 @@ update_counts (DcEsheetView *self)
 
   gtk_column_view_column_set_title (self->columns[COL_WAYBILL], title);
   update_dock_columns (self);
+  if (self->dock_touch && gtk_widget_get_mapped (GTK_WIDGET (self->dock_view)))
+    dc_dock_model_touch (self->docks);
+  self->dock_touch = FALSE;
 
   if (self->esheet)
     {
@@ -1013,9 +1031,8 @@ docks_changed (GListModel *model, guint pos, guint removed, guint added, DcEshee
 static void
 selection_changed (GtkSelectionModel *model, guint pos, guint n, DcEsheetView *self)
 {
-  /* by dock, selected waybills are drawn by the cells */
-  if (gtk_widget_get_mapped (GTK_WIDGET (self->dock_view)))
-    dc_dock_model_touch (self->docks);
+  /* by dock, selected waybills are drawn by the cells: with the counts */
+  self->dock_touch = TRUE;
   schedule_counts (self);
 }
 
@@ -1082,8 +1099,8 @@ dc_esheet_view_set_config (DcEsheetView *self, DcConfig *config)
 void
 dc_esheet_view_refresh (DcEsheetView *self)
 {
-  dc_waybill_model_refresh (self->waybills);
   dc_dock_model_refresh (self->docks);
+  dc_waybill_model_refresh (self->waybills);
   schedule_counts (self);
 }
 

@@ -45,6 +45,9 @@ GtkColumnView *dc_esheet_view_get_dock_view (DcEsheetView *self);
  * Shift); @position 0 is the dock summary row. */
 void        dc_esheet_view_click_dock_entry (DcEsheetView *self, guint column, guint position,
                                              GdkModifierType state);
+/* A table cell's text, and whether it is drawn selected (by dock). */
+const char *dc_esheet_view_cell_get_text (GtkWidget *cell);
+gboolean    dc_esheet_view_cell_get_selected (GtkWidget *cell);
 /* TRUE while a filter or sort is computed in the background. */
 gboolean    dc_esheet_view_is_busy       (DcEsheetView *self);
 

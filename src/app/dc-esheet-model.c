@@ -148,28 +148,46 @@ contains_ci (const char *hay, const char *needle)
 }
 
 /* Snapshot: what a filter or sort reads, copied from the sheet on the
- * main thread (about 30 ms per million waybills) and never changed. */
+ * main thread (the sheet belongs to it) in slices of a few milliseconds,
+ * then never changed: workers read it without locks. */
 
 typedef struct
 {
   gatomicrefcount  ref;
   DcEsheet        *esheet;      /* keeps the strings alive (its arena) */
-  guint            n;
+  guint            n;           /* waybills */
+  guint            built;       /* waybills copied so far */
   const char     **name;        /* waybill */
   guint32         *dock;        /* dock view index of its first scan */
   gint64          *first_us;
   guint32         *n_scans;
   guint            n_docks;
   const char     **dock_name;
+  GHashTable      *dock_of;     /* interned dock name -> view index (while built) */
+  /* by dock: each waybill once per dock it was scanned at, at its first
+   * scan there */
+  GArray          *entries;     /* DockEntry */
+  GMutex           lock;
+  GPtrArray       *buckets;     /* per dock: GArray of guint32 entry indexes, by time (lock) */
 } Snapshot;
+
+typedef struct
+{
+  gint64      time;
+  guint32     row;
+  guint32     dock;
+  const char *name;
+} DockEntry;
+
+#define SNAPSHOT_SLICE 40000   /* waybills per main-loop iteration (~3 ms) */
 
 static Snapshot *
 snapshot_new (DcEsheet *esheet)
 {
   Snapshot *snap = g_new0 (Snapshot, 1);
-  g_autoptr(GHashTable) dock_of = g_hash_table_new (NULL, NULL);
 
   g_atomic_ref_count_init (&snap->ref);
+  g_mutex_init (&snap->lock);
   snap->esheet = g_object_ref (esheet);
   snap->n = dc_esheet_get_n_waybills (esheet);
   snap->name = g_new (const char *, MAX (snap->n, 1));
@@ -178,27 +196,57 @@ snapshot_new (DcEsheet *esheet)
   snap->n_scans = g_new (guint32, MAX (snap->n, 1));
   snap->n_docks = dc_esheet_get_n_docks (esheet);
   snap->dock_name = g_new (const char *, snap->n_docks + 1);
+  snap->dock_of = g_hash_table_new (NULL, NULL);
+  snap->entries = g_array_sized_new (FALSE, FALSE, sizeof (DockEntry), snap->n);
   for (guint d = 0; d < snap->n_docks; d++)
     {
       DcEsheetDockItem it;
       dc_esheet_get_dock_item (esheet, d, NULL, &it);
       snap->dock_name[d] = it.dock;
-      g_hash_table_insert (dock_of, (gpointer) it.dock, GUINT_TO_POINTER (d));
-    }
-  for (guint w = 0; w < snap->n; w++)
-    {
-      DcEsheetWaybillItem it;
-      const char *dock;
-
-      dc_esheet_get_waybill_item (esheet, w, &it);
-      /* docks are interned by the sheet: the pointer is the key */
-      dock = dc_esheet_get_row_dock (esheet, it.rows[0]);
-      snap->name[w] = it.waybill;
-      snap->dock[w] = GPOINTER_TO_UINT (g_hash_table_lookup (dock_of, dock));
-      snap->first_us[w] = it.first_us;
-      snap->n_scans[w] = it.n_scans;
+      g_hash_table_insert (snap->dock_of, (gpointer) it.dock, GUINT_TO_POINTER (d));
     }
   return snap;
+}
+
+/* Copies up to @budget more waybills; TRUE when the snapshot is complete. */
+static gboolean
+snapshot_build (Snapshot *snap, guint budget)
+{
+  DcEsheet *esheet = snap->esheet;
+  guint end = budget >= snap->n - snap->built ? snap->n : snap->built + budget;
+
+  for (guint w = snap->built; w < end; w++)
+    {
+      DcEsheetWaybillItem it;
+
+      dc_esheet_get_waybill_item (esheet, w, &it);
+      snap->name[w] = it.waybill;
+      snap->first_us[w] = it.first_us;
+      snap->n_scans[w] = it.n_scans;
+      for (guint k = 0; k < it.n_scans; k++)
+        {
+          /* docks are interned by the sheet: the pointer is the key */
+          const char *dock = dc_esheet_get_row_dock (esheet, it.rows[k]);
+          gboolean seen = FALSE;
+          DockEntry e;
+
+          for (guint j = 0; j < k && !seen; j++)
+            seen = dc_esheet_get_row_dock (esheet, it.rows[j]) == dock;
+          if (seen)
+            continue;
+          e.dock = GPOINTER_TO_UINT (g_hash_table_lookup (snap->dock_of, dock));
+          if (k == 0)
+            snap->dock[w] = e.dock;
+          e.time = dc_esheet_get_row_time (esheet, it.rows[k]);
+          e.row = it.rows[k];
+          e.name = it.waybill;
+          g_array_append_val (snap->entries, e);
+        }
+    }
+  snap->built = end;
+  if (snap->built == snap->n)
+    g_clear_pointer (&snap->dock_of, g_hash_table_unref);
+  return snap->built == snap->n;
 }
 
 static Snapshot *
@@ -220,29 +268,357 @@ snapshot_unref (Snapshot *snap)
   g_free (snap->first_us);
   g_free (snap->n_scans);
   g_free (snap->dock_name);
+  g_clear_pointer (&snap->dock_of, g_hash_table_unref);
+  g_array_unref (snap->entries);
+  g_clear_pointer (&snap->buckets, g_ptr_array_unref);
+  g_mutex_clear (&snap->lock);
   g_free (snap);
 }
 
-/* A filter and sort over a snapshot: runs in a worker or inline. */
+static int
+cmp_entry_index (gconstpointer pa, gconstpointer pb, gpointer user_data)
+{
+  const DockEntry *base = user_data;
+  const DockEntry *a = &base[*(const guint32 *) pa], *b = &base[*(const guint32 *) pb];
 
-typedef struct
+  if (a->time != b->time)
+    return a->time < b->time ? -1 : 1;
+  return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* Per dock, its entries by time; made once per snapshot, by the first
+ * worker that needs them. */
+static GPtrArray *
+snapshot_get_buckets (Snapshot *snap)
+{
+  g_mutex_lock (&snap->lock);
+  if (snap->buckets == NULL)
+    {
+      const DockEntry *base = (const DockEntry *) snap->entries->data;
+      GPtrArray *buckets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+
+      for (guint d = 0; d < snap->n_docks; d++)
+        g_ptr_array_add (buckets, g_array_new (FALSE, FALSE, sizeof (guint32)));
+      for (guint32 i = 0; i < snap->entries->len; i++)
+        if (base[i].dock < snap->n_docks)
+          g_array_append_val (g_ptr_array_index (buckets, base[i].dock), i);
+      for (guint d = 0; d < snap->n_docks; d++)
+        {
+          GArray *b = g_ptr_array_index (buckets, d);
+          g_qsort_with_data (b->data, b->len, sizeof (guint32), cmp_entry_index, (gpointer) base);
+        }
+      snap->buckets = buckets;
+    }
+  g_mutex_unlock (&snap->lock);
+  return snap->buckets;
+}
+
+/* Background work: one task at a time per model.  The model asks for a
+ * result (runner_request); the runner completes the snapshot in idle
+ * slices, runs the task in a thread (or inline for small sheets, or when
+ * someone waits) and hands the result to the model on the main thread.
+ * A newer request cancels the running task (it stops early) and runs
+ * after it. */
+
+typedef struct _Task Task;
+typedef struct _Runner Runner;
+
+struct _Task
 {
   gatomicrefcount  ref;
   Snapshot        *snap;
-  char            *filter;       /* lower case, or NULL */
-  DcWaybillSort    sort;
-  gboolean         descending;
-  guint8          *ranks;        /* status sort */
+  gpointer         params;
+  GDestroyNotify   free_params;
+  gpointer         result;
+  GDestroyNotify   free_result;
+  void           (*compute) (Task *task);
   int              cancelled;    /* atomic */
-  guint32         *perm;         /* the result */
-  guint            n;
   GThread         *thread;
   GMutex           lock;
   GCond            cond;
   gboolean         done;         /* under lock */
   guint            idle_id;      /* under lock: the worker's "done" idle */
-  DcWaybillModel  *model;        /* NULL once the model let it go */
-} Job;
+  Runner          *runner;       /* NULL once the runner let it go */
+};
+
+struct _Runner
+{
+  gpointer   owner;
+  gboolean   async;
+  Snapshot  *snap;
+  guint      snap_idle;
+  gboolean   wanted;             /* a request waits for the snapshot */
+  Task      *task;               /* running in a worker */
+  gboolean   again;              /* the task is superseded */
+  /* the owner's part (main thread) */
+  Task     *(*make_task)   (gpointer owner, Snapshot *snap);
+  void      (*apply)       (gpointer owner, Task *task);
+  void      (*busy_changed) (gpointer owner);
+};
+
+#define CANCELLED(task) g_atomic_int_get (&(task)->cancelled)
+#define SYNC_LIMIT 20000   /* below this many waybills, no thread */
+
+static Task *
+task_new (Snapshot *snap, void (*compute) (Task *), gpointer params, GDestroyNotify free_params)
+{
+  Task *task = g_new0 (Task, 1);
+
+  g_atomic_ref_count_init (&task->ref);
+  g_mutex_init (&task->lock);
+  g_cond_init (&task->cond);
+  task->snap = snapshot_ref (snap);
+  task->compute = compute;
+  task->params = params;
+  task->free_params = free_params;
+  return task;
+}
+
+static Task *
+task_ref (Task *task)
+{
+  g_atomic_ref_count_inc (&task->ref);
+  return task;
+}
+
+static void
+task_unref (Task *task)
+{
+  if (task == NULL || !g_atomic_ref_count_dec (&task->ref))
+    return;
+  snapshot_unref (task->snap);
+  if (task->free_params)
+    task->free_params (task->params);
+  if (task->result && task->free_result)
+    task->free_result (task->result);
+  g_mutex_clear (&task->lock);
+  g_cond_clear (&task->cond);
+  g_free (task);
+}
+
+static gboolean
+runner_busy (Runner *r)
+{
+  return r->task != NULL || r->wanted;
+}
+
+static void runner_start (Runner *r);
+
+/* Waits for the worker and joins it (main thread). */
+static void
+task_join (Task *task)
+{
+  g_mutex_lock (&task->lock);
+  while (!task->done)
+    g_cond_wait (&task->cond, &task->lock);
+  g_clear_handle_id (&task->idle_id, g_source_remove);
+  g_mutex_unlock (&task->lock);
+  g_clear_pointer (&task->thread, g_thread_join);
+}
+
+static void
+runner_finish (Runner *r)
+{
+  Task *task = r->task;
+
+  r->task = NULL;
+  task->runner = NULL;
+  if (!r->again && !CANCELLED (task))
+    {
+      r->apply (r->owner, task);
+      r->busy_changed (r->owner);
+    }
+  else
+    {
+      r->again = FALSE;
+      runner_start (r);
+    }
+  task_unref (task);
+}
+
+static gboolean
+task_done_idle (gpointer data)
+{
+  Task *task = data;
+
+  g_mutex_lock (&task->lock);
+  task->idle_id = 0;
+  g_mutex_unlock (&task->lock);
+  g_clear_pointer (&task->thread, g_thread_join);
+  if (task->runner && task->runner->task == task)
+    runner_finish (task->runner);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+task_thread (gpointer data)
+{
+  Task *task = data;
+
+  task->compute (task);
+  g_mutex_lock (&task->lock);
+  task->done = TRUE;
+  task->idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, task_done_idle, task_ref (task),
+                                   (GDestroyNotify) task_unref);
+  g_cond_broadcast (&task->cond);
+  g_mutex_unlock (&task->lock);
+  return NULL;
+}
+
+static gboolean
+snapshot_idle (gpointer data)
+{
+  Runner *r = data;
+
+  if (!snapshot_build (r->snap, SNAPSHOT_SLICE))
+    return G_SOURCE_CONTINUE;
+  r->snap_idle = 0;
+  if (r->wanted)
+    {
+      r->wanted = FALSE;
+      runner_start (r);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts the task for the owner's current state (the snapshot must exist). */
+static void
+runner_start (Runner *r)
+{
+  gboolean was_busy = runner_busy (r);
+
+  if (r->snap->built < r->snap->n)
+    {
+      r->wanted = TRUE;
+      if (r->snap_idle == 0)
+        r->snap_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, snapshot_idle, r, NULL);
+    }
+  else
+    {
+      r->task = r->make_task (r->owner, r->snap);
+      r->task->runner = r;
+      r->task->thread = g_thread_new ("dc-esheet-view", task_thread, r->task);
+    }
+  if (!was_busy)
+    r->busy_changed (r->owner);
+}
+
+/* The owner's state changed: a result is wanted.  FALSE when it was
+ * computed at once (and applied). */
+static void
+runner_request (Runner *r, DcEsheet *esheet)
+{
+  if (r->snap == NULL)
+    r->snap = snapshot_new (esheet);
+  if (r->task)
+    {
+      g_atomic_int_set (&r->task->cancelled, TRUE);
+      r->again = TRUE;
+      return;
+    }
+  if (r->wanted)
+    return;   /* the newest state is read when the snapshot is complete */
+  if (!r->async || r->snap->n < SYNC_LIMIT)
+    {
+      Task *task;
+
+      snapshot_build (r->snap, G_MAXUINT);
+      g_clear_handle_id (&r->snap_idle, g_source_remove);
+      task = r->make_task (r->owner, r->snap);
+      task->compute (task);
+      r->apply (r->owner, task);
+      task_unref (task);
+      return;
+    }
+  runner_start (r);
+}
+
+/* Blocks until the wanted result is shown. */
+static void
+runner_wait (Runner *r)
+{
+  while (runner_busy (r))
+    {
+      if (r->wanted)
+        {
+          snapshot_build (r->snap, G_MAXUINT);
+          g_clear_handle_id (&r->snap_idle, g_source_remove);
+          r->wanted = FALSE;
+          r->task = r->make_task (r->owner, r->snap);
+          r->task->runner = r;
+          r->task->thread = g_thread_new ("dc-esheet-view", task_thread, r->task);
+        }
+      task_join (r->task);
+      runner_finish (r);
+    }
+}
+
+/* The sheet changed: the snapshot goes (a task running keeps its own). */
+static void
+runner_reset (Runner *r)
+{
+  g_clear_handle_id (&r->snap_idle, g_source_remove);
+  g_clear_pointer (&r->snap, snapshot_unref);
+  if (r->wanted)
+    {
+      /* requested again by the owner */
+      r->wanted = FALSE;
+      r->busy_changed (r->owner);
+    }
+  if (r->task)
+    {
+      g_atomic_int_set (&r->task->cancelled, TRUE);
+      r->again = TRUE;
+    }
+}
+
+static void
+runner_clear (Runner *r)
+{
+  g_clear_handle_id (&r->snap_idle, g_source_remove);
+  if (r->task)
+    {
+      g_atomic_int_set (&r->task->cancelled, TRUE);
+      task_join (r->task);
+      r->task->runner = NULL;
+      g_clear_pointer (&r->task, task_unref);
+    }
+  r->wanted = FALSE;
+  g_clear_pointer (&r->snap, snapshot_unref);
+}
+
+/* The waybill filter and sort */
+
+typedef struct
+{
+  char           *filter;       /* lower case, or NULL */
+  DcWaybillSort   sort;
+  gboolean        descending;
+  guint8         *ranks;        /* status sort */
+} WaybillParams;
+
+typedef struct
+{
+  guint32 *perm;
+  guint    n;
+} WaybillResult;
+
+static void
+waybill_params_free (gpointer data)
+{
+  WaybillParams *p = data;
+  g_free (p->filter);
+  g_free (p->ranks);
+  g_free (p);
+}
+
+static void
+waybill_result_free (gpointer data)
+{
+  WaybillResult *res = data;
+  g_free (res->perm);
+  g_free (res);
+}
 
 typedef struct
 {
@@ -277,29 +653,29 @@ cmp_keys (gconstpointer pa, gconstpointer pb, gpointer user_data)
   return c;
 }
 
-#define CANCELLED(job) g_atomic_int_get (&(job)->cancelled)
-
 static void
-job_compute (Job *job)
+waybill_compute (Task *task)
 {
-  const Snapshot *snap = job->snap;
+  const Snapshot *snap = task->snap;
+  const WaybillParams *p = task->params;
   g_autofree guint8 *dock_hit = g_new0 (guint8, snap->n_docks + 1);
-  gboolean filtering = job->filter != NULL && *job->filter != '\0';
-  gboolean strings = job->sort == DC_WAYBILL_SORT_WAYBILL || job->sort == DC_WAYBILL_SORT_DOCK;
+  gboolean filtering = p->filter != NULL && *p->filter != '\0';
+  gboolean strings = p->sort == DC_WAYBILL_SORT_WAYBILL || p->sort == DC_WAYBILL_SORT_DOCK;
+  WaybillResult *res = g_new0 (WaybillResult, 1);
   guint32 *perm = g_new (guint32, MAX (snap->n, 1));
   guint n = 0;
 
   for (guint d = 0; filtering && d < snap->n_docks; d++)
-    dock_hit[d] = contains_ci (snap->dock_name[d], job->filter);
+    dock_hit[d] = contains_ci (snap->dock_name[d], p->filter);
   for (guint w = 0; w < snap->n; w++)
     {
-      if ((w & 0xffff) == 0 && CANCELLED (job))
+      if ((w & 0xffff) == 0 && CANCELLED (task))
         break;
-      if (filtering && !dock_hit[snap->dock[w]] && !contains_ci (snap->name[w], job->filter))
+      if (filtering && !dock_hit[snap->dock[w]] && !contains_ci (snap->name[w], p->filter))
         continue;
       perm[n++] = w;
     }
-  if (job->sort != DC_WAYBILL_SORT_SHEET && !CANCELLED (job))
+  if (p->sort != DC_WAYBILL_SORT_SHEET && !CANCELLED (task))
     {
       SortKey *keys = g_new (SortKey, MAX (n, 1));
 
@@ -308,13 +684,13 @@ job_compute (Job *job)
           guint32 w = perm[i];
           SortKey k = { w, NULL, w };
 
-          switch (job->sort)
+          switch (p->sort)
             {
             case DC_WAYBILL_SORT_WAYBILL: k.s = snap->name[w]; break;
             case DC_WAYBILL_SORT_DOCK: k.s = snap->dock_name[snap->dock[w]]; break;
             case DC_WAYBILL_SORT_TIME: k.v = snap->first_us[w]; break;
             case DC_WAYBILL_SORT_SCANS: k.v = snap->n_scans[w]; break;
-            case DC_WAYBILL_SORT_STATUS: k.v = job->ranks ? job->ranks[w] : 0; break;
+            case DC_WAYBILL_SORT_STATUS: k.v = p->ranks ? p->ranks[w] : 0; break;
             case DC_WAYBILL_SORT_SHEET:
             default:
               break;
@@ -326,56 +702,32 @@ job_compute (Job *job)
         perm[i] = keys[i].index;
       g_free (keys);
     }
-  if (job->descending)
+  if (p->descending)
     for (guint i = 0; i < n / 2; i++)
       {
         guint32 t = perm[i];
         perm[i] = perm[n - 1 - i];
         perm[n - 1 - i] = t;
       }
-  job->perm = perm;
-  job->n = n;
-}
-
-static Job *
-job_ref (Job *job)
-{
-  g_atomic_ref_count_inc (&job->ref);
-  return job;
-}
-
-static void
-job_unref (Job *job)
-{
-  if (job == NULL || !g_atomic_ref_count_dec (&job->ref))
-    return;
-  snapshot_unref (job->snap);
-  g_free (job->filter);
-  g_free (job->ranks);
-  g_free (job->perm);
-  g_mutex_clear (&job->lock);
-  g_cond_clear (&job->cond);
-  g_free (job);
+  res->perm = perm;
+  res->n = n;
+  task->result = res;
+  task->free_result = waybill_result_free;
 }
 
 /* DcWaybillModel */
-
-#define SYNC_LIMIT 20000   /* below this many waybills, no thread */
 
 struct _DcWaybillModel
 {
   GObject        parent_instance;
 
   DcEsheet      *esheet;
-  Snapshot      *snap;           /* built when first needed */
   guint32       *perm;           /* waybill indexes, filtered and sorted */
   guint          n;
   char          *filter;         /* lower case */
   DcWaybillSort  sort;
   gboolean       descending;
-  gboolean       async;
-  Job           *job;            /* running in a worker */
-  gboolean       again;          /* the job is superseded: run a new one after it */
+  Runner         runner;
   GHashTable    *alive;          /* position -> DcRowItem (weak) */
   DcStatusFunc   status_func;
   gpointer       status_data;
@@ -386,7 +738,6 @@ static GParamSpec *wm_properties[WM_N_PROPS];
 
 static void dc_waybill_model_list_iface_init (GListModelInterface *iface);
 static void dc_waybill_model_selection_iface_init (GtkSelectionModelInterface *iface);
-static void start_job (DcWaybillModel *self);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (DcWaybillModel, dc_waybill_model, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, dc_waybill_model_list_iface_init)
@@ -476,30 +827,10 @@ dc_waybill_model_selection_iface_init (GtkSelectionModelInterface *iface)
   iface->set_selection = wm_set_selection;
 }
 
-/* Waits for the worker and lets the job go (main thread). */
-static void
-job_join (Job *job)
-{
-  g_mutex_lock (&job->lock);
-  while (!job->done)
-    g_cond_wait (&job->cond, &job->lock);
-  g_clear_handle_id (&job->idle_id, g_source_remove);
-  g_mutex_unlock (&job->lock);
-  g_clear_pointer (&job->thread, g_thread_join);
-}
-
 static void
 dc_waybill_model_dispose (GObject *object)
 {
-  DcWaybillModel *self = DC_WAYBILL_MODEL (object);
-
-  if (self->job)
-    {
-      g_atomic_int_set (&self->job->cancelled, TRUE);
-      job_join (self->job);
-      self->job->model = NULL;
-      g_clear_pointer (&self->job, job_unref);
-    }
+  runner_clear (&DC_WAYBILL_MODEL (object)->runner);
   G_OBJECT_CLASS (dc_waybill_model_parent_class)->dispose (object);
 }
 
@@ -509,7 +840,6 @@ dc_waybill_model_finalize (GObject *object)
   DcWaybillModel *self = DC_WAYBILL_MODEL (object);
 
   alive_detach (self->alive);
-  g_clear_pointer (&self->snap, snapshot_unref);
   g_clear_object (&self->esheet);
   g_free (self->perm);
   g_free (self->filter);
@@ -524,7 +854,7 @@ dc_waybill_model_get_property (GObject *object, guint prop_id, GValue *value, GP
   switch (prop_id)
     {
     case WM_PROP_BUSY:
-      g_value_set_boolean (value, self->job != NULL);
+      g_value_set_boolean (value, runner_busy (&self->runner));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -543,10 +873,60 @@ dc_waybill_model_class_init (DcWaybillModelClass *klass)
   g_object_class_install_properties (G_OBJECT_CLASS (klass), WM_N_PROPS, wm_properties);
 }
 
+/* Shows a new permutation (takes @perm). */
+static void
+show_perm (DcWaybillModel *self, guint32 *perm, guint n)
+{
+  guint old_n = self->n;
+
+  g_free (self->perm);
+  self->perm = perm;
+  self->n = n;
+  alive_replace (G_LIST_MODEL (self), self->alive, old_n, n);
+  /* the rows that stayed in place now show other waybills */
+  if (MIN (old_n, n) > 0)
+    gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), 0, MIN (old_n, n));
+}
+
+static Task *
+wm_make_task (gpointer owner, Snapshot *snap)
+{
+  DcWaybillModel *self = owner;
+  WaybillParams *p = g_new0 (WaybillParams, 1);
+
+  p->filter = g_strdup (self->filter);
+  p->sort = self->sort;
+  p->descending = self->descending;
+  if (self->sort == DC_WAYBILL_SORT_STATUS && self->status_func)
+    {
+      p->ranks = g_new0 (guint8, MAX (snap->n, 1));
+      self->status_func (self->esheet, p->ranks, self->status_data);
+    }
+  return task_new (snap, waybill_compute, p, waybill_params_free);
+}
+
+static void
+wm_apply (gpointer owner, Task *task)
+{
+  WaybillResult *res = task->result;
+
+  show_perm (owner, g_steal_pointer (&res->perm), res->n);
+}
+
+static void
+wm_busy_changed (gpointer owner)
+{
+  g_object_notify_by_pspec (owner, wm_properties[WM_PROP_BUSY]);
+}
+
 static void
 dc_waybill_model_init (DcWaybillModel *self)
 {
   self->alive = g_hash_table_new (NULL, NULL);
+  self->runner.owner = self;
+  self->runner.make_task = wm_make_task;
+  self->runner.apply = wm_apply;
+  self->runner.busy_changed = wm_busy_changed;
 }
 
 DcWaybillModel *
@@ -571,13 +951,13 @@ dc_waybill_model_set_status_func (DcWaybillModel *self, DcStatusFunc func, gpoin
 void
 dc_waybill_model_set_async (DcWaybillModel *self, gboolean async)
 {
-  self->async = async;
+  self->runner.async = async;
 }
 
 gboolean
 dc_waybill_model_get_busy (DcWaybillModel *self)
 {
-  return self->job != NULL;
+  return runner_busy (&self->runner);
 }
 
 DcWaybillSort
@@ -595,104 +975,6 @@ dc_waybill_model_get_dock (DcWaybillModel *self, guint waybill_index)
 
   dc_esheet_get_waybill_item (self->esheet, waybill_index, &it);
   return it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : "";
-}
-
-/* Shows a new permutation (takes @perm). */
-static void
-show_perm (DcWaybillModel *self, guint32 *perm, guint n)
-{
-  guint old_n = self->n;
-
-  g_free (self->perm);
-  self->perm = perm;
-  self->n = n;
-  alive_replace (G_LIST_MODEL (self), self->alive, old_n, n);
-  /* the rows that stayed in place now show other waybills */
-  if (MIN (old_n, n) > 0)
-    gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), 0, MIN (old_n, n));
-}
-
-static Job *
-job_new (DcWaybillModel *self)
-{
-  Job *job = g_new0 (Job, 1);
-
-  g_atomic_ref_count_init (&job->ref);
-  g_mutex_init (&job->lock);
-  g_cond_init (&job->cond);
-  if (self->snap == NULL)
-    self->snap = snapshot_new (self->esheet);
-  job->snap = snapshot_ref (self->snap);
-  job->filter = g_strdup (self->filter);
-  job->sort = self->sort;
-  job->descending = self->descending;
-  if (self->sort == DC_WAYBILL_SORT_STATUS && self->status_func)
-    {
-      job->ranks = g_new0 (guint8, MAX (self->snap->n, 1));
-      self->status_func (self->esheet, job->ranks, self->status_data);
-    }
-  return job;
-}
-
-static void
-finish_job (DcWaybillModel *self)
-{
-  Job *job = self->job;
-
-  self->job = NULL;
-  job->model = NULL;
-  if (!self->again && !CANCELLED (job))
-    {
-      show_perm (self, g_steal_pointer (&job->perm), job->n);
-      g_object_notify_by_pspec (G_OBJECT (self), wm_properties[WM_PROP_BUSY]);
-    }
-  else
-    {
-      self->again = FALSE;
-      start_job (self);
-    }
-  job_unref (job);
-}
-
-static gboolean
-job_done_idle (gpointer data)
-{
-  Job *job = data;
-
-  g_mutex_lock (&job->lock);
-  job->idle_id = 0;
-  g_mutex_unlock (&job->lock);
-  g_clear_pointer (&job->thread, g_thread_join);
-  if (job->model && job->model->job == job)
-    finish_job (job->model);
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-job_thread (gpointer data)
-{
-  Job *job = data;
-
-  job_compute (job);
-  g_mutex_lock (&job->lock);
-  job->done = TRUE;
-  job->idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, job_done_idle, job_ref (job),
-                                  (GDestroyNotify) job_unref);
-  g_cond_broadcast (&job->cond);
-  g_mutex_unlock (&job->lock);
-  return NULL;
-}
-
-static void
-start_job (DcWaybillModel *self)
-{
-  gboolean was_busy = self->job != NULL;
-
-  self->job = job_new (self);
-  self->job->model = self;
-  self->job->thread = g_thread_new ("dc-esheet-sort", job_thread, self->job);
-  if (!was_busy)
-    g_object_notify_by_pspec (G_OBJECT (self), wm_properties[WM_PROP_BUSY]);
 }
 
 static void
@@ -713,51 +995,27 @@ rebuild (DcWaybillModel *self, gboolean stale)
   gboolean trivial = (self->filter == NULL || *self->filter == '\0') &&
                      self->sort == DC_WAYBILL_SORT_SHEET;
 
+  if (stale)
+    runner_reset (&self->runner);
   /* a permutation of another sheet must not be read: the sheet as it
-   * is until the worker has the result */
-  if (stale && (trivial || n == 0 || self->job || (self->async && n >= SYNC_LIMIT)))
+   * is until the result is there */
+  if (stale || (trivial && !runner_busy (&self->runner)))
     show_identity (self, n);
-  if (self->job)
-    {
-      /* one worker at a time: the running one stops early, then the
-       * newest request runs */
-      g_atomic_int_set (&self->job->cancelled, TRUE);
-      self->again = TRUE;
-      return;
-    }
-  if (n == 0 || trivial)
-    {
-      if (!stale)
-        show_identity (self, n);
-      return;
-    }
-  if (!self->async || n < SYNC_LIMIT)
-    {
-      Job *job = job_new (self);
-
-      job_compute (job);
-      show_perm (self, g_steal_pointer (&job->perm), job->n);
-      job_unref (job);
-      return;
-    }
-  start_job (self);
+  if (n == 0 || (trivial && !runner_busy (&self->runner)))
+    return;
+  runner_request (&self->runner, self->esheet);
 }
 
 void
 dc_waybill_model_wait (DcWaybillModel *self)
 {
-  while (self->job)
-    {
-      job_join (self->job);
-      finish_job (self);
-    }
+  runner_wait (&self->runner);
 }
 
 void
 dc_waybill_model_set_esheet (DcWaybillModel *self, DcEsheet *esheet)
 {
   g_set_object (&self->esheet, esheet);
-  g_clear_pointer (&self->snap, snapshot_unref);
   rebuild (self, TRUE);
 }
 
@@ -786,7 +1044,6 @@ dc_waybill_model_set_sort (DcWaybillModel *self, DcWaybillSort sort, gboolean de
 void
 dc_waybill_model_refresh (DcWaybillModel *self)
 {
-  g_clear_pointer (&self->snap, snapshot_unref);
   rebuild (self, TRUE);
 }
 
@@ -848,20 +1105,83 @@ dc_waybill_model_selection_touched (DcWaybillModel *self)
     gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), 0, self->n);
 }
 
-/* DcDockModel */
+/* The by-dock filter */
 
 typedef struct
 {
-  gint64  time;
-  guint32 row;
-} DockEntry;
+  char     *filter;
+  gboolean  descending;
+} DockParams;
+
+typedef struct
+{
+  GArray    *visible;     /* guint32 dock indexes */
+  GPtrArray *entries;     /* per visible dock: GArray of guint32 rows */
+  guint      max;
+} DockResult;
+
+static void
+dock_params_free (gpointer data)
+{
+  DockParams *p = data;
+  g_free (p->filter);
+  g_free (p);
+}
+
+static void
+dock_result_free (gpointer data)
+{
+  DockResult *res = data;
+  g_clear_pointer (&res->visible, g_array_unref);
+  g_clear_pointer (&res->entries, g_ptr_array_unref);
+  g_free (res);
+}
+
+static void
+dock_compute (Task *task)
+{
+  Snapshot *snap = task->snap;
+  const DockParams *p = task->params;
+  GPtrArray *buckets = snapshot_get_buckets (snap);
+  const DockEntry *base = (const DockEntry *) snap->entries->data;
+  DockResult *res = g_new0 (DockResult, 1);
+
+  res->visible = g_array_new (FALSE, FALSE, sizeof (guint32));
+  res->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  for (guint32 d = 0; d < snap->n_docks && !CANCELLED (task); d++)
+    {
+      GArray *bucket = g_ptr_array_index (buckets, d);
+      gboolean whole = contains_ci (snap->dock_name[d], p->filter);
+      GArray *rows = g_array_sized_new (FALSE, FALSE, sizeof (guint32), whole ? bucket->len : 0);
+
+      for (guint i = 0; i < bucket->len; i++)
+        {
+          guint j = p->descending ? bucket->len - 1 - i : i;
+          const DockEntry *e = &base[g_array_index (bucket, guint32, j)];
+
+          if (whole || contains_ci (e->name, p->filter))
+            g_array_append_val (rows, e->row);
+        }
+      if (rows->len == 0 && !whole)
+        {
+          g_array_unref (rows);
+          continue;
+        }
+      g_array_append_val (res->visible, d);
+      g_ptr_array_add (res->entries, rows);
+      res->max = MAX (res->max, rows->len);
+    }
+  task->result = res;
+  task->free_result = dock_result_free;
+}
+
+/* DcDockModel */
 
 struct _DcDockModel
 {
   GObject     parent_instance;
 
   DcEsheet   *esheet;
-  GPtrArray  *buckets;     /* per dock index: GArray of DockEntry, by time */
   GArray     *visible;     /* guint32 dock indexes */
   GPtrArray  *entries;     /* per visible column: GArray of guint32 rows (filtered) */
   char       *filter;
@@ -869,7 +1189,11 @@ struct _DcDockModel
   guint       n_items;     /* rows with content */
   guint       row_limit;   /* rows shown at most (see the view) */
   GHashTable *alive;       /* position -> DcRowItem (weak) */
+  Runner      runner;
 };
+
+enum { DM_PROP_0, DM_PROP_BUSY, DM_N_PROPS };
+static GParamSpec *dm_properties[DM_N_PROPS];
 
 static guint
 dm_shown (DcDockModel *self)
@@ -911,13 +1235,19 @@ dc_dock_model_list_iface_init (GListModelInterface *iface)
 }
 
 static void
+dc_dock_model_dispose (GObject *object)
+{
+  runner_clear (&DC_DOCK_MODEL (object)->runner);
+  G_OBJECT_CLASS (dc_dock_model_parent_class)->dispose (object);
+}
+
+static void
 dc_dock_model_finalize (GObject *object)
 {
   DcDockModel *self = DC_DOCK_MODEL (object);
 
   alive_detach (self->alive);
   g_clear_object (&self->esheet);
-  g_clear_pointer (&self->buckets, g_ptr_array_unref);
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_array_unref (self->visible);
   g_free (self->filter);
@@ -925,9 +1255,67 @@ dc_dock_model_finalize (GObject *object)
 }
 
 static void
+dc_dock_model_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case DM_PROP_BUSY:
+      g_value_set_boolean (value, runner_busy (&DC_DOCK_MODEL (object)->runner));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 dc_dock_model_class_init (DcDockModelClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = dc_dock_model_dispose;
   G_OBJECT_CLASS (klass)->finalize = dc_dock_model_finalize;
+  G_OBJECT_CLASS (klass)->get_property = dc_dock_model_get_property;
+  dm_properties[DM_PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (G_OBJECT_CLASS (klass), DM_N_PROPS, dm_properties);
+}
+
+/* Shows new columns and entries (takes them). */
+static void
+dm_show (DcDockModel *self, GArray *visible, GPtrArray *entries, guint max)
+{
+  guint old_n = dm_shown (self);
+
+  g_array_unref (self->visible);
+  self->visible = visible;
+  g_ptr_array_unref (self->entries);
+  self->entries = entries;
+  self->n_items = visible->len ? max + 1 : 0;
+  alive_replace (G_LIST_MODEL (self), self->alive, old_n, dm_shown (self));
+}
+
+static Task *
+dm_make_task (gpointer owner, Snapshot *snap)
+{
+  DcDockModel *self = owner;
+  DockParams *p = g_new0 (DockParams, 1);
+
+  p->filter = g_strdup (self->filter);
+  p->descending = self->descending;
+  return task_new (snap, dock_compute, p, dock_params_free);
+}
+
+static void
+dm_apply (gpointer owner, Task *task)
+{
+  DockResult *res = task->result;
+
+  dm_show (owner, g_steal_pointer (&res->visible), g_steal_pointer (&res->entries), res->max);
+}
+
+static void
+dm_busy_changed (gpointer owner)
+{
+  g_object_notify_by_pspec (owner, dm_properties[DM_PROP_BUSY]);
 }
 
 static void
@@ -937,6 +1325,10 @@ dc_dock_model_init (DcDockModel *self)
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   self->alive = g_hash_table_new (NULL, NULL);
   self->row_limit = G_MAXUINT;
+  self->runner.owner = self;
+  self->runner.make_task = dm_make_task;
+  self->runner.apply = dm_apply;
+  self->runner.busy_changed = dm_busy_changed;
 }
 
 DcDockModel *
@@ -945,131 +1337,63 @@ dc_dock_model_new (void)
   return g_object_new (DC_TYPE_DOCK_MODEL, NULL);
 }
 
-static int
-cmp_entry (gconstpointer pa, gconstpointer pb)
-{
-  const DockEntry *a = pa, *b = pb;
-
-  if (a->time != b->time)
-    return a->time < b->time ? -1 : 1;
-  return a->row < b->row ? -1 : a->row > b->row;
-}
-
+/* @stale: the sheet changed, the entries shown are no longer valid. */
 static void
-build_buckets (DcDockModel *self)
+dm_rebuild (DcDockModel *self, gboolean stale)
 {
-  guint n_docks, n_waybills;
-  g_autoptr(GHashTable) dock_of = g_hash_table_new (NULL, NULL);
-
-  g_clear_pointer (&self->buckets, g_ptr_array_unref);
-  self->buckets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  if (self->esheet == NULL)
+  if (stale)
+    {
+      runner_reset (&self->runner);
+      /* nothing by dock until the result is there */
+      dm_show (self, g_array_new (FALSE, FALSE, sizeof (guint32)),
+               g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref), 0);
+    }
+  if (self->esheet == NULL || dc_esheet_get_n_waybills (self->esheet) == 0)
     return;
-  n_docks = dc_esheet_get_n_docks (self->esheet);
-  n_waybills = dc_esheet_get_n_waybills (self->esheet);
-  for (guint d = 0; d < n_docks; d++)
-    g_ptr_array_add (self->buckets, g_array_new (FALSE, FALSE, sizeof (DockEntry)));
-
-  /* Each waybill once per dock it was scanned at, at its first scan there. */
-  for (guint w = 0; w < n_waybills; w++)
-    {
-      DcEsheetWaybillItem it;
-
-      dc_esheet_get_waybill_item (self->esheet, w, &it);
-      for (guint k = 0; k < it.n_scans; k++)
-        {
-          const char *dock = dc_esheet_get_row_dock (self->esheet, it.rows[k]);
-          gpointer found;
-          int d;
-          gboolean seen = FALSE;
-          DockEntry e;
-
-          for (guint j = 0; j < k && !seen; j++)
-            seen = g_strcmp0 (dc_esheet_get_row_dock (self->esheet, it.rows[j]), dock) == 0;
-          if (seen)
-            continue;
-          /* Docks are interned by the sheet: the pointer is a cheap key. */
-          if (g_hash_table_lookup_extended (dock_of, dock, NULL, &found))
-            d = GPOINTER_TO_INT (found);
-          else
-            {
-              d = dc_esheet_find_dock (self->esheet, dock);
-              g_hash_table_insert (dock_of, (gpointer) dock, GINT_TO_POINTER (d));
-            }
-          if (d < 0 || (guint) d >= n_docks)
-            continue;
-          e.time = dc_esheet_get_row_time (self->esheet, it.rows[k]);
-          e.row = it.rows[k];
-          g_array_append_val (g_ptr_array_index (self->buckets, d), e);
-        }
-    }
-  for (guint d = 0; d < n_docks; d++)
-    g_array_sort (g_ptr_array_index (self->buckets, d), cmp_entry);
+  runner_request (&self->runner, self->esheet);
 }
 
-static void
-apply_filter (DcDockModel *self)
+void
+dc_dock_model_set_async (DcDockModel *self, gboolean async)
 {
-  guint old_n = dm_shown (self);
-  guint max = 0;
+  self->runner.async = async;
+}
 
-  g_array_set_size (self->visible, 0);
-  g_ptr_array_set_size (self->entries, 0);
-  for (guint d = 0; self->esheet && d < self->buckets->len; d++)
-    {
-      GArray *bucket = g_ptr_array_index (self->buckets, d);
-      DcEsheetDockItem it;
-      gboolean whole;
-      GArray *rows = g_array_new (FALSE, FALSE, sizeof (guint32));
+gboolean
+dc_dock_model_get_busy (DcDockModel *self)
+{
+  return runner_busy (&self->runner);
+}
 
-      dc_esheet_get_dock_item (self->esheet, d, NULL, &it);
-      whole = contains_ci (it.dock, self->filter);
-      for (guint i = 0; i < bucket->len; i++)
-        {
-          guint j = self->descending ? bucket->len - 1 - i : i;
-          guint32 row = g_array_index (bucket, DockEntry, j).row;
-
-          if (whole || contains_ci (dc_esheet_get_row_waybill (self->esheet, row), self->filter))
-            g_array_append_val (rows, row);
-        }
-      if (rows->len == 0 && !whole)
-        {
-          g_array_unref (rows);
-          continue;
-        }
-      g_array_append_val (self->visible, d);
-      g_ptr_array_add (self->entries, rows);
-      max = MAX (max, rows->len);
-    }
-  self->n_items = self->visible->len ? max + 1 : 0;
-  alive_replace (G_LIST_MODEL (self), self->alive, old_n, dm_shown (self));
+void
+dc_dock_model_wait (DcDockModel *self)
+{
+  runner_wait (&self->runner);
 }
 
 void
 dc_dock_model_set_esheet (DcDockModel *self, DcEsheet *esheet, DcConfig *config)
 {
   g_set_object (&self->esheet, esheet);
-  build_buckets (self);
-  apply_filter (self);
+  dm_rebuild (self, TRUE);
 }
 
 void
 dc_dock_model_refresh (DcDockModel *self)
 {
-  build_buckets (self);
-  apply_filter (self);
+  dm_rebuild (self, TRUE);
 }
 
 void
 dc_dock_model_set_filter (DcDockModel *self, const char *text)
 {
-  g_autofree char *lower = text ? g_ascii_strdown (text, -1) : NULL;
+  g_autofree char *lower = text && *text ? g_ascii_strdown (text, -1) : NULL;
 
   if (g_strcmp0 (lower, self->filter) == 0)
     return;
   g_free (self->filter);
   self->filter = g_steal_pointer (&lower);
-  apply_filter (self);
+  dm_rebuild (self, FALSE);
 }
 
 void
@@ -1078,7 +1402,7 @@ dc_dock_model_set_descending (DcDockModel *self, gboolean descending)
   if (self->descending == descending)
     return;
   self->descending = descending;
-  apply_filter (self);
+  dm_rebuild (self, FALSE);
 }
 
 guint

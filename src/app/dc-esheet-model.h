@@ -95,6 +95,10 @@ DcDockModel    *dc_dock_model_new           (void);
 void            dc_dock_model_set_esheet    (DcDockModel *self, DcEsheet *esheet, DcConfig *config);
 void            dc_dock_model_set_filter    (DcDockModel *self, const char *text);
 void            dc_dock_model_set_descending (DcDockModel *self, gboolean descending);
+/* As for the waybill model: big sheets in a worker (the UI), busy, wait. */
+void            dc_dock_model_set_async     (DcDockModel *self, gboolean async);
+gboolean        dc_dock_model_get_busy      (DcDockModel *self);
+void            dc_dock_model_wait          (DcDockModel *self);
 void            dc_dock_model_refresh       (DcDockModel *self);
 /* The visible docks (filtered), in natural name order. */
 guint           dc_dock_model_get_n_docks   (DcDockModel *self);

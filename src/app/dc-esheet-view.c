@@ -603,6 +603,7 @@ dock_sorter_changed (GtkSorter *sorter, GtkSorterChange change, DcEsheetView *se
 
   /* By dock every column is a dock: sorting means scan order, earliest
    * or latest first, for all of them. */
+  self->busy_text = N_("Sorting…");
   probe_sort (self, self->dock_view, &column, &descending);
   dc_dock_model_set_descending (self->docks, descending);
 }
@@ -962,7 +963,7 @@ update_counts (DcEsheetView *self)
                               base, wb,
                               dc_esheet_get_n_docks (self->esheet), n, n_sel,
                               extra ? extra : "");
-      if (dc_waybill_model_get_busy (self->waybills) && self->busy_text)
+      if (dc_esheet_view_is_busy (self) && self->busy_text)
         {
           char *busy = g_strdup_printf ("%s · %s", _(self->busy_text), info);
           g_free (info);
@@ -993,6 +994,7 @@ void
 dc_esheet_view_flush_counts (DcEsheetView *self)
 {
   dc_waybill_model_wait (self->waybills);
+  dc_dock_model_wait (self->docks);
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   update_counts (self);
 }
@@ -1000,19 +1002,21 @@ dc_esheet_view_flush_counts (DcEsheetView *self)
 gboolean
 dc_esheet_view_is_busy (DcEsheetView *self)
 {
-  return dc_waybill_model_get_busy (self->waybills);
+  return dc_waybill_model_get_busy (self->waybills) || dc_dock_model_get_busy (self->docks);
 }
 
 static void
-waybills_busy (DcWaybillModel *model, GParamSpec *pspec, DcEsheetView *self)
+models_busy (GObject *model, GParamSpec *pspec, DcEsheetView *self)
 {
-  GtkWidget *table = GTK_WIDGET (self->order_view);
-
-  /* the rows stay usable while a filter or sort is computed */
-  if (dc_waybill_model_get_busy (model))
-    gtk_widget_add_css_class (table, "dim-label");
+  /* the rows stay usable while a filter or sort is computed: dimmed */
+  if (dc_waybill_model_get_busy (self->waybills))
+    gtk_widget_add_css_class (GTK_WIDGET (self->order_view), "dim-label");
   else
-    gtk_widget_remove_css_class (table, "dim-label");
+    gtk_widget_remove_css_class (GTK_WIDGET (self->order_view), "dim-label");
+  if (dc_dock_model_get_busy (self->docks))
+    gtk_widget_add_css_class (GTK_WIDGET (self->dock_view), "dim-label");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->dock_view), "dim-label");
   schedule_counts (self);
 }
 
@@ -1042,6 +1046,7 @@ static void
 show_esheet (DcEsheetView *self, DcEsheet *esheet)
 {
   self->esheet = esheet;
+  self->busy_text = N_("Loading…");
   self->dock_anchor_column = -1;
   /* the by-dock rows are made when that view is shown, a few at a time */
   stop_dock_rows (self);
@@ -1124,6 +1129,7 @@ dc_esheet_view_set_search (DcEsheetView *self, const char *text)
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
   apply_search (self, text);
   dc_waybill_model_wait (self->waybills);
+  dc_dock_model_wait (self->docks);
 }
 
 /* Comes after the entry's search delay; a newer text supersedes a
@@ -1433,6 +1439,7 @@ dc_esheet_view_init (DcEsheetView *self)
   dc_waybill_model_set_status_func (self->waybills, status_func, self);
   self->docks = dc_dock_model_new ();
   dc_dock_model_set_row_limit (self->docks, 0);
+  dc_dock_model_set_async (self->docks, TRUE);
   add_order_columns (self);
   gtk_column_view_set_model (self->order_view, GTK_SELECTION_MODEL (self->waybills));
   {
@@ -1444,7 +1451,8 @@ dc_esheet_view_init (DcEsheetView *self)
                     G_CALLBACK (dock_sorter_changed), self);
   g_signal_connect (self->waybills, "items-changed", G_CALLBACK (waybills_changed), self);
   g_signal_connect (self->waybills, "selection-changed", G_CALLBACK (selection_changed), self);
-  g_signal_connect (self->waybills, "notify::busy", G_CALLBACK (waybills_busy), self);
+  g_signal_connect (self->waybills, "notify::busy", G_CALLBACK (models_busy), self);
+  g_signal_connect (self->docks, "notify::busy", G_CALLBACK (models_busy), self);
   g_signal_connect_swapped (self->dock_view, "map", G_CALLBACK (dock_rows_start), self);
   {
     GtkGesture *click = gtk_gesture_click_new ();

@@ -32,7 +32,32 @@ struct _DcDownloaderPanel
   guint           counts_source;
   guint           countdown_source;
   gboolean        disposed;
+
+  /* Engine events wait here and are applied a few milliseconds' worth per
+   * main-loop iteration, so a burst (64 transfers changing state at once)
+   * never holds up a frame.  Progress-only events of a job still waiting
+   * are merged: only the newest matters to a progress bar. */
+  GQueue          pending;         /* DcDownloadEvent copies, oldest first */
+  GHashTable     *pending_progress;/* job id -> its GList link in pending, while
+                                    * that is the job's newest event and progress-only */
+  guint           pending_source;
+
+  /* Kept on every state change instead of scanning the jobs. */
+  GHashTable     *waiting;         /* DcJobItem set: waiting to retry (borrowed) */
+  GHashTable     *dvr_counts;      /* dvr name -> Counts */
+  guint           n_done;
+  guint           n_failed;        /* failed or stopped */
 };
+
+typedef struct
+{
+  guint   done, failed, total;
+  double  fraction;                /* sum over the recorder's jobs */
+} Counts;
+
+/* Work applied per main-loop iteration before yielding to drawing and
+ * input: well under one 60 Hz frame. */
+#define EVENT_BUDGET_US  4000
 
 G_DEFINE_FINAL_TYPE (DcDownloaderPanel, dc_downloader_panel, GTK_TYPE_BOX)
 
@@ -47,17 +72,66 @@ static gboolean
 countdown_tick (gpointer user_data)
 {
   DcDownloaderPanel *self = user_data;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-  gboolean waiting = FALSE;
+  GHashTableIter iter;
+  gpointer item;
 
-  for (guint i = 0; i < n; i++)
+  g_hash_table_iter_init (&iter, self->waiting);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    dc_job_item_tick (item);
+  if (g_hash_table_size (self->waiting) == 0)
     {
-      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-      waiting |= dc_job_item_tick (item);
+      self->countdown_source = 0;
+      return G_SOURCE_REMOVE;
     }
-  if (!waiting)
-    self->countdown_source = 0;
-  return waiting ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+state_is_failed (DcJobState st)
+{
+  return st == DC_JOB_FAILED || st == DC_JOB_CANCELLED;
+}
+
+/* Adds (@sign 1) or takes away (-1) @item's share of the counts. */
+static void
+account (DcDownloaderPanel *self, DcJobItem *item, int sign)
+{
+  const DcDownloadRequest *req = dc_job_item_get_request (item);
+  DcJobState st = dc_job_item_get_state (item);
+  Counts *c = g_hash_table_lookup (self->dvr_counts, req->dvr);
+
+  if (c == NULL)
+    g_hash_table_insert (self->dvr_counts, g_strdup (req->dvr), (c = g_new0 (Counts, 1)));
+  c->total += sign;
+  c->fraction += sign * dc_job_item_get_fraction (item);
+  if (st == DC_JOB_DONE)
+    c->done += sign, self->n_done += sign;
+  else if (state_is_failed (st))
+    c->failed += sign, self->n_failed += sign;
+  if (st == DC_JOB_RETRY_WAIT && sign > 0)
+    g_hash_table_add (self->waiting, item);
+  else if (st == DC_JOB_RETRY_WAIT)
+    g_hash_table_remove (self->waiting, item);
+}
+
+static void
+clear_pending (DcDownloaderPanel *self)
+{
+  g_queue_clear_full (&self->pending, (GDestroyNotify) dc_download_event_free);
+  g_hash_table_remove_all (self->pending_progress);
+  g_clear_handle_id (&self->pending_source, g_source_remove);
+}
+
+/* Forgets every job (the list empties). */
+static void
+clear_jobs (DcDownloaderPanel *self)
+{
+  clear_pending (self);
+  g_hash_table_remove_all (self->waiting);
+  g_hash_table_remove_all (self->dvr_counts);
+  self->n_done = self->n_failed = 0;
+  g_hash_table_remove_all (self->by_id);
+  g_list_store_remove_all (self->jobs);
 }
 
 const char *
@@ -99,20 +173,14 @@ dc_downloader_panel_set_mode (DcDownloaderPanel *self, DcOutputMode mode)
 gboolean
 dc_downloader_panel_is_busy (DcDownloaderPanel *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-      if (!dc_job_state_is_final (dc_job_item_get_state (item)))
-        return TRUE;
-    }
-  return FALSE;
+  return self->n_done + self->n_failed < g_hash_table_size (self->by_id);
 }
 
 static void
 free_downloader (DcDownloaderPanel *self)
 {
+  /* Events not applied yet belong to this engine: dropped with it. */
+  clear_pending (self);
   if (self->downloader == NULL)
     return;
   /* Joins every worker; queued events are dropped with it. */
@@ -160,8 +228,7 @@ dc_downloader_panel_set_config (DcDownloaderPanel *self, DcConfig *config,
   else
     {
       free_downloader (self);
-      g_list_store_remove_all (self->jobs);
-      g_hash_table_remove_all (self->by_id);
+      clear_jobs (self);
       gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
       gtk_stack_set_visible_child_name (self->jobs_stack, "empty");
     }
@@ -171,44 +238,23 @@ dc_downloader_panel_set_config (DcDownloaderPanel *self, DcConfig *config,
 static void
 update_counts (DcDownloaderPanel *self)
 {
-  g_autoptr(GHashTable) per_dvr = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-  guint done = 0, failed = 0;
+  guint n = g_hash_table_size (self->by_id);
   g_autofree char *text = NULL;
   GHashTableIter iter;
   gpointer key, value;
-  typedef struct { guint done, queued, failed, total; double fraction; } Counts;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-      const DcDownloadRequest *req = dc_job_item_get_request (item);
-      DcJobState st = dc_job_item_get_state (item);
-      Counts *c = g_hash_table_lookup (per_dvr, req->dvr);
-
-      if (c == NULL)
-        g_hash_table_insert (per_dvr, req->dvr, (c = g_new0 (Counts, 1)));
-      c->total++;
-      c->fraction += dc_job_item_get_fraction (item);
-      if (st == DC_JOB_DONE)
-        c->done++, done++;
-      else if (st == DC_JOB_FAILED || st == DC_JOB_CANCELLED)
-        c->failed++, failed++;
-      else
-        c->queued++;
-    }
   g_hash_table_iter_init (&iter, self->cards);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      Counts *c = g_hash_table_lookup (per_dvr, key);
-      if (c)
-        dc_dvr_card_set_counts (value, c->done, c->queued, c->failed, c->total,
-                                c->fraction / c->total);
+      Counts *c = g_hash_table_lookup (self->dvr_counts, key);
+      if (c && c->total > 0)
+        dc_dvr_card_set_counts (value, c->done, c->total - c->done - c->failed, c->failed, c->total,
+                                CLAMP (c->fraction / c->total, 0.0, 1.0));
       else
         dc_dvr_card_set_counts (value, 0, 0, 0, 0, 0);
     }
   /* TRANSLATORS: the panel title's "done/total" */
-  text = n ? g_strdup_printf (_("%u/%u done"), done, n) : g_strdup ("");
+  text = n ? g_strdup_printf (_("%u/%u done"), self->n_done, n) : g_strdup ("");
   gtk_label_set_text (self->total_label, text);
 }
 
@@ -233,21 +279,9 @@ schedule_counts (DcDownloaderPanel *self)
 void
 dc_downloader_panel_get_totals (DcDownloaderPanel *self, guint *done, guint *failed, guint *total)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-  guint d = 0, f = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-      DcJobState st = dc_job_item_get_state (item);
-      if (st == DC_JOB_DONE)
-        d++;
-      else if (st == DC_JOB_FAILED || st == DC_JOB_CANCELLED)
-        f++;
-    }
-  if (done) *done = d;
-  if (failed) *failed = f;
-  if (total) *total = n;
+  if (done) *done = self->n_done;
+  if (failed) *failed = self->n_failed;
+  if (total) *total = g_hash_table_size (self->by_id);
 }
 
 static void
@@ -285,10 +319,8 @@ show_result (DcDownloaderPanel *self)
 }
 
 static void
-on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
+apply_event (DcDownloaderPanel *self, const DcDownloadEvent *event)
 {
-  DcDownloaderPanel *self = user_data;
-
   switch (event->kind)
     {
     case DC_EVENT_JOB:
@@ -299,7 +331,9 @@ on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
         if (item == NULL)
           return;
         old = dc_job_item_get_state (item);
+        account (self, item, -1);
         dc_job_item_apply_event (item, event);
+        account (self, item, 1);
         if (event->state == DC_JOB_RETRY_WAIT && self->countdown_source == 0 && !self->disposed)
           self->countdown_source = g_timeout_add_seconds (1, countdown_tick, self);
         if (old != event->state)
@@ -342,6 +376,81 @@ on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
 }
 
 static gboolean
+is_progress_only (const DcDownloadEvent *event)
+{
+  return event->kind == DC_EVENT_JOB && event->state == DC_JOB_DOWNLOADING && event->message == NULL;
+}
+
+/* Applies the waiting events in order until the budget is spent; the rest
+ * waits for the next iteration, after the frame is drawn. */
+static gboolean
+apply_pending (gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+  gint64 deadline = g_get_monotonic_time () + EVENT_BUDGET_US;
+  DcDownloadEvent *event;
+
+  GList *head;
+
+  while ((head = g_queue_peek_head_link (&self->pending)) != NULL)
+    {
+      event = head->data;
+      if (event->kind == DC_EVENT_JOB &&
+          g_hash_table_lookup (self->pending_progress, GUINT_TO_POINTER (event->job_id)) == head)
+        g_hash_table_remove (self->pending_progress, GUINT_TO_POINTER (event->job_id));
+      g_queue_pop_head (&self->pending);
+      apply_event (self, event);
+      dc_download_event_free (event);
+      if (g_get_monotonic_time () >= deadline)
+        break;
+    }
+  if (g_queue_is_empty (&self->pending))
+    {
+      self->pending_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The engine's main-loop source hands over its batch here. */
+static void
+on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+  gpointer key = GUINT_TO_POINTER (event->job_id);
+
+  if (self->disposed)
+    return;
+  if (is_progress_only (event))
+    {
+      GList *link = g_hash_table_lookup (self->pending_progress, key);
+
+      if (link != NULL)
+        {
+          /* the job's newest waiting event is progress too: replace it */
+          dc_download_event_free (link->data);
+          link->data = dc_download_event_copy (event);
+        }
+      else
+        {
+          g_queue_push_tail (&self->pending, dc_download_event_copy (event));
+          g_hash_table_insert (self->pending_progress, key, g_queue_peek_tail_link (&self->pending));
+        }
+    }
+  else
+    {
+      if (event->kind == DC_EVENT_JOB)
+        g_hash_table_remove (self->pending_progress, key);
+      g_queue_push_tail (&self->pending, dc_download_event_copy (event));
+    }
+  if (self->pending_source == 0)
+    {
+      self->pending_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, apply_pending, self, NULL);
+      g_source_set_name_by_id (self->pending_source, "DcDownloaderPanel events");
+    }
+}
+
+static gboolean
 ensure_downloader (DcDownloaderPanel *self, GError **error)
 {
   DcDownloaderOptions options;
@@ -349,8 +458,7 @@ ensure_downloader (DcDownloaderPanel *self, GError **error)
   if (self->downloader != NULL && self->config_stale && !dc_downloader_panel_is_busy (self))
     {
       free_downloader (self);
-      g_list_store_remove_all (self->jobs);
-      g_hash_table_remove_all (self->by_id);
+      clear_jobs (self);
       self->config_stale = FALSE;
     }
   if (self->downloader != NULL)
@@ -394,6 +502,7 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
         }
       item = dc_job_item_new (id, req);
       g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), item);
+      account (self, item, 1);
       g_ptr_array_add (items, item);
       g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
     }
@@ -456,6 +565,7 @@ dc_downloader_panel_retry_failed (DcDownloaderPanel *self)
 void
 dc_downloader_panel_shutdown (DcDownloaderPanel *self)
 {
+  clear_pending (self);
   g_clear_handle_id (&self->counts_source, g_source_remove);
   g_clear_handle_id (&self->countdown_source, g_source_remove);
   if (self->downloader)
@@ -508,6 +618,21 @@ job_button (DcDownloaderPanel *self, const char *icon, const char *tooltip, cons
   return b;
 }
 
+/* The status as a tooltip, asked for only when the pointer rests on it:
+ * gtk_widget_set_tooltip_text() on every progress event cost an X round
+ * trip each (half the main thread's time with 64 transfers). */
+static gboolean
+status_query_tooltip (GtkWidget *label, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                      gpointer user_data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (label));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 job_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
@@ -527,6 +652,8 @@ job_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
   gtk_label_set_ellipsize (GTK_LABEL (status), PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (GTK_LABEL (status), 34);
   gtk_widget_add_css_class (status, "numeric");
+  gtk_widget_set_has_tooltip (status, TRUE);
+  g_signal_connect (status, "query-tooltip", G_CALLBACK (status_query_tooltip), NULL);
   gtk_label_set_xalign (GTK_LABEL (sub), 0);
   gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (sub, "caption");
@@ -548,14 +675,14 @@ job_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
   gtk_list_item_set_child (li, row);
 }
 
+/* Called once per change of the row's job ("changed"). */
 static void
-job_refresh (DcJobItem *item, GParamSpec *pspec, GtkWidget *row)
+job_refresh (DcJobItem *item, GtkWidget *row)
 {
   g_autofree char *status = dc_job_item_dup_status_text (item);
   g_autofree char *speed = dc_job_item_dup_speed_text (item);
   const DcDownloadRequest *req = dc_job_item_get_request (item);
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (req->scan_us / G_USEC_PER_SEC);
-  g_autofree char *time = dt ? g_date_time_format (dt, "%H:%M:%S") : g_strdup ("");
+  const char *time = g_object_get_data (G_OBJECT (row), "time");
   g_autofree char *sub = NULL;
   DcJobState st = dc_job_item_get_state (item);
   GtkWidget *status_label = g_object_get_data (G_OBJECT (row), "status");
@@ -563,10 +690,9 @@ job_refresh (DcJobItem *item, GParamSpec *pspec, GtkWidget *row)
 
   /* TRANSLATORS: job details: dock · DVR channel · scan time · speed */
   sub = g_strdup_printf (_("%s · %s ch%u · %s %s"), req->dock ? req->dock : "", req->dvr,
-                         req->channel, time, speed);
+                         req->channel, time ? time : "", speed);
   gtk_label_set_text (g_object_get_data (G_OBJECT (row), "sub"), sub);
   gtk_label_set_text (GTK_LABEL (status_label), status);
-  gtk_widget_set_tooltip_text (status_label, status);
   if (st == DC_JOB_FAILED)
     gtk_widget_add_css_class (status_label, "error");
   else
@@ -594,12 +720,16 @@ job_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
   GtkWidget *row = gtk_list_item_get_child (li);
   DcJobItem *item = gtk_list_item_get_item (li);
+  const DcDownloadRequest *req = dc_job_item_get_request (item);
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (req->scan_us / G_USEC_PER_SEC);
 
-  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "title"),
-                      dc_job_item_get_request (item)->waybill);
+  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "title"), req->waybill);
+  /* the scan time never changes: formatted once per bind, not per event */
+  g_object_set_data_full (G_OBJECT (row), "time",
+                          dt ? g_date_time_format (dt, "%H:%M:%S") : NULL, g_free);
   g_object_set_data (G_OBJECT (row), "item", item);
-  job_refresh (item, NULL, row);
-  g_signal_connect_object (item, "notify", G_CALLBACK (job_refresh), row, 0);
+  job_refresh (item, row);
+  g_signal_connect_object (item, "changed", G_CALLBACK (job_refresh), row, 0);
 }
 
 static void
@@ -658,6 +788,7 @@ dc_downloader_panel_dispose (GObject *object)
 
   dc_downloader_panel_shutdown (self);
   self->disposed = TRUE;
+  clear_pending (self);
   G_OBJECT_CLASS (dc_downloader_panel_parent_class)->dispose (object);
   g_clear_handle_id (&self->counts_source, g_source_remove);
 }
@@ -669,6 +800,10 @@ dc_downloader_panel_finalize (GObject *object)
 
   g_clear_handle_id (&self->counts_source, g_source_remove);
   g_clear_handle_id (&self->countdown_source, g_source_remove);
+  clear_pending (self);
+  g_clear_pointer (&self->pending_progress, g_hash_table_unref);
+  g_clear_pointer (&self->waiting, g_hash_table_unref);
+  g_clear_pointer (&self->dvr_counts, g_hash_table_unref);
   g_clear_object (&self->jobs);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->cards, g_hash_table_unref);
@@ -722,6 +857,10 @@ dc_downloader_panel_init (DcDownloaderPanel *self)
   self->jobs = g_list_store_new (DC_TYPE_JOB_ITEM);
   self->by_id = g_hash_table_new (NULL, NULL);
   self->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->pending);
+  self->pending_progress = g_hash_table_new (NULL, NULL);
+  self->waiting = g_hash_table_new (NULL, NULL);
+  self->dvr_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (job_setup), self);

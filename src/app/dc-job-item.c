@@ -27,6 +27,9 @@ G_DEFINE_FINAL_TYPE (DcJobItem, dc_job_item, G_TYPE_OBJECT)
 enum { PROP_0, PROP_STATE, PROP_PROGRESS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static void
 dc_job_item_finalize (GObject *object)
 {
@@ -70,6 +73,12 @@ dc_job_item_class_init (DcJobItemClass *klass)
     g_param_spec_double ("progress", NULL, NULL, 0, 1, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Once per applied event that changed anything (after the "state" and
+   * "progress" notifications): a job-list row redraws once, not twice. */
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -186,6 +195,7 @@ dc_job_item_apply_event (DcJobItem *self, const DcDownloadEvent *event)
 {
   double old_fraction = dc_job_item_get_fraction (self);
   gboolean state_changed = event->state != self->state;
+  gboolean progress_changed;
 
   self->state = event->state;
   self->bytes_done = event->bytes_done;
@@ -204,10 +214,15 @@ dc_job_item_apply_event (DcJobItem *self, const DcDownloadEvent *event)
       g_free (self->picture_path);
       self->picture_path = g_strdup (event->picture_path);
     }
-  if (state_changed || event->state == DC_JOB_RETRY_WAIT)
+  state_changed |= event->state == DC_JOB_RETRY_WAIT;
+  progress_changed = old_fraction != dc_job_item_get_fraction (self) ||
+                     event->state == DC_JOB_DOWNLOADING;
+  if (state_changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  if (old_fraction != dc_job_item_get_fraction (self) || event->state == DC_JOB_DOWNLOADING)
+  if (progress_changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  if (state_changed || progress_changed)
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
 gboolean
@@ -216,5 +231,6 @@ dc_job_item_tick (DcJobItem *self)
   if (self->state != DC_JOB_RETRY_WAIT)
     return FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   return TRUE;
 }

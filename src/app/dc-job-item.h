@@ -22,9 +22,11 @@ const char *dc_job_item_get_picture_path (DcJobItem *self);
 char       *dc_job_item_dup_status_text (DcJobItem *self);
 /* "1.2 MB/s · 8 s left" or "" */
 char       *dc_job_item_dup_speed_text  (DcJobItem *self);
-/* Applies a DC_EVENT_JOB event; notifies "state"/"progress" only on change. */
+/* Applies a DC_EVENT_JOB event; notifies "state"/"progress" only on change,
+ * then emits "changed" once if either was notified. */
 void        dc_job_item_apply_event    (DcJobItem *self, const DcDownloadEvent *event);
-/* Waiting to retry: notifies "state" so "Retrying in N s" counts down.
+/* Waiting to retry: notifies "state" (and "changed") so "Retrying in N s"
+ * counts down.
  * Returns whether the job is waiting. */
 gboolean    dc_job_item_tick           (DcJobItem *self);
 

@@ -33,9 +33,22 @@ struct _DcDvrSettingsWindow
   AdwComboRow          *f_time;
   GtkLabel             *test_label;
   GtkButton            *test_button;
+  GtkButton            *save_button;
+  GtkWidget            *editor;        /* the subpage (a reference: workers report to its widgets) */
   GtkLabel             *editor_error;
   GCancellable         *cancellable;
   gboolean              testing;
+
+  /* HTTPS certificate (trust on first use) */
+  AdwPreferencesGroup  *cert_group;
+  AdwActionRow         *cert_row;      /* subtitle: the trusted pin or why none */
+  GtkButton            *cert_button;   /* "Check Certificate" */
+  GtkLabel             *cert_details;  /* subject and fingerprint just fetched */
+  GtkButton            *trust_button;
+  char                 *pin;           /* the editor's pin: stored or just trusted */
+  char                 *fetched_pin;   /* shown, not trusted yet */
+  gboolean              pin_changed;   /* the recorder's key is not the trusted one */
+  gboolean              checking;
 };
 
 G_DEFINE_FINAL_TYPE (DcDvrSettingsWindow, dc_dvr_settings_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -85,13 +98,138 @@ dc_dvr_settings_window_get_test_result (DcDvrSettingsWindow *self)
 gboolean
 dc_dvr_settings_window_is_testing (DcDvrSettingsWindow *self)
 {
-  return self->testing;
+  return self->testing || self->checking;
+}
+
+GtkWidget *
+dc_dvr_settings_window_get_button (DcDvrSettingsWindow *self, const char *name)
+{
+  if (g_str_equal (name, "test"))
+    return GTK_WIDGET (self->test_button);
+  if (g_str_equal (name, "save"))
+    return GTK_WIDGET (self->save_button);
+  if (g_str_equal (name, "check-certificate"))
+    return GTK_WIDGET (self->cert_button);
+  if (g_str_equal (name, "trust-certificate"))
+    return GTK_WIDGET (self->trust_button);
+  return NULL;
+}
+
+const char *
+dc_dvr_settings_window_get_certificate_state (DcDvrSettingsWindow *self)
+{
+  return adw_action_row_get_subtitle (self->cert_row);
+}
+
+const char *
+dc_dvr_settings_window_get_certificate_details (DcDvrSettingsWindow *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self->cert_details))
+         ? gtk_label_get_text (self->cert_details) : NULL;
 }
 
 static char *
 field_text (gpointer editable)
 {
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (editable))));
+}
+
+/* The address as the editor will save it (a bare IP means http://). */
+static gboolean
+form_is_https (DcDvrSettingsWindow *self)
+{
+  g_autofree char *url = field_text (self->f_url);
+
+  return g_ascii_strncasecmp (url, "https://", 8) == 0;
+}
+
+/* "sha256//BASE64" as the hex pairs a certificate viewer shows:
+ * "3A:F1:…" in two lines of 16. */
+static char *
+pin_to_hex (const char *pin)
+{
+  g_autofree guchar *digest = NULL;
+  gsize len = 0;
+  GString *hex;
+
+  if (!dc_dvr_tls_pin_is_valid (pin))
+    return g_strdup ("");
+  digest = g_base64_decode (pin + strlen ("sha256//"), &len);
+  hex = g_string_new (NULL);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (hex, "%s%02X", i == 0 ? "" : i % 16 == 0 ? "\n" : ":", digest[i]);
+  return g_string_free (hex, FALSE);
+}
+
+/* The certificate rows follow the address, the editor's pin and what the
+ * last check found. */
+static void
+update_certificate (DcDvrSettingsWindow *self)
+{
+  gboolean https = form_is_https (self);
+  GtkWidget *row = GTK_WIDGET (self->cert_row);
+  g_autofree char *text = NULL;
+
+  gtk_widget_remove_css_class (row, "error");
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cert_button), https && !self->checking);
+  gtk_widget_set_sensitive (row, https);
+  if (!https)
+    text = g_strdup (_("Only for https:// addresses: a plain http:// recorder has no certificate."));
+  else if (self->pin_changed)
+    {
+      text = g_strdup (_("Certificate changed since it was trusted!"));
+      gtk_widget_add_css_class (row, "error");
+    }
+  else if (self->pin != NULL)
+    /* TRANSLATORS: %s is the pin, "sha256//" and 44 letters */
+    text = g_strdup_printf (_("Trusted certificate %s"), self->pin);
+  else
+    text = g_strdup (_("No certificate trusted yet. A recorder with its own (self-signed) "
+                       "certificate needs one: check it, then trust it."));
+  adw_action_row_set_subtitle (self->cert_row, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->cert_details), https && self->fetched_pin != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->trust_button),
+                          https && self->fetched_pin != NULL &&
+                          g_strcmp0 (self->fetched_pin, self->pin) != 0);
+}
+
+static gboolean
+focus_when_placed (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  if (!gtk_widget_get_visible (widget))
+    return G_SOURCE_REMOVE;
+  if (gtk_widget_get_width (widget) == 0)
+    return G_SOURCE_CONTINUE;   /* not laid out yet */
+  gtk_widget_grab_focus (widget);
+  return G_SOURCE_REMOVE;
+}
+
+/* What a look at the recorder's certificate found. */
+static void
+show_fetched_certificate (DcDvrSettingsWindow *self, const char *pin, const char *subject)
+{
+  g_autofree char *hex = pin_to_hex (pin);
+  g_autofree char *text = NULL;
+
+  g_free (self->fetched_pin);
+  self->fetched_pin = g_strdup (pin);
+  self->pin_changed = self->pin != NULL && g_strcmp0 (self->pin, pin) != 0;
+  if (g_strcmp0 (self->pin, pin) == 0)
+    /* TRANSLATORS: certificate subject, the pin, the SHA-256 in hex */
+    text = g_strdup_printf (_("Certificate: %s\nFingerprint: %s\nSHA-256:\n%s\n"
+                              "This is the trusted certificate."),
+                            subject ? subject : "?", pin, hex);
+  else
+    text = g_strdup_printf (_("Certificate: %s\nFingerprint: %s\nSHA-256:\n%s\n"
+                              "Compare it with the fingerprint the recorder shows in its own "
+                              "network (HTTPS) settings before you trust it."),
+                            subject ? subject : "?", pin, hex);
+  gtk_label_set_text (self->cert_details, text);
+  update_certificate (self);
+  /* below the fold of a small dialog: focusing the button scrolls to it,
+   * once it has a place on the page */
+  if (gtk_widget_get_visible (GTK_WIDGET (self->trust_button)))
+    gtk_widget_add_tick_callback (GTK_WIDGET (self->trust_button), focus_when_placed, NULL, NULL);
 }
 
 /* The editor's fields as a DcDvrConfig; NULL with an operator message. */
@@ -110,6 +248,9 @@ form_to_config (DcDvrSettingsWindow *self, GError **error)
   cfg->max_downloads = (guint) gtk_spin_button_get_value_as_int (self->f_max);
   cfg->time_mode = time_sel == 1 ? DC_DVR_TIME_LOCAL : time_sel == 2 ? DC_DVR_TIME_UTC : DC_DVR_TIME_AUTO;
   cfg->download_by_time = -1;
+  /* a pin protects https only (the config refuses one on http) */
+  if (self->pin != NULL && g_ascii_strncasecmp (cfg->url, "https://", 8) == 0)
+    cfg->tls_pin = g_strdup (self->pin);
 
   if (*cfg->name == '\0' || strpbrk (cfg->name, "[]\n") != NULL)
     {
@@ -201,19 +342,53 @@ save_clicked (GtkButton *button, DcDvrSettingsWindow *self)
   adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
 }
 
+/* What "Test connection" learned: the channels, or an error; for an https
+ * recorder refused on its certificate, also the certificate it showed. */
+typedef struct
+{
+  char   *text;
+  GError *error;
+  char   *pin;        /* the certificate's pin when the connection failed on it */
+  char   *subject;
+} ProbeResult;
+
+static void
+probe_result_free (ProbeResult *r)
+{
+  g_free (r->text);
+  g_clear_error (&r->error);
+  g_free (r->pin);
+  g_free (r->subject);
+  g_free (r);
+}
+
 static void
 probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   const DcDvrConfig *cfg = task_data;
   g_autoptr(DcDvrSession) session = NULL;
-  const DcDvrInfo *info;
-  GError *error = NULL;
+  const DcDvrInfo *info = NULL;
+  ProbeResult *r = g_new0 (ProbeResult, 1);
   GString *text;
 
-  session = dc_dvr_session_new (cfg, NULL, &error);
-  if (session == NULL || (info = dc_dvr_session_probe (session, &error)) == NULL)
+  session = dc_dvr_session_new (cfg, NULL, &r->error);
+  if (session != NULL)
+    info = dc_dvr_session_probe (session, &r->error);
+  if (info == NULL)
     {
-      g_task_return_error (task, error);
+      /* Refused on the certificate (a self-signed one, or not the one
+       * trusted)?  A second look, a TLS handshake only, tells which
+       * certificate the recorder shows. */
+      if (session != NULL && g_error_matches (r->error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG) &&
+          g_ascii_strncasecmp (cfg->url, "https://", 8) == 0 &&
+          dc_dvr_fetch_certificate_pin (cfg->url, &r->pin, &r->subject, NULL) &&
+          g_strcmp0 (r->pin, cfg->tls_pin) == 0)
+        {
+          /* the trusted one: the failure is something else */
+          g_clear_pointer (&r->pin, g_free);
+          g_clear_pointer (&r->subject, g_free);
+        }
+      g_task_return_pointer (task, r, (GDestroyNotify) probe_result_free);
       return;
     }
   text = g_string_new (NULL);
@@ -225,37 +400,55 @@ probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   }
   for (guint i = 0; info->channel_names && info->channel_names[i]; i++)
     g_string_append_printf (text, "\n%u: %s", i + 1, info->channel_names[i]);
-  g_task_return_pointer (task, g_string_free (text, FALSE), g_free);
+  r->text = g_string_free (text, FALSE);
+  g_task_return_pointer (task, r, (GDestroyNotify) probe_result_free);
 }
 
 static void
 probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(DcDvrSettingsWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = g_task_propagate_pointer (G_TASK (result), &error);
+  ProbeResult *r = g_task_propagate_pointer (G_TASK (result), NULL);
+  GError *error;
 
   self->testing = FALSE;
+  if (r == NULL)
+    return;   /* cancelled: the window is closing */
+  error = r->error;
   gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), TRUE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "success");
-  if (text == NULL)
+  if (r->text == NULL)
     {
       g_autofree char *msg = NULL;
 
-      if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH))
+      if (r->pin != NULL && self->pin != NULL)
+        msg = g_strdup (_("Certificate changed since it was trusted! Nothing was sent to the "
+                          "recorder. If its certificate was replaced, compare the new fingerprint "
+                          "below with the recorder’s own screen and trust it; otherwise another "
+                          "device may be answering at this address."));
+      else if (r->pin != NULL)
+        msg = g_strdup (_("The recorder uses its own (self-signed) certificate. Compare the "
+                          "fingerprint below with the one the recorder shows, trust it, then "
+                          "test again."));
+      else if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH))
         msg = g_strdup (_("The recorder rejected the user name or password."));
       else if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE))
         msg = g_strdup_printf (_("No answer from the recorder: check the address and that it is on. (%s)"),
                                error->message);
       else
-        msg = g_strdup (error->message);
+        msg = g_strdup (error ? error->message : "");
       gtk_label_set_text (self->test_label, msg);
       gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "error");
-      return;
+      if (r->pin != NULL)
+        show_fetched_certificate (self, r->pin, r->subject);
     }
-  gtk_label_set_text (self->test_label, text);
-  gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "success");
+  else
+    {
+      gtk_label_set_text (self->test_label, r->text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "success");
+    }
+  probe_result_free (r);
 }
 
 void
@@ -278,10 +471,112 @@ dc_dvr_settings_window_test_connection (DcDvrSettingsWindow *self)
     }
   self->testing = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "success");
   gtk_label_set_text (self->test_label, _("Connecting…"));
   task = g_task_new (NULL, self->cancellable, probe_done, g_object_ref (self));
   g_task_set_task_data (task, cfg, (GDestroyNotify) dc_dvr_config_free);
   g_task_run_in_thread (task, probe_thread);
+}
+
+/* Check Certificate: one TLS handshake in a worker, nothing sent. */
+
+typedef struct
+{
+  char *pin;
+  char *subject;
+} Fetched;
+
+static void
+fetched_free (Fetched *f)
+{
+  g_free (f->pin);
+  g_free (f->subject);
+  g_free (f);
+}
+
+static void
+fetch_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Fetched *f = g_new0 (Fetched, 1);
+  GError *error = NULL;
+
+  if (!dc_dvr_fetch_certificate_pin (task_data, &f->pin, &f->subject, &error))
+    {
+      fetched_free (f);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, f, (GDestroyNotify) fetched_free);
+}
+
+static void
+fetch_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(DcDvrSettingsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  Fetched *f = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->checking = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->cert_details == NULL)
+    {
+      g_clear_pointer (&f, fetched_free);
+      return;
+    }
+  if (f == NULL)
+    {
+      g_clear_pointer (&self->fetched_pin, g_free);
+      update_certificate (self);
+      gtk_label_set_text (self->test_label, error->message);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "error");
+      return;
+    }
+  show_fetched_certificate (self, f->pin, f->subject);
+  fetched_free (f);
+}
+
+void
+dc_dvr_settings_window_check_certificate (DcDvrSettingsWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *url = field_text (self->f_url);
+
+  g_return_if_fail (DC_IS_DVR_SETTINGS_WINDOW (self));
+  if (self->checking || !form_is_https (self))
+    return;
+  self->checking = TRUE;
+  update_certificate (self);
+  task = g_task_new (NULL, self->cancellable, fetch_done, g_object_ref (self));
+  g_task_set_task_data (task, g_steal_pointer (&url), g_free);
+  g_task_run_in_thread (task, fetch_thread);
+}
+
+static void
+check_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  dc_dvr_settings_window_check_certificate (self);
+}
+
+/* Trust: the editor's pin becomes the one shown; Save stores it. */
+static void
+trust_clicked (GtkButton *button, DcDvrSettingsWindow *self)
+{
+  if (self->fetched_pin == NULL)
+    return;
+  g_free (self->pin);
+  self->pin = g_strdup (self->fetched_pin);
+  self->pin_changed = FALSE;
+  update_certificate (self);
+}
+
+static void
+url_changed (GtkEditable *editable, DcDvrSettingsWindow *self)
+{
+  /* what was checked belonged to the old address */
+  g_clear_pointer (&self->fetched_pin, g_free);
+  self->pin_changed = FALSE;
+  update_certificate (self);
 }
 
 static void
@@ -307,6 +602,7 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   gtk_widget_set_tooltip_text (back, _("Back"));
   g_signal_connect_swapped (back, "clicked", G_CALLBACK (adw_preferences_window_close_subpage), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), back);
+  self->save_button = GTK_BUTTON (save);
   gtk_widget_add_css_class (save, "suggested-action");
   g_signal_connect (save, "clicked", G_CALLBACK (save_clicked), self);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
@@ -367,8 +663,35 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   adw_preferences_group_add (test, GTK_WIDGET (self->test_button));
   adw_preferences_group_add (test, GTK_WIDGET (self->test_label));
 
+  /* HTTPS: the certificate the operator trusts (TOFU) */
+  self->cert_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->cert_group, _("Certificate (HTTPS)"));
+  self->cert_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->cert_row), _("Certificate"));
+  self->cert_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Check Certificate")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cert_button),
+                               _("Shows the certificate the recorder presents, without signing in"));
+  gtk_widget_set_valign (GTK_WIDGET (self->cert_button), GTK_ALIGN_CENTER);
+  g_signal_connect (self->cert_button, "clicked", G_CALLBACK (check_clicked), self);
+  adw_action_row_add_suffix (self->cert_row, GTK_WIDGET (self->cert_button));
+  self->cert_details = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->cert_details, TRUE);
+  gtk_label_set_wrap_mode (self->cert_details, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (self->cert_details, 0);
+  gtk_label_set_selectable (self->cert_details, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->cert_details), "monospace");
+  gtk_widget_set_margin_top (GTK_WIDGET (self->cert_details), 6);
+  self->trust_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Trust This Certificate")));
+  gtk_widget_set_halign (GTK_WIDGET (self->trust_button), GTK_ALIGN_START);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->trust_button), 6);
+  g_signal_connect (self->trust_button, "clicked", G_CALLBACK (trust_clicked), self);
+  adw_preferences_group_add (self->cert_group, GTK_WIDGET (self->cert_row));
+  adw_preferences_group_add (self->cert_group, GTK_WIDGET (self->cert_details));
+  adw_preferences_group_add (self->cert_group, GTK_WIDGET (self->trust_button));
+
   adw_preferences_page_add (page, group);
   adw_preferences_page_add (page, test);
+  adw_preferences_page_add (page, self->cert_group);
   gtk_widget_set_vexpand (GTK_WIDGET (page), TRUE);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (page));
 
@@ -388,6 +711,14 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
       gtk_editable_set_text (GTK_EDITABLE (self->f_user), "admin");
       gtk_spin_button_set_value (self->f_max, 1);
     }
+  g_clear_pointer (&self->pin, g_free);
+  g_clear_pointer (&self->fetched_pin, g_free);
+  self->pin_changed = FALSE;
+  self->checking = FALSE;
+  if (cfg && cfg->tls_pin && *cfg->tls_pin)
+    self->pin = g_strdup (cfg->tls_pin);
+  g_signal_connect (self->f_url, "changed", G_CALLBACK (url_changed), self);
+  update_certificate (self);
   return box;
 }
 
@@ -398,7 +729,9 @@ dc_dvr_settings_window_edit (DcDvrSettingsWindow *self, const char *name)
 
   g_free (self->editing);
   self->editing = cfg ? g_strdup (cfg->name) : NULL;
-  adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), build_editor (self, cfg));
+  g_clear_object (&self->editor);
+  self->editor = g_object_ref_sink (build_editor (self, cfg));
+  adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), self->editor);
 }
 
 static void
@@ -649,6 +982,9 @@ dc_dvr_settings_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->dvr_rows, g_ptr_array_unref);
   g_clear_pointer (&self->dock_rows, g_ptr_array_unref);
+  g_clear_object (&self->editor);
+  g_free (self->pin);
+  g_free (self->fetched_pin);
   g_free (self->editing);
   G_OBJECT_CLASS (dc_dvr_settings_window_parent_class)->finalize (object);
 }

@@ -1,5 +1,5 @@
 /* dc-dvr-settings-window.h: add/edit/remove recorders (with "Test
- * connection"), import the dock map spreadsheet, map docks to recorder
+ * connection" and, for https, trusting the recorder's certificate), import the dock map spreadsheet, map docks to recorder
  * channels.  Every change is applied to the window's configuration and
  * saved to the key file (not while the demo runs). */
 #pragma once
@@ -25,6 +25,19 @@ gboolean    dc_dvr_settings_window_save_editor (DcDvrSettingsWindow *self, GErro
  * the editor (and in dc_dvr_settings_window_get_test_result()). */
 void        dc_dvr_settings_window_test_connection (DcDvrSettingsWindow *self);
 const char *dc_dvr_settings_window_get_test_result (DcDvrSettingsWindow *self);
+/* TRUE while "Test connection" or "Check certificate" waits for the recorder. */
 gboolean    dc_dvr_settings_window_is_testing (DcDvrSettingsWindow *self);
+/* The editor's buttons by name: "test", "save", "check-certificate",
+ * "trust-certificate" (for tests: they press the real widgets). */
+GtkWidget  *dc_dvr_settings_window_get_button (DcDvrSettingsWindow *self, const char *name);
+/* https:// only: looks at the recorder's certificate in a worker (a TLS
+ * handshake, nothing sent) and shows its subject and fingerprint, with
+ * "Trust this certificate"; Save stores the trusted one as tls-pin=. */
+void        dc_dvr_settings_window_check_certificate (DcDvrSettingsWindow *self);
+/* The certificate row's line: "Trusted certificate sha256//…", "Certificate
+ * changed since it was trusted!", or why there is none. */
+const char *dc_dvr_settings_window_get_certificate_state (DcDvrSettingsWindow *self);
+/* Subject and fingerprint of the certificate last checked, NULL if hidden. */
+const char *dc_dvr_settings_window_get_certificate_details (DcDvrSettingsWindow *self);
 
 G_END_DECLS

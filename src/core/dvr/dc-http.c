@@ -17,7 +17,7 @@
 #define DEFAULT_STALL_S    30
 /* Bounded per-transfer buffer: the transfer is paused when the reader
  * lags.  Small so that 64 concurrent transfers stay within the RSS goal. */
-#define STREAM_BUFFER      (256 * 1024)
+#define STREAM_BUFFER      (128 * 1024)   /* a power of two: GArray's own size */
 #define COLLECT_MAX        (16 * 1024 * 1024)
 #define ERROR_BODY_MAX     (64 * 1024)
 #define POLL_MS            100
@@ -159,8 +159,10 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
           x->paused = TRUE;
           return CURL_WRITEFUNC_PAUSE;
         }
-      /* Compact lazily: a memmove per write would cost more than the copy. */
-      if (x->buf_pos > 0 && (buffered (x) == 0 || x->buf_pos >= STREAM_BUFFER / 2))
+      /* Compact only when the end is reached, so the array never grows
+       * past STREAM_BUFFER (GArray would double it: 64 transfers each
+       * holding 512 KiB).  The reader usually keeps up: little to move. */
+      if (x->buf_pos > 0 && (buffered (x) == 0 || x->buf->len + n > STREAM_BUFFER))
         {
           g_byte_array_remove_range (x->buf, 0, (guint) x->buf_pos);
           x->buf_pos = 0;
@@ -225,7 +227,7 @@ dc_http_new (const char *base_url, const char *user, const char *password,
   self->label = g_strdup_printf (_("DVR “%s” (%s)"), dvr_name ? dvr_name : "", self->host);
   self->log = log ? dc_log_ref (log) : NULL;
   self->stall_s = DEFAULT_STALL_S;
-  self->x.buf = g_byte_array_new ();
+  self->x.buf = g_byte_array_sized_new (STREAM_BUFFER);
 
   self->easy = curl_easy_init ();
   self->multi = curl_multi_init ();
@@ -498,6 +500,12 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
   CURLMcode mc;
 
   xfer_stop (self);
+  if (x->buf->len > STREAM_BUFFER)
+    {
+      /* a big XML answer was collected: do not keep its memory */
+      g_byte_array_unref (x->buf);
+      x->buf = g_byte_array_sized_new (STREAM_BUFFER);
+    }
   x->mode = mode;
   x->done = FALSE;
   x->result = CURLE_OK;
@@ -1196,7 +1204,8 @@ source_seek (DcByteSource *self, guint64 offset, GError **error)
     }
   if (!s->range_ok)
     {
-      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED,
+      /* the byte source's contract: "cannot seek" is G_IO_ERROR_NOT_SUPPORTED */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    _("%s does not serve byte ranges"), h->label);
       return FALSE;
     }
@@ -1251,7 +1260,7 @@ source_seek (DcByteSource *self, guint64 offset, GError **error)
         skipped += n;
       }
   }
-  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED,
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                _("%s ignores byte ranges"), h->label);
   return FALSE;
 }

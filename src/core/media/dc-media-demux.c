@@ -172,6 +172,14 @@ dc_media_io_seek (void *opaque, int64_t offset, int whence)
 
   if (!dc_byte_source_seek (source, (guint64) target, &local_error))
     {
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+        {
+          /* The recorder was busy, dropped or stalled on the new request:
+           * that error, as it is, decides the retry (a busy recorder is
+           * not one that "stopped honouring byte ranges"). */
+          demux->source_error = g_steal_pointer (&local_error);
+          return AVERROR (EIO);
+        }
       /* A recorder that ignores Range: keep going forward-only instead of
        * failing the picture. */
       g_debug ("seek to %" G_GINT64_FORMAT " failed (%s), reading forward only",

@@ -37,6 +37,7 @@ struct _DcEsheetView
   guint              dock_grow_id;
   const char        *busy_text;      /* what the worker is doing */
   gboolean           dock_touch;     /* the by-dock cells redraw the selection */
+  guint              dock_columns_id; /* tick: more columns to show or hide */
 };
 
 G_DEFINE_FINAL_TYPE (DcEsheetView, dc_esheet_view, GTK_TYPE_BOX)
@@ -762,13 +763,29 @@ dock_column_new (DcEsheetView *self, guint i, GtkSorter *sorter)
   return column;
 }
 
-/* Points the pool's columns at the docks shown: titles, menus, visibility. */
+static void update_dock_columns (DcEsheetView *self, gboolean all);
+
+static gboolean
+dock_columns_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  DcEsheetView *self = DC_ESHEET_VIEW (widget);
+
+  self->dock_columns_id = 0;
+  update_dock_columns (self, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Points the pool's columns at the docks shown: titles, menus, visibility.
+ * Showing or hiding a column shows or hides a cell in each of its ~200
+ * rows: unless @all, a few columns per frame. */
 static void
-update_dock_columns (DcEsheetView *self)
+update_dock_columns (DcEsheetView *self, gboolean all)
 {
   GListModel *columns = gtk_column_view_get_columns (self->dock_view);
   guint n = dc_dock_model_get_n_docks (self->docks);
   guint have = g_list_model_get_n_items (columns);
+  guint rows = MIN (256, g_list_model_get_n_items (G_LIST_MODEL (self->docks)));
+  guint budget = all ? G_MAXUINT : MAX (1, 600 / MAX (rows, 1));
 
   if (have < n)
     {
@@ -788,7 +805,18 @@ update_dock_columns (DcEsheetView *self)
       DcEsheetDockItem it;
       g_autofree char *count = NULL, *title = NULL;
 
-      gtk_column_view_column_set_visible (column, i < n);
+      if (gtk_column_view_column_get_visible (column) != (i < n))
+        {
+          if (budget == 0)
+            {
+              if (self->dock_columns_id == 0)
+                self->dock_columns_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), dock_columns_tick,
+                                                                      NULL, NULL);
+              continue;
+            }
+          budget--;
+          gtk_column_view_column_set_visible (column, i < n);
+        }
       if (i >= n)
         continue;
       dc_esheet_get_dock_item (self->esheet, dock_index - 1, NULL, &it);
@@ -920,6 +948,9 @@ stop_dock_rows (DcEsheetView *self)
   if (self->dock_grow_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->dock_grow_id);
   self->dock_grow_id = 0;
+  if (self->dock_columns_id)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->dock_columns_id);
+  self->dock_columns_id = 0;
 }
 
 static void
@@ -933,7 +964,7 @@ dock_rows_start (DcEsheetView *self)
 /* Header counts, from one coalesced idle */
 
 static void
-update_counts (DcEsheetView *self)
+update_counts (DcEsheetView *self, gboolean all)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->waybills));
   g_autofree char *count = format_count (n);
@@ -941,7 +972,7 @@ update_counts (DcEsheetView *self)
   g_autofree char *info = NULL;
 
   gtk_column_view_column_set_title (self->columns[COL_WAYBILL], title);
-  update_dock_columns (self);
+  update_dock_columns (self, all);
   if (self->dock_touch && gtk_widget_get_mapped (GTK_WIDGET (self->dock_view)))
     dc_dock_model_touch (self->docks);
   self->dock_touch = FALSE;
@@ -979,7 +1010,7 @@ counts_idle_cb (gpointer user_data)
   DcEsheetView *self = user_data;
 
   self->counts_idle = 0;
-  update_counts (self);
+  update_counts (self, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -996,7 +1027,7 @@ dc_esheet_view_flush_counts (DcEsheetView *self)
   dc_waybill_model_wait (self->waybills);
   dc_dock_model_wait (self->docks);
   g_clear_handle_id (&self->counts_idle, g_source_remove);
-  update_counts (self);
+  update_counts (self, TRUE);
 }
 
 gboolean

@@ -487,6 +487,13 @@ runner_start (Runner *r)
 {
   gboolean was_busy = runner_busy (r);
 
+  if (r->snap == NULL)
+    {
+      /* the sheet went away (reset) and nothing was asked since */
+      if (was_busy != runner_busy (r) || !was_busy)
+        r->busy_changed (r->owner);
+      return;
+    }
   if (r->snap->built < r->snap->n)
     {
       r->wanted = TRUE;
@@ -503,8 +510,8 @@ runner_start (Runner *r)
     r->busy_changed (r->owner);
 }
 
-/* The owner's state changed: a result is wanted.  FALSE when it was
- * computed at once (and applied). */
+/* The owner's state changed: a result is wanted (computed and applied at
+ * once for small sheets or a synchronous owner). */
 static void
 runner_request (Runner *r, DcEsheet *esheet)
 {

@@ -334,13 +334,32 @@ direct_clip (DcDvrSession *session, const DcDownloadRequest *req, const char *ou
       ok = src != NULL && direct_save (src, path, error);
       g_array_append_val (inputs, input);
     }
-  ok = ok && dc_media_write_clip ((const DcMediaInput *) inputs->data, inputs->len, from, to, mp4,
-                                  NULL, error);
+  if (ok)
+    {
+      /* one remux per core at a time, as the engine does */
+      static GMutex lock;
+      static GCond cond;
+      static guint running;
+
+      g_mutex_lock (&lock);
+      while (running >= MAX (g_get_num_processors (), 1))
+        g_cond_wait (&cond, &lock);
+      running++;
+      g_mutex_unlock (&lock);
+      ok = dc_media_write_clip ((const DcMediaInput *) inputs->data, inputs->len, from, to, mp4,
+                                NULL, error);
+      g_mutex_lock (&lock);
+      running--;
+      g_cond_signal (&cond);
+      g_mutex_unlock (&lock);
+    }
   for (guint i = 0; i < paths->len; i++)
     g_remove (g_ptr_array_index (paths, i));
   g_remove (mp4);
   return ok;
 }
+
+static gint direct_finished;
 
 static gpointer
 direct_thread (gpointer data)
@@ -360,6 +379,8 @@ direct_thread (gpointer data)
         g_atomic_int_inc (&dvr->failed);
       }
   dc_dvr_session_release (session);
+  g_atomic_int_inc (&direct_finished);
+  g_main_context_wakeup (NULL);
   return NULL;
 }
 
@@ -372,6 +393,7 @@ run_direct (DcConfig *config, GPtrArray *requests, guint threads_per_dvr, const 
   g_autoptr(GPtrArray) threads = g_ptr_array_new ();
   guint failed = 0;
 
+  g_atomic_int_set (&direct_finished, 0);
   g_mkdir_with_parents (out, 0700);
   for (guint d = 0; d < dvrs->len; d++)
     {
@@ -389,6 +411,15 @@ run_direct (DcConfig *config, GPtrArray *requests, guint threads_per_dvr, const 
       for (guint t = 0; t < threads_per_dvr; t++)
         g_ptr_array_add (threads, g_thread_new ("direct", direct_thread, &state[d]));
     }
+  /* the main loop ticks as during the engine's run (1 ms timer) */
+  {
+    RunState st = { 0 };
+    guint tick = g_timeout_add (1, on_tick, &st);
+
+    while ((guint) g_atomic_int_get (&direct_finished) < threads->len)
+      g_main_context_iteration (NULL, TRUE);
+    g_source_remove (tick);
+  }
   for (guint i = 0; i < threads->len; i++)
     g_thread_join (g_ptr_array_index (threads, i));
   for (guint d = 0; d < dvrs->len; d++)

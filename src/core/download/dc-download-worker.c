@@ -215,38 +215,58 @@ ensure_segments (JobContext *ctx, GPtrArray **segments, GError **error)
   return TRUE;
 }
 
-/* Remuxing is CPU work that holds a demuxer and a muxer per clip: running
- * more at once than there are cores only adds memory (64 transfers ending
- * together cost ~50 MiB more).  Transfers are not limited by this. */
-static gboolean
-begin_processing (DcWorker *worker, DcJob *job, GError **error)
+/* A clip to remux on the downloader's media pool; the transfer thread
+ * that asks waits for it (the task lives on that thread's stack). */
+typedef struct
 {
-  DcDownloader *self = owner_of (worker);
-  guint limit = MAX (g_get_num_processors (), 1);
+  DcJob              *job;
+  const DcMediaInput *inputs;
+  guint               n_inputs;
+  gint64              from_us, to_us;
+  const char         *part;
+  DcClipResult       *result;
+  gboolean            ok;
+  GError             *error;
+  gboolean            done;     /* under the downloader's lock */
+} ClipTask;
+
+void
+dc_downloader_media_task_run (gpointer data, gpointer user_data)
+{
+  ClipTask *task = data;
+  DcDownloader *self = user_data;
+  gboolean skip;
 
   g_mutex_lock (&self->lock);
-  while (self->n_processing >= limit && !job->cancel_requested && !self->quitting)
-    g_cond_wait_until (&self->cond, &self->lock, g_get_monotonic_time () + 100 * 1000);
-  if (job->cancel_requested || self->quitting)
-    {
-      g_mutex_unlock (&self->lock);
-      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
-      return FALSE;
-    }
-  self->n_processing++;
+  skip = task->job->cancel_requested || self->quitting;
   g_mutex_unlock (&self->lock);
-  return TRUE;
-}
-
-static void
-end_processing (DcWorker *worker)
-{
-  DcDownloader *self = owner_of (worker);
-
+  if (skip)
+    g_set_error_literal (&task->error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
+  else
+    task->ok = dc_media_write_clip (task->inputs, task->n_inputs, task->from_us, task->to_us,
+                                    task->part, task->result, &task->error);
   g_mutex_lock (&self->lock);
-  self->n_processing--;
+  task->done = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+remux_on_media_pool (DcWorker *worker, DcJob *job, const DcMediaInput *inputs, guint n_inputs,
+                     gint64 from_us, gint64 to_us, const char *part, DcClipResult *result,
+                     GError **error)
+{
+  DcDownloader *self = owner_of (worker);
+  ClipTask task = { job, inputs, n_inputs, from_us, to_us, part, result, FALSE, NULL, FALSE };
+
+  g_thread_pool_push (self->media_pool, &task, NULL);
+  g_mutex_lock (&self->lock);
+  while (!task.done)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+  if (!task.ok)
+    g_propagate_error (error, task.error);
+  return task.ok;
 }
 
 /* Copies a whole byte source into @path (a .part file). */
@@ -482,13 +502,8 @@ make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *f
   if (ok)
     {
       set_state (worker, job, DC_JOB_PROCESSING);
-      ok = begin_processing (worker, job, error);
-      if (ok)
-        {
-          ok = dc_media_write_clip ((const DcMediaInput *) (gpointer) inputs->data, inputs->len,
-                                    from, to, part, &result, error);
-          end_processing (worker);
-        }
+      ok = remux_on_media_pool (worker, job, (const DcMediaInput *) (gpointer) inputs->data,
+                                inputs->len, from, to, part, &result, error);
     }
   if (ok)
     ok = dc_commit_part_file (part, final_path, -1, error);

@@ -385,6 +385,8 @@ dc_downloader_new (DcConfig *config, const DcDownloaderOptions *options)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->events = g_async_queue_new_full ((GDestroyNotify) dc_download_event_free);
+  self->media_pool = g_thread_pool_new (dc_downloader_media_task_run, self,
+                                        (int) MAX (g_get_num_processors (), 1), FALSE, NULL);
   self->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   self->runners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) runner_free);
   self->next_id = 1;
@@ -471,6 +473,8 @@ dc_downloader_free (DcDownloader *self)
   if (self == NULL)
     return;
   dc_downloader_shutdown (self);
+  /* every worker has waited for its clip: nothing is queued any more */
+  g_thread_pool_free (self->media_pool, FALSE, TRUE);
   if (self->source != NULL)
     {
       g_source_destroy (self->source);

@@ -42,6 +42,11 @@ struct _DcDownloaderPanel
                                     * that is the job's newest event and progress-only */
   guint           pending_source;
 
+  /* New jobs join the list a few dozen per iteration: the list view makes
+   * a row (eight widgets) for up to 200 of them, 50 ms in one frame. */
+  GQueue          to_show;         /* DcJobItem (owned), not in jobs yet */
+  guint           show_source;
+
   /* Kept on every state change instead of scanning the jobs. */
   GHashTable     *waiting;         /* DcJobItem set: waiting to retry (borrowed) */
   GHashTable     *dvr_counts;      /* dvr name -> Counts */
@@ -58,6 +63,8 @@ typedef struct
 /* Work applied per main-loop iteration before yielding to drawing and
  * input: well under one 60 Hz frame. */
 #define EVENT_BUDGET_US  4000
+/* New rows per iteration. */
+#define SHOW_CHUNK       24
 
 G_DEFINE_FINAL_TYPE (DcDownloaderPanel, dc_downloader_panel, GTK_TYPE_BOX)
 
@@ -122,11 +129,19 @@ clear_pending (DcDownloaderPanel *self)
   g_clear_handle_id (&self->pending_source, g_source_remove);
 }
 
+static void
+clear_to_show (DcDownloaderPanel *self)
+{
+  g_queue_clear_full (&self->to_show, g_object_unref);
+  g_clear_handle_id (&self->show_source, g_source_remove);
+}
+
 /* Forgets every job (the list empties). */
 static void
 clear_jobs (DcDownloaderPanel *self)
 {
   clear_pending (self);
+  clear_to_show (self);
   g_hash_table_remove_all (self->waiting);
   g_hash_table_remove_all (self->dvr_counts);
   self->n_done = self->n_failed = 0;
@@ -477,11 +492,33 @@ ensure_downloader (DcDownloaderPanel *self, GError **error)
   return TRUE;
 }
 
+/* Moves the next few waiting jobs into the list. */
+static gboolean
+show_some (gpointer user_data)
+{
+  DcDownloaderPanel *self = user_data;
+  gpointer chunk[SHOW_CHUNK];
+  guint n = 0;
+
+  while (n < SHOW_CHUNK && !g_queue_is_empty (&self->to_show))
+    chunk[n++] = g_queue_pop_head (&self->to_show);
+  g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0, chunk, n);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (chunk[i]);
+  if (g_queue_is_empty (&self->to_show))
+    {
+      self->show_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 guint
 dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, GError **error)
 {
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) first_error = NULL;
+  guint n_added = 0;
 
   g_return_val_if_fail (DC_IS_DOWNLOADER_PANEL (self), 0);
 
@@ -504,12 +541,26 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
       g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), item);
       account (self, item, 1);
       g_ptr_array_add (items, item);
+      n_added++;
       g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
     }
-  /* One splice: a thousand rows appear in one items-changed. */
-  g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0,
-                       items->pdata, items->len);
-  if (items->len > 0)
+  /* The first rows at once (the list never looks empty), the rest a chunk
+   * per iteration; the counts and the engine know every job already. */
+  if (g_queue_is_empty (&self->to_show))
+    {
+      guint now = MIN (items->len, SHOW_CHUNK);
+      g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0,
+                           items->pdata, now);
+      g_ptr_array_remove_range (items, 0, now);
+    }
+  for (guint i = 0; i < items->len; i++)
+    g_queue_push_tail (&self->to_show, g_object_ref (g_ptr_array_index (items, i)));
+  if (!g_queue_is_empty (&self->to_show) && self->show_source == 0 && !self->disposed)
+    {
+      self->show_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, show_some, self, NULL);
+      g_source_set_name_by_id (self->show_source, "DcDownloaderPanel new rows");
+    }
+  if (n_added > 0)
     {
       gtk_stack_set_visible_child_name (self->jobs_stack, "jobs");
       gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
@@ -517,7 +568,7 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
   else if (first_error != NULL)
     g_propagate_error (error, g_steal_pointer (&first_error));
   schedule_counts (self);
-  return items->len;
+  return n_added;
 }
 
 void
@@ -789,6 +840,7 @@ dc_downloader_panel_dispose (GObject *object)
   dc_downloader_panel_shutdown (self);
   self->disposed = TRUE;
   clear_pending (self);
+  clear_to_show (self);
   G_OBJECT_CLASS (dc_downloader_panel_parent_class)->dispose (object);
   g_clear_handle_id (&self->counts_source, g_source_remove);
 }
@@ -801,6 +853,7 @@ dc_downloader_panel_finalize (GObject *object)
   g_clear_handle_id (&self->counts_source, g_source_remove);
   g_clear_handle_id (&self->countdown_source, g_source_remove);
   clear_pending (self);
+  clear_to_show (self);
   g_clear_pointer (&self->pending_progress, g_hash_table_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
   g_clear_pointer (&self->dvr_counts, g_hash_table_unref);
@@ -858,6 +911,7 @@ dc_downloader_panel_init (DcDownloaderPanel *self)
   self->by_id = g_hash_table_new (NULL, NULL);
   self->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->pending);
+  g_queue_init (&self->to_show);
   self->pending_progress = g_hash_table_new (NULL, NULL);
   self->waiting = g_hash_table_new (NULL, NULL);
   self->dvr_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -38,6 +38,8 @@ void          dc_downloader_panel_shutdown      (DcDownloaderPanel *self);
 void          dc_downloader_panel_get_totals    (DcDownloaderPanel *self, guint *done,
                                                  guint *failed, guint *total);
 DcDvrCard    *dc_downloader_panel_get_card      (DcDownloaderPanel *self, const char *dvr);
+/* The job list's model.  A big batch of new jobs joins it a few dozen per
+ * main-loop iteration; the totals count every job from the start. */
 GListModel   *dc_downloader_panel_get_jobs      (DcDownloaderPanel *self);
 const char   *dc_downloader_panel_get_out_dir   (DcDownloaderPanel *self);
 

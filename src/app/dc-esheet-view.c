@@ -777,7 +777,8 @@ dock_columns_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 
 /* Points the pool's columns at the docks shown: titles, menus, visibility.
  * Showing or hiding a column shows or hides a cell in each of its ~200
- * rows: unless @all, a few columns per frame. */
+ * rows (about 6 ms each, and the frame lays out every row again): unless
+ * @all, two columns per frame. */
 static void
 update_dock_columns (DcEsheetView *self, gboolean all)
 {
@@ -930,7 +931,7 @@ dock_rows_grow (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
   guint n_cols = MAX (1, dc_dock_model_get_n_docks (self->docks));
   guint limit = dc_dock_model_get_row_limit (self->docks);
-  guint step = MAX (4, 1200 / n_cols);
+  guint step = MAX (2, 500 / n_cols);   /* ~500 new cells per frame */
 
   limit = limit + step >= 256 ? G_MAXUINT : limit + step;
   dc_dock_model_set_row_limit (self->docks, limit);

@@ -42,8 +42,8 @@ struct _DcDownloaderPanel
                                     * that is the job's newest event and progress-only */
   guint           pending_source;
 
-  /* New jobs join the list a few dozen per iteration: the list view makes
-   * a row (eight widgets) for up to 200 of them, 50 ms in one frame. */
+  /* New jobs join the list a few at a time: the list view makes and binds
+   * a row (eleven widgets, ~0.7 ms) for each of the first 200 at once. */
   GQueue          to_show;         /* DcJobItem (owned), not in jobs yet */
   guint           show_source;
 
@@ -63,8 +63,9 @@ typedef struct
 /* Work applied per main-loop iteration before yielding to drawing and
  * input: well under one 60 Hz frame. */
 #define EVENT_BUDGET_US  4000
-/* New rows per iteration. */
-#define SHOW_CHUNK       24
+/* New rows: this many per splice, splices for this long per iteration. */
+#define SHOW_CHUNK       4
+#define SHOW_BUDGET_US   3000
 
 G_DEFINE_FINAL_TYPE (DcDownloaderPanel, dc_downloader_panel, GTK_TYPE_BOX)
 
@@ -492,19 +493,27 @@ ensure_downloader (DcDownloaderPanel *self, GError **error)
   return TRUE;
 }
 
-/* Moves the next few waiting jobs into the list. */
+/* Moves waiting jobs into the list until the budget is spent (past the
+ * list view's 200 rows a splice costs next to nothing, so the rest of a
+ * big batch goes at once). */
 static gboolean
 show_some (gpointer user_data)
 {
   DcDownloaderPanel *self = user_data;
-  gpointer chunk[SHOW_CHUNK];
-  guint n = 0;
+  gint64 deadline = g_get_monotonic_time () + SHOW_BUDGET_US;
 
-  while (n < SHOW_CHUNK && !g_queue_is_empty (&self->to_show))
-    chunk[n++] = g_queue_pop_head (&self->to_show);
-  g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0, chunk, n);
-  for (guint i = 0; i < n; i++)
-    g_object_unref (chunk[i]);
+  while (!g_queue_is_empty (&self->to_show) && g_get_monotonic_time () < deadline)
+    {
+      gpointer chunk[SHOW_CHUNK];
+      guint n = 0;
+
+      while (n < SHOW_CHUNK && !g_queue_is_empty (&self->to_show))
+        chunk[n++] = g_queue_pop_head (&self->to_show);
+      g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0,
+                           chunk, n);
+      for (guint i = 0; i < n; i++)
+        g_object_unref (chunk[i]);
+    }
   if (g_queue_is_empty (&self->to_show))
     {
       self->show_source = 0;
@@ -544,18 +553,12 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
       n_added++;
       g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
     }
-  /* The first rows at once (the list never looks empty), the rest a chunk
-   * per iteration; the counts and the engine know every job already. */
-  if (g_queue_is_empty (&self->to_show))
-    {
-      guint now = MIN (items->len, SHOW_CHUNK);
-      g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0,
-                           items->pdata, now);
-      g_ptr_array_remove_range (items, 0, now);
-    }
+  /* The first rows at once (the list never looks empty), the rest over
+   * the next iterations; the counts and the engine know every job already. */
   for (guint i = 0; i < items->len; i++)
     g_queue_push_tail (&self->to_show, g_object_ref (g_ptr_array_index (items, i)));
-  if (!g_queue_is_empty (&self->to_show) && self->show_source == 0 && !self->disposed)
+  if (self->show_source == 0 && !g_queue_is_empty (&self->to_show) && show_some (self) &&
+      !self->disposed)
     {
       self->show_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, show_some, self, NULL);
       g_source_set_name_by_id (self->show_source, "DcDownloaderPanel new rows");

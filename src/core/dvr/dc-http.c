@@ -1109,8 +1109,8 @@ source_start (HttpSource *s, guint64 offset, guint64 window, GError **error)
 }
 
 /* (Re)starts the transfer at @offset.  The transfer just closed may still
- * count against a recorder that allows one download at a time: a short
- * bounded retry on "busy". */
+ * count against a recorder's download slots: a short bounded retry on
+ * "busy" (8 tries, 1.8 s in all). */
 static gboolean
 source_restart (HttpSource *s, guint64 offset, guint64 window, GError **error)
 {
@@ -1122,7 +1122,7 @@ source_restart (HttpSource *s, guint64 offset, guint64 window, GError **error)
       if (attempt < 8 && g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY) &&
           !dc_http_is_cancelled (h))
         {
-          log_line (h, "range restart: busy, retry %u", attempt + 1);
+          log_line (h, "busy (a transfer just closed?), quick retry %u", attempt + 1);
           g_clear_error (&local_error);
           g_usleep (50000 * (attempt + 1));
           continue;
@@ -1349,7 +1349,11 @@ dc_http_open_stream (DcHttp *self, const char *method, const char *path, const c
   s->expected_size = expected_size;
   self->stream = s;
 
-  if (!source_start (s, 0, self->sparse_reads ? RANGE_WINDOW_FIRST : 0, error))
+  /* A transfer this PC closed a moment ago (a picture stops reading once
+   * it has its frame) still holds a download slot on many recorders: a
+   * "busy" now is most likely that, and gone within a second, so a few
+   * quick tries before the engine's long busy backoff (seconds). */
+  if (!source_restart (s, 0, self->sparse_reads ? RANGE_WINDOW_FIRST : 0, error))
     {
       dc_byte_source_free (&s->parent);
       return NULL;

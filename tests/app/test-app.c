@@ -12,21 +12,6 @@
 #include "dc-test-util.h"
 
 static gboolean
-wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
 imports_done (gpointer data)
 {
   return dc_window_get_n_pending_imports (data) == 0 &&
@@ -60,7 +45,7 @@ window_with_sheet (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
   dc_window_open_file (win, file);
-  g_assert_true (wait_until (imports_done, win, 10000));
+  g_assert_true (dc_test_wait_until (imports_done, win, 10000));
   dc_esheet_view_flush_counts (dc_window_get_esheet_view (win));
   return win;
 }
@@ -179,7 +164,7 @@ window_with_demo (void)
   DcWindow *win = new_window ();
 
   dc_window_start_demo (win);
-  if (!wait_until (imports_done, win, 20000))
+  if (!dc_test_wait_until (imports_done, win, 20000))
     g_error ("The demo did not start: %s", dc_window_get_last_message (win));
   g_assert_true (dc_window_is_demo_running (win));
   return win;
@@ -289,7 +274,7 @@ sim_fixture_start (SimFixture *f, const char *wrong_password_for)
   dc_window_set_config (f->win, config, FALSE);
   file = g_file_new_for_path (path);
   dc_window_open_file (f->win, file);
-  g_assert_true (wait_until (imports_done, f->win, 10000));
+  g_assert_true (dc_test_wait_until (imports_done, f->win, 10000));
 }
 
 static void
@@ -319,7 +304,7 @@ test_download_one_dvr (void)
   panel = dc_window_get_panel (win);
   select_docks (win, "A0");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "north");
-  g_assert_true (wait_until (run_finished, win, 90000));
+  g_assert_true (dc_test_wait_until (run_finished, win, 90000));
   settle ();
   dc_downloader_panel_get_totals (panel, &done, &failed, &total);
   for (guint i = 0; failed && i < g_list_model_get_n_items (dc_downloader_panel_get_jobs (panel)); i++)
@@ -382,7 +367,7 @@ test_wrong_password_message (void)
   panel = dc_window_get_panel (win);
   select_docks (win, "B0");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-dvr", "s", "south");
-  g_assert_true (wait_until (run_finished, win, 60000));
+  g_assert_true (dc_test_wait_until (run_finished, win, 60000));
   settle ();
   state = dc_dvr_card_get_state_text (dc_downloader_panel_get_card (panel, "south"));
   g_assert_nonnull (strstr (state, "south"));
@@ -425,7 +410,7 @@ test_quit_during_downloads (void)
   /* Closing asks first while downloads run: the window stays. */
   gtk_window_close (GTK_WINDOW (win));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (win)));
-  g_assert_true (wait_until (some_job_started, win, 20000));
+  g_assert_true (dc_test_wait_until (some_job_started, win, 20000));
 
   /* A recorder's pause button pauses, then resumes. */
   {
@@ -521,14 +506,14 @@ test_connection_in_settings (void)
   gtk_window_present (GTK_WINDOW (dlg));
   dc_dvr_settings_window_edit (dlg, "demo-hikvision");
   dc_dvr_settings_window_test_connection (dlg);
-  g_assert_true (wait_until (not_testing, dlg, 20000));
+  g_assert_true (dc_test_wait_until (not_testing, dlg, 20000));
   result = dc_dvr_settings_window_get_test_result (dlg);
   g_assert_true (g_str_has_prefix (result, "Connected"));
   g_assert_nonnull (strstr (result, "4 channels"));
 
   gtk_editable_set_text (dc_dvr_settings_window_get_field (dlg, "password"), "wrong");
   dc_dvr_settings_window_test_connection (dlg);
-  g_assert_true (wait_until (not_testing, dlg, 20000));
+  g_assert_true (dc_test_wait_until (not_testing, dlg, 20000));
   result = dc_dvr_settings_window_get_test_result (dlg);
   g_assert_cmpstr (result, ==, "The recorder rejected the user name or password.");
   gtk_window_destroy (GTK_WINDOW (dlg));
@@ -552,21 +537,9 @@ test_update_banner (void)
 int
 main (int argc, char **argv)
 {
-  const char *xdg[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME" };
-  g_autofree char *tmp = NULL;
+  g_autofree char *tmp = dc_test_private_xdg_dirs ();
   int status;
 
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  /* Private XDG dirs (config, cache, state) for this run.  Not
-   * G_TEST_OPTION_ISOLATE_DIRS: it also empties XDG_DATA_DIRS, which hides
-   * the MIME database and GSettings schemas GTK needs to load icons. */
-  tmp = g_dir_make_tmp ("dc-test-app-XXXXXX", NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
-    {
-      g_autofree char *dir = g_build_filename (tmp, xdg[i], NULL);
-      g_setenv (xdg[i], dir, TRUE);
-    }
   g_test_init (&argc, &argv, NULL);
   if (!gtk_init_check ())
     {

@@ -216,21 +216,6 @@ https_stop (Https *h)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Https, https_stop)
 
 static gboolean
-wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
 not_testing (gpointer data)
 {
   return !dc_dvr_settings_window_is_testing (data);
@@ -280,10 +265,10 @@ press (DcDvrSettingsWindow *dlg, const char *name)
   /* as the keyboard does: the button shows pressed, then "clicked" */
   id = g_signal_connect (button, "clicked", G_CALLBACK (on_clicked), &clicked);
   g_assert_true (gtk_widget_activate (button));
-  if (!wait_until (is_true, &clicked, 5000))
+  if (!dc_test_wait_until (is_true, &clicked, 5000))
     g_error ("%s: no click", name);
   g_signal_handler_disconnect (button, id);
-  g_assert_true (wait_until (not_testing, dlg, 30000));
+  g_assert_true (dc_test_wait_until (not_testing, dlg, 30000));
 }
 
 static void
@@ -474,19 +459,9 @@ test_changed_certificate (void)
 int
 main (int argc, char **argv)
 {
-  const char *xdg[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME" };
-  g_autofree char *tmp = NULL;
+  g_autofree char *tmp = dc_test_private_xdg_dirs ();
   int status;
 
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  /* Private XDG dirs for this run (see test-app.c). */
-  tmp = g_dir_make_tmp ("dc-test-pin-XXXXXX", NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
-    {
-      g_autofree char *dir = g_build_filename (tmp, xdg[i], NULL);
-      g_setenv (xdg[i], dir, TRUE);
-    }
   g_test_init (&argc, &argv, NULL);
   if (!gtk_init_check ())
     {

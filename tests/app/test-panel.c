@@ -293,19 +293,9 @@ test_stop_all_counts (void)
 int
 main (int argc, char **argv)
 {
-  const char *xdg[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME" };
-  g_autofree char *tmp = NULL;
+  g_autofree char *tmp = dc_test_private_xdg_dirs ();
   int status;
 
-  g_setenv ("LANGUAGE", "C", TRUE);
-  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  /* Private XDG dirs for this run (see test-app.c). */
-  tmp = g_dir_make_tmp ("dc-test-panel-XXXXXX", NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
-    {
-      g_autofree char *dir = g_build_filename (tmp, xdg[i], NULL);
-      g_setenv (xdg[i], dir, TRUE);
-    }
   g_test_init (&argc, &argv, NULL);
   if (!gtk_init_check ())
     {

@@ -50,3 +50,34 @@ dc_test_data_path (const char *name)
     dir = DC_SOURCE_ROOT "/tests/data";
   return g_build_filename (dir, name, NULL);
 }
+
+gboolean
+dc_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+char *
+dc_test_private_xdg_dirs (void)
+{
+  const char *xdg[] = { "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME" };
+  char *tmp = dc_test_mkdtemp ();
+
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (xdg); i++)
+    {
+      g_autofree char *dir = g_build_filename (tmp, xdg[i], NULL);
+      g_setenv (xdg[i], dir, TRUE);
+    }
+  return tmp;
+}

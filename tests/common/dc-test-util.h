@@ -12,4 +12,15 @@ void     dc_test_rmdir   (const char *path);
 /* Path of a file under tests/data. */
 char    *dc_test_data_path (const char *name);
 
+/* Iterates the default main context until @cond (@data) is TRUE; FALSE
+ * after @timeout_ms. */
+gboolean dc_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
+
+/* For GUI tests, before gtk_init: the C locale and private XDG dirs
+ * (config, cache, state, data) under a new temporary folder, returned for
+ * dc_test_rmdir().  Not G_TEST_OPTION_ISOLATE_DIRS: that also empties
+ * XDG_DATA_DIRS, which hides the MIME database and GSettings schemas GTK
+ * needs to load icons. */
+char    *dc_test_private_xdg_dirs (void);
+
 G_END_DECLS

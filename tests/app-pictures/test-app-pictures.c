@@ -530,6 +530,37 @@ shown_is (gpointer data)
   return n_shown (w->page) == w->n;
 }
 
+/* What GTK does when the pointer rests on @widget: TRUE if a tooltip shows. */
+static gboolean
+asks_tooltip (GtkWidget *widget)
+{
+  g_autoptr(GObject) tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  gboolean shown = FALSE;
+
+  if (!gtk_widget_get_has_tooltip (widget))
+    return FALSE;
+  g_signal_emit_by_name (widget, "query-tooltip", 1, 1, FALSE, tooltip, &shown);
+  return shown;
+}
+
+typedef struct
+{
+  DcPicturePage *page;
+  DcPicture     *picture;
+  GdkTexture    *old;
+} TextureWait;
+
+static gboolean
+texture_replaced (gpointer data)
+{
+  TextureWait *w = data;
+  DcPictureCanvas *c = dc_picture_page_find_canvas (w->page, w->picture);
+  int sw, sh;
+
+  return c != NULL && dc_picture_canvas_get_texture (c, &sw, &sh) != NULL &&
+         dc_picture_canvas_get_texture (c, &sw, &sh) != w->old;
+}
+
 static void
 test_follow_disk (void)
 {
@@ -554,16 +585,55 @@ test_follow_disk (void)
     g_assert_cmpstr (dc_picture_get_path (picture_at (fx.page, i)), !=, victim);
   assert_counter (fx.page, 4, 0);
 
-  /* a new file appears */
-  added = g_build_filename (fx.dir, "SF0999.jpg", NULL);
+  /* a new file appears, before every other: the cells after it move but
+   * keep their thumbnails (no second decode, no blank frame) */
   {
-    g_autoptr(DcImage) img = pictures_test_flat (PIC_W, PIC_H, 10, 10, 10);
-    pictures_test_write_jpeg (added, img, 0);
+    DcPicture *moved = picture_at (fx.page, 1);
+    DcPictureCanvas *c = dc_picture_page_find_canvas (fx.page, moved);
+    g_autoptr(GdkTexture) before = NULL;
+    int sw, sh;
+
+    g_assert_nonnull (c);
+    before = g_object_ref (dc_picture_canvas_get_texture (c, &sw, &sh));
+    g_assert_nonnull (before);
+
+    added = g_build_filename (fx.dir, "SF0999.jpg", NULL);
+    {
+      g_autoptr(DcImage) img = pictures_test_flat (PIC_W, PIC_H, 10, 10, 10);
+      pictures_test_write_jpeg (added, img, 0);
+    }
+    w.n = 5;
+    g_assert_true (wait_until (shown_is, &w, 10000));
+    g_assert_cmpstr (dc_picture_get_path (picture_at (fx.page, 0)), ==, added);
+    g_assert_true (picture_at (fx.page, 2) == moved);
+    spin (20);
+    c = dc_picture_page_find_canvas (fx.page, moved);
+    g_assert_nonnull (c);
+    g_assert_true (dc_picture_canvas_get_texture (c, &sw, &sh) == before);
+    g_assert_true (wait_until (screen_ready, fx.page, 20000));
+
+    /* the name's tooltip comes on demand, not set at every bind */
+    {
+      GtkWidget *label = gtk_widget_get_next_sibling (GTK_WIDGET (c));
+
+      g_assert_true (GTK_IS_LABEL (label));
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, dc_picture_get_name (moved));
+      g_assert_null (gtk_widget_get_tooltip_text (label));
+      g_assert_true (asks_tooltip (label));
+      /* a decoded thumbnail has no tooltip */
+      g_assert_false (asks_tooltip (GTK_WIDGET (c)));
+    }
+
+    /* the file rewritten: its cell decodes it again */
+    {
+      TextureWait tw = { fx.page, moved, before };
+      g_autoptr(DcImage) img = pictures_test_flat (PIC_W, PIC_H, 250, 250, 10);
+
+      g_usleep (20000);
+      pictures_test_write_jpeg (dc_picture_get_path (moved), img, 0);
+      g_assert_true (wait_until (texture_replaced, &tw, 10000));
+    }
   }
-  w.n = 5;
-  g_assert_true (wait_until (shown_is, &w, 10000));
-  g_assert_cmpstr (dc_picture_get_path (picture_at (fx.page, 0)), ==, added);
-  g_assert_true (wait_until (screen_ready, fx.page, 20000));
   fixture_close (&fx);
 }
 
@@ -674,7 +744,8 @@ test_bad_folder (void)
 
     g_assert_true (dc_picture_canvas_has_texture (c));
     g_assert_null (dc_picture_canvas_get_texture (c, &sw, &sh));
-    g_assert_nonnull (gtk_widget_get_tooltip_text (GTK_WIDGET (c)));
+    /* the reason, when the pointer rests on it */
+    g_assert_true (asks_tooltip (GTK_WIDGET (c)));
   }
   dc_picture_page_set_folder (fx.page, NULL);
   g_assert_null (dc_picture_page_get_folder_path (fx.page));

@@ -20,6 +20,7 @@ struct _DcPictureCanvas
   int          source_width;
   int          source_height;
   gboolean     placeholder;
+  char        *reason;       /* the placeholder's tooltip */
   DcMark      *draft;
   gboolean     show_badge;
   gboolean     flexible;     /* any height (the viewer), not 16:9 of the width */
@@ -363,7 +364,20 @@ dc_picture_canvas_dispose (GObject *object)
   dc_picture_canvas_set_picture (self, NULL);
   g_clear_object (&self->texture);
   g_clear_pointer (&self->draft, dc_mark_free);
+  g_clear_pointer (&self->reason, g_free);
   G_OBJECT_CLASS (dc_picture_canvas_parent_class)->dispose (object);
+}
+
+static gboolean
+dc_picture_canvas_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard,
+                                 GtkTooltip *tooltip)
+{
+  DcPictureCanvas *self = DC_PICTURE_CANVAS (widget);
+
+  if (!self->placeholder || self->reason == NULL || self->reason[0] == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, self->reason);
+  return TRUE;
 }
 
 static void
@@ -373,6 +387,7 @@ dc_picture_canvas_class_init (DcPictureCanvasClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = dc_picture_canvas_dispose;
+  widget_class->query_tooltip = dc_picture_canvas_query_tooltip;
   widget_class->snapshot = dc_picture_canvas_snapshot;
   widget_class->measure = dc_picture_canvas_measure;
   widget_class->get_request_mode = dc_picture_canvas_get_request_mode;
@@ -393,6 +408,10 @@ dc_picture_canvas_init (DcPictureCanvas *self)
 {
   self->position = G_MAXUINT;
   self->show_badge = TRUE;
+  /* The reason of a placeholder is asked for when the pointer rests on
+   * it (query_tooltip): setting tooltip-text at every texture change
+   * costs an X round trip per cell. */
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
   self->drag = gtk_gesture_drag_new ();
@@ -452,7 +471,7 @@ dc_picture_canvas_set_texture (DcPictureCanvas *self, GdkTexture *texture,
     }
   self->source_width = texture != NULL ? source_width : 0;
   self->source_height = texture != NULL ? source_height : 0;
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
+  g_clear_pointer (&self->reason, g_free);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -480,7 +499,8 @@ dc_picture_canvas_set_placeholder (DcPictureCanvas *self, const char *reason)
   g_clear_object (&self->texture);
   self->placeholder = TRUE;
   self->source_width = self->source_height = 0;
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), reason);
+  g_free (self->reason);
+  self->reason = g_strdup (reason);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -79,6 +79,8 @@ struct _DcPicturePage
   GHashTable          *bound;          /* DcPictureCanvas -> request id (0: none) */
   GPtrArray           *pending;        /* canvases bound, not yet requested */
   guint                pending_idle;
+  GHashTable          *parked;         /* DcPictureCanvas (ref) -> request id: unbound, not yet cleared */
+  guint                parked_idle;
   guint                counts_idle;
   guint                resume_id;
   int                  thumb_size;
@@ -447,9 +449,20 @@ on_thumb (guint request_id, const char *path, DcThumbnail *thumb, gpointer user_
   DcPicturePage *self = g_object_get_data (G_OBJECT (canvas), "dc-page");
   g_autoptr(GdkTexture) texture = NULL;
 
-  if (self == NULL || !g_hash_table_contains (self->bound, canvas))
+  if (self == NULL)
     return;
-  g_hash_table_insert (self->bound, canvas, GUINT_TO_POINTER (0));
+  if (g_hash_table_contains (self->bound, canvas))
+    g_hash_table_insert (self->bound, canvas, GUINT_TO_POINTER (0));
+  else if (g_hash_table_contains (self->parked, canvas))
+    {
+      /* unbound, not yet cleared: it may be bound to the same picture
+       * again, so keep what came (a dropped request is asked again then) */
+      g_hash_table_replace (self->parked, g_object_ref (canvas), GUINT_TO_POINTER (0));
+      if (thumb == NULL)
+        return;
+    }
+  else
+    return;
   if (thumb == NULL)
     {
       /* dropped from a full queue: ask again */
@@ -599,6 +612,56 @@ on_canvas_badge_clicked (DcPictureCanvas *canvas, DcPicturePage *self)
     toggle_plain_mark (self, picture);
 }
 
+static gboolean
+on_name_query_tooltip (GtkWidget *label, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                       gpointer user_data)
+{
+  const char *name = gtk_label_get_text (GTK_LABEL (label));
+
+  if (name == NULL || name[0] == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, name);
+  return TRUE;
+}
+
+/* Clears a cell that was unbound and not bound again: cancels its
+ * request, drops its texture. */
+static void
+clear_canvas (DcPicturePage *self, DcPictureCanvas *canvas, guint request_id)
+{
+  if (request_id != 0 && self->pool != NULL)
+    dc_thumbnail_pool_cancel (self->pool, request_id);
+  dc_picture_canvas_set_texture (canvas, NULL, 0, 0);
+  dc_picture_canvas_set_draft (canvas, NULL);
+  dc_picture_canvas_set_picture (canvas, NULL);
+  dc_picture_canvas_set_position (canvas, G_MAXUINT);
+}
+
+static void
+sweep_parked (DcPicturePage *self)
+{
+  GHashTableIter iter;
+  gpointer canvas, id;
+
+  g_clear_handle_id (&self->parked_idle, g_source_remove);
+  g_hash_table_iter_init (&iter, self->parked);
+  while (g_hash_table_iter_next (&iter, &canvas, &id))
+    {
+      clear_canvas (self, canvas, GPOINTER_TO_UINT (id));
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+static gboolean
+parked_idle_cb (gpointer data)
+{
+  DcPicturePage *self = data;
+
+  self->parked_idle = 0;
+  sweep_parked (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 factory_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DcPicturePage *self)
 {
@@ -609,6 +672,10 @@ factory_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DcPicturePa
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
   gtk_widget_add_css_class (label, "dc-picture-name");
+  /* The name as tooltip, asked for when the pointer rests on it: setting
+   * tooltip-text at every bind costs an X round trip per cell. */
+  gtk_widget_set_has_tooltip (label, TRUE);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (on_name_query_tooltip), NULL);
   gtk_box_append (GTK_BOX (box), canvas);
   gtk_box_append (GTK_BOX (box), label);
   g_object_set_data (G_OBJECT (canvas), "dc-page", self);
@@ -625,13 +692,51 @@ factory_bind (GtkSignalListItemFactory *factory, GtkListItem *item, DcPicturePag
   DcPictureCanvas *canvas = DC_PICTURE_CANVAS (gtk_widget_get_first_child (box));
   GtkWidget *label = gtk_widget_get_last_child (box);
   DcPicture *picture = gtk_list_item_get_item (item);
+  gpointer parked_id = NULL;
+  gboolean was_parked;
+
+  /* GTK 4.8 unbinds and binds again every cell whose position moved (a
+   * file landing before it): the same picture, same stamp, keeps its
+   * texture or its request in flight, and the cell only learns where it
+   * is now. */
+  was_parked = g_hash_table_lookup_extended (self->parked, canvas, NULL, &parked_id);
+  if (was_parked)
+    {
+      g_hash_table_steal (self->parked, canvas);
+      if (dc_picture_canvas_get_picture (canvas) == picture &&
+          GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (canvas), "dc-bound-mtime")) ==
+            (gsize) dc_picture_get_mtime (picture) &&
+          GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (canvas), "dc-bound-size")) ==
+            (gsize) dc_picture_get_size (picture))
+        {
+          guint id = GPOINTER_TO_UINT (parked_id);
+
+          dc_picture_canvas_set_position (canvas, gtk_list_item_get_position (item));
+          dc_picture_canvas_set_draft (canvas, picture == self->draft_picture ? self->draft_mark : NULL);
+          g_hash_table_insert (self->bound, canvas, GUINT_TO_POINTER (id));
+          if (id == 0 && !dc_picture_canvas_has_texture (canvas))
+            {
+              g_ptr_array_add (self->pending, canvas);
+              if (self->pending_idle == 0)
+                self->pending_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, pending_idle_cb,
+                                                      self, NULL);
+            }
+          g_object_unref (canvas);
+          return;
+        }
+      clear_canvas (self, canvas, GPOINTER_TO_UINT (parked_id));
+      g_object_unref (canvas);
+    }
 
   dc_picture_canvas_set_picture (canvas, picture);
   dc_picture_canvas_set_position (canvas, gtk_list_item_get_position (item));
   dc_picture_canvas_set_texture (canvas, NULL, 0, 0);
   dc_picture_canvas_set_draft (canvas, picture == self->draft_picture ? self->draft_mark : NULL);
+  g_object_set_data (G_OBJECT (canvas), "dc-bound-mtime",
+                     GSIZE_TO_POINTER ((gsize) dc_picture_get_mtime (picture)));
+  g_object_set_data (G_OBJECT (canvas), "dc-bound-size",
+                     GSIZE_TO_POINTER ((gsize) dc_picture_get_size (picture)));
   gtk_label_set_text (GTK_LABEL (label), dc_picture_get_name (picture));
-  gtk_widget_set_tooltip_text (label, dc_picture_get_name (picture));
   g_hash_table_insert (self->bound, canvas, GUINT_TO_POINTER (0));
   g_ptr_array_add (self->pending, canvas);
   if (self->pending_idle == 0)
@@ -645,15 +750,14 @@ factory_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, DcPictureP
   DcPictureCanvas *canvas = DC_PICTURE_CANVAS (gtk_widget_get_first_child (box));
   guint id = GPOINTER_TO_UINT (g_hash_table_lookup (self->bound, canvas));
 
-  /* scrolled away: no decode for it, no texture kept */
-  if (id != 0)
-    dc_thumbnail_pool_cancel (self->pool, id);
   g_hash_table_remove (self->bound, canvas);
   g_ptr_array_remove_fast (self->pending, canvas);
-  dc_picture_canvas_set_texture (canvas, NULL, 0, 0);
-  dc_picture_canvas_set_draft (canvas, NULL);
-  dc_picture_canvas_set_picture (canvas, NULL);
-  dc_picture_canvas_set_position (canvas, G_MAXUINT);
+  /* Parked: if the same picture is bound again right away (a move), it
+   * keeps its texture; if not, scrolled away: the idle cancels its
+   * decode and drops its texture. */
+  g_hash_table_insert (self->parked, g_object_ref (canvas), GUINT_TO_POINTER (id));
+  if (self->parked_idle == 0)
+    self->parked_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, parked_idle_cb, self, NULL);
 }
 
 static void
@@ -1559,6 +1663,8 @@ dc_picture_page_dispose (GObject *object)
   /* unbinding the cells cancels their requests: the pool must outlive it */
   if (self->grid_view != NULL)
     set_grid_model (self, FALSE);
+  if (self->parked != NULL)
+    sweep_parked (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_PICTURE_PAGE);
   g_clear_pointer (&self->pool, dc_thumbnail_pool_free);
   g_clear_pointer (&self->cache, dc_thumbnail_cache_unref);
@@ -1583,6 +1689,7 @@ dc_picture_page_finalize (GObject *object)
   g_clear_object (&self->viewer_cancellable);
   g_clear_pointer (&self->bound, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->parked, g_hash_table_unref);
   g_clear_pointer (&self->undo, g_ptr_array_unref);
   g_clear_pointer (&self->recent, g_ptr_array_unref);
   G_OBJECT_CLASS (dc_picture_page_parent_class)->finalize (object);
@@ -1680,6 +1787,7 @@ dc_picture_page_init (DcPicturePage *self)
   self->cancellable = g_cancellable_new ();
   self->bound = g_hash_table_new (NULL, NULL);
   self->pending = g_ptr_array_new ();
+  self->parked = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->undo = g_ptr_array_new_with_free_func ((GDestroyNotify) undo_entry_free);
   self->recent = g_ptr_array_new_with_free_func (g_free);
   load_settings (self);

@@ -173,6 +173,104 @@ test_monitor (void)
   dc_test_rmdir (dir);
 }
 
+/* A copy of the model kept only through items-changed: it must always
+ * agree with the model (batched changes describe the change exactly). */
+typedef struct
+{
+  GPtrArray *shadow;
+  guint      n_signals;
+} Shadow;
+
+static void
+on_shadow_items_changed (GListModel *model, guint pos, guint removed, guint added, Shadow *sh)
+{
+  g_assert_cmpuint (pos + removed, <=, sh->shadow->len);
+  g_ptr_array_remove_range (sh->shadow, pos, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (sh->shadow, (gint) (pos + i), g_list_model_get_item (model, pos + i));
+  g_assert_cmpuint (sh->shadow->len, ==, g_list_model_get_n_items (model));
+  sh->n_signals++;
+}
+
+static void
+assert_shadow (GListModel *model, Shadow *sh)
+{
+  g_assert_cmpuint (sh->shadow->len, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < sh->shadow->len; i++)
+    {
+      g_autoptr(DcPicture) p = g_list_model_get_item (model, i);
+      g_assert_true (p == g_ptr_array_index (sh->shadow, i));
+    }
+}
+
+static gboolean
+n_items_is (gpointer data)
+{
+  NamesWait *w = data;
+  return g_list_model_get_n_items (G_LIST_MODEL (w->folder)) == GPOINTER_TO_UINT (w->expect);
+}
+
+/* Many files landing at once (downloads): the monitor handler only
+ * queues; an idle applies them in batches, one items-changed each, and
+ * never reads the disk for files that are not pictures. */
+static void
+test_monitor_batched (void)
+{
+  static const char *names[] = { "m.jpg", NULL };
+  g_autofree char *dir = make_folder (names);
+  g_autoptr(DcPictureFolder) folder = dc_picture_folder_new (dir, DC_PICTURE_FOLDER_NONE);
+  g_autoptr(DcImage) img = pictures_test_flat (16, 16, 10, 200, 10);
+  g_autoptr(GError) error = NULL;
+  Shadow sh = { g_ptr_array_new_with_free_func (g_object_unref), 0 };
+  NamesWait w = { folder, NULL };
+  const guint n = 24;
+
+  g_assert_true (dc_picture_folder_load (folder, NULL, &error));
+  g_ptr_array_add (sh.shadow, g_list_model_get_item (G_LIST_MODEL (folder), 0));
+  g_signal_connect (folder, "items-changed", G_CALLBACK (on_shadow_items_changed), &sh);
+
+  /* before and after m.jpg, and partial files around them */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%c%02u.jpg", dir, i % 2 ? 'a' : 'z', i);
+      g_autofree char *part = g_strdup_printf ("%s/x%02u.jpg.part", dir, i);
+
+      pictures_test_write_jpeg (path, img, 0);
+      g_assert_true (g_file_set_contents (part, "x", 1, NULL));
+    }
+  g_usleep (200 * 1000);
+  w.expect = GUINT_TO_POINTER (n + 1);
+  g_assert_true (pictures_test_wait_for (n_items_is, &w, 10000));
+  assert_shadow (G_LIST_MODEL (folder), &sh);
+  g_test_message ("%u files: %u items-changed", n, sh.n_signals);
+  g_assert_cmpuint (sh.n_signals, >=, 1);
+  g_assert_cmpuint (sh.n_signals, <, n / 2);
+  g_assert_nonnull (dc_picture_folder_lookup (folder, "a01.jpg"));
+  g_assert_nonnull (dc_picture_folder_lookup (folder, "z00.jpg"));
+  g_assert_null (dc_picture_folder_lookup (folder, "x00.jpg.part"));
+
+  /* deletions and a rewrite, mixed: still exact */
+  for (guint i = 0; i < n; i += 3)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%c%02u.jpg", dir, i % 2 ? 'a' : 'z', i);
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  {
+    g_autofree char *m = g_build_filename (dir, "m.jpg", NULL);
+    g_autoptr(DcImage) big = pictures_test_flat (48, 48, 200, 10, 10);
+
+    pictures_test_write_jpeg (m, big, 0);
+  }
+  w.expect = GUINT_TO_POINTER (n + 1 - n / 3);
+  g_assert_true (pictures_test_wait_for (n_items_is, &w, 10000));
+  assert_shadow (G_LIST_MODEL (folder), &sh);
+
+  g_signal_handlers_disconnect_by_data (folder, &sh);
+  g_ptr_array_unref (sh.shadow);
+  g_clear_object (&folder);
+  dc_test_rmdir (dir);
+}
+
 static void
 test_monitor_recursive (void)
 {
@@ -679,6 +777,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pictures/folder/scan", test_scan);
   g_test_add_func ("/pictures/folder/monitor", test_monitor);
+  g_test_add_func ("/pictures/folder/monitor-batched", test_monitor_batched);
   g_test_add_func ("/pictures/folder/monitor-recursive", test_monitor_recursive);
   g_test_add_func ("/pictures/marks/index-survives-reload", test_mark_index);
   g_test_add_func ("/pictures/marks/burn", test_burn);

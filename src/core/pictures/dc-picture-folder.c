@@ -9,6 +9,10 @@
 #include "pictures/dc-picture-folder.h"
 #include "pictures/dc-thumbnail-cache.h"
 
+/* Monitor events are queued and applied in an idle, at most this long per
+ * main-loop iteration, each batch as one items-changed. */
+#define APPLY_BUDGET_US 4000
+
 #define SCAN_ATTRIBUTES \
   G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE "," \
   G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_TIME_MODIFIED "," \
@@ -28,6 +32,17 @@ struct _DcPictureFolder
   gboolean              loading;
   gboolean              loaded;
   GPtrArray            *pending;    /* monitor events seen while scanning */
+
+  GQueue                changes;    /* Change*: to apply, oldest first */
+  GHashTable           *queued;     /* path -> its newest queued Change* (borrowed) */
+  guint                 apply_id;
+
+  /* One items-changed per batch: the model differs from what it was at
+   * begin_batch() only in [lo, len - tail). */
+  guint                 batch_depth;
+  guint                 batch_len;
+  guint                 batch_lo;
+  guint                 batch_tail;
 };
 
 static void dc_picture_folder_list_model_init (GListModelInterface *iface);
@@ -223,6 +238,47 @@ find_position (DcPictureFolder *self, DcPicture *picture)
 }
 
 static void
+begin_batch (DcPictureFolder *self)
+{
+  if (self->batch_depth++ > 0)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  self->batch_len = self->items->len;
+  self->batch_lo = G_MAXUINT;
+  self->batch_tail = G_MAXUINT;
+}
+
+/* Items [@pos, len - @tail) of the array as it is now may have changed. */
+static void
+batch_touch (DcPictureFolder *self, guint pos, guint tail)
+{
+  g_assert (self->batch_depth > 0);
+  self->batch_lo = MIN (self->batch_lo, pos);
+  self->batch_tail = MIN (self->batch_tail, tail);
+}
+
+static void
+end_batch (DcPictureFolder *self)
+{
+  g_assert (self->batch_depth > 0);
+  if (--self->batch_depth > 0)
+    return;
+  if (self->batch_lo != G_MAXUINT)
+    {
+      guint lo = self->batch_lo;
+      guint tail = MIN (self->batch_tail, MIN (self->batch_len, self->items->len) - lo);
+      guint removed = self->batch_len - lo - tail;
+      guint added = self->items->len - lo - tail;
+
+      if (removed > 0 || added > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), lo, removed, added);
+      if (self->batch_len != self->items->len)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
 set_n_marked (DcPictureFolder *self, guint n)
 {
   if (self->n_marked == n)
@@ -243,7 +299,7 @@ add_or_update (DcPictureFolder *self, const char *name, goffset size, gint64 mti
       if (dc_picture_set_stamp (picture, size, mtime))
         {
           pos = find_position (self, picture);
-          g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 1);
+          batch_touch (self, pos, self->items->len - pos - 1);
         }
       return;
     }
@@ -258,8 +314,7 @@ add_or_update (DcPictureFolder *self, const char *name, goffset size, gint64 mti
   pos = find_position (self, picture);
   g_ptr_array_insert (self->items, (gint) pos, picture);
   g_hash_table_insert (self->by_name, (gpointer) dc_picture_get_name (picture), picture);
-  g_list_model_items_changed (G_LIST_MODEL (self), pos, 0, 1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  batch_touch (self, pos, self->items->len - pos - 1);
 }
 
 static void
@@ -276,8 +331,7 @@ remove_name (DcPictureFolder *self, const char *name)
     set_n_marked (self, self->n_marked - 1);
   g_hash_table_remove (self->by_name, name);
   g_ptr_array_remove_index (self->items, pos);   /* unrefs */
-  g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 0);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  batch_touch (self, pos, self->items->len - pos);
 }
 
 /* The name relative to the folder of an absolute @path, or NULL when it
@@ -390,8 +444,102 @@ forget_dir (DcPictureFolder *self, GFile *dir)
     g_hash_table_remove (self->monitors, path);
 }
 
+/* One thing to look at again: @file (a picture or a subfolder), or, when
+ * @gone, something that left (a watched subfolder is then forgotten). */
+typedef struct
+{
+  GFile    *file;
+  char     *path;
+  gboolean  gone;
+} Change;
+
 static void
-handle_event (DcPictureFolder *self, GFile *file, GFile *other, GFileMonitorEvent event)
+change_free (Change *c)
+{
+  g_object_unref (c->file);
+  g_free (c->path);
+  g_free (c);
+}
+
+static void
+apply_change (DcPictureFolder *self, Change *c)
+{
+  if (c->gone && c->path != NULL && g_hash_table_contains (self->monitors, c->path))
+    forget_dir (self, c->file);
+  else
+    refresh_file (self, c->file);
+}
+
+static gboolean
+apply_changes_cb (gpointer data)
+{
+  DcPictureFolder *self = data;
+  gint64 deadline = g_get_monotonic_time () + APPLY_BUDGET_US;
+  Change *c;
+
+  begin_batch (self);
+  while ((c = g_queue_pop_head (&self->changes)) != NULL)
+    {
+      if (c->path != NULL && g_hash_table_lookup (self->queued, c->path) == c)
+        g_hash_table_remove (self->queued, c->path);
+      apply_change (self, c);
+      change_free (c);
+      if (g_get_monotonic_time () >= deadline)
+        break;
+    }
+  end_batch (self);
+  if (!g_queue_is_empty (&self->changes))
+    return G_SOURCE_CONTINUE;
+  self->apply_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_change (DcPictureFolder *self, GFile *file, gboolean gone)
+{
+  Change *c;
+  char *path = g_file_get_path (file);
+
+  /* Only pictures (and, followed recursively, subfolders) matter: a
+   * download's .part or a clip costs nothing. */
+  if (!(self->flags & DC_PICTURE_FOLDER_RECURSIVE))
+    {
+      g_autofree char *name = relative_name (self, file);
+
+      if (name == NULL)
+        {
+          g_free (path);
+          return;
+        }
+    }
+  /* The same file already waiting: applying reads the disk then, once is
+   * enough (created, changes done, attributes of one download). */
+  if (path != NULL)
+    {
+      Change *last = g_hash_table_lookup (self->queued, path);
+
+      if (last != NULL && last->gone == gone)
+        {
+          g_free (path);
+          return;
+        }
+    }
+  c = g_new0 (Change, 1);
+  c->file = g_object_ref (file);
+  c->path = path;
+  c->gone = gone;
+  g_queue_push_tail (&self->changes, c);
+  /* After something left, keep order strictly (a folder gone and back). */
+  if (gone)
+    g_hash_table_remove_all (self->queued);
+  else if (path != NULL)
+    g_hash_table_replace (self->queued, path, c);
+  if (self->apply_id == 0)
+    self->apply_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, apply_changes_cb, self, NULL);
+}
+
+static void
+queue_event (DcPictureFolder *self, GFile *file, GFile *other, GFileMonitorEvent event)
 {
   switch (event)
     {
@@ -399,30 +547,16 @@ handle_event (DcPictureFolder *self, GFile *file, GFile *other, GFileMonitorEven
     case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
     case G_FILE_MONITOR_EVENT_MOVED_IN:
     case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
-      refresh_file (self, file);
+      queue_change (self, file, FALSE);
       break;
     case G_FILE_MONITOR_EVENT_DELETED:
     case G_FILE_MONITOR_EVENT_MOVED_OUT:
-      {
-        g_autofree char *path = g_file_get_path (file);
-
-        if (path != NULL && g_hash_table_contains (self->monitors, path))
-          forget_dir (self, file);
-        else
-          refresh_file (self, file);
-      }
+      queue_change (self, file, TRUE);
       break;
     case G_FILE_MONITOR_EVENT_RENAMED:
-      {
-        g_autofree char *path = g_file_get_path (file);
-
-        if (path != NULL && g_hash_table_contains (self->monitors, path))
-          forget_dir (self, file);
-        else
-          refresh_file (self, file);
-        if (other != NULL)
-          refresh_file (self, other);
-      }
+      queue_change (self, file, TRUE);
+      if (other != NULL)
+        queue_change (self, other, FALSE);
       break;
     case G_FILE_MONITOR_EVENT_CHANGED:      /* wait for CHANGES_DONE */
     case G_FILE_MONITOR_EVENT_PRE_UNMOUNT:
@@ -448,6 +582,10 @@ pending_event_free (PendingEvent *p)
   g_free (p);
 }
 
+/* Costs next to nothing: the files are looked at in an idle, a few
+ * milliseconds' worth per main-loop iteration, and the grid gets one
+ * items-changed per batch (a dozen downloads landing at once used to cost
+ * 10-19 ms each, one after the other, in one iteration). */
 static void
 on_monitor_changed (GFileMonitor *monitor, GFile *file, GFile *other,
                     GFileMonitorEvent event, gpointer user_data)
@@ -466,7 +604,7 @@ on_monitor_changed (GFileMonitor *monitor, GFile *file, GFile *other,
       g_ptr_array_add (self->pending, p);
       return;
     }
-  handle_event (self, file, other, event);
+  queue_event (self, file, other, event);
 }
 
 static void
@@ -544,7 +682,7 @@ apply_scan (DcPictureFolder *self, ScanResult *result)
   for (guint i = 0; i < pending->len; i++)
     {
       PendingEvent *p = g_ptr_array_index (pending, i);
-      handle_event (self, p->file, p->other, p->event);
+      queue_event (self, p->file, p->other, p->event);
     }
 }
 
@@ -709,6 +847,7 @@ dc_picture_folder_prune_unmarked (DcPictureFolder *self, DcTrashUndo **undo,
   ok = dc_trash_files ((const char * const *) paths->pdata, paths->len, undo,
                        cancellable, error);
   /* Remove what went, now (the monitor will agree a moment later). */
+  begin_batch (self);
   for (guint i = 0; i < dc_trash_undo_get_n_files (*undo); i++)
     {
       g_autoptr(GFile) file = g_file_new_for_path (dc_trash_undo_get_path (*undo, i));
@@ -717,6 +856,7 @@ dc_picture_folder_prune_unmarked (DcPictureFolder *self, DcTrashUndo **undo,
       if (name != NULL)
         remove_name (self, name);
     }
+  end_batch (self);
   return ok;
 }
 
@@ -730,11 +870,13 @@ dc_picture_folder_undo_prune (DcPictureFolder *self, DcTrashUndo *undo, GError *
   g_return_val_if_fail (undo != NULL, FALSE);
 
   ok = dc_trash_undo_restore (undo, &restored, error);
+  begin_batch (self);
   for (guint i = 0; i < restored->len; i++)
     {
       g_autoptr(GFile) file = g_file_new_for_path (g_ptr_array_index (restored, i));
       refresh_file (self, file);
     }
+  end_batch (self);
   return ok;
 }
 
@@ -745,6 +887,9 @@ dc_picture_folder_dispose (GObject *object)
 {
   DcPictureFolder *self = DC_PICTURE_FOLDER (object);
 
+  g_clear_handle_id (&self->apply_id, g_source_remove);
+  g_queue_clear_full (&self->changes, (GDestroyNotify) change_free);
+  g_hash_table_remove_all (self->queued);
   /* Cancel monitors first: no event may arrive on a half-freed folder. */
   if (self->monitors != NULL)
     {
@@ -767,6 +912,7 @@ dc_picture_folder_finalize (GObject *object)
   g_hash_table_unref (self->by_name);
   g_ptr_array_unref (self->items);
   g_ptr_array_unref (self->pending);
+  g_hash_table_unref (self->queued);
   g_clear_pointer (&self->marks, dc_mark_index_unref);
   g_free (self->path);
   G_OBJECT_CLASS (dc_picture_folder_parent_class)->finalize (object);
@@ -810,6 +956,8 @@ dc_picture_folder_init (DcPictureFolder *self)
   self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   self->monitors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_event_free);
+  g_queue_init (&self->changes);
+  self->queued = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 DcPictureFolder *

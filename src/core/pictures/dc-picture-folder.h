@@ -6,6 +6,11 @@
  * .part renamed to .jpg) is inserted, one that disappears is removed,
  * one that changes is updated (items-changed of 1 -> 1 so a grid
  * rebinds and re-requests its thumbnail).  No rescan ever happens.
+ * Monitor events are only queued by the handler; an idle
+ * (G_PRIORITY_DEFAULT_IDLE) applies them, at most ~4 ms per main-loop
+ * iteration, and reports each batch as one items-changed covering what
+ * changed, then notify::n-items / n-marked.  Prune and undo change the
+ * model at once (one items-changed each).
  * Signals and model changes come from the main context that was
  * thread-default when load/load_async was called (GFileMonitor's and
  * GTask's contract): load it from the UI thread.

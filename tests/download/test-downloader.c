@@ -626,6 +626,45 @@ test_skip_existing (Fixture *f, gconstpointer data)
     }
 }
 
+/* A job added after the previous one ended, before its "idle" was read:
+ * that idle is not the end of the run (the command line would have quit
+ * with the new job still running). */
+static void
+test_idle_only_at_the_end (Fixture *f, gconstpointer data)
+{
+  g_autoptr(DcConfig) config = NULL;
+  g_autoptr(DcDownloader) d = NULL;
+  guint first, second, first_final = 0, second_final = 0;
+  gboolean idle = FALSE;
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  add_sim (f, "north", "hikvision", 1, NULL, NULL);
+  config = load_config (f);
+  d = make_downloader (f, config, TRUE);
+  first = add_job (d, "SF1", "A01", "north", 1, scan_time (25, 1), DC_OUTPUT_PICTURE);
+  while (first_final == 0 && g_get_monotonic_time () < end)
+    {
+      g_autoptr(DcDownloadEvent) e = dc_downloader_timed_pop_event (d, 100000);
+      if (e != NULL && e->kind == DC_EVENT_JOB && e->job_id == first && dc_job_state_is_final (e->state))
+        first_final = e->state;
+    }
+  g_assert_cmpint (first_final, ==, DC_JOB_DONE);
+  /* the first job's idle is queued by now (pushed with its final state) */
+  second = add_job (d, "SF2", "A01", "north", 1, scan_time (26, 1), DC_OUTPUT_PICTURE);
+  while (!idle && g_get_monotonic_time () < end)
+    {
+      g_autoptr(DcDownloadEvent) e = dc_downloader_timed_pop_event (d, 100000);
+      if (e == NULL)
+        continue;
+      if (e->kind == DC_EVENT_IDLE)
+        idle = TRUE;
+      else if (e->kind == DC_EVENT_JOB && e->job_id == second && dc_job_state_is_final (e->state))
+        second_final = e->state;
+    }
+  g_assert_true (idle);
+  g_assert_cmpint (second_final, ==, DC_JOB_DONE);   /* before the idle */
+}
+
 static void
 test_quit_during_transfers (Fixture *f, gconstpointer data)
 {
@@ -742,6 +781,7 @@ main (int argc, char **argv)
   ADD ("/download/errors/stall-recovers", test_stall_recovers);
   ADD ("/download/limits/concurrency", test_concurrency_limit);
   ADD ("/download/skip-existing", test_skip_existing);
+  ADD ("/download/idle-only-at-the-end", test_idle_only_at_the_end);
   ADD ("/download/control/cancel-and-pause", test_cancel_and_pause);
   ADD ("/download/control/quit-during-transfers", test_quit_during_transfers);
   return g_test_run ();

@@ -201,16 +201,43 @@ dc_downloader_set_job_state (DcDownloader *self, DcJob *job, DcJobState state)
     check_idle (self, job->runner);
 }
 
+/* An "idle" pushed when the last job ended, read after more jobs were
+ * added (a picture can be done before the caller has queued the next
+ * job): not the end of the run.  Another comes when it really ends. */
+static gboolean
+event_is_stale (DcDownloader *self, const DcDownloadEvent *event)
+{
+  gboolean stale;
+
+  if (event->kind != DC_EVENT_IDLE)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  stale = self->n_busy > 0;
+  g_mutex_unlock (&self->lock);
+  return stale;
+}
+
 DcDownloadEvent *
 dc_downloader_try_pop_event (DcDownloader *self)
 {
-  return g_async_queue_try_pop (self->events);
+  DcDownloadEvent *event;
+
+  while ((event = g_async_queue_try_pop (self->events)) != NULL && event_is_stale (self, event))
+    dc_download_event_free (event);
+  return event;
 }
 
 DcDownloadEvent *
 dc_downloader_timed_pop_event (DcDownloader *self, gint64 timeout_us)
 {
-  return g_async_queue_timeout_pop (self->events, (guint64) MAX (timeout_us, 0));
+  gint64 end = g_get_monotonic_time () + MAX (timeout_us, 0);
+  DcDownloadEvent *event;
+
+  while ((event = g_async_queue_timeout_pop (self->events,
+                                             (guint64) MAX (end - g_get_monotonic_time (), 0))) != NULL &&
+         event_is_stale (self, event))
+    dc_download_event_free (event);
+  return event;
 }
 
 /* ------------------------------------------------------------------ */
@@ -277,6 +304,8 @@ event_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data
        * one matters to a progress bar. */
       if (is_progress_only (event) &&
           g_hash_table_lookup (last_progress, GUINT_TO_POINTER (event->job_id)) != event)
+        continue;
+      if (event_is_stale (es->downloader, event))
         continue;
       if (es->func != NULL)
         es->func (es->downloader, event, es->user_data);

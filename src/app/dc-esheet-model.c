@@ -1100,7 +1100,7 @@ dc_waybill_model_get_n_selected (DcWaybillModel *self)
     {
       DcEsheetWaybillItem it;
       dc_esheet_get_waybill_item (self->esheet, self->perm[i], &it);
-      n += it.selected;
+      n += it.any_selected;   /* by dock, one dock's scans of a waybill may be */
     }
   return n;
 }

@@ -524,6 +524,34 @@ model_sheet (void)
   return sheet;
 }
 
+/* By dock, one dock's scans of a waybill can be selected alone: the
+ * waybill is then partly selected, and counts as one to download. */
+static void
+test_partly_selected (void)
+{
+  g_autoptr(DcEsheet) sheet = model_sheet ();
+  int w0 = dc_esheet_find_waybill (sheet, "W00");
+  DcEsheetWaybillItem it;
+  guint a02_row = G_MAXUINT;
+
+  g_assert_cmpint (w0, >=, 0);
+  dc_esheet_get_waybill_item (sheet, (guint) w0, &it);
+  g_assert_cmpuint (it.n_scans, ==, 3);
+  g_assert_false (it.any_selected);
+  for (guint k = 0; k < it.n_scans; k++)
+    if (g_str_equal (dc_esheet_get_row_dock (sheet, it.rows[k]), "A02"))
+      a02_row = it.rows[k];
+  g_assert_cmpuint (a02_row, !=, G_MAXUINT);
+  dc_esheet_set_row_selected (sheet, a02_row, TRUE);
+  dc_esheet_get_waybill_item (sheet, (guint) w0, &it);
+  g_assert_false (it.selected);
+  g_assert_true (it.any_selected);
+  dc_esheet_set_waybill_selected (sheet, (guint) w0, TRUE);
+  dc_esheet_get_waybill_item (sheet, (guint) w0, &it);
+  g_assert_true (it.selected);
+  g_assert_true (it.any_selected);
+}
+
 static DcConfig *
 model_config (void)
 {
@@ -836,6 +864,7 @@ main (int argc, char **argv)
   g_test_add_func ("/esheet/errors", test_bad_input);
   g_test_add_func ("/esheet/model/views", test_model_views);
   g_test_add_func ("/esheet/model/operations", test_model_operations);
+  g_test_add_func ("/esheet/partly-selected", test_partly_selected);
   g_test_add_func ("/esheet/plan", test_plan);
   g_test_add_func ("/esheet/dock-map", test_dock_map);
   g_test_add_func ("/esheet/large", test_large);

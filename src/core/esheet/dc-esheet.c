@@ -826,13 +826,17 @@ dc_esheet_get_waybill_item (DcEsheet *self, guint index, DcEsheetWaybillItem *ou
   out->last_us = self->time[out->rows[b - a - 1]];
   out->n_docks = 0;
   out->selected = TRUE;
+  out->any_selected = FALSE;
   for (guint k = 0; k < out->n_scans; k++)
     {
       gboolean seen = FALSE;
+      gboolean row_selected = (self->flags[out->rows[k]] & DC_ESHEET_ROW_SELECTED) != 0;
+
       for (guint j = 0; j < k; j++)
         seen |= self->dock[out->rows[j]] == self->dock[out->rows[k]];
       out->n_docks += !seen;
-      out->selected &= (self->flags[out->rows[k]] & DC_ESHEET_ROW_SELECTED) != 0;
+      out->selected &= row_selected;
+      out->any_selected |= row_selected;
     }
 }
 

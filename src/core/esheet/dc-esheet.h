@@ -104,6 +104,7 @@ typedef struct
   gint64         last_us;
   guint          n_docks;     /* distinct docks it was scanned at */
   gboolean       selected;    /* all of its scans are selected */
+  gboolean       any_selected; /* some are: a download would fetch those */
 } DcEsheetWaybillItem;
 
 /* The "by dock" view: one item per dock. */

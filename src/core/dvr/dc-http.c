@@ -140,6 +140,15 @@ note_body_start (DcHttp *self)
   self->x.content_length = cl;
 }
 
+static void
+count_received (DcHttp *self, gsize n)
+{
+  self->x.received += n;
+  self->x.last_data_us = g_get_monotonic_time ();
+  if (self->stream != NULL)
+    ((DcByteSource *) self->stream)->bytes_transferred += n;
+}
+
 static size_t
 on_write (char *data, size_t size, size_t nmemb, void *user_data)
 {
@@ -172,10 +181,7 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
           x->direct_got += m;
           data += m;
           n -= m;
-          x->received += m;
-          x->last_data_us = g_get_monotonic_time ();
-          if (self->stream != NULL)
-            ((DcByteSource *) self->stream)->bytes_transferred += m;
+          count_received (self, m);
           if (n == 0)
             return size * nmemb;
         }
@@ -189,10 +195,7 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
         }
     }
   g_byte_array_append (x->buf, (const guint8 *) data, (guint) n);
-  x->received += n;
-  x->last_data_us = g_get_monotonic_time ();
-  if (self->stream != NULL)
-    ((DcByteSource *) self->stream)->bytes_transferred += n;
+  count_received (self, n);
   return size * nmemb;
 }
 
@@ -1251,9 +1254,9 @@ source_seek (DcByteSource *self, guint64 offset, GError **error)
       if (end > 0 && x->range_len > 0 && arrived <= (guint64) end &&
           (guint64) end - arrived <= RANGE_WINDOW_FIRST)
         discard (s, G_MAXUINT64);
+      if (!x->done)
+        x->result = CURLE_ABORTED_BY_CALLBACK;
     }
-  if (x->active && !x->done)
-    x->result = CURLE_ABORTED_BY_CALLBACK;
   if (x->active)
     log_done (h, x->done ? NULL : "closed by the reader (seek)");
   if (!source_restart (s, offset, RANGE_WINDOW_FIRST, &local_error))
@@ -1270,24 +1273,13 @@ source_seek (DcByteSource *self, guint64 offset, GError **error)
    * where the reader was and say seeking does not work. */
   s->range_ok = FALSE;
   x->offset_base = 0;
-  {
-    guint64 skipped = 0;
-    while (skipped < before && s->error == NULL)
-      {
-        gsize n;
-        fill (s, 1);
-        if (buffered (x) == 0)
-          {
-            g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED,
-                         _("%s ended the recording early"), h->label);
-            source_fail (s, g_error_copy (*error));
-            return FALSE;
-          }
-        n = (gsize) MIN ((guint64) buffered (x), before - skipped);
-        x->buf_pos += n;
-        skipped += n;
-      }
-  }
+  if (discard (s, before) < before)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED,
+                   _("%s ended the recording early"), h->label);
+      source_fail (s, g_error_copy (*error));
+      return FALSE;
+    }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                _("%s ignores byte ranges"), h->label);
   return FALSE;

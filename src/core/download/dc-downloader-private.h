@@ -75,6 +75,7 @@ struct _DcDownloader
   guint                n_busy;         /* jobs neither final nor paused */
   gboolean             quitting;
   gboolean             idle_sent;
+  guint                run_serial;     /* + 1 each time a job becomes busy */
 };
 
 gpointer         dc_downloader_worker_main (gpointer data);

@@ -171,6 +171,7 @@ check_idle (DcDownloader *self, DcDvrRunner *runner)
     {
       DcDownloadEvent *event = g_new0 (DcDownloadEvent, 1);
       event->kind = DC_EVENT_IDLE;
+      event->run_serial = self->run_serial;
       self->idle_sent = TRUE;
       push_event (self, event);
     }
@@ -186,6 +187,7 @@ dc_downloader_set_job_state (DcDownloader *self, DcJob *job, DcJobState state)
   job->state = state;
   if (busy && !was_busy)
     {
+      self->run_serial++;
       self->n_busy++;
       job->runner->n_busy++;
     }
@@ -202,8 +204,9 @@ dc_downloader_set_job_state (DcDownloader *self, DcJob *job, DcJobState state)
 }
 
 /* An "idle" pushed when the last job ended, read after more jobs were
- * added (a picture can be done before the caller has queued the next
- * job): not the end of the run.  Another comes when it really ends. */
+ * added (a picture, or a file already there, can be done before the
+ * caller has queued the next job): not the end of the run, even when
+ * those are done too by now — the newest idle says that, once. */
 static gboolean
 event_is_stale (DcDownloader *self, const DcDownloadEvent *event)
 {
@@ -212,7 +215,7 @@ event_is_stale (DcDownloader *self, const DcDownloadEvent *event)
   if (event->kind != DC_EVENT_IDLE)
     return FALSE;
   g_mutex_lock (&self->lock);
-  stale = self->n_busy > 0;
+  stale = self->n_busy > 0 || event->run_serial != self->run_serial;
   g_mutex_unlock (&self->lock);
   return stale;
 }
@@ -568,6 +571,7 @@ dc_downloader_add (DcDownloader *self, const DcDownloadRequest *request, GError 
   job->request = dc_download_request_copy (request);
   job->runner = runner;
   job->state = DC_JOB_QUEUED;
+  self->run_serial++;
   self->n_busy++;
   runner->n_busy++;
   g_ptr_array_add (self->jobs, job);

@@ -89,6 +89,9 @@ typedef struct
   DcDvrState   dvr_state;
   gint64       clock_offset_s;
   char        *dvr_model;
+  /* DC_EVENT_IDLE, internal: the engine drops an idle that a later job
+   * made stale before it was read */
+  guint        run_serial;
 } DcDownloadEvent;
 
 DcDownloadEvent *dc_download_event_copy (const DcDownloadEvent *event);

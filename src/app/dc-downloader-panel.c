@@ -301,27 +301,37 @@ dc_downloader_panel_get_totals (DcDownloaderPanel *self, guint *done, guint *fai
 }
 
 static void
+note_missing (DcJobItem *item, guint *missing, GString *reasons)
+{
+  DcJobState st = dc_job_item_get_state (item);
+
+  if (st != DC_JOB_FAILED && st != DC_JOB_CANCELLED)
+    return;
+  ++*missing;
+  if (*missing <= 20)
+    g_string_append_printf (reasons, "%s%s — %s", reasons->len ? "\n" : "",
+                            dc_job_item_get_request (item)->waybill,
+                            dc_job_item_get_message (item) ? dc_job_item_get_message (item)
+                                                           : _("stopped"));
+}
+
+static void
 show_result (DcDownloaderPanel *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+  /* every job of the run: rows still waiting to join the list count too */
+  guint n = g_hash_table_size (self->by_id);
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
   g_autoptr(GString) reasons = g_string_new (NULL);
   guint missing = 0;
   g_autofree char *title = NULL;
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < shown; i++)
     {
       g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-      DcJobState st = dc_job_item_get_state (item);
-
-      if (st != DC_JOB_FAILED && st != DC_JOB_CANCELLED)
-        continue;
-      missing++;
-      if (missing <= 20)
-        g_string_append_printf (reasons, "%s%s — %s", reasons->len ? "\n" : "",
-                                dc_job_item_get_request (item)->waybill,
-                                dc_job_item_get_message (item) ? dc_job_item_get_message (item)
-                                                               : _("stopped"));
+      note_missing (item, &missing, reasons);
     }
+  for (GList *l = self->to_show.head; l != NULL; l = l->next)
+    note_missing (l->data, &missing, reasons);
   if (missing == 0)
     title = g_strdup_printf (ngettext ("All %u download done.", "All %u downloads done.", n), n);
   else

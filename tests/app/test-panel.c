@@ -247,6 +247,20 @@ some_done (gpointer data)
 
 /* Stop all in the middle: every job ends done or stopped, the counts add
  * up, the run ends once. */
+static GtkWidget *
+find_label (GtkWidget *root, const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_label (c, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_stop_all_counts (void)
 {
@@ -287,6 +301,11 @@ test_stop_all_counts (void)
   g_assert_cmpuint (done, >=, 4);
   g_assert_cmpuint (failed, >, 0);
   g_assert_false (dc_downloader_panel_is_busy (panel));
+  {
+    /* the run's summary names as many missing as the totals count */
+    g_autofree char *want = g_strdup_printf ("%u downloads are missing:", failed);
+    g_assert_nonnull (find_label (GTK_WIDGET (panel), want));
+  }
   fixture_stop (&f);
 }
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "dc-cell.h"
 #include "dc-esheet-view.h"
 
 struct _DcEsheetView
@@ -164,241 +165,18 @@ dc_esheet_view_clear_jobs (DcEsheetView *self)
   g_hash_table_remove_all (self->jobs);
 }
 
-/* Cells: a label that never changes its size.
- *
- * A GtkLabel queues a resize whenever its text changes, and the column
- * view then measures every cell of every row it keeps (about 200 rows,
- * times forty columns by dock) with Pango.  A table cell is one line of a
- * known height: it is measured from the font once, and the text is laid
- * out only when the cell is drawn, so a new filter or sort costs a stored
- * string per cell and a redraw of what is on screen. */
-
-#define DC_TYPE_CELL (dc_cell_get_type ())
-G_DECLARE_FINAL_TYPE (DcCell, dc_cell, DC, CELL, GtkWidget)
-
-struct _DcCell
-{
-  GtkWidget    parent_instance;
-  char        *text;
-  char        *tip;
-  PangoLayout *layout;
-  float        xalign;
-  gboolean     numeric;
-  gboolean     selected;     /* by dock: drawn as selected */
-  /* where it is (by dock); set in bind */
-  guint        column;
-  guint        position;
-};
-
-G_DEFINE_FINAL_TYPE (DcCell, dc_cell, GTK_TYPE_WIDGET)
-
-static int
-dc_cell_line_height (GtkWidget *widget)
-{
-  static GHashTable *heights;   /* font description -> height + 1 (main thread) */
-  PangoContext *context = gtk_widget_get_pango_context (widget);
-  PangoFontDescription *font = pango_context_get_font_description (context);
-  gpointer found;
-  int height;
-
-  if (heights == NULL)
-    heights = g_hash_table_new_full ((GHashFunc) pango_font_description_hash,
-                                     (GEqualFunc) pango_font_description_equal,
-                                     (GDestroyNotify) pango_font_description_free, NULL);
-  found = g_hash_table_lookup (heights, font);
-  if (found)
-    return GPOINTER_TO_INT (found) - 1;
-  {
-    g_autoptr(PangoLayout) probe = pango_layout_new (context);
-    pango_layout_set_text (probe, "Xg 8月台", -1);
-    pango_layout_get_pixel_size (probe, NULL, &height);
-  }
-  g_hash_table_insert (heights, pango_font_description_copy (font), GINT_TO_POINTER (height + 1));
-  return height;
-}
-
-static void
-dc_cell_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
-                 int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
-{
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = *natural = 0;   /* the columns have fixed widths */
-  else
-    *minimum = *natural = dc_cell_line_height (widget);
-}
-
-static PangoLayout *
-dc_cell_get_layout (DcCell *self)
-{
-  if (self->layout == NULL)
-    {
-      self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), self->text);
-      pango_layout_set_ellipsize (self->layout, PANGO_ELLIPSIZE_END);
-      if (self->numeric)
-        {
-          /* what the "numeric" style class gives a GtkLabel */
-          PangoAttrList *attrs = pango_attr_list_new ();
-          pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-          pango_layout_set_attributes (self->layout, attrs);
-          pango_attr_list_unref (attrs);
-        }
-    }
-  pango_layout_set_width (self->layout, MAX (1, gtk_widget_get_width (GTK_WIDGET (self))) * PANGO_SCALE);
-  return self->layout;
-}
-
-static void
-dc_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
-{
-  DcCell *self = DC_CELL (widget);
-  GtkStyleContext *style = gtk_widget_get_style_context (widget);
-  PangoLayout *layout;
-  GdkRGBA color;
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  int text_w, text_h;
-
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_style_context_get_color (style, &color);
-  if (self->selected)
-    {
-      GdkRGBA bg = { 0.21f, 0.52f, 0.89f, 1.f }, fg = { 1.f, 1.f, 1.f, 1.f };
-
-      gtk_style_context_lookup_color (style, "accent_bg_color", &bg);
-      gtk_style_context_lookup_color (style, "accent_fg_color", &fg);
-      gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (-4, 0, width + 8, height));
-      color = fg;
-    }
-  G_GNUC_END_IGNORE_DEPRECATIONS
-  if (self->text == NULL || *self->text == '\0')
-    return;
-  layout = dc_cell_get_layout (self);
-  pango_layout_get_pixel_size (layout, &text_w, &text_h);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (MAX (0, (width - text_w) * self->xalign),
-                                                          (height - text_h) / 2));
-  gtk_snapshot_append_layout (snapshot, layout, &color);
-  gtk_snapshot_restore (snapshot);
-}
-
-static void
-dc_cell_size_allocate (GtkWidget *widget, int width, int height, int baseline)
-{
-  DcCell *self = DC_CELL (widget);
-
-  if (self->layout)
-    pango_layout_set_width (self->layout, MAX (1, width) * PANGO_SCALE);
-}
-
-/* Tooltips are answered on demand: gtk_widget_set_tooltip_text() in a
- * bind costs an X round trip per cell (measured: a third of the time of
- * showing a big sheet). */
-static gboolean
-dc_cell_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
-{
-  DcCell *self = DC_CELL (widget);
-  const char *tip = self->tip;
-
-  /* without a tip of its own, a cell explains itself only when cut short */
-  if ((tip == NULL || *tip == '\0') && self->text && *self->text &&
-      pango_layout_is_ellipsized (dc_cell_get_layout (self)))
-    tip = self->text;
-  if (tip == NULL || *tip == '\0')
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, tip);
-  return TRUE;
-}
-
-static void
-dc_cell_css_changed (DcCell *self)
-{
-  /* a new font or colour: lay out again when drawn */
-  g_clear_object (&self->layout);
-}
-
-static void
-dc_cell_finalize (GObject *object)
-{
-  DcCell *self = DC_CELL (object);
-
-  g_free (self->text);
-  g_free (self->tip);
-  g_clear_object (&self->layout);
-  G_OBJECT_CLASS (dc_cell_parent_class)->finalize (object);
-}
-
-static void
-dc_cell_class_init (DcCellClass *klass)
-{
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-
-  G_OBJECT_CLASS (klass)->finalize = dc_cell_finalize;
-  widget_class->measure = dc_cell_measure;
-  widget_class->snapshot = dc_cell_snapshot;
-  widget_class->size_allocate = dc_cell_size_allocate;
-  widget_class->query_tooltip = dc_cell_query_tooltip;
-  gtk_widget_class_set_css_name (widget_class, "label");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LABEL);
-}
-
-static void
-dc_cell_init (DcCell *self)
-{
-  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
-  g_signal_connect (self, "notify::css-classes", G_CALLBACK (dc_cell_css_changed), NULL);
-}
-
-static DcCell *
-dc_cell_new (float xalign, gboolean numeric)
-{
-  DcCell *self = g_object_new (DC_TYPE_CELL, NULL);
-
-  self->xalign = xalign;
-  self->numeric = numeric;
-  return self;
-}
-
-static void
-dc_cell_set_text (DcCell *self, const char *text)
-{
-  if (g_strcmp0 (self->text, text) == 0)
-    return;
-  g_free (self->text);
-  self->text = g_strdup (text);
-  if (self->layout)
-    pango_layout_set_text (self->layout, text ? text : "", -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  text ? text : "", -1);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-dc_cell_set_tip (DcCell *self, char *tip)   /* takes @tip */
-{
-  g_free (self->tip);
-  self->tip = tip;
-}
-
-static void
-dc_cell_set_selected (DcCell *self, gboolean selected)
-{
-  if (self->selected == !!selected)
-    return;
-  self->selected = !!selected;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
 const char *
 dc_esheet_view_cell_get_text (GtkWidget *cell)
 {
   g_return_val_if_fail (DC_IS_CELL (cell), NULL);
-  return DC_CELL (cell)->text;
+  return dc_cell_get_text (DC_CELL (cell));
 }
 
 gboolean
 dc_esheet_view_cell_get_selected (GtkWidget *cell)
 {
   g_return_val_if_fail (DC_IS_CELL (cell), FALSE);
-  return DC_CELL (cell)->selected;
+  return dc_cell_get_selected (DC_CELL (cell));
 }
 
 /* Only one of @classes on @cell (NULL: none of them). */
@@ -674,11 +452,11 @@ static void
 dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
 {
   DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
-  guint column = cell->column;
+  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (cell), "column"));
   guint pos = dc_row_item_get_index (item);
   int row;
 
-  cell->position = pos;
+  g_object_set_data (G_OBJECT (cell), "position", GUINT_TO_POINTER (pos));
   dc_cell_set_tip (cell, NULL);
   if (self == NULL || self->esheet == NULL || column >= dc_dock_model_get_n_docks (self->docks))
     {
@@ -734,7 +512,7 @@ dock_cell_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data
   DcRowItem *item = gtk_list_item_get_item (li);
 
   g_object_set_data (G_OBJECT (cell), "view", g_object_get_data (G_OBJECT (f), "view"));
-  cell->column = GPOINTER_TO_UINT (user_data);
+  g_object_set_data (G_OBJECT (cell), "column", user_data);
   dock_cell_refresh (item, NULL, cell);
   g_signal_connect_object (item, "notify::content", G_CALLBACK (dock_cell_refresh), cell, 0);
 }
@@ -919,7 +697,8 @@ dock_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, Dc
     hit = gtk_widget_get_parent (hit);
   if (hit == NULL || hit == view || g_object_get_data (G_OBJECT (hit), "view") != self)
     return;
-  dc_esheet_view_click_dock_entry (self, DC_CELL (hit)->column, DC_CELL (hit)->position, state);
+  dc_esheet_view_click_dock_entry (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "column")),
+                                   GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "position")), state);
 }
 
 /* The first rows of the by-dock view come a few at a time: GTK 4.8 makes

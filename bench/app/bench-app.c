@@ -534,6 +534,7 @@ typedef struct
   gint64  max_gap_cpu;    /* main-thread CPU used during the longest gap */
   gint64  last_cpu;
   gint64  max_busy;       /* longest main-thread CPU between two ticks */
+  gint64  max_busy_at;
   gint64  start;
   GArray *gaps;
   guint   peak_active;
@@ -554,7 +555,11 @@ probe_tick (gpointer data)
       gint64 gap = now - p->last;
       if (gap > p->max_gap)
         p->max_gap = gap, p->max_gap_at = now - p->start, p->max_gap_cpu = cpu - p->last_cpu;
-      p->max_busy = MAX (p->max_busy, cpu - p->last_cpu);
+      if (cpu - p->last_cpu > p->max_busy)
+        p->max_busy = cpu - p->last_cpu, p->max_busy_at = now - p->start;
+      if (g_getenv ("DC_BENCH_BUSY_LOG") && cpu - p->last_cpu > 8000)
+        printf ("  busy %.1f ms of CPU at %.3f s (monotonic %.6f)\n", (cpu - p->last_cpu) / 1000.0,
+                (now - p->start) / 1e6, now / 1e6);
       g_array_append_val (p->gaps, gap);
     }
   p->last = now;
@@ -572,6 +577,42 @@ probe_tick (gpointer data)
       p->peak_active = MAX (p->peak_active, active);
     }
   return G_SOURCE_CONTINUE;
+}
+
+/* DC_BENCH_BUSY_LOG: a frame's main-thread CPU by phase. Our handlers run
+ * after GTK's (connected later), so each marks the end of that phase. */
+typedef struct
+{
+  gint64 before, update, layout;
+} FramePhases;
+
+static void
+phase_before (GdkFrameClock *clock, FramePhases *f)
+{
+  f->before = thread_cpu_us ();
+}
+
+static void
+phase_update (GdkFrameClock *clock, FramePhases *f)
+{
+  f->update = thread_cpu_us ();
+}
+
+static void
+phase_layout (GdkFrameClock *clock, FramePhases *f)
+{
+  f->layout = thread_cpu_us ();
+}
+
+static void
+phase_paint (GdkFrameClock *clock, FramePhases *f)
+{
+  gint64 now = thread_cpu_us ();
+
+  if (now - f->before > 6000)
+    printf ("  frame %.1f ms of CPU: update %.1f, layout %.1f, paint %.1f\n", (now - f->before) / 1000.0,
+            (f->update - f->before) / 1000.0, (f->layout - f->update) / 1000.0,
+            (now - f->layout) / 1000.0);
 }
 
 static int
@@ -643,6 +684,16 @@ bench_transfers (DcWindow *win, guint jobs)
   gtk_selection_model_select_all (dc_esheet_view_get_order_selection (view));
   dc_downloader_panel_set_mode (panel, DC_OUTPUT_BOTH);
 
+  if (g_getenv ("DC_BENCH_BUSY_LOG"))
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (win));
+      static FramePhases phases;
+
+      g_signal_connect (clock, "before-paint", G_CALLBACK (phase_before), &phases);
+      g_signal_connect (clock, "update", G_CALLBACK (phase_update), &phases);
+      g_signal_connect (clock, "layout", G_CALLBACK (phase_layout), &phases);
+      g_signal_connect (clock, "paint", G_CALLBACK (phase_paint), &phases);
+    }
   probe.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
   probe.panel = panel;
   tick = g_timeout_add_full (G_PRIORITY_HIGH, 2, probe_tick, &probe, NULL);
@@ -671,9 +722,9 @@ bench_transfers (DcWindow *win, guint jobs)
               "over %u ticks; cpu %.0f ms\n",
               probe.max_gap / 1000.0, probe.max_gap_at / 1e6, p99 / 1000.0, p50 / 1000.0,
               probe.gaps->len, cpu_ms () - c0);
-      printf ("main thread busy         longest %.1f ms of CPU between two ticks; during the "
-              "longest gap it ran %.1f ms (the rest: waiting for a CPU)\n",
-              probe.max_busy / 1000.0, probe.max_gap_cpu / 1000.0);
+      printf ("main thread busy         longest %.1f ms of CPU between two ticks (at %.1f s); during "
+              "the longest gap it ran %.1f ms (the rest: waiting for a CPU)\n",
+              probe.max_busy / 1000.0, probe.max_busy_at / 1e6, probe.max_gap_cpu / 1000.0);
     }
   g_array_unref (probe.gaps);
   dc_window_shutdown (win);

@@ -752,6 +752,58 @@ test_bad_folder (void)
   fixture_close (&fx);
 }
 
+static gboolean
+page_loaded (gpointer data)
+{
+  return !dc_picture_page_is_loading (data);
+}
+
+/* A folder opened behind another page (a download run does that) must not
+ * take the keyboard focus from what the operator is typing in; opened on
+ * the page shown, the grid gets the focus for keyboard review. */
+static void
+test_focus_stays (void)
+{
+  g_autofree char *dir_a = make_folder ("focus-a", 3);
+  g_autofree char *dir_b = make_folder ("focus-b", 3);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  GtkStack *stack = GTK_STACK (gtk_stack_new ());
+  GtkWidget *entry = gtk_search_entry_new ();
+  DcPicturePage *page = DC_PICTURE_PAGE (dc_picture_page_new ());
+  GtkWidget *grid = GTK_WIDGET (dc_picture_page_get_grid_view (page));
+
+  gtk_stack_add_named (stack, entry, "table");
+  gtk_stack_add_named (stack, GTK_WIDGET (page), "pictures");
+  gtk_stack_set_visible_child_name (stack, "table");
+  gtk_window_set_child (window, GTK_WIDGET (stack));
+  gtk_window_set_default_size (window, 800, 600);
+  gtk_window_present (window);
+  spin (20);
+  g_assert_true (gtk_widget_grab_focus (entry));
+  g_assert_true (gtk_widget_has_focus (entry) || gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), entry));
+
+  dc_picture_page_set_folder (page, dir_a);
+  g_assert_true (wait_until (page_loaded, page, 20000));
+  spin (20);
+  g_assert_cmpuint (n_shown (page), ==, 3);
+  g_assert_false (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), grid) ||
+                  gtk_root_get_focus (GTK_ROOT (window)) == grid);
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == entry ||
+                 gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), entry));
+
+  /* on the page shown, the grid takes it */
+  gtk_stack_set_visible_child_name (stack, "pictures");
+  spin (20);
+  dc_picture_page_set_folder (page, dir_b);
+  g_assert_true (wait_until (page_loaded, page, 20000));
+  spin (20);
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == grid ||
+                 gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), grid));
+  g_assert_true (wait_until (no_burns, page, 20000));
+  gtk_window_destroy (window);
+  spin (50);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -781,6 +833,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app-pictures/follow-disk", test_follow_disk);
   g_test_add_func ("/app-pictures/export", test_export);
   g_test_add_func ("/app-pictures/bad-input", test_bad_folder);
+  g_test_add_func ("/app-pictures/focus-stays", test_focus_stays);
   status = g_test_run ();
   pictures_test_teardown_env (tmp_root);
   return status;

@@ -1057,7 +1057,12 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   self->loading = FALSE;
   dc_picture_page_flush_counts (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
+  /* Keyboard review starts in the grid, but only when the operator is on
+   * this page: a download run opens its folder here behind the e-sheet,
+   * and taking the focus then took it from the search field (and restyled
+   * every :focus-within ancestor: a 20 ms layout in the middle of a run). */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->grid_view));
 }
 
 static void

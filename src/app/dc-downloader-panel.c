@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 
+#include "dc-cell.h"
 #include "dc-downloader-panel.h"
 
 struct _DcDownloaderPanel
@@ -42,10 +43,11 @@ struct _DcDownloaderPanel
                                     * that is the job's newest event and progress-only */
   guint           pending_source;
 
-  /* New jobs join the list a few at a time: the list view makes and binds
-   * a row (eleven widgets, ~0.7 ms) for each of the first 200 at once. */
+  /* New jobs join the list a few per frame: for each of its first ~200
+   * items the list view makes and binds a row of fifteen widgets, whose
+   * style and size are worked out in the next frame's layout. */
   GQueue          to_show;         /* DcJobItem (owned), not in jobs yet */
-  guint           show_source;
+  guint           show_tick;       /* tick callback on job_list */
 
   /* Kept on every state change instead of scanning the jobs. */
   GHashTable     *waiting;         /* DcJobItem set: waiting to retry (borrowed) */
@@ -63,9 +65,10 @@ typedef struct
 /* Work applied per main-loop iteration before yielding to drawing and
  * input: well under one 60 Hz frame. */
 #define EVENT_BUDGET_US  4000
-/* New rows: this many per splice, splices for this long per iteration. */
-#define SHOW_CHUNK       4
-#define SHOW_BUDGET_US   3000
+/* New rows per frame while the list view still makes rows for them; past
+ * that many items it makes none, and the rest join at once. */
+#define SHOW_PER_FRAME   6
+#define SHOW_ROWS_MADE   200
 
 G_DEFINE_FINAL_TYPE (DcDownloaderPanel, dc_downloader_panel, GTK_TYPE_BOX)
 
@@ -134,7 +137,9 @@ static void
 clear_to_show (DcDownloaderPanel *self)
 {
   g_queue_clear_full (&self->to_show, g_object_unref);
-  g_clear_handle_id (&self->show_source, g_source_remove);
+  if (self->show_tick)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->job_list), self->show_tick);
+  self->show_tick = 0;
 }
 
 /* Forgets every job (the list empties). */
@@ -503,30 +508,31 @@ ensure_downloader (DcDownloaderPanel *self, GError **error)
   return TRUE;
 }
 
-/* Moves waiting jobs into the list until the budget is spent (past the
- * list view's 200 rows a splice costs next to nothing, so the rest of a
- * big batch goes at once). */
+/* Moves a frame's share of the waiting jobs into the list. */
+static void
+show_some (DcDownloaderPanel *self)
+{
+  guint have = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+  guint n = have >= SHOW_ROWS_MADE ? g_queue_get_length (&self->to_show)
+                                   : MIN (SHOW_PER_FRAME, g_queue_get_length (&self->to_show));
+  g_autofree gpointer *items = g_new (gpointer, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++)
+    items[i] = g_queue_pop_head (&self->to_show);
+  g_list_store_splice (self->jobs, have, 0, items, n);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (items[i]);
+}
+
 static gboolean
-show_some (gpointer user_data)
+show_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   DcDownloaderPanel *self = user_data;
-  gint64 deadline = g_get_monotonic_time () + SHOW_BUDGET_US;
 
-  while (!g_queue_is_empty (&self->to_show) && g_get_monotonic_time () < deadline)
-    {
-      gpointer chunk[SHOW_CHUNK];
-      guint n = 0;
-
-      while (n < SHOW_CHUNK && !g_queue_is_empty (&self->to_show))
-        chunk[n++] = g_queue_pop_head (&self->to_show);
-      g_list_store_splice (self->jobs, g_list_model_get_n_items (G_LIST_MODEL (self->jobs)), 0,
-                           chunk, n);
-      for (guint i = 0; i < n; i++)
-        g_object_unref (chunk[i]);
-    }
+  show_some (self);
   if (g_queue_is_empty (&self->to_show))
     {
-      self->show_source = 0;
+      self->show_tick = 0;
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -564,14 +570,14 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
       g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
     }
   /* The first rows at once (the list never looks empty), the rest over
-   * the next iterations; the counts and the engine know every job already. */
+   * the next frames; the counts and the engine know every job already. */
   for (guint i = 0; i < items->len; i++)
     g_queue_push_tail (&self->to_show, g_object_ref (g_ptr_array_index (items, i)));
-  if (self->show_source == 0 && !g_queue_is_empty (&self->to_show) && show_some (self) &&
-      !self->disposed)
+  if (self->show_tick == 0 && !g_queue_is_empty (&self->to_show) && !self->disposed)
     {
-      self->show_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, show_some, self, NULL);
-      g_source_set_name_by_id (self->show_source, "DcDownloaderPanel new rows");
+      show_some (self);
+      if (!g_queue_is_empty (&self->to_show))
+        self->show_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->job_list), show_tick, self, NULL);
     }
   if (n_added > 0)
     {
@@ -667,6 +673,17 @@ job_button_clicked (GtkButton *button, gpointer user_data)
     dc_downloader_retry (self->downloader, id);
 }
 
+/* Tooltips are asked for only when the pointer rests on a widget:
+ * gtk_widget_set_tooltip_text() asks the X server where the pointer is,
+ * one round trip per call — three per row when rows are made. */
+static gboolean
+button_query_tooltip (GtkWidget *button, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                      gpointer text)
+{
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static GtkWidget *
 job_button (DcDownloaderPanel *self, const char *icon, const char *tooltip, const char *what)
 {
@@ -675,28 +692,19 @@ job_button (DcDownloaderPanel *self, const char *icon, const char *tooltip, cons
   gtk_widget_add_css_class (b, "flat");
   gtk_widget_add_css_class (b, "circular");
   gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (b, tooltip);
+  gtk_widget_set_has_tooltip (b, TRUE);
+  g_signal_connect (b, "query-tooltip", G_CALLBACK (button_query_tooltip), (gpointer) tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (b), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
   g_object_set_data (G_OBJECT (b), "what", (gpointer) what);
   g_signal_connect (b, "clicked", G_CALLBACK (job_button_clicked), self);
   gtk_widget_set_name (b, what);
   return b;
 }
 
-/* The status as a tooltip, asked for only when the pointer rests on it:
- * gtk_widget_set_tooltip_text() on every progress event cost an X round
- * trip each (half the main thread's time with 64 transfers). */
-static gboolean
-status_query_tooltip (GtkWidget *label, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
-                      gpointer user_data)
-{
-  const char *text = gtk_label_get_text (GTK_LABEL (label));
-
-  if (text == NULL || *text == '\0')
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, text);
-  return TRUE;
-}
-
+/* A job's row.  Its texts change with every progress event of a running
+ * job (percent, speed), 64 rows at once: they are DcCells, which redraw
+ * without a new layout.  With GtkLabels each change queued a resize and
+ * Pango measured the label again: 10–25 ms of layout per frame. */
 static void
 job_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
@@ -704,28 +712,21 @@ job_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *line1 = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *title = gtk_label_new (NULL);
-  GtkWidget *status = gtk_label_new (NULL);
-  GtkWidget *sub = gtk_label_new (NULL);
+  DcCell *title = dc_cell_new (0, FALSE);
+  DcCell *status = dc_cell_new (1, TRUE);
+  DcCell *sub = dc_cell_new (0, FALSE);
   GtkWidget *bar = gtk_progress_bar_new ();
 
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_widget_set_hexpand (title, TRUE);
-  gtk_label_set_xalign (GTK_LABEL (status), 1);
-  gtk_label_set_ellipsize (GTK_LABEL (status), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (status), 34);
-  gtk_widget_add_css_class (status, "numeric");
-  gtk_widget_set_has_tooltip (status, TRUE);
-  g_signal_connect (status, "query-tooltip", G_CALLBACK (status_query_tooltip), NULL);
-  gtk_label_set_xalign (GTK_LABEL (sub), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (sub, "caption");
-  gtk_widget_add_css_class (sub, "dim-label");
-  gtk_box_append (GTK_BOX (line1), title);
-  gtk_box_append (GTK_BOX (line1), status);
+  /* waybill numbers are 10–15 characters, mostly digits */
+  dc_cell_set_width_chars (title, 16);
+  gtk_widget_add_css_class (GTK_WIDGET (title), "heading");
+  gtk_widget_set_hexpand (GTK_WIDGET (status), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (sub), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (sub), "dim-label");
+  gtk_box_append (GTK_BOX (line1), GTK_WIDGET (title));
+  gtk_box_append (GTK_BOX (line1), GTK_WIDGET (status));
   gtk_box_append (GTK_BOX (texts), line1);
-  gtk_box_append (GTK_BOX (texts), sub);
+  gtk_box_append (GTK_BOX (texts), GTK_WIDGET (sub));
   gtk_box_append (GTK_BOX (texts), bar);
   gtk_widget_set_hexpand (texts, TRUE);
   gtk_box_append (GTK_BOX (row), texts);
@@ -749,18 +750,18 @@ job_refresh (DcJobItem *item, GtkWidget *row)
   const char *time = g_object_get_data (G_OBJECT (row), "time");
   g_autofree char *sub = NULL;
   DcJobState st = dc_job_item_get_state (item);
-  GtkWidget *status_label = g_object_get_data (G_OBJECT (row), "status");
+  GtkWidget *status_cell = g_object_get_data (G_OBJECT (row), "status");
   GtkWidget *child;
 
   /* TRANSLATORS: job details: dock · DVR channel · scan time · speed */
   sub = g_strdup_printf (_("%s · %s ch%u · %s %s"), req->dock ? req->dock : "", req->dvr,
                          req->channel, time ? time : "", speed);
-  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "sub"), sub);
-  gtk_label_set_text (GTK_LABEL (status_label), status);
+  dc_cell_set_text (g_object_get_data (G_OBJECT (row), "sub"), sub);
+  dc_cell_set_text (DC_CELL (status_cell), status);
   if (st == DC_JOB_FAILED)
-    gtk_widget_add_css_class (status_label, "error");
+    gtk_widget_add_css_class (status_cell, "error");
   else
-    gtk_widget_remove_css_class (status_label, "error");
+    gtk_widget_remove_css_class (status_cell, "error");
   gtk_progress_bar_set_fraction (g_object_get_data (G_OBJECT (row), "bar"),
                                  dc_job_item_get_fraction (item));
   for (child = gtk_widget_get_first_child (row); child; child = gtk_widget_get_next_sibling (child))
@@ -772,10 +773,16 @@ job_refresh (DcJobItem *item, GtkWidget *row)
         gtk_widget_set_sensitive (child, st == DC_JOB_FAILED || st == DC_JOB_CANCELLED);
       else
         gtk_widget_set_sensitive (child, !dc_job_state_is_final (st));
-      if (g_str_equal (what, "pause"))
-        gtk_button_set_icon_name (GTK_BUTTON (child), st == DC_JOB_PAUSED
-                                  ? "media-playback-start-symbolic"
-                                  : "media-playback-pause-symbolic");
+      /* only when it changes: a new icon name reloads the image and
+       * queues a resize */
+      if (g_str_equal (what, "pause") &&
+          GPOINTER_TO_INT (g_object_get_data (G_OBJECT (child), "paused")) != (st == DC_JOB_PAUSED))
+        {
+          g_object_set_data (G_OBJECT (child), "paused", GINT_TO_POINTER (st == DC_JOB_PAUSED));
+          gtk_button_set_icon_name (GTK_BUTTON (child), st == DC_JOB_PAUSED
+                                    ? "media-playback-start-symbolic"
+                                    : "media-playback-pause-symbolic");
+        }
     }
 }
 
@@ -787,7 +794,7 @@ job_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
   const DcDownloadRequest *req = dc_job_item_get_request (item);
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (req->scan_us / G_USEC_PER_SEC);
 
-  gtk_label_set_text (g_object_get_data (G_OBJECT (row), "title"), req->waybill);
+  dc_cell_set_text (g_object_get_data (G_OBJECT (row), "title"), req->waybill);
   /* the scan time never changes: formatted once per bind, not per event */
   g_object_set_data_full (G_OBJECT (row), "time",
                           dt ? g_date_time_format (dt, "%H:%M:%S") : NULL, g_free);

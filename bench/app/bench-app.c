@@ -610,9 +610,19 @@ phase_paint (GdkFrameClock *clock, FramePhases *f)
   gint64 now = thread_cpu_us ();
 
   if (now - f->before > 6000)
-    printf ("  frame %.1f ms of CPU: update %.1f, layout %.1f, paint %.1f\n", (now - f->before) / 1000.0,
-            (f->update - f->before) / 1000.0, (f->layout - f->update) / 1000.0,
-            (now - f->layout) / 1000.0);
+    printf ("  frame %.1f ms of CPU: update %.1f, layout %.1f, paint %.1f (monotonic %.6f)\n",
+            (now - f->before) / 1000.0, (f->update - f->before) / 1000.0,
+            (f->layout - f->update) / 1000.0, (now - f->layout) / 1000.0, g_get_monotonic_time () / 1e6);
+}
+
+static void
+log_first_picture (DcDownloaderPanel *panel, const char *path, gpointer data)
+{
+  static gboolean seen;
+
+  if (!seen)
+    printf ("  first picture done (monotonic %.6f)\n", g_get_monotonic_time () / 1e6);
+  seen = TRUE;
 }
 
 static int
@@ -693,6 +703,8 @@ bench_transfers (DcWindow *win, guint jobs)
       g_signal_connect (clock, "update", G_CALLBACK (phase_update), &phases);
       g_signal_connect (clock, "layout", G_CALLBACK (phase_layout), &phases);
       g_signal_connect (clock, "paint", G_CALLBACK (phase_paint), &phases);
+      g_signal_connect (panel, "picture-done", G_CALLBACK (log_first_picture), NULL);
+      printf ("  run starts (monotonic %.6f)\n", g_get_monotonic_time () / 1e6);
     }
   probe.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
   probe.panel = panel;

@@ -39,6 +39,12 @@ struct _DcEsheetView
   const char        *busy_text;      /* what the worker is doing */
   gboolean           dock_touch;     /* the by-dock cells redraw the selection */
   guint              dock_columns_id; /* tick: more columns to show or hide */
+  GtkColumnViewColumn *dock_spacers[2]; /* before and after the pool (see below) */
+  guint              dock_first;     /* the dock (filtered) of the pool's first column */
+  gint64             dock_shown_frame; /* frame of the last column shown or hidden, + 1 */
+  gboolean           dock_in_tick;   /* in a frame (its tick), not before it */
+  GArray            *dock_widths;    /* int per dock of the sheet: a width set by hand, or 0 */
+  gboolean           dock_sizing;    /* the view sets the widths, not the operator */
 };
 
 G_DEFINE_FINAL_TYPE (DcEsheetView, dc_esheet_view, GTK_TYPE_BOX)
@@ -425,9 +431,17 @@ add_order_columns (DcEsheetView *self)
 /* By dock
  *
  * One column per dock, its waybills beneath (row 0: the dock summary).
- * The columns are a pool: column i shows the i-th dock that the filter
- * leaves, and the columns left over are hidden, so a search never
- * destroys and recreates forty columns of cells.  Waybills are selected
+ *
+ * GTK 4.8 keeps about 200 rows of cells for every column, visible or
+ * scrolled away: forty docks are 8,000 cells, and laying them out again
+ * (a column shown or hidden, rows added) took 30-60 ms a frame.  So only
+ * the docks that the window can show have columns: a pool of a few
+ * columns (as many as fit in the window, and one more) shows the docks
+ * first..first+k, and two empty spacer columns stand for the docks left
+ * and right of them, as wide as those docks together.  Scrolling sideways
+ * moves "first" and points the same columns at other docks (the cells
+ * redraw, nothing is made or destroyed).  A filter hides the pool columns
+ * left over, a few per frame.  Waybills are selected
  * cell by cell (click, Ctrl/Shift-click): GtkColumnView selects whole
  * rows, which here would mean one waybill of every dock. */
 
@@ -456,6 +470,8 @@ dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
   guint pos = dc_row_item_get_index (item);
   int row;
 
+  if (self != NULL)
+    column += self->dock_first;   /* a pool column: which dock it shows now */
   g_object_set_data (G_OBJECT (cell), "position", GUINT_TO_POINTER (pos));
   dc_cell_set_tip (cell, NULL);
   if (self == NULL || self->esheet == NULL || column >= dc_dock_model_get_n_docks (self->docks))
@@ -524,6 +540,40 @@ dock_cell_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_da
                                         gtk_list_item_get_child (li));
 }
 
+static void update_dock_columns (DcEsheetView *self, gboolean all);
+
+#define DOCK_WIDTH 220   /* a dock column's width until the operator changes it */
+
+static void schedule_dock_columns (DcEsheetView *self);
+
+/* The width of visible dock @d: set by hand, or the default. */
+static int
+dock_width (DcEsheetView *self, guint d)
+{
+  guint index = dc_dock_model_get_dock_index (self->docks, d);
+
+  if (index < self->dock_widths->len && g_array_index (self->dock_widths, int, index) > 0)
+    return g_array_index (self->dock_widths, int, index);
+  return DOCK_WIDTH;
+}
+
+/* The operator resized a pool column: that width belongs to its dock. */
+static void
+dock_column_resized (GtkColumnViewColumn *column, GParamSpec *pspec, DcEsheetView *self)
+{
+  guint d = self->dock_first + GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (column), "pool-index"));
+  int width = gtk_column_view_column_get_fixed_width (column);
+  guint index;
+
+  if (self->dock_sizing || d >= dc_dock_model_get_n_docks (self->docks) || width <= 0)
+    return;
+  index = dc_dock_model_get_dock_index (self->docks, d);
+  if (index >= self->dock_widths->len)
+    g_array_set_size (self->dock_widths, index + 1);
+  g_array_index (self->dock_widths, int, index) = width;
+  schedule_dock_columns (self);
+}
+
 static GtkColumnViewColumn *
 dock_column_new (DcEsheetView *self, guint i, GtkSorter *sorter)
 {
@@ -535,13 +585,25 @@ dock_column_new (DcEsheetView *self, guint i, GtkSorter *sorter)
   g_signal_connect (factory, "bind", G_CALLBACK (dock_cell_bind), GUINT_TO_POINTER (i));
   g_signal_connect (factory, "unbind", G_CALLBACK (dock_cell_unbind), GUINT_TO_POINTER (i));
   column = gtk_column_view_column_new (NULL, factory);
-  gtk_column_view_column_set_fixed_width (column, 220);
+  gtk_column_view_column_set_fixed_width (column, DOCK_WIDTH);
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_column_set_sorter (column, sorter);
+  g_object_set_data (G_OBJECT (column), "pool-index", GUINT_TO_POINTER (i));
+  g_signal_connect (column, "notify::fixed-width", G_CALLBACK (dock_column_resized), self);
   return column;
 }
 
-static void update_dock_columns (DcEsheetView *self, gboolean all);
+/* An empty column as wide as the docks it stands for (its cells have no
+ * child: nothing to bind or draw). */
+static GtkColumnViewColumn *
+dock_spacer_new (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column = gtk_column_view_column_new (NULL, factory);
+
+  gtk_column_view_column_set_visible (column, FALSE);
+  return column;
+}
 
 static gboolean
 dock_columns_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
@@ -549,64 +611,174 @@ dock_columns_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
 
   self->dock_columns_id = 0;
+  self->dock_in_tick = TRUE;
   update_dock_columns (self, FALSE);
+  self->dock_in_tick = FALSE;
   return G_SOURCE_REMOVE;
 }
 
-/* Points the pool's columns at the docks shown: titles, menus, visibility.
- * Showing or hiding a column shows or hides a cell in each of its ~200
- * rows (about 6 ms each, and the frame lays out every row again): unless
- * @all, two columns per frame. */
+/* At the next frame, before its layout. */
+static void
+schedule_dock_columns (DcEsheetView *self)
+{
+  if (self->dock_columns_id == 0)
+    self->dock_columns_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), dock_columns_tick, NULL, NULL);
+}
+
+/* Scrolled sideways, or the window's width changed: maybe other docks. */
+static void
+dock_scrolled (GtkAdjustment *adjustment, DcEsheetView *self)
+{
+  schedule_dock_columns (self);
+}
+
+/* How many pool columns the window can show of @n docks. */
+static guint
+dock_pool_size (DcEsheetView *self, guint n)
+{
+  GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->dock_view));
+  double page = h ? gtk_adjustment_get_page_size (h) : 0;
+  int narrowest = DOCK_WIDTH;
+
+  if (page <= 0)
+    page = MAX (gtk_widget_get_width (GTK_WIDGET (self->dock_view)), 1400);
+  for (guint d = 0; d < n; d++)
+    narrowest = MIN (narrowest, dock_width (self, d));
+  /* a column cut at each edge: one more than fit */
+  return MIN (n, (guint) (page / MAX (narrowest, 24)) + 2);
+}
+
+/* The first dock the pool shows: the one at the left edge of the view. */
+static guint
+dock_first_shown (DcEsheetView *self, guint n, guint pool)
+{
+  GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->dock_view));
+  double value = h ? gtk_adjustment_get_value (h) : 0;
+  double x = 0;
+  guint d;
+
+  for (d = 0; d + pool < n; d++)
+    {
+      x += dock_width (self, d);
+      if (x > value)
+        break;
+    }
+  return d;
+}
+
+/* A column to show or hide in update_dock_columns(): within the frame's
+ * budget, else at the next frame.  The counts' idle and the tick may
+ * both come before the same frame: one frame, one budget. */
+static gboolean
+dock_budget_take (DcEsheetView *self, guint *budget, gboolean all)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  /* the frame that will show it: this one in a tick, else the next */
+  gint64 frame = clock ? gdk_frame_clock_get_frame_counter (clock) + !self->dock_in_tick + 1 : 0;
+
+  if (all)
+    return TRUE;
+  if (*budget == 0 || (frame != 0 && frame == self->dock_shown_frame))
+    {
+      schedule_dock_columns (self);
+      return FALSE;
+    }
+  if (--*budget == 0)
+    self->dock_shown_frame = frame;
+  return TRUE;
+}
+
+/* A spacer's width and visibility. */
+static void
+dock_spacer_set (DcEsheetView *self, GtkColumnViewColumn *spacer, int width, guint *budget, gboolean all)
+{
+  if (width > 0 && gtk_column_view_column_get_fixed_width (spacer) != width)
+    gtk_column_view_column_set_fixed_width (spacer, width);
+  if (gtk_column_view_column_get_visible (spacer) != (width > 0) && dock_budget_take (self, budget, all))
+    gtk_column_view_column_set_visible (spacer, width > 0);
+}
+
+static char *
+dock_title (DcEsheetView *self, guint d)
+{
+  DcEsheetDockItem it;
+  g_autofree char *count = format_count (dc_dock_model_get_n_entries (self->docks, d));
+
+  dc_esheet_get_dock_item (self->esheet, dc_dock_model_get_dock_index (self->docks, d), NULL, &it);
+  return g_strdup_printf ("%s (%s)", it.dock, count);
+}
+
+/* Points the pool's columns at the docks shown: titles, menus, widths,
+ * visibility, and the spacers around them.  Showing or hiding a column
+ * shows or hides a cell in each of its ~200 rows (several ms each, and
+ * the frame lays out every row again): unless @all, one column per
+ * frame (the rest at the next frames). */
 static void
 update_dock_columns (DcEsheetView *self, gboolean all)
 {
   GListModel *columns = gtk_column_view_get_columns (self->dock_view);
-  guint n = dc_dock_model_get_n_docks (self->docks);
-  guint have = g_list_model_get_n_items (columns);
+  guint n = self->esheet ? dc_dock_model_get_n_docks (self->docks) : 0;
   guint rows = MIN (256, g_list_model_get_n_items (G_LIST_MODEL (self->docks)));
-  guint budget = all ? G_MAXUINT : MAX (1, 600 / MAX (rows, 1));
+  guint budget = MAX (1, 300 / MAX (rows, 1));
+  guint pool = dock_pool_size (self, n);
+  guint first = dock_first_shown (self, n, pool);
+  guint have = g_list_model_get_n_items (columns) - 2;
+  int left = 0, right = 0;
 
-  if (have < n)
+  self->dock_sizing = TRUE;
+  if (first != self->dock_first)
+    {
+      /* the same cells show other docks */
+      self->dock_first = first;
+      dc_dock_model_touch (self->docks);
+    }
+  for (guint d = 0; d < n; d++)
+    if (d < first)
+      left += dock_width (self, d);
+    else if (d >= first + pool)
+      right += dock_width (self, d);
+  if (have < pool)
     {
       g_autoptr(GtkSorter) sorter = probe_sorter_new (self, 0);
 
-      for (guint i = have; i < n; i++)
+      /* made hidden: shown below, within the budget */
+      for (guint i = have; i < pool; i++)
         {
           GtkColumnViewColumn *column = dock_column_new (self, i, sorter);
-          gtk_column_view_append_column (self->dock_view, column);
+          gtk_column_view_column_set_visible (column, FALSE);
+          gtk_column_view_insert_column (self->dock_view, 1 + i, column);
           g_object_unref (column);
         }
+      have = pool;
     }
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+  dock_spacer_set (self, self->dock_spacers[0], left, &budget, all);
+  dock_spacer_set (self, self->dock_spacers[1], right, &budget, all);
+  for (guint i = 0; i < have; i++)
     {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
-      guint dock_index = i < n ? dc_dock_model_get_dock_index (self->docks, i) + 1 : 0;
-      DcEsheetDockItem it;
-      g_autofree char *count = NULL, *title = NULL;
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 1 + i);
+      guint d = first + i;
+      guint dock_index = i < pool ? dc_dock_model_get_dock_index (self->docks, d) + 1 : 0;
+      g_autofree char *title = NULL;
 
-      if (gtk_column_view_column_get_visible (column) != (i < n))
+      if (gtk_column_view_column_get_visible (column) != (i < pool))
         {
-          if (budget == 0)
-            {
-              if (self->dock_columns_id == 0)
-                self->dock_columns_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), dock_columns_tick,
-                                                                      NULL, NULL);
-              continue;
-            }
-          budget--;
-          gtk_column_view_column_set_visible (column, i < n);
+          if (!dock_budget_take (self, &budget, all))
+            continue;
+          gtk_column_view_column_set_visible (column, i < pool);
         }
-      if (i >= n)
+      if (i >= pool)
         continue;
-      dc_esheet_get_dock_item (self->esheet, dock_index - 1, NULL, &it);
-      count = format_count (dc_dock_model_get_n_entries (self->docks, i));
-      title = g_strdup_printf ("%s (%s)", it.dock, count);
+      title = dock_title (self, d);
       gtk_column_view_column_set_title (column, title);
+      if (gtk_column_view_column_get_fixed_width (column) != dock_width (self, d))
+        gtk_column_view_column_set_fixed_width (column, dock_width (self, d));
       if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (column), "dock-index")) != dock_index)
         {
           g_autoptr(GMenu) menu = g_menu_new ();
           g_autoptr(GMenuItem) mi = NULL;
+          DcEsheetDockItem it;
 
+          dc_esheet_get_dock_item (self->esheet, dock_index - 1, NULL, &it);
           mi = g_menu_item_new (_("Select This Dock’s Waybills"), NULL);
           g_menu_item_set_action_and_target (mi, "esheet.select-dock", "s", it.dock);
           g_menu_append_item (menu, mi);
@@ -619,6 +791,7 @@ update_dock_columns (DcEsheetView *self, gboolean all)
           g_object_set_data (G_OBJECT (column), "dock-index", GUINT_TO_POINTER (dock_index));
         }
     }
+  self->dock_sizing = FALSE;
 }
 
 /* Selecting waybills by dock: an entry stands for the waybill's scans at
@@ -697,20 +870,21 @@ dock_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, Dc
     hit = gtk_widget_get_parent (hit);
   if (hit == NULL || hit == view || g_object_get_data (G_OBJECT (hit), "view") != self)
     return;
-  dc_esheet_view_click_dock_entry (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "column")),
+  dc_esheet_view_click_dock_entry (self, self->dock_first +
+                                   GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "column")),
                                    GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "position")), state);
 }
 
 /* The first rows of the by-dock view come a few at a time: GTK 4.8 makes
- * about 200 rows of widgets for every column at once, which is 8,000
- * cells for forty docks (over 300 ms in one go). */
+ * about 200 rows of widgets for every column at once, about 2,000 cells
+ * for a pool of ten columns (over 100 ms in one go). */
 static gboolean
 dock_rows_grow (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  guint n_cols = MAX (1, dc_dock_model_get_n_docks (self->docks));
+  guint n_cols = MAX (1, g_list_model_get_n_items (gtk_column_view_get_columns (self->dock_view)));
   guint limit = dc_dock_model_get_row_limit (self->docks);
-  guint step = MAX (2, 500 / n_cols);   /* ~500 new cells per frame */
+  guint step = MAX (2, 150 / n_cols);   /* ~150 new cells per frame */
 
   limit = limit + step >= 256 ? G_MAXUINT : limit + step;
   dc_dock_model_set_row_limit (self->docks, limit);
@@ -819,15 +993,14 @@ dc_esheet_view_is_busy (DcEsheetView *self)
 static void
 models_busy (GObject *model, GParamSpec *pspec, DcEsheetView *self)
 {
-  /* the rows stay usable while a filter or sort is computed: dimmed */
-  if (dc_waybill_model_get_busy (self->waybills))
-    gtk_widget_add_css_class (GTK_WIDGET (self->order_view), "dim-label");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->order_view), "dim-label");
-  if (dc_dock_model_get_busy (self->docks))
-    gtk_widget_add_css_class (GTK_WIDGET (self->dock_view), "dim-label");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->dock_view), "dim-label");
+  /* the rows stay usable while a filter or sort is computed: dimmed, as
+   * dim-label would, but a style class on the view restyles every cell
+   * it keeps (thousands by dock: 20-30 ms a frame, twice per filter);
+   * the opacity of the view is one render node */
+  gtk_widget_set_opacity (GTK_WIDGET (self->order_view),
+                          dc_waybill_model_get_busy (self->waybills) ? 0.55 : 1.0);
+  gtk_widget_set_opacity (GTK_WIDGET (self->dock_view),
+                          dc_dock_model_get_busy (self->docks) ? 0.55 : 1.0);
   schedule_counts (self);
 }
 
@@ -859,6 +1032,7 @@ show_esheet (DcEsheetView *self, DcEsheet *esheet)
   self->esheet = esheet;
   self->busy_text = N_("Loading…");
   self->dock_anchor_column = -1;
+  g_array_set_size (self->dock_widths, 0);
   /* the by-dock rows are made when that view is shown, a few at a time */
   stop_dock_rows (self);
   dc_dock_model_set_row_limit (self->docks, 0);
@@ -970,27 +1144,21 @@ dc_esheet_view_dup_order_title (DcEsheetView *self)
   return g_strdup (gtk_column_view_column_get_title (self->columns[COL_WAYBILL]));
 }
 
-/* The visible dock columns (the pool's first ones). */
+/* The docks shown by dock (after the filter); the window has columns
+ * only for those it can show at once (see update_dock_columns()). */
 guint
 dc_esheet_view_get_n_dock_columns (DcEsheetView *self)
 {
-  GListModel *columns = gtk_column_view_get_columns (self->dock_view);
-  guint n = 0;
-
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
-      n += gtk_column_view_column_get_visible (c);
-    }
-  return n;
+  return self->esheet ? dc_dock_model_get_n_docks (self->docks) : 0;
 }
 
+/* The title of dock @column's column ("A01 (35)"), scrolled to or not. */
 char *
 dc_esheet_view_dup_dock_title (DcEsheetView *self, guint column)
 {
-  g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (gtk_column_view_get_columns (self->dock_view), column);
-
-  return c ? g_strdup (gtk_column_view_column_get_title (c)) : NULL;
+  if (column >= dc_esheet_view_get_n_dock_columns (self))
+    return NULL;
+  return dock_title (self, column);
 }
 
 GtkSelectionModel *
@@ -1183,6 +1351,19 @@ dc_esheet_view_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->order_view), self);
       g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->dock_view), self);
     }
+  if (self->dock_view)
+    {
+      GListModel *columns = gtk_column_view_get_columns (self->dock_view);
+      GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->dock_view));
+
+      if (h)
+        g_signal_handlers_disconnect_by_data (h, self);
+      for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+        {
+          g_autoptr(GObject) column = g_list_model_get_item (columns, i);
+          g_signal_handlers_disconnect_by_data (column, self);
+        }
+    }
   G_OBJECT_CLASS (dc_esheet_view_parent_class)->dispose (object);
 }
 
@@ -1195,6 +1376,7 @@ dc_esheet_view_finalize (GObject *object)
   g_clear_object (&self->docks);
   g_clear_pointer (&self->esheets, g_ptr_array_unref);
   g_clear_pointer (&self->jobs, g_hash_table_unref);
+  g_clear_pointer (&self->dock_widths, g_array_unref);
   G_OBJECT_CLASS (dc_esheet_view_parent_class)->finalize (object);
 }
 
@@ -1260,6 +1442,19 @@ dc_esheet_view_init (DcEsheetView *self)
   }
   g_signal_connect (gtk_column_view_get_sorter (self->dock_view), "changed",
                     G_CALLBACK (dock_sorter_changed), self);
+  self->dock_widths = g_array_new (FALSE, TRUE, sizeof (int));
+  for (guint i = 0; i < 2; i++)
+    {
+      self->dock_spacers[i] = dock_spacer_new ();
+      gtk_column_view_append_column (self->dock_view, self->dock_spacers[i]);
+      g_object_unref (self->dock_spacers[i]);   /* the view keeps it */
+    }
+  {
+    GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->dock_view));
+
+    g_signal_connect (h, "value-changed", G_CALLBACK (dock_scrolled), self);
+    g_signal_connect (h, "changed", G_CALLBACK (dock_scrolled), self);
+  }
   g_signal_connect (self->waybills, "items-changed", G_CALLBACK (waybills_changed), self);
   g_signal_connect (self->waybills, "selection-changed", G_CALLBACK (selection_changed), self);
   g_signal_connect (self->waybills, "notify::busy", G_CALLBACK (models_busy), self);

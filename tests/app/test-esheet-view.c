@@ -251,6 +251,73 @@ test_select_rows_by_dock (void)
   close_window (win);
 }
 
+/* Forty docks: the window has columns only for the docks it can show (a
+ * pool), pointed at other docks when scrolled sideways.  Titles, cells
+ * and clicks follow the dock shown, not the column. */
+static void
+test_many_docks_scrolled (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (400, 40);
+  GtkColumnView *dock_view;
+  GListModel *columns;
+  GtkAdjustment *h;
+  GtkWidget *cell;
+  guint visible = 0;
+  gboolean titled = FALSE;
+
+  dc_esheet_view_add_esheet (view, esheet);
+  show_table_page (view);
+  dc_esheet_view_show_by_dock (view, TRUE);
+  pump (300);
+  dc_esheet_view_flush_counts (view);
+  g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, 40);
+  {
+    g_autofree char *first = dc_esheet_view_dup_dock_title (view, 0);
+    g_autofree char *last = dc_esheet_view_dup_dock_title (view, 39);
+    g_assert_cmpstr (first, ==, "D01 (10)");
+    g_assert_cmpstr (last, ==, "D40 (10)");
+    g_assert_null (dc_esheet_view_dup_dock_title (view, 40));
+  }
+  /* far fewer columns than docks: what a 1200-px window shows, and two */
+  dock_view = dc_esheet_view_get_dock_view (view);
+  columns = gtk_column_view_get_columns (dock_view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+      visible += gtk_column_view_column_get_visible (c);
+    }
+  g_assert_cmpuint (visible, >=, 3);
+  g_assert_cmpuint (visible, <=, 14);
+  /* D01 holds waybills 0, 40, 80...; D40 holds 39, 79, ... */
+  g_assert_nonnull (dock_cell_for (view, "SF0001000040"));
+
+  /* scrolled to the right end: the last docks, with their own titles */
+  h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (dock_view));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (h), >=, 40 * 200);
+  gtk_adjustment_set_value (h, gtk_adjustment_get_upper (h) - gtk_adjustment_get_page_size (h));
+  pump (300);
+  cell = dock_cell_for (view, "SF0001000079");
+  g_assert_nonnull (cell);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+      titled |= gtk_column_view_column_get_visible (c) &&
+                g_strcmp0 (gtk_column_view_column_get_title (c), "D40 (10)") == 0;
+    }
+  g_assert_true (titled);
+  /* a click selects the waybill of the dock shown */
+  click_cell (view, cell);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 1);
+  g_assert_cmpuint (n_selected_rows_at (esheet, "D40"), ==, 1);
+  /* back to the left: D01 again */
+  gtk_adjustment_set_value (h, 0);
+  pump (300);
+  g_assert_nonnull (dock_cell_for (view, "SF0001000080"));
+  close_window (win);
+}
+
 typedef struct
 {
   DcEsheetView *view;
@@ -420,6 +487,7 @@ main (int argc, char **argv)
     }
   adw_init ();
   g_test_add_func ("/app/esheet-view/select-rows-by-dock", test_select_rows_by_dock);
+  g_test_add_func ("/app/esheet-view/many-docks-scrolled", test_many_docks_scrolled);
   g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
   return g_test_run ();
 }

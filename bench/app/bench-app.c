@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "dc-window.h"
+#include "dc-renderer.h"
 #include "dc-test-sim.h"
 #include "dc-test-util.h"
 
@@ -764,6 +765,13 @@ main (int argc, char **argv)
       return 0;
     }
   adw_init ();
+  /* the renderer the app would choose (see dc-renderer.c) */
+  {
+    const char *gl = dc_renderer_choose (gdk_display_get_default ());
+    printf ("renderer                 %s (OpenGL: %s)\n",
+            g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "GTK's default",
+            *gl ? gl : "not asked or none");
+  }
   win = dc_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (win), 1366, 768);
   gtk_window_present (GTK_WINDOW (win));

@@ -11,6 +11,7 @@
 #include "update/dc-update.h"
 
 #include "dc-application.h"
+#include "dc-renderer.h"
 #include "dc-preferences-window.h"
 #include "dc-splash-window.h"
 #include "dc-window.h"
@@ -268,6 +269,8 @@ dc_application_startup (GApplication *app)
   };
 
   G_APPLICATION_CLASS (dc_application_parent_class)->startup (app);
+  /* before the splash, the first window */
+  dc_renderer_choose (gdk_display_get_default ());
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);

@@ -7,6 +7,7 @@
 #include "dc-app-settings.h"
 #include "dc-dvr-settings-window.h"
 #include "dc-window.h"
+#include "dc-renderer.h"
 #include "pictures/dc-picture-page.h"
 #include "dc-test-sim.h"
 #include "dc-test-util.h"
@@ -534,6 +535,39 @@ test_update_banner (void)
   close_window (win);
 }
 
+/* GL renderer strings as real drivers report them (glxinfo, Mesa 22/23,
+ * Windows): software ones make the app draw with cairo. */
+static void
+test_software_gl (void)
+{
+  g_assert_true (dc_gl_renderer_is_software ("llvmpipe (LLVM 15.0.6, 256 bits)"));
+  g_assert_true (dc_gl_renderer_is_software ("softpipe"));
+  g_assert_true (dc_gl_renderer_is_software ("Software Rasterizer"));
+  g_assert_true (dc_gl_renderer_is_software ("GDI Generic"));
+  g_assert_true (dc_gl_renderer_is_software ("Google SwiftShader"));
+  g_assert_false (dc_gl_renderer_is_software ("Mesa Intel(R) UHD Graphics 620 (KBL GT2)"));
+  g_assert_false (dc_gl_renderer_is_software ("AMD Radeon RX 580 Series (polaris10, LLVM 15.0.6, DRM 3.49, 6.1.0-13-amd64)"));
+  g_assert_false (dc_gl_renderer_is_software ("NVIDIA GeForce GT 730/PCIe/SSE2"));
+  g_assert_false (dc_gl_renderer_is_software ("virgl (Intel(R) UHD Graphics 630)"));
+  g_assert_false (dc_gl_renderer_is_software ("SVGA3D; build: RELEASE;  LLVM;"));
+  g_assert_false (dc_gl_renderer_is_software (NULL));
+}
+
+/* A renderer the operator chose is kept. */
+static void
+test_renderer_user_choice (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("GSK_RENDERER"));
+
+  g_setenv ("GSK_RENDERER", "gl", TRUE);
+  dc_renderer_choose (gdk_display_get_default ());
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "gl");
+  if (saved)
+    g_setenv ("GSK_RENDERER", saved, TRUE);
+  else
+    g_unsetenv ("GSK_RENDERER");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -548,6 +582,8 @@ main (int argc, char **argv)
     }
   adw_init ();
 
+  g_test_add_func ("/app/renderer/software-gl", test_software_gl);
+  g_test_add_func ("/app/renderer/user-choice", test_renderer_user_choice);
   g_test_add_func ("/app/esheet/counts-both-views", test_counts_both_views);
   g_test_add_func ("/app/esheet/filter-counts-follow", test_filter_counts_follow);
   g_test_add_func ("/app/esheet/sort-and-select", test_sort_and_select);

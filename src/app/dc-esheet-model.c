@@ -738,6 +738,7 @@ struct _DcWaybillModel
   GHashTable    *alive;          /* position -> DcRowItem (weak) */
   DcStatusFunc   status_func;
   gpointer       status_data;
+  guint          row_limit;      /* rows GTK is told of, at most (see the view) */
 };
 
 enum { WM_PROP_0, WM_PROP_BUSY, WM_N_PROPS };
@@ -756,10 +757,29 @@ wm_get_item_type (GListModel *list)
   return DC_TYPE_ROW_ITEM;
 }
 
+/* The rows GTK sees: all of them, or the first row_limit.  Selecting
+ * (select all, the counts) covers every row all the same. */
+static guint
+wm_shown (DcWaybillModel *self)
+{
+  return MIN (self->n, self->row_limit);
+}
+
+/* selection-changed for the rows GTK sees of @position..+@n. */
+static void
+wm_selection_changed (DcWaybillModel *self, guint position, guint n)
+{
+  guint shown = wm_shown (self);
+
+  if (position < shown && n > 0)
+    gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), position,
+                                           MIN (n, shown - position));
+}
+
 static guint
 wm_get_n_items (GListModel *list)
 {
-  return DC_WAYBILL_MODEL (list)->n;
+  return wm_shown (DC_WAYBILL_MODEL (list));
 }
 
 static gpointer
@@ -767,7 +787,7 @@ wm_get_item (GListModel *list, guint position)
 {
   DcWaybillModel *self = DC_WAYBILL_MODEL (list);
 
-  if (position >= self->n)
+  if (position >= wm_shown (self))
     return NULL;
   return alive_item (self->alive, position);
 }
@@ -809,7 +829,7 @@ wm_set_selection (GtkSelectionModel *model, GtkBitset *selected, GtkBitset *mask
       if (n_sel == 0 || n_sel == self->n)
         {
           dc_esheet_select_all (self->esheet, n_sel != 0);
-          gtk_selection_model_selection_changed (model, 0, self->n);
+          wm_selection_changed (self, 0, self->n);
           return TRUE;
         }
     }
@@ -823,8 +843,32 @@ wm_set_selection (GtkSelectionModel *model, GtkBitset *selected, GtkBitset *mask
       hi = MAX (hi, pos);
     }
   if (lo <= hi)
-    gtk_selection_model_selection_changed (model, lo, hi - lo + 1);
+    wm_selection_changed (self, lo, hi - lo + 1);
   return TRUE;
+}
+
+/* Every row, not only those GTK sees (GTK's own select-all would ask for
+ * get_n_items() rows). */
+static gboolean
+wm_set_all (GtkSelectionModel *model, gboolean selected)
+{
+  DcWaybillModel *self = DC_WAYBILL_MODEL (model);
+  g_autoptr(GtkBitset) all = gtk_bitset_new_range (0, self->n);
+  g_autoptr(GtkBitset) none = gtk_bitset_new_empty ();
+
+  return wm_set_selection (model, selected ? all : none, all);
+}
+
+static gboolean
+wm_select_all (GtkSelectionModel *model)
+{
+  return wm_set_all (model, TRUE);
+}
+
+static gboolean
+wm_unselect_all (GtkSelectionModel *model)
+{
+  return wm_set_all (model, FALSE);
 }
 
 static void
@@ -832,6 +876,8 @@ dc_waybill_model_selection_iface_init (GtkSelectionModelInterface *iface)
 {
   iface->is_selected = wm_is_selected;
   iface->set_selection = wm_set_selection;
+  iface->select_all = wm_select_all;
+  iface->unselect_all = wm_unselect_all;
 }
 
 static void
@@ -884,15 +930,14 @@ dc_waybill_model_class_init (DcWaybillModelClass *klass)
 static void
 show_perm (DcWaybillModel *self, guint32 *perm, guint n)
 {
-  guint old_n = self->n;
+  guint old_shown = wm_shown (self);
 
   g_free (self->perm);
   self->perm = perm;
   self->n = n;
-  alive_replace (G_LIST_MODEL (self), self->alive, old_n, n);
+  alive_replace (G_LIST_MODEL (self), self->alive, old_shown, wm_shown (self));
   /* the rows that stayed in place now show other waybills */
-  if (MIN (old_n, n) > 0)
-    gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), 0, MIN (old_n, n));
+  wm_selection_changed (self, 0, MIN (old_shown, wm_shown (self)));
 }
 
 static Task *
@@ -930,6 +975,7 @@ static void
 dc_waybill_model_init (DcWaybillModel *self)
 {
   self->alive = g_hash_table_new (NULL, NULL);
+  self->row_limit = G_MAXUINT;
   self->runner.owner = self;
   self->runner.make_task = wm_make_task;
   self->runner.apply = wm_apply;
@@ -1108,8 +1154,32 @@ dc_waybill_model_get_n_selected (DcWaybillModel *self)
 void
 dc_waybill_model_selection_touched (DcWaybillModel *self)
 {
-  if (self->n > 0)
-    gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), 0, self->n);
+  wm_selection_changed (self, 0, self->n);
+}
+
+guint
+dc_waybill_model_get_n_rows (DcWaybillModel *self)
+{
+  return self->n;
+}
+
+guint
+dc_waybill_model_get_row_limit (DcWaybillModel *self)
+{
+  return self->row_limit;
+}
+
+void
+dc_waybill_model_set_row_limit (DcWaybillModel *self, guint limit)
+{
+  guint old_n = wm_shown (self), n;
+
+  self->row_limit = limit;
+  n = wm_shown (self);
+  if (n > old_n)
+    g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, n - old_n);
+  else if (n < old_n)
+    g_list_model_items_changed (G_LIST_MODEL (self), n, old_n - n, 0);
 }
 
 /* The by-dock filter */

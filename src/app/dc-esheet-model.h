@@ -87,6 +87,13 @@ guint           dc_waybill_model_get_n_selected (DcWaybillModel *self);
 /* Tells the bound rows that the selection changed without a
  * selection-changed signal covering them (by-dock clicks). */
 void            dc_waybill_model_selection_touched (DcWaybillModel *self);
+/* GTK is told of the first @limit rows at most (G_MAXUINT, the default:
+ * all of them), so that a new sheet's rows can be made a few per frame;
+ * selecting all and the counts cover every row all the same. */
+void            dc_waybill_model_set_row_limit (DcWaybillModel *self, guint limit);
+guint           dc_waybill_model_get_row_limit (DcWaybillModel *self);
+/* Rows after the filter, whatever the limit. */
+guint           dc_waybill_model_get_n_rows (DcWaybillModel *self);
 
 #define DC_TYPE_DOCK_MODEL (dc_dock_model_get_type ())
 G_DECLARE_FINAL_TYPE (DcDockModel, dc_dock_model, DC, DOCK_MODEL, GObject)

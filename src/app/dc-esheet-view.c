@@ -437,12 +437,13 @@ add_order_columns (DcEsheetView *self)
  * scrolled away: forty docks are 8,000 cells, and laying them out again
  * (a column shown or hidden, rows added) took 30-60 ms a frame.  So only
  * the docks that the window can show have columns: a pool of a few
- * columns (as many as fit in the window, and one more) shows the docks
- * first..first+k, and two empty spacer columns stand for the docks left
- * and right of them, as wide as those docks together.  Scrolling sideways
- * moves "first" and points the same columns at other docks (the cells
- * redraw, nothing is made or destroyed).  A filter hides the pool columns
- * left over, a few per frame.  Waybills are selected
+ * columns (as many as fit in the window, and two more for the edges)
+ * shows the docks first..first+k, and two empty spacer columns stand for
+ * the docks left and right of them, as wide as those docks together.
+ * Scrolling sideways moves "first" and points the same columns at other
+ * docks (the cells redraw, nothing is made or destroyed).  A filter that
+ * leaves fewer docks hides the pool columns left over, one per frame (and
+ * shows them again so when it is cleared).  Waybills are selected
  * cell by cell (click, Ctrl/Shift-click): GtkColumnView selects whole
  * rows, which here would mean one waybill of every dock. */
 
@@ -1107,7 +1108,9 @@ dc_esheet_view_add_esheet (DcEsheetView *self, DcEsheet *esheet)
   }
   gtk_widget_set_visible (GTK_WIDGET (self->sheet_dropdown), self->esheets->len > 1);
   gtk_drop_down_set_selected (self->sheet_dropdown, self->esheets->len - 1);
-  show_esheet (self, esheet);
+  /* (the drop-down's notify::selected has shown it, as a rule) */
+  if (self->esheet != esheet)
+    show_esheet (self, esheet);
 }
 
 DcEsheet *

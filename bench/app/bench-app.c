@@ -767,10 +767,11 @@ main (int argc, char **argv)
   adw_init ();
   /* the renderer the app would choose (see dc-renderer.c) */
   {
+    gint64 t0 = g_get_monotonic_time ();
     const char *gl = dc_renderer_choose (gdk_display_get_default ());
-    printf ("renderer                 %s (OpenGL: %s)\n",
+    printf ("renderer                 %s (OpenGL: %s; asked in %.1f ms)\n",
             g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "GTK's default",
-            *gl ? gl : "not asked or none");
+            *gl ? gl : "not asked or none", ms_since (t0));
   }
   win = dc_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (win), 1366, 768);

@@ -48,6 +48,7 @@ struct _DcDownloaderPanel
    * style and size are worked out in the next frame's layout. */
   GQueue          to_show;         /* DcJobItem (owned), not in jobs yet */
   guint           show_tick;       /* tick callback on job_list */
+  gint64          show_after;      /* frame counter: no rows in this frame or before */
 
   /* Kept on every state change instead of scanning the jobs. */
   GHashTable     *waiting;         /* DcJobItem set: waiting to retry (borrowed) */
@@ -532,6 +533,8 @@ show_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   DcDownloaderPanel *self = user_data;
 
+  if (gdk_frame_clock_get_frame_counter (clock) <= self->show_after)
+    return G_SOURCE_CONTINUE;
   show_some (self);
   if (g_queue_is_empty (&self->to_show))
     {
@@ -572,15 +575,18 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
       n_added++;
       g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
     }
-  /* The first rows at once (the list never looks empty), the rest over
-   * the next frames; the counts and the engine know every job already. */
+  /* Rows join from the frame after next on, a few per frame: the next
+   * frame already lays out the start of the run (cards, the table's status
+   * column, the job list page).  The counts and the engine know every job
+   * already. */
   for (guint i = 0; i < items->len; i++)
     g_queue_push_tail (&self->to_show, g_object_ref (g_ptr_array_index (items, i)));
   if (self->show_tick == 0 && !g_queue_is_empty (&self->to_show) && !self->disposed)
     {
-      show_some (self);
-      if (!g_queue_is_empty (&self->to_show))
-        self->show_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->job_list), show_tick, self, NULL);
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->job_list));
+
+      self->show_after = clock ? gdk_frame_clock_get_frame_counter (clock) + 1 : 0;
+      self->show_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->job_list), show_tick, self, NULL);
     }
   if (n_added > 0)
     {

@@ -919,14 +919,14 @@ dock_rows_start (DcEsheetView *self)
 
 /* By order, the same for a new sheet: GTK 4.8 makes its first ~200 rows
  * (1,000 cells) in the items-changed that shows them, 60-80 ms in one go;
- * 30 rows a frame instead. */
+ * 20 rows a frame instead (the first frame lays out and draws its rows). */
 static gboolean
 order_rows_grow (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
   guint limit = dc_waybill_model_get_row_limit (self->waybills);
 
-  limit = limit + 30 >= 256 ? G_MAXUINT : limit + 30;
+  limit = limit + 20 >= 256 ? G_MAXUINT : limit + 20;
   dc_waybill_model_set_row_limit (self->waybills, limit);
   if (limit == G_MAXUINT)
     {

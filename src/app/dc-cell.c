@@ -19,6 +19,7 @@ struct _DcCell
   float        xalign;
   gboolean     numeric;
   gboolean     selected;     /* drawn as selected (by dock) */
+  DcCellTone   tone;
   int          width_chars;  /* natural width in digits; 0: none (a column's width) */
 };
 
@@ -109,6 +110,13 @@ dc_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (style, &color);
+  /* the colours Adwaita's .dim-label, .error and .success give a label */
+  if (self->tone == DC_CELL_TONE_DIM)
+    color.alpha *= 0.55f;
+  else if (self->tone == DC_CELL_TONE_ERROR)
+    gtk_style_context_lookup_color (style, "error_color", &color);
+  else if (self->tone == DC_CELL_TONE_SUCCESS)
+    gtk_style_context_lookup_color (style, "success_color", &color);
   if (self->selected)
     {
       GdkRGBA bg = { 0.21f, 0.52f, 0.89f, 1.f }, fg = { 1.f, 1.f, 1.f, 1.f };
@@ -242,6 +250,26 @@ dc_cell_get_text (DcCell *self)
 {
   g_return_val_if_fail (DC_IS_CELL (self), NULL);
   return self->text;
+}
+
+/* The text's colour: a tone instead of a style class, because a class
+ * change makes GTK restyle the cell (a table's status column changes on
+ * 200 cells at once when a run starts). */
+void
+dc_cell_set_tone (DcCell *self, DcCellTone tone)
+{
+  g_return_if_fail (DC_IS_CELL (self));
+  if (self->tone == tone)
+    return;
+  self->tone = tone;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+DcCellTone
+dc_cell_get_tone (DcCell *self)
+{
+  g_return_val_if_fail (DC_IS_CELL (self), DC_CELL_TONE_NORMAL);
+  return self->tone;
 }
 
 gboolean

@@ -7,6 +7,14 @@ G_BEGIN_DECLS
 /* One line of text whose size never depends on its text: setting the text
  * redraws it, it never queues a resize.  For text that changes often in
  * lists (table cells, a job's progress line). */
+typedef enum
+{
+  DC_CELL_TONE_NORMAL,
+  DC_CELL_TONE_DIM,
+  DC_CELL_TONE_ERROR,
+  DC_CELL_TONE_SUCCESS,
+} DcCellTone;
+
 #define DC_TYPE_CELL (dc_cell_get_type ())
 G_DECLARE_FINAL_TYPE (DcCell, dc_cell, DC, CELL, GtkWidget)
 
@@ -22,5 +30,8 @@ void        dc_cell_set_tip         (DcCell      *self,
 void        dc_cell_set_selected    (DcCell      *self,
                                      gboolean     selected);
 gboolean    dc_cell_get_selected    (DcCell      *self);
+void        dc_cell_set_tone        (DcCell      *self,
+                                     DcCellTone   tone);
+DcCellTone  dc_cell_get_tone        (DcCell      *self);
 
 G_END_DECLS

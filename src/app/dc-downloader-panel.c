@@ -767,10 +767,7 @@ job_refresh (DcJobItem *item, GtkWidget *row)
                          req->channel, time ? time : "", speed);
   dc_cell_set_text (g_object_get_data (G_OBJECT (row), "sub"), sub);
   dc_cell_set_text (DC_CELL (status_cell), status);
-  if (st == DC_JOB_FAILED)
-    gtk_widget_add_css_class (status_cell, "error");
-  else
-    gtk_widget_remove_css_class (status_cell, "error");
+  dc_cell_set_tone (DC_CELL (status_cell), st == DC_JOB_FAILED ? DC_CELL_TONE_ERROR : DC_CELL_TONE_NORMAL);
   gtk_progress_bar_set_fraction (g_object_get_data (G_OBJECT (row), "bar"),
                                  dc_job_item_get_fraction (item));
   for (child = gtk_widget_get_first_child (row); child; child = gtk_widget_get_next_sibling (child))

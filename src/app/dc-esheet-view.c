@@ -765,7 +765,12 @@ update_dock_columns (DcEsheetView *self, gboolean all)
       if (gtk_column_view_column_get_visible (column) != (i < pool))
         {
           if (!dock_budget_take (self, &budget, all))
-            continue;
+            {
+              /* to be hidden: no dock meanwhile (its cells are empty) */
+              if (i >= pool)
+                gtk_column_view_column_set_title (column, NULL);
+              continue;
+            }
           gtk_column_view_column_set_visible (column, i < pool);
         }
       if (i >= pool)

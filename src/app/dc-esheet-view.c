@@ -186,11 +186,12 @@ dc_esheet_view_cell_get_selected (GtkWidget *cell)
   return dc_cell_get_selected (DC_CELL (cell));
 }
 
-/* Only one of @classes on @cell (NULL: none of them). */
+/* Only one of @classes on @cell (NULL: none of them).  Only for what
+ * changes the font: a colour is a DcCell tone (no restyle). */
 static void
 cell_set_class (GtkWidget *cell, const char *want)
 {
-  static const char *const classes[] = { "dim-label", "error", "success", "caption" };
+  static const char *const classes[] = { "caption" };
 
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
     {
@@ -240,14 +241,15 @@ status_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
   else
     text = g_strdup (_("Not started"));
   dc_cell_set_text (cell, text);
+  /* a tone, not a style class: a run's start changes every status cell */
   if (job == NULL)
-    cell_set_class (GTK_WIDGET (cell), "dim-label");
+    dc_cell_set_tone (cell, DC_CELL_TONE_DIM);
   else if (dc_job_item_get_state (job) == DC_JOB_FAILED)
-    cell_set_class (GTK_WIDGET (cell), "error");
+    dc_cell_set_tone (cell, DC_CELL_TONE_ERROR);
   else if (dc_job_item_get_state (job) == DC_JOB_DONE)
-    cell_set_class (GTK_WIDGET (cell), "success");
+    dc_cell_set_tone (cell, DC_CELL_TONE_SUCCESS);
   else
-    cell_set_class (GTK_WIDGET (cell), NULL);
+    dc_cell_set_tone (cell, DC_CELL_TONE_NORMAL);
 }
 
 static void

@@ -583,7 +583,8 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
     g_queue_push_tail (&self->to_show, g_object_ref (g_ptr_array_index (items, i)));
   if (self->show_tick == 0 && !g_queue_is_empty (&self->to_show) && !self->disposed)
     {
-      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->job_list));
+      /* the panel's clock: the job list is not realised before its first run */
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
 
       self->show_after = clock ? gdk_frame_clock_get_frame_counter (clock) + 1 : 0;
       self->show_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->job_list), show_tick, self, NULL);

@@ -82,8 +82,10 @@ simple_decimal (const char *s, gsize len, double *out)
     {
       if (*p >= '0' && *p <= '9')
         {
+          /* past 15 digits: not exact, and m would overflow (fuzz-esheet-xlsx) */
+          if (++digits > 15)
+            return FALSE;
           m = m * 10 + (*p - '0');
-          digits++;
           frac += dot;
         }
       else if (*p == '.' && !dot)
@@ -91,7 +93,7 @@ simple_decimal (const char *s, gsize len, double *out)
       else
         return FALSE;
     }
-  if (digits == 0 || digits > 15 || (dot && frac == 0))
+  if (digits == 0 || (dot && frac == 0))
     return FALSE;
   *out = (neg ? -(double) m : (double) m) / pow10[frac];
   return TRUE;

@@ -28,21 +28,6 @@ spin (guint n)
     g_main_context_iteration (NULL, FALSE);
 }
 
-static gboolean
-wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
 static char *
 make_folder (const char *name, guint n)
 {
@@ -89,7 +74,7 @@ fixture_open (Fixture *fx, const char *name, guint n)
   gtk_window_present (fx->window);
   dc_picture_page_set_filter (fx->page, DC_PICTURE_FILTER_ALL);
   dc_picture_page_set_folder (fx->page, fx->dir);
-  g_assert_true (wait_until (screen_ready, fx->page, 20000));
+  g_assert_true (dc_test_wait_until (screen_ready, fx->page, 20000));
   g_assert_cmpuint (n_shown (fx->page), ==, n);
   dc_picture_page_flush_counts (fx->page);
 }
@@ -103,7 +88,7 @@ no_burns (gpointer data)
 static void
 fixture_close (Fixture *fx)
 {
-  g_assert_true (wait_until (no_burns, fx->page, 20000));
+  g_assert_true (dc_test_wait_until (no_burns, fx->page, 20000));
   gtk_window_destroy (fx->window);
   spin (50);
   g_free (fx->dir);
@@ -206,7 +191,7 @@ test_load_counter (void)
   /* columns follow the control */
   dc_picture_page_set_columns (fx.page, 2);
   g_assert_cmpuint (gtk_grid_view_get_max_columns (dc_picture_page_get_grid_view (fx.page)), ==, 2);
-  g_assert_true (wait_until (screen_ready, fx.page, 20000));
+  g_assert_true (dc_test_wait_until (screen_ready, fx.page, 20000));
   dc_picture_page_set_columns (fx.page, 9);
   g_assert_cmpuint (dc_picture_page_get_columns (fx.page), ==, 6);
   dc_picture_page_set_columns (fx.page, 4);
@@ -251,8 +236,8 @@ test_draw_mark (void)
 
   /* the ready-to-send copy is burned */
   burned = dc_mark_burned_path (fx.dir, dc_picture_get_name (p2));
-  g_assert_true (wait_until (file_exists, burned, 20000));
-  g_assert_true (wait_until (no_burns, fx.page, 20000));
+  g_assert_true (dc_test_wait_until (file_exists, burned, 20000));
+  g_assert_true (dc_test_wait_until (no_burns, fx.page, 20000));
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(DcImage) img = dc_picture_decode_full (burned, NULL, &error);
@@ -477,7 +462,7 @@ test_prune_undo (void)
   assert_counter (fx.page, 6, 2);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx.page), "pictures.prune", NULL));
-  g_assert_true (wait_until (has_prune_dialog, fx.page, 5000));
+  g_assert_true (dc_test_wait_until (has_prune_dialog, fx.page, 5000));
   dialog = dc_picture_page_get_prune_dialog (fx.page);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Move 4 unmarked pictures to the trash?");
@@ -487,7 +472,7 @@ test_prune_undo (void)
   g_assert_cmpuint (n_shown (fx.page), ==, 6);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx.page), "pictures.prune", NULL));
-  g_assert_true (wait_until (has_prune_dialog, fx.page, 5000));
+  g_assert_true (dc_test_wait_until (has_prune_dialog, fx.page, 5000));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dc_picture_page_get_prune_dialog (fx.page)), "trash");
   spin (10);
   g_assert_cmpuint (n_shown (fx.page), ==, 2);
@@ -580,7 +565,7 @@ test_follow_disk (void)
   }
   w.page = fx.page;
   w.n = 4;
-  g_assert_true (wait_until (shown_is, &w, 10000));
+  g_assert_true (dc_test_wait_until (shown_is, &w, 10000));
   for (guint i = 0; i < n_shown (fx.page); i++)
     g_assert_cmpstr (dc_picture_get_path (picture_at (fx.page, i)), !=, victim);
   assert_counter (fx.page, 4, 0);
@@ -603,14 +588,14 @@ test_follow_disk (void)
       pictures_test_write_jpeg (added, img, 0);
     }
     w.n = 5;
-    g_assert_true (wait_until (shown_is, &w, 10000));
+    g_assert_true (dc_test_wait_until (shown_is, &w, 10000));
     g_assert_cmpstr (dc_picture_get_path (picture_at (fx.page, 0)), ==, added);
     g_assert_true (picture_at (fx.page, 2) == moved);
     spin (20);
     c = dc_picture_page_find_canvas (fx.page, moved);
     g_assert_nonnull (c);
     g_assert_true (dc_picture_canvas_get_texture (c, &sw, &sh) == before);
-    g_assert_true (wait_until (screen_ready, fx.page, 20000));
+    g_assert_true (dc_test_wait_until (screen_ready, fx.page, 20000));
 
     /* the name's tooltip comes on demand, not set at every bind */
     {
@@ -631,7 +616,7 @@ test_follow_disk (void)
 
       g_usleep (20000);
       pictures_test_write_jpeg (dc_picture_get_path (moved), img, 0);
-      g_assert_true (wait_until (texture_replaced, &tw, 10000));
+      g_assert_true (dc_test_wait_until (texture_replaced, &tw, 10000));
     }
   }
   fixture_close (&fx);
@@ -686,7 +671,7 @@ test_export (void)
 
   g_signal_connect (fx.page, "exported", G_CALLBACK (on_exported), &w);
   dc_picture_page_export_marked (fx.page, dest_file);
-  g_assert_true (wait_until (export_done, &w, 20000));
+  g_assert_true (dc_test_wait_until (export_done, &w, 20000));
   g_assert_cmpint (w.n, ==, 2);
 
   g_assert_true (g_file_get_contents (manifest_path, &manifest, NULL, NULL));
@@ -737,7 +722,7 @@ test_bad_folder (void)
   corrupt = g_build_filename (fx.dir, "SF1000.jpg", NULL);
   g_assert_true (g_file_set_contents (corrupt, "\xff\xd8\xff\xe0garbage", 10, NULL));
   dc_picture_page_set_folder (fx.page, fx.dir);
-  g_assert_true (wait_until (screen_ready, fx.page, 20000));
+  g_assert_true (dc_test_wait_until (screen_ready, fx.page, 20000));
   {
     DcPictureCanvas *c = dc_picture_page_find_canvas (fx.page, picture_at (fx.page, 0));
     int sw, sh;
@@ -783,7 +768,7 @@ test_focus_stays (void)
   g_assert_true (gtk_widget_has_focus (entry) || gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), entry));
 
   dc_picture_page_set_folder (page, dir_a);
-  g_assert_true (wait_until (page_loaded, page, 20000));
+  g_assert_true (dc_test_wait_until (page_loaded, page, 20000));
   spin (20);
   g_assert_cmpuint (n_shown (page), ==, 3);
   g_assert_false (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), grid) ||
@@ -795,11 +780,11 @@ test_focus_stays (void)
   gtk_stack_set_visible_child_name (stack, "pictures");
   spin (20);
   dc_picture_page_set_folder (page, dir_b);
-  g_assert_true (wait_until (page_loaded, page, 20000));
+  g_assert_true (dc_test_wait_until (page_loaded, page, 20000));
   spin (20);
   g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == grid ||
                  gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), grid));
-  g_assert_true (wait_until (no_burns, page, 20000));
+  g_assert_true (dc_test_wait_until (no_burns, page, 20000));
   gtk_window_destroy (window);
   spin (50);
 }

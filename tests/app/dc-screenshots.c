@@ -13,6 +13,7 @@
 #include "dc-preferences-window.h"
 #include "dc-splash-window.h"
 #include "dc-window.h"
+#include "dc-test-util.h"
 
 static const char *out_dir;
 
@@ -24,21 +25,6 @@ pump (guint ms)
   while (g_get_monotonic_time () < end)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (2000);
-}
-
-static gboolean
-wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
 }
 
 static void
@@ -111,7 +97,7 @@ activate (GApplication *app, gpointer data)
   shoot (GTK_WIDGET (win), "empty");
 
   dc_window_start_demo (win);
-  if (!wait_until (imports_done, win, 20000))
+  if (!dc_test_wait_until (imports_done, win, 20000))
     g_error ("demo did not start: %s", dc_window_get_last_message (win));
   pump (6500);   /* let the demo toast go */
   view = dc_window_get_esheet_view (win);
@@ -123,9 +109,9 @@ activate (GApplication *app, gpointer data)
 
   gtk_selection_model_select_all (dc_esheet_view_get_order_selection (view));
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-all", NULL);
-  wait_until (some_progress, win, 30000);
+  dc_test_wait_until (some_progress, win, 30000);
   shoot (GTK_WIDGET (win), "downloading");
-  wait_until (run_finished, win, 120000);
+  dc_test_wait_until (run_finished, win, 120000);
   pump (7000);
   shoot (GTK_WIDGET (win), "finished");
 

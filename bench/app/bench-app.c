@@ -47,16 +47,6 @@ cpu_ms (void)
   return (double) clock () * 1000.0 / CLOCKS_PER_SEC;
 }
 
-static void
-pump (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
 /* Iterates until nothing is pending: the frame after a change is drawn. */
 static double
 settle (void)
@@ -135,7 +125,7 @@ measure (void (*op) (gpointer), DoneFunc done, gpointer data)
   st.last = g_get_monotonic_time ();
   st.last_cpu = thread_cpu_us ();
   id = g_timeout_add_full (G_PRIORITY_HIGH, 2, stall_tick, &st, NULL);
-  pump (20);
+  dc_test_pump (20);
   st.max_gap = st.max_cpu = 0;
   c0 = cpu_ms ();
   t0 = g_get_monotonic_time ();
@@ -392,7 +382,7 @@ plain_new (DcEsheet *esheet)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (sw), GTK_WIDGET (p->cv));
   gtk_window_set_child (GTK_WINDOW (p->window), sw);
   gtk_window_present (GTK_WINDOW (p->window));
-  pump (200);
+  dc_test_pump (200);
   return p;
 }
 
@@ -822,7 +812,7 @@ main (int argc, char **argv)
   win = dc_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (win), 1366, 768);
   gtk_window_present (GTK_WINDOW (win));
-  pump (300);
+  dc_test_pump (300);
 
   bench_table (win, rows);
   if (g_getenv ("DC_DVR_SIM"))

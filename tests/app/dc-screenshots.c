@@ -18,16 +18,6 @@
 static const char *out_dir;
 
 static void
-pump (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
-static void
 shoot (GtkWidget *window, const char *name)
 {
   GdkPaintable *paintable;
@@ -37,7 +27,7 @@ shoot (GtkWidget *window, const char *name)
   g_autofree char *path = g_strdup_printf ("%s/%s.png", out_dir, name);
   int w, h;
 
-  pump (400);
+  dc_test_pump (400);
   w = gtk_widget_get_width (window);
   h = gtk_widget_get_height (window);
   paintable = gtk_widget_paintable_new (window);
@@ -99,7 +89,7 @@ activate (GApplication *app, gpointer data)
   dc_window_start_demo (win);
   if (!dc_test_wait_until (imports_done, win, 20000))
     g_error ("demo did not start: %s", dc_window_get_last_message (win));
-  pump (6500);   /* let the demo toast go */
+  dc_test_pump (6500);   /* let the demo toast go */
   view = dc_window_get_esheet_view (win);
   shoot (GTK_WIDGET (win), "demo-loaded");
 
@@ -112,11 +102,11 @@ activate (GApplication *app, gpointer data)
   dc_test_wait_until (some_progress, win, 30000);
   shoot (GTK_WIDGET (win), "downloading");
   dc_test_wait_until (run_finished, win, 120000);
-  pump (7000);
+  dc_test_pump (7000);
   shoot (GTK_WIDGET (win), "finished");
 
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-pictures", NULL);
-  pump (2500);   /* thumbnails load in workers */
+  dc_test_pump (2500);   /* thumbnails load in workers */
   shoot (GTK_WIDGET (win), "pictures");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-esheet", NULL);
 
@@ -125,7 +115,7 @@ activate (GApplication *app, gpointer data)
   shoot (dialog, "dvr-settings");
   dc_dvr_settings_window_edit (DC_DVR_SETTINGS_WINDOW (dialog), "demo-hikvision");
   dc_dvr_settings_window_test_connection (DC_DVR_SETTINGS_WINDOW (dialog));
-  pump (1500);
+  dc_test_pump (1500);
   shoot (dialog, "dvr-editor");
   gtk_window_destroy (GTK_WINDOW (dialog));
 

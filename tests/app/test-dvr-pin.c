@@ -222,16 +222,6 @@ not_testing (gpointer data)
 }
 
 static void
-pump (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
-
-static void
 assert_prefix (const char *text, const char *prefix)
 {
   if (text == NULL || !g_str_has_prefix (text, prefix))
@@ -280,7 +270,7 @@ screenshot (GtkWidget *window, const char *path)
   g_autoptr(GdkTexture) texture = NULL;
   int w, h;
 
-  pump (400);
+  dc_test_pump (400);
   w = gtk_widget_get_width (window);
   h = gtk_widget_get_height (window);
   paintable = gtk_widget_paintable_new (window);
@@ -390,7 +380,7 @@ test_trust_on_first_use (void)
   g_assert_cmpstr (dc_config_get_dvr (loaded, "gate")->tls_pin, ==, core_pin);
 
   /* Editing again (once the editor has slid away) starts from the stored pin. */
-  pump (600);
+  dc_test_pump (600);
   dc_dvr_settings_window_edit (dlg, "gate");
   g_free (line);
   line = g_strdup_printf ("Trusted certificate %s", core_pin);

@@ -9,16 +9,6 @@
 #include "dc-window.h"
 #include "dc-test-util.h"
 
-static void
-pump (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
 static DcWindow *
 new_window (void)
 {
@@ -26,7 +16,7 @@ new_window (void)
 
   gtk_window_set_default_size (GTK_WINDOW (win), 1200, 700);
   gtk_window_present (GTK_WINDOW (win));
-  pump (100);
+  dc_test_pump (100);
   return win;
 }
 
@@ -124,7 +114,7 @@ dock_cell_for (DcEsheetView *view, const char *waybill)
   while ((cell = find_widget (GTK_WIDGET (dc_esheet_view_get_dock_view (view)), cell_type,
                               cell_shows, &want)) == NULL &&
          g_get_monotonic_time () < end)
-    pump (20);
+    dc_test_pump (20);
   return cell;
 }
 
@@ -181,7 +171,7 @@ test_select_rows_by_dock (void)
   dc_esheet_view_add_esheet (view, esheet);
   show_table_page (view);
   dc_esheet_view_show_by_dock (view, TRUE);
-  pump (300);   /* the rows come a few per frame */
+  dc_test_pump (300);   /* the rows come a few per frame */
   dc_esheet_view_flush_counts (view);
   g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, 3);
 
@@ -228,7 +218,7 @@ test_select_rows_by_dock (void)
   }
   /* the by-order view sees the same selection */
   g_assert_cmpuint (dc_waybill_model_get_n_selected (dc_esheet_view_get_waybill_model (view)), ==, 2);
-  pump (50);
+  dc_test_pump (50);
   /* drawn as selected: the touched cells, not only the model */
   g_assert_true (dc_esheet_view_cell_get_selected (dock_cell_for (view, "SF0001000010")));
   g_assert_false (dc_esheet_view_cell_get_selected (dock_cell_for (view, "SF0001000004")));
@@ -270,7 +260,7 @@ test_many_docks_scrolled (void)
   dc_esheet_view_add_esheet (view, esheet);
   show_table_page (view);
   dc_esheet_view_show_by_dock (view, TRUE);
-  pump (300);
+  dc_test_pump (300);
   dc_esheet_view_flush_counts (view);
   g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, 40);
   {
@@ -297,7 +287,7 @@ test_many_docks_scrolled (void)
   h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (dock_view));
   g_assert_cmpfloat (gtk_adjustment_get_upper (h), >=, 40 * 200);
   gtk_adjustment_set_value (h, gtk_adjustment_get_upper (h) - gtk_adjustment_get_page_size (h));
-  pump (300);
+  dc_test_pump (300);
   cell = dock_cell_for (view, "SF0001000079");
   g_assert_nonnull (cell);
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
@@ -313,7 +303,7 @@ test_many_docks_scrolled (void)
   g_assert_cmpuint (n_selected_rows_at (esheet, "D40"), ==, 1);
   /* back to the left: D01 again */
   gtk_adjustment_set_value (h, 0);
-  pump (300);
+  dc_test_pump (300);
   g_assert_nonnull (dock_cell_for (view, "SF0001000080"));
   close_window (win);
 }
@@ -409,7 +399,7 @@ test_order_rows_grow (void)
   gint64 end;
 
   show_table_page (view);
-  pump (100);
+  dc_test_pump (100);
   dc_esheet_view_add_esheet (view, esheet);
   g_assert_cmpuint (g_list_model_get_n_items (rows), <, 256);
   gtk_selection_model_select_all (GTK_SELECTION_MODEL (rows));
@@ -417,7 +407,7 @@ test_order_rows_grow (void)
   g_assert_cmpuint (dc_waybill_model_get_n_selected (dc_esheet_view_get_waybill_model (view)), ==, 5000);
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (g_list_model_get_n_items (rows) < 5000 && g_get_monotonic_time () < end)
-    pump (20);
+    dc_test_pump (20);
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 5000);
   g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (rows), 4999));
   dc_esheet_view_flush_counts (view);
@@ -454,7 +444,7 @@ test_big_filter_in_background (void)
   show_table_page (view);
   dc_esheet_view_flush_counts (view);
   g_assert_true (order_title_is (view, "Order no. (200,000)"));
-  pump (100);
+  dc_test_pump (100);
 
   id = g_timeout_add_full (G_PRIORITY_HIGH, 5, tick, &t, NULL);
   /* typed: the filter runs in a worker; the main loop goes on */
@@ -470,7 +460,7 @@ test_big_filter_in_background (void)
 
   /* a newer text supersedes a filter still running */
   gtk_editable_set_text (search, "D0");
-  pump (200);
+  dc_test_pump (200);
   gtk_editable_set_text (search, "D07");
   run_while_busy (view, &t, 20000);
   dc_esheet_view_flush_counts (view);

@@ -66,6 +66,16 @@ dc_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms
   return TRUE;
 }
 
+void
+dc_test_pump (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
 char *
 dc_test_private_xdg_dirs (void)
 {

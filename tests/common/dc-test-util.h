@@ -15,6 +15,8 @@ char    *dc_test_data_path (const char *name);
 /* Iterates the default main context until @cond (@data) is TRUE; FALSE
  * after @timeout_ms. */
 gboolean dc_test_wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms);
+/* Iterates the default main context for @ms milliseconds. */
+void     dc_test_pump       (guint ms);
 
 /* For GUI tests, before gtk_init: the C locale and private XDG dirs
  * (config, cache, state, data) under a new temporary folder, returned for

@@ -186,23 +186,17 @@ dc_esheet_view_cell_get_selected (GtkWidget *cell)
   return dc_cell_get_selected (DC_CELL (cell));
 }
 
-/* Only one of @classes on @cell (NULL: none of them).  Only for what
- * changes the font: a colour is a DcCell tone (no restyle). */
+/* The by-dock summary row is a caption (a smaller font: a style class,
+ * unlike a colour, which is a DcCell tone). */
 static void
-cell_set_class (GtkWidget *cell, const char *want)
+cell_set_caption (DcCell *cell, gboolean caption)
 {
-  static const char *const classes[] = { "caption" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
-    {
-      gboolean has = gtk_widget_has_css_class (cell, classes[i]);
-      gboolean should = g_strcmp0 (want, classes[i]) == 0;
-
-      if (has && !should)
-        gtk_widget_remove_css_class (cell, classes[i]);
-      else if (!has && should)
-        gtk_widget_add_css_class (cell, classes[i]);
-    }
+  if (gtk_widget_has_css_class (GTK_WIDGET (cell), "caption") == caption)
+    return;
+  if (caption)
+    gtk_widget_add_css_class (GTK_WIDGET (cell), "caption");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (cell), "caption");
 }
 
 /* By order: cells */
@@ -480,7 +474,7 @@ dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
   dc_cell_set_tip (cell, NULL);
   if (self == NULL || self->esheet == NULL || column >= dc_dock_model_get_n_docks (self->docks))
     {
-      cell_set_class (GTK_WIDGET (cell), NULL);
+      cell_set_caption (cell, FALSE);
       dc_cell_set_selected (cell, FALSE);
       dc_cell_set_text (cell, "");
       return;
@@ -501,10 +495,10 @@ dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
         text = g_strdup_printf (_("Not mapped · %s–%s"), first, last);
       dc_cell_set_text (cell, text);
       dc_cell_set_selected (cell, FALSE);
-      cell_set_class (GTK_WIDGET (cell), "caption");
+      cell_set_caption (cell, TRUE);
       return;
     }
-  cell_set_class (GTK_WIDGET (cell), NULL);
+  cell_set_caption (cell, FALSE);
   row = dock_entry_row (self, column, pos);
   if (row < 0 || (guint) row >= dc_esheet_get_n_rows (self->esheet))
     {

@@ -265,13 +265,6 @@ dc_cell_set_tone (DcCell *self, DcCellTone tone)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-DcCellTone
-dc_cell_get_tone (DcCell *self)
-{
-  g_return_val_if_fail (DC_IS_CELL (self), DC_CELL_TONE_NORMAL);
-  return self->tone;
-}
-
 gboolean
 dc_cell_get_selected (DcCell *self)
 {

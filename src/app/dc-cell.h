@@ -32,6 +32,5 @@ void        dc_cell_set_selected    (DcCell      *self,
 gboolean    dc_cell_get_selected    (DcCell      *self);
 void        dc_cell_set_tone        (DcCell      *self,
                                      DcCellTone   tone);
-DcCellTone  dc_cell_get_tone        (DcCell      *self);
 
 G_END_DECLS

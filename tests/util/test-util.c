@@ -9,6 +9,7 @@
 #include "util/dc-byte-source.h"
 #include "util/dc-file-util.h"
 #include "util/dc-log.h"
+#include "util/dc-text.h"
 
 static void
 test_sanitize (void)
@@ -103,6 +104,72 @@ test_log_redacts (void)
 }
 
 static void
+test_escape_controls (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "DS-7616NI-K2", "DS-7616NI-K2" },
+    { "月台A01", "月台A01" },
+    { "a\nb\rc\td", "a\\nb\\rc\\td" },
+    { "\x1b[2J\x1b]0;owned\x07", "\\e[2J\\e]0;owned\\x07" },
+    { "del\x7f", "del\\x7F" },
+    { "c1\xc2\x9b" "31m", "c1\\x9B" "31m" },       /* U+009B: the one-byte CSI */
+    { "evil\xe2\x80\xae" "gpj.exe", "evil\\u202E" "gpj.exe" },
+    { "gbk\xd4\xc2", "gbk\\xD4\\xC2" },           /* not UTF-8 */
+    { "back\\slash", "back\\slash" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = dc_text_escape_controls (cases[i].in, -1, 0);
+
+      g_assert_cmpstr (got, ==, cases[i].out);
+      g_assert_true (g_utf8_validate (got, -1, NULL));
+      g_assert_cmpint (dc_text_has_controls (cases[i].in, -1), ==, strcmp (cases[i].in, got) != 0);
+    }
+  {
+    /* an embedded NUL counts when the length is given; a cut is marked */
+    g_autofree char *nul = dc_text_escape_controls ("a\0b", 3, 0);
+    g_autofree char *cut = dc_text_escape_controls ("abcdef", -1, 3);
+    g_autofree char *none = dc_text_escape_controls (NULL, -1, 0);
+
+    g_assert_cmpstr (nul, ==, "a\\x00b");
+    g_assert_cmpstr (cut, ==, "abc…");
+    g_assert_cmpstr (none, ==, "");
+  }
+}
+
+/* A recorder's string with a newline or an ESC sequence cannot forge a
+ * line of the log or repaint the terminal that shows it. */
+static void
+test_log_one_line (void)
+{
+  g_autofree char *dir = dc_test_mkdtemp ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcLog) log = dc_log_open (dir, "10.0.0.9", &error);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_no_error (error);
+  dc_log_printf (log, "model %s", "NVR\n2026-01-01 00:00:00.000 GET /fake -> 200\r\x1b[2Jx");
+  dc_log_printf (log, "second");
+  g_assert_true (g_file_get_contents (dc_log_get_path (log), &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);   /* two lines and the empty tail */
+  g_assert_null (strchr (text, '\r'));
+  g_assert_null (strchr (text, 0x1b));
+  g_assert_nonnull (strstr (lines[0], "model NVR\\n2026-01-01 00:00:00.000 GET /fake -> 200\\r\\e[2Jx"));
+  g_assert_true (g_str_has_suffix (lines[1], " second"));
+  /* and a password stays masked when it sits next to an escape */
+  dc_log_printf (log, "GET /x?password=hunter2\nAuthorization: Digest response=\"abc\"");
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (dc_log_get_path (log), &text, NULL, NULL));
+  g_assert_null (strstr (text, "hunter2"));
+  g_assert_null (strstr (text, "abc"));
+  g_clear_pointer (&log, dc_log_unref);
+  dc_test_rmdir (dir);
+}
+
+static void
 test_log_names (void)
 {
   static const struct { const char *url, *name; } cases[] = {
@@ -147,5 +214,7 @@ main (int argc, char **argv)
   g_test_add_func ("/util/log-redacts", test_log_redacts);
   g_test_add_func ("/util/byte-sources", test_byte_sources);
   g_test_add_func ("/util/log-names", test_log_names);
+  g_test_add_func ("/util/escape-controls", test_escape_controls);
+  g_test_add_func ("/util/log-one-line", test_log_one_line);
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 
 #include "util/dc-file-util.h"
 #include "util/dc-log.h"
+#include "util/dc-text.h"
 
 struct _DcLog
 {
@@ -145,6 +146,7 @@ void
 dc_log_printf (DcLog *self, const char *format, ...)
 {
   g_autofree char *msg = NULL;
+  g_autofree char *redacted = NULL;
   g_autofree char *safe = NULL;
   g_autofree char *stamp = NULL;
   g_autofree char *line = NULL;
@@ -156,7 +158,11 @@ dc_log_printf (DcLog *self, const char *format, ...)
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
-  safe = dc_log_redact (msg);
+  redacted = dc_log_redact (msg);
+  /* One call, one line: a newline or an ESC sequence in something a
+   * recorder sent (a model name, a status string) can neither forge a
+   * line of its own nor repaint the terminal of whoever reads the log. */
+  safe = dc_text_escape_controls (redacted, -1, 0);
   now = g_date_time_new_now_local ();
   stamp = g_date_time_format (now, "%Y-%m-%d %H:%M:%S.%f");
   /* milliseconds are enough: cut the microseconds' last three digits */

@@ -3,6 +3,8 @@
  * Thread-safe: several workers of one DVR share a DcLog.
  * Never give it a password or an Authorization header: dc_log_printf()
  * also masks "password=..." and "Authorization:" values as a last guard.
+ * Every call writes exactly one line: control characters in the message
+ * (newline, CR, ESC, ...) are written as visible escapes (dc-text.h).
  */
 #pragma once
 

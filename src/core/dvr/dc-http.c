@@ -11,6 +11,7 @@
 #include "dvr/dc-dvr-parse.h"
 #include "dvr/dc-http.h"
 #include "util/dc-file-util.h"
+#include "util/dc-text.h"
 
 #define CONNECT_TIMEOUT_S  8
 #define LOW_SPEED_LIMIT    1024
@@ -18,8 +19,13 @@
 /* Bounded per-transfer buffer: the transfer is paused when the reader
  * lags.  Small so that 64 concurrent transfers stay within the RSS goal. */
 #define STREAM_BUFFER      (128 * 1024)   /* a power of two: GArray's own size */
-#define COLLECT_MAX        (16 * 1024 * 1024)
 #define ERROR_BODY_MAX     (64 * 1024)
+/* All the header lines of one request (its 401 challenge included): a
+ * recorder sends a few hundred bytes; libcurl alone would hold up to
+ * 100 KiB per line and report more as "Out of memory". */
+#define HEADERS_MAX        (64 * 1024)
+/* Longest device text quoted in a message (a status string, a Location). */
+#define QUOTE_MAX          160
 #define POLL_MS            100
 /* A Range request after a seek asks for a bounded window, doubling while
  * the reader keeps reading on: a seek that only peeks (libavformat's
@@ -40,6 +46,14 @@ typedef struct
   gboolean    paused;
   gboolean    got_body;    /* the final response's body started */
   gboolean    too_big;
+  gsize       max_answer;  /* XFER_COLLECT: the most the answer may hold */
+  gsize       header_bytes; /* every header line of this transfer */
+  gboolean    headers_too_big;
+  guint       n_stale;     /* digest challenges with stale=true in this transfer */
+  gboolean    stale_loop;  /* a second one: stopped */
+  gboolean    offers_digest; /* of the current response's WWW-Authenticate */
+  gboolean    offers_basic;
+  char       *location;    /* of the current response, cut to QUOTE_MAX */
   long        status;
   gint64      content_length;  /* of the final response, -1 unknown */
   gboolean    accept_ranges;   /* of the current response */
@@ -83,8 +97,10 @@ struct _DcHttp
   gpointer     progress_data;
   long         last_status;
   char        *last_sub_status;
+  char        *last_location; /* of the last answer: a 3xx is explained with it */
   gpointer     stream;       /* the open HttpSource, if any */
   gboolean     sparse_reads; /* the next stream is read in Range windows from its start */
+  char         errbuf[CURL_ERROR_SIZE]; /* libcurl's own words, for the log only */
   Xfer         x;
 };
 
@@ -102,9 +118,16 @@ on_header (char *data, size_t size, size_t nmemb, void *user_data)
 {
   DcHttp *self = user_data;
   gsize n = size * nmemb;
-  g_autofree char *line = g_strndup (data, n);
+  g_autofree char *line = NULL;
 
   self->x.last_data_us = g_get_monotonic_time ();
+  self->x.header_bytes += n;
+  if (self->x.header_bytes > HEADERS_MAX)
+    {
+      self->x.headers_too_big = TRUE;
+      return 0;   /* aborts: CURLE_WRITE_ERROR */
+    }
+  line = g_strndup (data, n);
   g_strchomp (line);
   if (g_str_has_prefix (line, "HTTP/"))
     {
@@ -112,6 +135,41 @@ on_header (char *data, size_t size, size_t nmemb, void *user_data)
       self->x.accept_ranges = FALSE;
       self->x.range_total = -1;
       self->x.got_body = FALSE;
+      self->x.offers_digest = FALSE;
+      self->x.offers_basic = FALSE;
+      g_clear_pointer (&self->x.location, g_free);
+    }
+  else if (g_ascii_strncasecmp (line, "WWW-Authenticate:", 17) == 0)
+    {
+      const char *v = line + 17;
+
+      while (*v == ' ' || *v == '\t')
+        v++;
+      if (g_ascii_strncasecmp (v, "Digest", 6) == 0)
+        {
+          g_autofree char *lower = g_ascii_strdown (v, -1);
+
+          self->x.offers_digest = TRUE;
+          /* libcurl answers every stale=true with a fresh nonce, without
+           * end: a device that says it for ever got 1,336 requests in a
+           * second.  One fresh nonce is what stale means; a second stale
+           * in the same request is a broken device. */
+          if (strstr (lower, "stale=true") != NULL || strstr (lower, "stale=\"true\"") != NULL)
+            {
+              if (++self->x.n_stale > 1)
+                {
+                  self->x.stale_loop = TRUE;
+                  return 0;
+                }
+            }
+        }
+      else if (g_ascii_strncasecmp (v, "Basic", 5) == 0)
+        self->x.offers_basic = TRUE;
+    }
+  else if (g_ascii_strncasecmp (line, "Location:", 9) == 0)
+    {
+      g_free (self->x.location);
+      self->x.location = dc_text_escape_controls (g_strstrip (line + 9), -1, QUOTE_MAX);
     }
   else if (g_ascii_strncasecmp (line, "Accept-Ranges:", 14) == 0)
     self->x.accept_ranges = strstr (line + 14, "bytes") != NULL;
@@ -160,7 +218,10 @@ on_write (char *data, size_t size, size_t nmemb, void *user_data)
     note_body_start (self);
   if (x->mode == XFER_COLLECT)
     {
-      if (x->buf->len + n > COLLECT_MAX)
+      /* Refused as soon as the size is known: a Content-Length past the
+       * cap is never waited for. */
+      if (x->buf->len + n > x->max_answer ||
+          (x->content_length > 0 && (guint64) x->content_length > x->max_answer))
         {
           x->too_big = TRUE;
           return 0;
@@ -256,7 +317,9 @@ dc_http_new (const char *base_url, const char *user, const char *password,
   self->multi = curl_multi_init ();
   if (self->easy == NULL || self->multi == NULL)
     {
-      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG, "libcurl could not start");
+      g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                           _("Dockclip cannot start its network library (libcurl); restart "
+                             "Dockclip, and reinstall it if this repeats"));
       dc_http_free (self);
       return NULL;
     }
@@ -268,7 +331,13 @@ dc_http_new (const char *base_url, const char *user, const char *password,
   curl_easy_setopt (self->easy, CURLOPT_PASSWORD, password ? password : "");
   curl_easy_setopt (self->easy, CURLOPT_FAILONERROR, 0L);   /* read error bodies */
   curl_easy_setopt (self->easy, CURLOPT_CONNECTTIMEOUT, (long) CONNECT_TIMEOUT_S);
+  /* No redirect is ever followed (to another host or scheme least of
+   * all): the credentials and the evidence stay with the configured
+   * address.  A 3xx comes back as an answer and is explained in words. */
   curl_easy_setopt (self->easy, CURLOPT_FOLLOWLOCATION, 0L);
+  /* (not CURLOPT_MAXREDIRS 0: libcurl counts the signed request after a
+   * digest challenge against it) */
+  curl_easy_setopt (self->easy, CURLOPT_ERRORBUFFER, self->errbuf);
   curl_easy_setopt (self->easy, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt (self->easy, CURLOPT_WRITEDATA, self);
   curl_easy_setopt (self->easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -365,6 +434,7 @@ dc_http_free (DcHttp *self)
   g_clear_pointer (&self->log, dc_log_unref);
   g_clear_error (&self->auth_error);
   g_free (self->last_sub_status);
+  g_free (self->last_location);
   g_free (self->base_url);
   g_free (self->label);
   g_free (self->host);
@@ -480,6 +550,7 @@ xfer_stop (DcHttp *self)
   g_clear_pointer (&x->headers, curl_slist_free_all);
   g_clear_pointer (&x->method, g_free);
   g_clear_pointer (&x->path, g_free);
+  g_clear_pointer (&x->location, g_free);
 }
 
 static gboolean
@@ -515,7 +586,7 @@ dc_http_set_uncancellable (DcHttp *self, gboolean uncancellable)
 static gboolean
 xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
             const char *body, const char *content_type, guint64 range_from,
-            guint64 range_len, GError **error)
+            guint64 range_len, gsize max_answer, GError **error)
 {
   Xfer *x = &self->x;
   g_autofree char *url = NULL;
@@ -535,6 +606,14 @@ xfer_start (DcHttp *self, XferMode mode, const char *method, const char *path,
   x->paused = FALSE;
   x->got_body = FALSE;
   x->too_big = FALSE;
+  x->max_answer = max_answer;
+  x->header_bytes = 0;
+  x->headers_too_big = FALSE;
+  x->n_stale = 0;
+  x->stale_loop = FALSE;
+  x->offers_digest = FALSE;
+  x->offers_basic = FALSE;
+  self->errbuf[0] = '\0';
   x->status = 0;
   x->content_length = -1;
   x->accept_ranges = FALSE;
@@ -653,7 +732,19 @@ xfer_step (DcHttp *self, gsize want)
     curl_multi_poll (self->multi, NULL, 0, POLL_MS, NULL);
 }
 
-/* Turns a finished transfer's libcurl result into a GError. */
+/* A session that must send nothing more (wrong password, a device that
+ * only offers Basic, a stale-nonce loop): every later request gets @error. */
+static void
+lock_session (DcHttp *self, GError *error)
+{
+  self->auth_failed = TRUE;
+  g_clear_error (&self->auth_error);
+  self->auth_error = error;
+}
+
+/* Turns a finished transfer's libcurl result into a GError: one sentence
+ * in the operator's words, naming the recorder and what to do.  libcurl's
+ * own English ("Couldn't connect to server") goes to the log only. */
 static gboolean
 xfer_result_error (DcHttp *self, GError **error)
 {
@@ -668,10 +759,15 @@ xfer_result_error (DcHttp *self, GError **error)
       g_set_error_literal (error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
       return FALSE;
     case CURLE_COULDNT_RESOLVE_HOST:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE,
+                   _("%s cannot be found: this network does not know the name in its address; "
+                     "check the address in the DVR settings"), self->label);
+      return FALSE;
     case CURLE_COULDNT_CONNECT:
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE,
-                   _("%s cannot be reached (%s); check that it is on and the address is right"),
-                   self->label, curl_easy_strerror (x->result));
+                   _("%s cannot be reached: nothing accepts connections at its address; check "
+                     "that it is on and connected and that the address and port are its web "
+                     "port"), self->label);
       return FALSE;
     case CURLE_OPERATION_TIMEDOUT:
       /* The request went out (pretransfer time is set, also on a reused
@@ -692,12 +788,13 @@ xfer_result_error (DcHttp *self, GError **error)
       if (self->pinned)
         g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
                      _("%s: the HTTPS certificate could not be checked against the confirmed "
-                       "fingerprint (%s)"), self->label, curl_easy_strerror (x->result));
+                       "fingerprint; confirm the recorder's fingerprint again in its settings"),
+                     self->label);
       else
         g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
-                     _("%s: the HTTPS certificate is not trusted (%s). If the recorder uses its "
+                     _("%s: the HTTPS certificate is not trusted. If the recorder uses its "
                        "own (self-signed) certificate, confirm its fingerprint in the recorder's "
-                       "settings to trust it"), self->label, curl_easy_strerror (x->result));
+                       "settings to trust it"), self->label);
       return FALSE;
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
@@ -708,34 +805,81 @@ xfer_result_error (DcHttp *self, GError **error)
       return FALSE;
     case CURLE_SSL_CONNECT_ERROR:
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE,
-                   _("The secure (HTTPS) connection to %s could not be set up (%s)"),
-                   self->label, curl_easy_strerror (x->result));
+                   _("The secure (HTTPS) connection to %s could not be set up; check that its "
+                     "address uses the recorder's HTTPS port, or use http://"), self->label);
       return FALSE;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_WEIRD_SERVER_REPLY:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("%s does not answer like a web server; check that the port in its address "
+                     "is the recorder's web (HTTP) port, not its SDK port"), self->label);
+      return FALSE;
+    case CURLE_OUT_OF_MEMORY:
+      /* What libcurl 7.88 reports (without a word in its error buffer)
+       * for one header line over 100 KiB, after the status line came. */
+      if (x->status <= 0 || x->received > 0)
+        break;
+      G_GNUC_FALLTHROUGH;
     case CURLE_WRITE_ERROR:
-      if (x->too_big)
+      if (x->stale_loop)
         {
-          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                       _("%s sent an unexpectedly large answer"), self->label);
+          lock_session (self, g_error_new (DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+                                           _("%s refused a fresh sign-in as outdated (digest "
+                                             "“stale”) twice in a row; restart the recorder and "
+                                             "check its clock"), self->label));
+          g_propagate_error (error, g_error_copy (self->auth_error));
           return FALSE;
         }
-      G_GNUC_FALLTHROUGH;
-    default:
-      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED,
-                   _("The connection to %s was lost (%s)"), self->label,
-                   curl_easy_strerror (x->result));
+      if (x->headers_too_big || x->result == CURLE_OUT_OF_MEMORY)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("%s sent header lines longer than a recorder ever sends (over %d KiB); "
+                         "check that the address is the recorder's"), self->label,
+                       HEADERS_MAX / 1024);
+          return FALSE;
+        }
+      if (x->too_big)
+        {
+          g_autofree char *cap = g_format_size (x->max_answer);
+
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("%s sent an answer larger than %s, far more than a recorder sends; "
+                         "it may be faulty"), self->label, cap);
+          return FALSE;
+        }
+      break;
+    case CURLE_BAD_CONTENT_ENCODING:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("%s sent compressed data that cannot be unpacked"), self->label);
       return FALSE;
+    case CURLE_AUTH_ERROR:
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+                   _("%s asks for a sign-in Dockclip cannot give (its digest challenge is "
+                     "malformed); check the recorder's firmware"), self->label);
+      return FALSE;
+    default:
+      break;
     }
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED,
+               _("The connection to %s was lost; if this repeats, check the network between "
+                 "this computer and the recorder"), self->label);
+  return FALSE;
 }
 
 static void
 log_done (DcHttp *self, const char *what)
 {
   Xfer *x = &self->x;
-  log_line (self, "%s %s -> %ld, %" G_GUINT64_FORMAT " bytes, %" G_GINT64_FORMAT " ms%s%s",
+  g_autofree char *detail = NULL;
+
+  /* The log keeps libcurl's words too: they help whoever reads it. */
+  if (x->result != CURLE_OK)
+    detail = g_strdup_printf (", %s [%s%s%s]", what ? what : curl_easy_strerror (x->result),
+                              curl_easy_strerror (x->result), self->errbuf[0] ? ": " : "",
+                              self->errbuf);
+  log_line (self, "%s %s -> %ld, %" G_GUINT64_FORMAT " bytes, %" G_GINT64_FORMAT " ms%s",
             x->method ? x->method : "?", short_path (x->path ? x->path : ""), x->status,
-            x->received, (g_get_real_time () - x->start_us) / 1000,
-            x->result != CURLE_OK ? ", " : "",
-            x->result != CURLE_OK ? (what ? what : curl_easy_strerror (x->result)) : "");
+            x->received, (g_get_real_time () - x->start_us) / 1000, detail ? detail : "");
 }
 
 static gboolean
@@ -743,11 +887,22 @@ check_auth (DcHttp *self, GError **error)
 {
   if (self->x.status != 401)
     return TRUE;
-  self->auth_failed = TRUE;
-  g_clear_error (&self->auth_error);
-  self->auth_error = g_error_new (DC_DVR_ERROR, DC_DVR_ERROR_AUTH,
-                                  _("%s rejected the user or password"), self->label);
-  log_line (self, "401: wrong user or password; no more requests to this recorder in this session");
+  if (self->x.offers_basic && !self->x.offers_digest)
+    {
+      /* libcurl sent no password (Digest only): this is no failed login
+       * and says nothing about the password; the device must change. */
+      lock_session (self, g_error_new (DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                                       _("%s offers only Basic sign-in, which sends the password "
+                                         "unprotected: turn on Digest in its network settings"),
+                                       self->label));
+      log_line (self, "401: the recorder offers only Basic authentication; no password was sent");
+    }
+  else
+    {
+      lock_session (self, g_error_new (DC_DVR_ERROR, DC_DVR_ERROR_AUTH,
+                                       _("%s rejected the user or password"), self->label));
+      log_line (self, "401: wrong user or password; no more requests to this recorder in this session");
+    }
   g_propagate_error (error, g_error_copy (self->auth_error));
   return FALSE;
 }
@@ -759,6 +914,8 @@ remember_status (DcHttp *self, long status, const guint8 *data, gsize len)
 
   self->last_status = status;
   g_clear_pointer (&self->last_sub_status, g_free);
+  g_free (self->last_location);
+  self->last_location = g_strdup (self->x.location);
   if (len > 0 && dc_isapi_parse_response_status ((const char *) data, (gssize) len, &st))
     {
       self->last_sub_status = g_steal_pointer (&st.sub_status_code);
@@ -769,6 +926,15 @@ remember_status (DcHttp *self, long status, const guint8 *data, gsize len)
 gboolean
 dc_http_request (DcHttp *self, const char *method, const char *path, const char *body,
                  const char *content_type, DcHttpResponse *out, GError **error)
+{
+  return dc_http_request_bounded (self, method, path, body, content_type, DC_HTTP_ANSWER_MAX,
+                                  out, error);
+}
+
+gboolean
+dc_http_request_bounded (DcHttp *self, const char *method, const char *path, const char *body,
+                         const char *content_type, gsize max_bytes, DcHttpResponse *out,
+                         GError **error)
 {
   Xfer *x = &self->x;
   gboolean ok;
@@ -782,12 +948,21 @@ dc_http_request (DcHttp *self, const char *method, const char *path, const char 
                    "%s: request while a download is open on the same session", self->label);
       return FALSE;
     }
-  if (!xfer_start (self, XFER_COLLECT, method, path, body, content_type, 0, 0, error))
+  if (!xfer_start (self, XFER_COLLECT, method, path, body, content_type, 0, 0,
+                   max_bytes > 0 ? MIN (max_bytes, DC_HTTP_ANSWER_MAX) : DC_HTTP_ANSWER_MAX, error))
     return FALSE;
   while (!x->done)
     xfer_step (self, G_MAXSIZE);
-  log_done (self, NULL);
-  ok = xfer_result_error (self, error) && check_auth (self, error);
+  {
+    g_autoptr(GError) local_error = NULL;
+
+    /* The log gets the reason in words next to libcurl's. */
+    ok = xfer_result_error (self, &local_error);
+    log_done (self, local_error ? local_error->message : NULL);
+    if (!ok)
+      g_propagate_error (error, g_steal_pointer (&local_error));
+  }
+  ok = ok && check_auth (self, error);
   if (ok)
     {
       out->status = x->status;
@@ -801,38 +976,65 @@ dc_http_request (DcHttp *self, const char *method, const char *path, const char 
   return ok;
 }
 
+/* A redirect is never followed: say where it points and what to do. */
+static void
+set_redirect_error (DcHttp *self, long status, GError **error)
+{
+  const char *location = self->last_location;
+
+  if (location != NULL && *location != '\0')
+    g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+                 _("%s sends its requests on to “%s” (HTTP %ld), and Dockclip does not follow "
+                   "redirects; if that is the recorder, enter that address in the DVR settings"),
+                 self->label, location, status);
+  else
+    g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+                 _("%s sends its requests on elsewhere (HTTP %ld), and Dockclip does not follow "
+                   "redirects; check the address in the DVR settings"), self->label, status);
+}
+
 static gboolean
 error_from_body (DcHttp *self, long status, const char *data, gsize len, GError **error)
 {
   DcIsapiStatus st;
   g_autofree char *detail = NULL;
 
+  if (status >= 300 && status < 400)
+    {
+      set_redirect_error (self, status, error);
+      return FALSE;
+    }
   if (len > 0 && dc_isapi_parse_response_status (data, (gssize) len, &st))
     {
       gboolean ok = FALSE;
+      /* The device's own words, made safe to print (no ESC, no newline). */
+      g_autofree char *status_string = st.status_string ? dc_text_escape_controls (st.status_string, -1, QUOTE_MAX) : NULL;
+      g_autofree char *sub_status = st.sub_status_code ? dc_text_escape_controls (st.sub_status_code, -1, QUOTE_MAX) : NULL;
+
       if (st.status_code == 2 || g_strcmp0 (st.sub_status_code, "deviceBusy") == 0)
         g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY,
                      _("%s is busy (%s); will try again later"), self->label,
-                     st.status_string ? st.status_string : "deviceBusy");
+                     status_string ? status_string : "deviceBusy");
       else if (g_strcmp0 (st.sub_status_code, "notSupport") == 0)
         g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED,
                      _("%s does not support this request (%s)"), self->label,
-                     st.status_string ? st.status_string : "notSupport");
+                     status_string ? status_string : "notSupport");
       else if (st.status_code == 1 && status < 300)
         ok = TRUE;   /* "OK" */
       else
         g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
                      _("%s answered an error: %s (%s, HTTP %ld)"), self->label,
-                     st.status_string ? st.status_string : "?",
-                     st.sub_status_code ? st.sub_status_code : "?", status);
+                     status_string ? status_string : "?",
+                     sub_status ? sub_status : "?", status);
       dc_isapi_status_clear (&st);
       return ok;
     }
   if (len > 0 && dc_dahua_is_error (data, (gssize) len, &detail))
     {
+      g_autofree char *safe = dc_text_escape_controls (detail ? detail : "Error", -1, QUOTE_MAX);
+
       g_set_error (error, DC_DVR_ERROR, status == 503 ? DC_DVR_ERROR_BUSY : DC_DVR_ERROR_DEVICE,
-                   _("%s answered an error: %s (HTTP %ld)"), self->label,
-                   detail ? detail : "Error", status);
+                   _("%s answered an error: %s (HTTP %ld)"), self->label, safe, status);
       return FALSE;
     }
   if (status == 503)
@@ -1040,7 +1242,7 @@ source_start (HttpSource *s, guint64 offset, guint64 window, GError **error)
   Xfer *x = &h->x;
 
   if (!xfer_start (h, XFER_STREAM, s->method, s->path, s->body, s->content_type, offset,
-                   window, error))
+                   window, 0, error))
     return FALSE;
   x->expected_total = s->expected_size;
   fill (s, 8);

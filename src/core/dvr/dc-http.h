@@ -58,17 +58,34 @@ typedef struct
 
 void      dc_http_response_clear   (DcHttpResponse *resp);
 
-/* A small request whose answer is kept in memory (at most 16 MiB).
- * @method "GET", "POST" or "GET" with a body (@body non-NULL).  Fails only
- * for transport errors, cancel and 401 (DC_DVR_ERROR_AUTH, after which the
- * session refuses every request): other statuses come back in @out. */
+/* The most one XML or key=value answer may hold: a recorder's largest
+ * (a channel list of a few hundred cameras, a search page) is well under
+ * 1 MiB.  Anything larger is refused (DC_DVR_ERROR_BAD_RESPONSE) before it
+ * is all in memory: at once when Content-Length says so. */
+#define DC_HTTP_ANSWER_MAX (4 * 1024 * 1024)
+
+/* A small request whose answer is kept in memory (at most
+ * DC_HTTP_ANSWER_MAX).  @method "GET", "POST" or "GET" with a body (@body
+ * non-NULL).  Fails only for transport errors, cancel, an answer over the
+ * cap, and 401 (DC_DVR_ERROR_AUTH for a wrong password; DC_DVR_ERROR_CONFIG
+ * when the device offers only Basic sign-in, and no password is sent),
+ * after which the session refuses every request; likewise after a device
+ * answers a fresh digest nonce with "stale" again (DC_DVR_ERROR_DEVICE).
+ * Other statuses come back in @out.  Redirects are never followed. */
 gboolean  dc_http_request          (DcHttp *self, const char *method, const char *path,
                                     const char *body, const char *content_type,
                                     DcHttpResponse *out, GError **error);
+/* The same with a smaller cap (e.g. a search page); 0 or more than
+ * DC_HTTP_ANSWER_MAX means DC_HTTP_ANSWER_MAX. */
+gboolean  dc_http_request_bounded  (DcHttp *self, const char *method, const char *path,
+                                    const char *body, const char *content_type,
+                                    gsize max_bytes, DcHttpResponse *out, GError **error);
 
 /* Maps a non-2xx status or an error document (ISAPI ResponseStatus, Dahua
  * "Error" page) to a GError: BUSY for 503 / statusCode 2 / deviceBusy,
- * NOT_SUPPORTED for notSupport, DEVICE otherwise.  TRUE when @resp is fine. */
+ * NOT_SUPPORTED for notSupport, DEVICE otherwise (a 3xx names where it
+ * points).  Device text in the message has its control characters
+ * escaped.  TRUE when @resp is fine. */
 gboolean  dc_http_check_response   (DcHttp *self, const DcHttpResponse *resp, GError **error);
 
 /* Status and ISAPI subStatusCode of the last answer (for the POST retry). */

@@ -3,15 +3,27 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <jpeglib.h>
 
 #include "pictures/dc-jpeg.h"
+#include "pictures/dc-picture-read.h"
 #include "pictures/dc-pictures-error.h"
 
-/* 16k x 16k RGB is 768 MiB: anything larger is not a DVR snapshot or a
- * phone photo and would only exhaust memory. */
-#define MAX_PIXELS (16384 * 16384)
+/* A header that declares more pixels is refused before anything is
+ * allocated: 64 MP is not a DVR snapshot, 65,500 x 65,500 only exhausts
+ * memory. */
+#define MAX_PIXELS DC_PICTURE_MAX_PIXELS
+/* A progressive JPEG has about ten scans; 20,000 tiny ones cost 40 s of
+ * CPU per thumbnail.  (libjpeg-turbo's own TJFLAG_LIMITSCANS says 500.) */
+#define MAX_SCANS  100
+/* What libjpeg may hold for a progressive picture's coefficients (2 bytes
+ * per sample): more and it stops with "backing store not supported"
+ * instead of allocating.  A 64 MP 4:2:0 picture needs 192 MiB. */
+#define MAX_DECODER_MEMORY (200L * 1024 * 1024)
 
 G_DEFINE_QUARK (dc-pictures-error-quark, dc_pictures_error)
 
@@ -234,46 +246,147 @@ has_eoi_near_end (const guint8 *data, gsize len)
   return FALSE;
 }
 
+/* libjpeg's error handling, as its manual shows: errors jump back to the
+ * decode; warnings (corrupt data it can pad) are remembered. */
+typedef struct
+{
+  struct jpeg_error_mgr    pub;
+  jmp_buf                  jump;
+  char                     message[JMSG_LENGTH_MAX];
+  gboolean                 warned;
+  gboolean                 too_many_scans;
+  gboolean                 cancelled;
+} DecodeErrors;
+
+typedef struct
+{
+  struct jpeg_progress_mgr pub;
+  DecodeErrors            *errors;
+  GCancellable            *cancellable;
+} DecodeProgress;
+
+static void
+on_jpeg_error (j_common_ptr cinfo)
+{
+  DecodeErrors *e = (DecodeErrors *) cinfo->err;
+
+  cinfo->err->format_message (cinfo, e->message);
+  longjmp (e->jump, 1);
+}
+
+static void
+on_jpeg_message (j_common_ptr cinfo, int level)
+{
+  DecodeErrors *e = (DecodeErrors *) cinfo->err;
+
+  if (level < 0 && !e->warned)
+    {
+      e->warned = TRUE;
+      cinfo->err->format_message (cinfo, e->message);
+    }
+}
+
+/* Called between scans and rows: the place to stop a scan bomb or a
+ * decode nobody waits for any more. */
+static void
+on_jpeg_progress (j_common_ptr cinfo)
+{
+  DecodeProgress *p = (DecodeProgress *) cinfo->progress;
+  j_decompress_ptr d = (j_decompress_ptr) cinfo;
+
+  if (d->input_scan_number > MAX_SCANS)
+    {
+      p->errors->too_many_scans = TRUE;
+      longjmp (p->errors->jump, 1);
+    }
+  if (g_cancellable_is_cancelled (p->cancellable))
+    {
+      p->errors->cancelled = TRUE;
+      longjmp (p->errors->jump, 1);
+    }
+}
+
 DcImage *
 dc_jpeg_decode (const guint8 *data, gsize len, int scale_num, int scale_denom,
                 gboolean fast, GError **error)
 {
-  g_autoptr(DcImage) image = NULL;
-  tjscalingfactor factor = { scale_num, scale_denom };
-  tjhandle tj;
+  return dc_jpeg_decode_full (data, len, scale_num, scale_denom, fast, NULL, error);
+}
+
+DcImage *
+dc_jpeg_decode_full (const guint8 *data, gsize len, int scale_num, int scale_denom,
+                     gboolean fast, GCancellable *cancellable, GError **error)
+{
+  struct jpeg_decompress_struct cinfo;
+  DecodeErrors errors;
+  DecodeProgress progress;
+  DcImage *volatile image = NULL;
   int width = 0, height = 0;
-  int flags = fast ? TJFLAG_FASTDCT : 0;
 
   if (!dc_jpeg_read_header (data, len, &width, &height, error))
     return NULL;
 
-  tj = tjInitDecompress ();
-  if (tj == NULL)
+  memset (&cinfo, 0, sizeof cinfo);
+  memset (&errors, 0, sizeof errors);
+  memset (&progress, 0, sizeof progress);
+  cinfo.err = jpeg_std_error (&errors.pub);
+  errors.pub.error_exit = on_jpeg_error;
+  errors.pub.emit_message = on_jpeg_message;
+  progress.pub.progress_monitor = on_jpeg_progress;
+  progress.errors = &errors;
+  progress.cancellable = cancellable;
+
+  if (setjmp (errors.jump) != 0)
     {
-      g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
-                   "%s", tjGetErrorStr2 (NULL));
+      if (errors.cancelled)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+      else if (errors.too_many_scans)
+        g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
+                     _("The JPEG file has more than %d scans, which no camera writes; it is "
+                       "not decoded"), MAX_SCANS);
+      else
+        g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
+                     _("The JPEG data is damaged (%s)"), errors.message);
+      jpeg_destroy_decompress (&cinfo);
+      if (image != NULL)
+        dc_image_free (image);
       return NULL;
     }
-  image = dc_image_new (TJSCALED (width, factor), TJSCALED (height, factor), 3);
-  if (tjDecompress2 (tj, data, (unsigned long) len, image->pixels,
-                     image->width, image->stride, image->height, TJPF_RGB, flags) != 0)
+  jpeg_create_decompress (&cinfo);
+  cinfo.mem->max_memory_to_use = MAX_DECODER_MEMORY;
+  cinfo.progress = &progress.pub;
+  jpeg_mem_src (&cinfo, data, (unsigned long) len);
+  jpeg_read_header (&cinfo, TRUE);
+  cinfo.scale_num = (unsigned int) scale_num;
+  cinfo.scale_denom = (unsigned int) scale_denom;
+  cinfo.out_color_space = JCS_RGB;
+  cinfo.dct_method = fast ? JDCT_IFAST : JDCT_ISLOW;
+  jpeg_start_decompress (&cinfo);
+  if (cinfo.output_components != 3)
     {
-      gboolean warning = tjGetErrorCode (tj) == TJERR_WARNING;
-
-      if (!warning || !has_eoi_near_end (data, len))
-        {
-          if (warning)
-            g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
-                         _("The JPEG file is truncated (%s)"), tjGetErrorStr2 (tj));
-          else
-            g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
-                         _("The JPEG data is damaged (%s)"), tjGetErrorStr2 (tj));
-          tjDestroy (tj);
-          return NULL;
-        }
+      g_strlcpy (errors.message, "unsupported colour space", sizeof errors.message);
+      longjmp (errors.jump, 1);
     }
-  tjDestroy (tj);
-  return g_steal_pointer (&image);
+  image = dc_image_new ((int) cinfo.output_width, (int) cinfo.output_height, 3);
+  while (cinfo.output_scanline < cinfo.output_height)
+    {
+      JSAMPROW row = image->pixels + (gsize) cinfo.output_scanline * (gsize) image->stride;
+
+      jpeg_read_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_decompress (&cinfo);
+  jpeg_destroy_decompress (&cinfo);
+
+  /* libjpeg pads a truncated stream with grey and only warns; a download
+   * cut short must show as damaged, not as half a picture. */
+  if (errors.warned && !has_eoi_near_end (data, len))
+    {
+      g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
+                   _("The JPEG file is truncated (%s)"), errors.message);
+      dc_image_free (image);
+      return NULL;
+    }
+  return image;
 }
 
 GBytes *

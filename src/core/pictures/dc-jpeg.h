@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -44,10 +44,18 @@ gboolean  dc_jpeg_read_header (const guint8 *data, gsize len,
 
 /* Decodes @data at scale @scale_num/@scale_denom (one of
  * tjGetScalingFactors()) to RGB.  Truncated data is an error
- * (DC_PICTURES_ERROR_CORRUPT), other libjpeg warnings are tolerated. */
+ * (DC_PICTURES_ERROR_CORRUPT), other libjpeg warnings are tolerated.
+ * Bounded: more than 64 MP (DC_PICTURES_ERROR_TOO_LARGE, before any
+ * allocation), more than 100 scans or a progressive picture whose
+ * coefficients need over 200 MiB (DC_PICTURES_ERROR_CORRUPT) are refused. */
 DcImage  *dc_jpeg_decode      (const guint8 *data, gsize len,
                                int scale_num, int scale_denom,
                                gboolean fast, GError **error);
+/* The same, stopped between scans and rows when @cancellable fires
+ * (G_IO_ERROR_CANCELLED). */
+DcImage  *dc_jpeg_decode_full (const guint8 *data, gsize len,
+                               int scale_num, int scale_denom,
+                               gboolean fast, GCancellable *cancellable, GError **error);
 
 /* Encodes RGB/RGBA (alpha ignored) as baseline JPEG. @subsamp_444 keeps
  * full-resolution colour (thin coloured marks stay their colour). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pictures/dc-jpeg.h"
+#include "pictures/dc-picture-read.h"
 #include "pictures/dc-pictures-error.h"
 #include "pictures/dc-thumbnail.h"
 
@@ -82,7 +83,7 @@ thumbnail_from_image (DcImage *image)
 }
 
 static DcThumbnail *
-decode_jpeg (const guint8 *data, gsize len, int size, GError **error)
+decode_jpeg (const guint8 *data, gsize len, int size, GCancellable *cancellable, GError **error)
 {
   g_autoptr(DcImage) scaled = NULL;
   g_autoptr(DcImage) small = NULL;
@@ -107,7 +108,7 @@ decode_jpeg (const guint8 *data, gsize len, int size, GError **error)
       th = t;
     }
   dc_jpeg_choose_scale (width, height, tw, th, &num, &denom);
-  scaled = dc_jpeg_decode (data, len, num, denom, TRUE, error);
+  scaled = dc_jpeg_decode_full (data, len, num, denom, TRUE, cancellable, error);
   if (scaled == NULL)
     return NULL;
   if (scaled->width != tw || scaled->height != th)
@@ -147,16 +148,53 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
     gdk_pixbuf_loader_set_size (loader, tw, th);
 }
 
-/* @size <= 0: full size. */
+/* PNG and WebP have no scaled decode: every pixel is held at once (4
+ * bytes each).  Half the JPEG cap keeps that near 128 MiB. */
+#define PIXBUF_MAX_PIXELS (DC_PICTURE_MAX_PIXELS / 2)
+
+/* @size <= 0: full size.  Only the loader of the format the content shows
+ * runs (PNG or WebP): gdk-pixbuf would otherwise pick any installed loader
+ * by the data, an SVG or TGA renderer included. */
 static GdkPixbuf *
 pixbuf_from_bytes (GBytes *data, int size, int *orig_w, int *orig_h,
                    const char *name, GError **error)
 {
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) local_error = NULL;
   SizeRequest req = { size, 0, 0 };
   GdkPixbuf *pixbuf;
+  gsize len = 0;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  DcPictureFormat format = dc_picture_sniff (bytes, len);
+  int w = 0, h = 0;
 
+  if (format != DC_PICTURE_FORMAT_PNG && format != DC_PICTURE_FORMAT_WEBP)
+    {
+      g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_UNSUPPORTED,
+                   _("“%s” is not a JPEG, PNG or WebP picture (whatever its name says)"), name);
+      return NULL;
+    }
+  if (!dc_picture_peek_size (bytes, len, format, &w, &h))
+    {
+      g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_CORRUPT,
+                   _("“%s” is damaged or incomplete: its header gives no picture size"), name);
+      return NULL;
+    }
+  if ((gint64) w * h > PIXBUF_MAX_PIXELS)
+    {
+      g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_TOO_LARGE,
+                   _("“%s”: the picture is too large (%d × %d)"), name, w, h);
+      return NULL;
+    }
+  loader = gdk_pixbuf_loader_new_with_type (format == DC_PICTURE_FORMAT_PNG ? "png" : "webp",
+                                            &local_error);
+  if (loader == NULL)
+    {
+      g_set_error (error, DC_PICTURES_ERROR, DC_PICTURES_ERROR_UNSUPPORTED,
+                   _("“%s”: this picture format cannot be read on this computer (%s)"),
+                   name, local_error->message);
+      return NULL;
+    }
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &req);
   if (!gdk_pixbuf_loader_write_bytes (loader, data, &local_error) ||
       !gdk_pixbuf_loader_close (loader, &local_error))
@@ -241,8 +279,10 @@ dc_thumbnail_decode_bytes (GBytes *data, const char *name, int size,
     {
       g_autoptr(GError) local_error = NULL;
 
-      thumb = decode_jpeg (bytes, len, size, &local_error);
-      if (thumb == NULL)
+      thumb = decode_jpeg (bytes, len, size, cancellable, &local_error);
+      if (thumb == NULL && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else if (thumb == NULL)
         g_set_error (error, local_error->domain, local_error->code,
                      "“%s”: %s", name, local_error->message);
       return thumb;
@@ -266,14 +306,12 @@ DcThumbnail *
 dc_thumbnail_decode_file (const char *path, int size,
                           GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GFile) file = NULL;
   g_autoptr(GBytes) data = NULL;
   g_autofree char *name = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  file = g_file_new_for_path (path);
-  data = g_file_load_bytes (file, cancellable, NULL, error);
+  data = dc_picture_read_file (path, cancellable, error);
   if (data == NULL)
     return NULL;
   name = g_filename_display_basename (path);
@@ -297,7 +335,6 @@ dc_thumbnail_load_file (const char *path, int size, GCancellable *cancellable)
 DcImage *
 dc_picture_decode_full (const char *path, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GBytes) data = NULL;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
   g_autofree char *name = g_filename_display_basename (path);
@@ -305,7 +342,7 @@ dc_picture_decode_full (const char *path, GCancellable *cancellable, GError **er
   gsize len = 0;
   int ow, oh;
 
-  data = g_file_load_bytes (file, cancellable, NULL, error);
+  data = dc_picture_read_file (path, cancellable, error);
   if (data == NULL)
     return NULL;
   bytes = g_bytes_get_data (data, &len);
@@ -316,7 +353,12 @@ dc_picture_decode_full (const char *path, GCancellable *cancellable, GError **er
       int orientation = dc_jpeg_exif_orientation (bytes, len);
 
       /* Accurate DCT: this is the evidence copy, not a preview. */
-      stored = dc_jpeg_decode (bytes, len, 1, 1, FALSE, &local_error);
+      stored = dc_jpeg_decode_full (bytes, len, 1, 1, FALSE, cancellable, &local_error);
+      if (stored == NULL && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
       if (stored == NULL)
         {
           g_set_error (error, local_error->domain, local_error->code,

@@ -117,7 +117,11 @@ scan_dir (const char *root, const char *prefix, gboolean recursive, ScanResult *
 
   dir_path = prefix[0] != '\0' ? g_build_filename (root, prefix, NULL) : g_strdup (root);
   dir = g_file_new_for_path (dir_path);
-  children = g_file_enumerate_children (dir, SCAN_ATTRIBUTES, G_FILE_QUERY_INFO_NONE,
+  /* Links are not followed: a link named *.jpg may point anywhere (a
+   * device, a FIFO, a file outside the folder), and a link to a parent
+   * folder would make the recursive scan endless.  Only the type is read
+   * here (no file is opened), so a FIFO cannot block the scan. */
+  children = g_file_enumerate_children (dir, SCAN_ATTRIBUTES, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
                                         cancellable, error);
   if (children == NULL)
     return FALSE;
@@ -401,7 +405,7 @@ refresh_file (DcPictureFolder *self, GFile *file)
   g_autofree char *name = relative_name (self, file);
   g_autoptr(GFileInfo) info = NULL;
 
-  info = g_file_query_info (file, SCAN_ATTRIBUTES, G_FILE_QUERY_INFO_NONE, NULL, NULL);
+  info = g_file_query_info (file, SCAN_ATTRIBUTES, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
   if (info != NULL && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
     {
       refresh_dir (self, file);

@@ -81,7 +81,7 @@ dc_picture_file_stamp (const char *path, gint64 *mtime_us, goffset *size, GError
                             G_FILE_ATTRIBUTE_STANDARD_SIZE ","
                             G_FILE_ATTRIBUTE_TIME_MODIFIED ","
                             G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC,
-                            G_FILE_QUERY_INFO_NONE, NULL, error);
+                            G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, error);
   if (info == NULL)
     return FALSE;
   *size = g_file_info_get_size (info);

@@ -40,6 +40,10 @@ typedef struct
 
 /* ~256 x 110 KB: bounded memory; beyond it, stores happen inline. */
 #define MAX_DEFERRED 256
+/* How long dc_thumbnail_pool_free() waits for the workers: a thumbnail
+ * takes milliseconds.  A worker still decoding after that (a hostile
+ * file, a hung network share) is left to finish on its own. */
+#define FREE_WAIT_US (250 * 1000)
 
 static void
 deferred_store_free (DeferredStore *d)
@@ -51,8 +55,12 @@ deferred_store_free (DeferredStore *d)
 
 struct _DcThumbnailPool
 {
+  gatomicrefcount       ref_count;  /* the owner's and one per worker */
   GMutex                lock;
   GCond                 cond;
+  GCond                 exited;     /* a worker left worker_main */
+  guint                 n_alive;    /* workers not yet out of worker_main */
+  GPtrArray            *running;    /* Request*, being made by a worker */
   GPtrArray            *queue;      /* Request*, oldest first; workers pop the end */
   GPtrArray            *done;       /* Request*, awaiting dispatch */
   GPtrArray            *deferred;   /* DeferredStore*, cache writes to do when idle */
@@ -77,6 +85,27 @@ request_free (Request *req)
   g_clear_object (&req->cancellable);
   g_free (req->path);
   g_free (req);
+}
+
+static void
+pool_unref (DcThumbnailPool *self)
+{
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  /* The last one out: the owner has gone through dc_thumbnail_pool_free(),
+   * so the queue and the results are already empty. */
+  g_ptr_array_unref (self->threads);
+  g_ptr_array_unref (self->done);
+  g_ptr_array_unref (self->queue);
+  g_ptr_array_unref (self->running);
+  g_ptr_array_unref (self->deferred);
+  g_hash_table_unref (self->requests);
+  g_clear_pointer (&self->cache, dc_thumbnail_cache_unref);
+  g_main_context_unref (self->context);
+  g_cond_clear (&self->cond);
+  g_cond_clear (&self->exited);
+  g_mutex_clear (&self->lock);
+  g_free (self);
 }
 
 static gboolean
@@ -220,6 +249,7 @@ worker_main (gpointer data)
 
       req = g_ptr_array_steal_index (self->queue, self->queue->len - 1);
       req->state = REQ_RUNNING;
+      g_ptr_array_add (self->running, req);
       g_mutex_unlock (&self->lock);
 
       thumb = NULL;
@@ -228,6 +258,15 @@ worker_main (gpointer data)
         thumb = make_thumbnail (self, req, &from_cache);
 
       g_mutex_lock (&self->lock);
+      g_ptr_array_remove_fast (self->running, req);
+      if (self->quit)
+        {
+          /* The owner freed the pool while this ran and has already
+           * called the request's destroy notify. */
+          g_clear_pointer (&thumb, dc_thumbnail_unref);
+          request_free (req);
+          break;
+        }
       if (thumb != NULL)
         {
           if (from_cache)
@@ -240,10 +279,10 @@ worker_main (gpointer data)
       req->result = thumb;
       push_done_locked (self, req);
     }
-  /* Quitting: what was decoded is worth keeping (a few ms at most). */
-  while (self->deferred->len > 0)
-    store_one_deferred_locked (self);
+  self->n_alive--;
+  g_cond_broadcast (&self->exited);
   g_mutex_unlock (&self->lock);
+  pool_unref (self);
   return NULL;
 }
 
@@ -252,8 +291,11 @@ dc_thumbnail_pool_new (guint n_workers, guint max_queued, DcThumbnailCache *cach
 {
   DcThumbnailPool *self = g_new0 (DcThumbnailPool, 1);
 
+  g_atomic_ref_count_init (&self->ref_count);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  g_cond_init (&self->exited);
+  self->running = g_ptr_array_new ();
   self->queue = g_ptr_array_new ();
   self->done = g_ptr_array_new ();
   self->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) deferred_store_free);
@@ -265,45 +307,71 @@ dc_thumbnail_pool_new (guint n_workers, guint max_queued, DcThumbnailCache *cach
   if (n_workers == 0)
     n_workers = MAX (1, g_get_num_processors ());
   self->threads = g_ptr_array_new ();
+  self->n_alive = n_workers;
   for (guint i = 0; i < n_workers; i++)
-    g_ptr_array_add (self->threads, g_thread_new ("dc-thumbnail", worker_main, self));
+    {
+      g_atomic_ref_count_inc (&self->ref_count);
+      g_ptr_array_add (self->threads, g_thread_new ("dc-thumbnail", worker_main, self));
+    }
   return self;
 }
 
 void
 dc_thumbnail_pool_free (DcThumbnailPool *self)
 {
+  g_autoptr(GPtrArray) deferred = NULL;
+  gint64 deadline;
+
   if (self == NULL)
     return;
 
-  /* Stop accepting, cancel, wake and join; then nothing runs but us. */
+  /* Stop accepting, cancel, wake; then wait a little for the workers.
+   * One stuck in a decode (a FIFO on a network share, a scan bomb) must
+   * not hang the page that closes: it is left running, holding its own
+   * reference, and its request's destroy notify is called here, now. */
   dc_thumbnail_pool_cancel_all (self);
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
   g_cond_broadcast (&self->cond);
+  deadline = g_get_monotonic_time () + FREE_WAIT_US;
+  while (self->n_alive > 0)
+    if (!g_cond_wait_until (&self->exited, &self->lock, deadline))
+      break;
+  for (guint i = 0; i < self->running->len; i++)
+    {
+      Request *req = g_ptr_array_index (self->running, i);
+
+      if (req->destroy != NULL)
+        req->destroy (req->user_data);
+      req->destroy = NULL;
+    }
+  deferred = g_steal_pointer (&self->deferred);
+  self->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) deferred_store_free);
   g_mutex_unlock (&self->lock);
+  /* A worker that has left is joined; one still running is let go. */
   for (guint i = 0; i < self->threads->len; i++)
-    g_thread_join (g_ptr_array_index (self->threads, i));
-  g_ptr_array_unref (self->threads);
+    g_thread_unref (g_ptr_array_index (self->threads, i));
+  g_ptr_array_set_size (self->threads, 0);
 
   if (self->dispatch != NULL)
     {
       g_source_destroy (self->dispatch);
-      g_source_unref (self->dispatch);
+      g_clear_pointer (&self->dispatch, g_source_unref);
     }
   for (guint i = 0; i < self->done->len; i++)
     request_free (g_ptr_array_index (self->done, i));
-  g_ptr_array_unref (self->done);
+  g_ptr_array_set_size (self->done, 0);
   for (guint i = 0; i < self->queue->len; i++)
     request_free (g_ptr_array_index (self->queue, i));
-  g_ptr_array_unref (self->queue);
-  g_ptr_array_unref (self->deferred);
-  g_hash_table_unref (self->requests);
-  g_clear_pointer (&self->cache, dc_thumbnail_cache_unref);
-  g_main_context_unref (self->context);
-  g_cond_clear (&self->cond);
-  g_mutex_clear (&self->lock);
-  g_free (self);
+  g_ptr_array_set_size (self->queue, 0);
+  g_hash_table_remove_all (self->requests);
+  /* What was decoded is worth keeping (a few ms at most). */
+  for (guint i = 0; i < deferred->len; i++)
+    {
+      DeferredStore *d = g_ptr_array_index (deferred, i);
+      store_in_cache (self, d->path, d->size, d->mtime, d->file_size, d->thumb);
+    }
+  pool_unref (self);
 }
 
 guint

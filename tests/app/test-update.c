@@ -9,6 +9,49 @@
 #include "update/dc-update.h"
 
 static gint stopping;
+static gint followed;        /* requests that only a followed redirect would make */
+static gint64 streamed;      /* body bytes the lazy answers sent (atomic via lock) */
+static GMutex streamed_lock;
+static guint16 port;
+
+/* Writes @unit again and again (at most 1 GiB, or until the client hangs
+ * up), pausing @pause_us between writes: a body that is never held in
+ * memory, however large it claims to be. */
+static void
+stream_body (GOutputStream *out, const char *head, const char *unit, gulong pause_us)
+{
+  g_autofree char *chunk = NULL;
+  gsize unit_len = strlen (unit), chunk_len;
+  guint64 sent = 0;
+
+  if (!g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL))
+    return;
+  chunk = pause_us > 0 ? g_strdup (unit) : g_strnfill (64 * 1024, unit[0]);
+  chunk_len = pause_us > 0 ? unit_len : 64 * 1024;
+  while (sent < ((guint64) 1 << 30) && !g_atomic_int_get (&stopping))
+    {
+      if (!g_output_stream_write_all (out, chunk, chunk_len, NULL, NULL, NULL))
+        return;
+      sent += chunk_len;
+      g_mutex_lock (&streamed_lock);
+      streamed += (gint64) chunk_len;
+      g_mutex_unlock (&streamed_lock);
+      if (pause_us > 0)
+        g_usleep (pause_us);
+    }
+}
+
+static gint64
+get_streamed (void)
+{
+  gint64 n;
+
+  g_mutex_lock (&streamed_lock);
+  n = streamed;
+  streamed = 0;
+  g_mutex_unlock (&streamed_lock);
+  return n;
+}
 
 static gboolean
 on_run (GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
@@ -39,6 +82,43 @@ on_run (GThreadedSocketService *service, GSocketConnection *conn, GObject *sourc
       memset (body, 'x', 100 * 1024);
       body[100 * 1024] = '\0';
     }
+  else if (g_str_has_prefix (buf, "GET /redirect-host ") || g_str_has_prefix (buf, "GET /redirect-http "))
+    {
+      /* another host name for this machine, or plain http after https:
+       * never asked for, since redirects are not followed */
+      g_autofree char *moved = g_strdup_printf (
+        "HTTP/1.1 302 Found\r\nLocation: http://%s:%u/followed\r\nContent-Length: 0\r\n"
+        "Connection: close\r\n\r\n", g_str_has_prefix (buf, "GET /redirect-host ") ? "localhost" : "127.0.0.1",
+        port);
+      g_output_stream_write_all (out, moved, strlen (moved), NULL, NULL, NULL);
+      return TRUE;
+    }
+  else if (g_str_has_prefix (buf, "GET /followed "))
+    {
+      g_atomic_int_inc (&followed);
+      body = g_strdup ("{\"version\": \"99.9\", \"url\": \"https://example.org/\"}");
+    }
+  else if (g_str_has_prefix (buf, "GET /gigabyte "))
+    {
+      stream_body (out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 1073741824\r\n\r\n", "{", 0);
+      return TRUE;
+    }
+  else if (g_str_has_prefix (buf, "GET /endless "))
+    {
+      stream_body (out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   "Connection: close\r\n\r\n", " ", 0);
+      return TRUE;
+    }
+  else if (g_str_has_prefix (buf, "GET /slow "))
+    {
+      /* a valid manifest, one byte every 100 ms */
+      stream_body (out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 4000\r\n\r\n", " ", 100000);
+      return TRUE;
+    }
+  else if (g_str_has_prefix (buf, "GET /http-link "))
+    body = g_strdup ("{\"version\": \"99.1.0\", \"url\": \"http://example.org/dockclip\"}");
   else if (g_str_has_prefix (buf, "GET /silent "))
     {
       /* Accept, then never answer. */
@@ -58,7 +138,6 @@ on_run (GThreadedSocketService *service, GSocketConnection *conn, GObject *sourc
 }
 
 static GSocketService *service;
-static guint16 port;
 
 static char *
 url_for (const char *path)
@@ -160,6 +239,93 @@ test_async (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpstr (info->version, ==, "99.1.0");
   dc_update_info_free (info);
+}
+
+/* Redirects are never followed, to another host or to plain http: the
+ * error says where it pointed. */
+static void
+test_redirects (void)
+{
+  const char *paths[] = { "/redirect-host", "/redirect-http" };
+  const char *where[] = { "http://localhost:", "http://127.0.0.1:" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = url_for (paths[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DcUpdateInfo) info = dc_update_fetch (url, 2000, &error);
+
+      g_assert_null (info);
+      g_assert_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_REDIRECT);
+      g_assert_nonnull (strstr (error->message, where[i]));
+    }
+  g_assert_cmpint (g_atomic_int_get (&followed), ==, 0);
+}
+
+/* A 1 GB answer (announced, or endless) is refused at 64 KiB; a slow one
+ * at the time limit: never more time or memory than the README says. */
+static void
+test_big_and_slow_bodies (void)
+{
+  const char *paths[] = { "/gigabyte", "/endless" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = url_for (paths[i]);
+      g_autoptr(GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr(DcUpdateInfo) info = dc_update_fetch (url, 2000, &error);
+
+      g_assert_null (info);
+      g_assert_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_TOO_BIG);
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+      /* what the server got out before the client hung up: socket buffers' worth */
+      g_usleep (50000);
+      g_assert_cmpint (get_streamed (), <, 16 * 1024 * 1024);
+    }
+  {
+    g_autofree char *url = url_for ("/slow");
+    g_autoptr(GError) error = NULL;
+    gint64 start = g_get_monotonic_time ();
+    g_autoptr(DcUpdateInfo) info = dc_update_fetch (url, 600, &error);
+    gint64 took = g_get_monotonic_time () - start;
+
+    g_assert_null (info);
+    g_assert_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_NETWORK);
+    g_assert_nonnull (strstr (error->message, "within 0.6 s"));
+    g_assert_cmpint (took, >=, 500 * 1000);
+    g_assert_cmpint (took, <, 1500 * 1000);
+    get_streamed ();
+  }
+}
+
+/* A plain-http download page is shown, and said to be not secure. */
+static void
+test_insecure_link (void)
+{
+  g_autofree char *http = url_for ("/http-link");
+  g_autofree char *https = url_for ("/new");
+  g_autoptr(DcUpdateInfo) a = dc_update_fetch (http, 2000, NULL);
+  g_autoptr(DcUpdateInfo) b = dc_update_fetch (https, 2000, NULL);
+  const char *bad[] = {
+    "{\"version\": \"1.2\", \"url\": \"https://exa mple.org/\"}",
+    "{\"version\": \"1.2\", \"url\": \"https://example.org/\\u001b[2J\"}",
+    "{\"version\": \"1.2\", \"url\": \"https:///nohost\"}",
+  };
+
+  g_assert_nonnull (a);
+  g_assert_cmpstr (a->url, ==, "http://example.org/dockclip");
+  g_assert_true (a->link_insecure);
+  g_assert_nonnull (b);
+  g_assert_false (b->link_insecure);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DcUpdateInfo) info = dc_update_parse_manifest (bad[i], strlen (bad[i]), &error);
+
+      g_assert_null (info);
+      g_assert_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_PARSE);
+    }
 }
 
 static void
@@ -278,6 +444,9 @@ main (int argc, char **argv)
   g_test_add_func ("/update/async", test_async);
   g_test_add_func ("/update/refused-urls", test_refused_urls);
   g_test_add_func ("/update/parse-and-compare", test_parse_and_compare);
+  g_test_add_func ("/update/redirects", test_redirects);
+  g_test_add_func ("/update/big-and-slow-bodies", test_big_and_slow_bodies);
+  g_test_add_func ("/update/insecure-link", test_insecure_link);
   status = g_test_run ();
 
   g_atomic_int_set (&stopping, 1);

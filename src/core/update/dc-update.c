@@ -110,12 +110,24 @@ dc_update_url_is_allowed (const char *url, GError **error)
   return FALSE;
 }
 
+/* A web address to show and open: http(s), a host, nothing that could
+ * hide in a label (no control characters, no spaces). */
 static gboolean
 link_is_valid (const char *url)
 {
-  return url != NULL &&
-         (g_str_has_prefix (url, "https://") || g_str_has_prefix (url, "http://")) &&
-         strlen (url) < 2048;
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  if (url == NULL || strlen (url) >= 2048)
+    return FALSE;
+  for (const char *p = url; *p; p++)
+    if ((guchar) *p <= 0x20 || *p == 0x7f)
+      return FALSE;
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  return g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "http") == 0;
 }
 
 static DcUpdateInfo *
@@ -217,6 +229,9 @@ dc_update_parse_manifest (const char *data, gsize len, GError **error)
     }
   if (info->notes == NULL)
     info->notes = g_strdup ("");
+  /* Shown, but said to be unprotected: anyone on the way can change a
+   * plain http page (or what it downloads). */
+  info->link_insecure = g_ascii_strncasecmp (info->url, "https://", 8) != 0;
   return g_steal_pointer (&info);
 }
 
@@ -224,7 +239,60 @@ typedef struct
 {
   GByteArray *body;
   gboolean    too_big;
+  char       *location;   /* of a 3xx answer, never followed */
 } FetchState;
+
+static size_t
+header_cb (char *data, size_t size, size_t nmemb, void *user_data)
+{
+  FetchState *st = user_data;
+  size_t n = size * nmemb;
+
+  if (n > 9 && g_ascii_strncasecmp (data, "Location:", 9) == 0 && st->location == NULL)
+    {
+      g_autofree char *value = g_strstrip (g_strndup (data + 9, MIN (n - 9, 300)));
+      gboolean clean = TRUE;
+
+      for (const char *p = value; *p; p++)
+        clean = clean && (guchar) *p >= 0x20 && *p != 0x7f;
+      st->location = clean ? g_steal_pointer (&value) : g_strdup ("?");
+    }
+  return n;
+}
+
+/* libcurl's result in the operator's words. */
+static void
+set_network_error (CURLcode rc, guint timeout_ms, GError **error)
+{
+  g_autofree char *seconds = g_strdup_printf ("%.1f", timeout_ms / 1000.0);
+
+  switch (rc)
+    {
+    case CURLE_OPERATION_TIMEDOUT:
+      g_set_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_NETWORK,
+                   _("The update server did not send its manifest within %s s; Dockclip checks "
+                     "again at its next start."), seconds);
+      break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+      g_set_error_literal (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_NETWORK,
+                           _("The update server cannot be reached; check the update address in "
+                             "Preferences and this computer’s network."));
+      break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+      g_set_error_literal (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_NETWORK,
+                           _("The update server’s certificate is not trusted; the manifest was "
+                             "not read. Check the update address in Preferences."));
+      break;
+    default:
+      g_set_error_literal (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_NETWORK,
+                           _("The connection to the update server failed; Dockclip checks again "
+                             "at its next start."));
+    }
+}
 
 static size_t
 write_cb (char *ptr, size_t size, size_t nmemb, void *user_data)
@@ -272,12 +340,15 @@ dc_update_fetch (const char *url, guint timeout_ms, GError **error)
   curl_easy_setopt (curl, CURLOPT_USERAGENT, "Dockclip/" PACKAGE_VERSION);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt (curl, CURLOPT_WRITEDATA, &st);
+  curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt (curl, CURLOPT_HEADERDATA, &st);
   rc = curl_easy_perform (curl);
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup (curl);
 
   if (st.too_big || rc == CURLE_FILESIZE_EXCEEDED)
     {
+      g_free (st.location);
       g_byte_array_unref (st.body);
       g_set_error_literal (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_TOO_BIG,
                            _("The update manifest is too large."));
@@ -287,13 +358,19 @@ dc_update_fetch (const char *url, guint timeout_ms, GError **error)
     {
       g_byte_array_unref (st.body);
       if (rc != CURLE_OK)
-        g_set_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_NETWORK,
-                     _("No answer from the update server: %s"), curl_easy_strerror (rc));
+        set_network_error (rc, timeout_ms ? timeout_ms : DC_UPDATE_DEFAULT_TIMEOUT_MS, error);
+      else if (status >= 300 && status < 400)
+        g_set_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_REDIRECT,
+                     _("The update server sends Dockclip on to “%s”, and redirects are not "
+                       "followed; if you trust that address, enter it as the update address in "
+                       "Preferences."), st.location ? st.location : "?");
       else
         g_set_error (error, DC_UPDATE_ERROR, DC_UPDATE_ERROR_NETWORK,
                      _("The update server answered with status %ld."), status);
+      g_free (st.location);
       return NULL;
     }
+  g_free (st.location);
   info = dc_update_parse_manifest ((const char *) st.body->data, st.body->len, error);
   g_byte_array_unref (st.body);
   return info;

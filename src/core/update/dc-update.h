@@ -23,6 +23,7 @@ typedef enum
   DC_UPDATE_ERROR_NETWORK,   /* no answer, timeout, HTTP status not 200 */
   DC_UPDATE_ERROR_TOO_BIG,   /* larger than DC_UPDATE_MAX_MANIFEST */
   DC_UPDATE_ERROR_PARSE,     /* neither a valid JSON nor key-file manifest */
+  DC_UPDATE_ERROR_REDIRECT,  /* a 3xx: never followed (another host, plain http...) */
 } DcUpdateError;
 
 #define DC_UPDATE_MAX_MANIFEST (64 * 1024)
@@ -33,6 +34,7 @@ typedef struct
   char *version;   /* "1.2.3" */
   char *url;       /* the download page (https) */
   char *notes;     /* release notes, plain text; may be "" */
+  gboolean link_insecure;  /* @url is plain http://: show it, but say it is not secure */
 } DcUpdateInfo;
 
 void          dc_update_info_free (DcUpdateInfo *info);
@@ -50,7 +52,11 @@ int           dc_update_compare_versions (const char *a, const char *b);
  * localhost (tests). */
 gboolean      dc_update_url_is_allowed (const char *url, GError **error);
 
-/* Blocking: call from a worker thread.  @timeout_ms 0 = default (2 s). */
+/* Blocking: call from a worker thread.  @timeout_ms 0 = default (2 s):
+ * the whole fetch, a slow body included.  At most DC_UPDATE_MAX_MANIFEST
+ * bytes are read (a larger Content-Length is refused before the body);
+ * redirects are never followed (DC_UPDATE_ERROR_REDIRECT names where one
+ * points). */
 DcUpdateInfo *dc_update_fetch (const char *url, guint timeout_ms, GError **error);
 
 /* Runs dc_update_fetch() in a GTask thread.  The result is the manifest

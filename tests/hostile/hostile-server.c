@@ -18,10 +18,14 @@
  *   channel-id-max    channel list: one channel whose id is 4294967295
  *   clock-0001 / clock-9999   the recorder's clock in year 1 / 9999
  *   not-http          whatever it is sent, answers binary junk (an SDK port)
+ *   search-sizes      search: segments of 2^64-1 and of -5 bytes
+ *   endless-media     search: one segment over the asked window; download: a body
+ *                     that never ends (IMKH, then MPEG-PS padding packs)
  *   dahua: normal, many-channels (an endless ChannelTitle table)
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostile-server.h"
@@ -475,9 +479,112 @@ answer_time (HostileServer *self, GOutputStream *out)
   return send_answer (self, out, "200 OK", NULL, NULL, xml, -1);
 }
 
-static gboolean
-answer_search (HostileServer *self, GOutputStream *out)
+/* "2026-12-07T08:00:00Z" -> "20261207T080000Z" for a playbackURI. */
+static char *
+compact_time (const char *t)
 {
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = t; *p; p++)
+    if (*p != '-' && *p != ':')
+      g_string_append_c (out, *p);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+element_text (const char *body, const char *name)
+{
+  g_autofree char *open = g_strdup_printf ("<%s>", name);
+  g_autofree char *close = g_strdup_printf ("</%s>", name);
+  const char *a = body ? strstr (body, open) : NULL;
+  const char *b;
+
+  if (a == NULL)
+    return NULL;
+  a += strlen (open);
+  b = strstr (a, close);
+  return b ? g_strndup (a, (gsize) (b - a)) : NULL;
+}
+
+/* One match covering exactly the window asked for, on the first page. */
+static gboolean
+answer_search_window (HostileServer *self, GOutputStream *out, Request *r, const char *size_a,
+                      const char *size_b)
+{
+  g_autofree char *from = element_text (r->body, "startTime");
+  g_autofree char *to = element_text (r->body, "endTime");
+  g_autofree char *position = element_text (r->body, "searchResultPostion");
+  g_autofree char *cfrom = NULL, *cto = NULL;
+  GString *x;
+  gboolean ok;
+
+  if (from == NULL || to == NULL || (position != NULL && atoi (position) > 0))
+    return send_answer (self, out, "200 OK", NULL, NULL,
+                        "<?xml version=\"1.0\"?>\n<CMSearchResult version=\"2.0\"><searchID>{1}"
+                        "</searchID><responseStatus>true</responseStatus><responseStatusStrg>NO MATCHES"
+                        "</responseStatusStrg><numOfMatches>0</numOfMatches></CMSearchResult>\n", -1);
+  cfrom = compact_time (from);
+  cto = compact_time (to);
+  x = g_string_new ("<?xml version=\"1.0\"?>\n<CMSearchResult version=\"2.0\"><searchID>{1}"
+                    "</searchID><responseStatus>true</responseStatus><responseStatusStrg>OK"
+                    "</responseStatusStrg>");
+  g_string_append_printf (x, "<numOfMatches>%d</numOfMatches><matchList>", size_b ? 2 : 1);
+  for (int i = 0; i < (size_b ? 2 : 1); i++)
+    g_string_append_printf (x, "<searchMatchItem><sourceID>{1}</sourceID><trackID>101</trackID>"
+                            "<timeSpan><startTime>%s</startTime><endTime>%s</endTime></timeSpan>"
+                            "<mediaSegmentDescriptor><contentType>video</contentType><codecType>H.264"
+                            "</codecType><playbackURI>rtsp://127.0.0.1/Streaming/tracks/101/?starttime=%s"
+                            "&amp;endtime=%s&amp;name=0000000%d&amp;size=%s</playbackURI>"
+                            "</mediaSegmentDescriptor></searchMatchItem>",
+                            from, to, cfrom, cto, i + 1, i == 0 ? size_a : size_b);
+  g_string_append (x, "</matchList></CMSearchResult>\n");
+  ok = send_answer (self, out, "200 OK", NULL, NULL, x->str, (gssize) x->len);
+  g_string_free (x, TRUE);
+  return ok;
+}
+
+static gsize
+fill_ps_padding (guint8 *buf, gsize size, guint64 index, gpointer data)
+{
+  /* an MPEG-PS pack header and a padding packet, again and again */
+  static const guint8 pack[] = { 0x00, 0x00, 0x01, 0xBA, 0x44, 0x00, 0x04, 0x00, 0x04, 0x01,
+                                 0x01, 0x89, 0xC3, 0xF8 };
+  gsize n = 0;
+
+  while (n + sizeof pack + 6 + 1000 <= size)
+    {
+      memcpy (buf + n, pack, sizeof pack);
+      n += sizeof pack;
+      buf[n++] = 0x00;
+      buf[n++] = 0x00;
+      buf[n++] = 0x01;
+      buf[n++] = 0xBE;
+      buf[n++] = 1000 >> 8;
+      buf[n++] = 1000 & 0xFF;
+      memset (buf + n, 0xFF, 1000);
+      n += 1000;
+    }
+  return n;
+}
+
+static gboolean
+answer_download (HostileServer *self, GOutputStream *out)
+{
+  guint8 imkh[40] = { 'I', 'M', 'K', 'H', 0x01, 0x01, 0x00, 0x00, 0x02, 0x00, 0x00, 0x01 };
+  const char *head = "HTTP/1.1 200 OK\r\nContent-Type: video/mp2p\r\nConnection: close\r\n\r\n";
+
+  if (!send_all (out, head, strlen (head)) || !send_all (out, imkh, sizeof imkh))
+    return FALSE;
+  return send_generated (self, out, fill_ps_padding, NULL, ENDLESS_MAX * 16, 0);
+}
+
+static gboolean
+answer_search (HostileServer *self, GOutputStream *out, Request *r)
+{
+  if (is_case (self, "search-sizes"))
+    return answer_search_window (self, out, r, "18446744073709551615", "-5");
+  if (is_case (self, "endless-media"))
+    return answer_search_window (self, out, r, "1000000", NULL);
   if (is_case (self, "search-16m"))
     {
       const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n"
@@ -512,7 +619,9 @@ answer_hikvision (HostileServer *self, GOutputStream *out, Request *r)
   if (g_str_has_prefix (r->path, "/ISAPI/System/time"))
     return answer_time (self, out);
   if (g_str_has_prefix (r->path, "/ISAPI/ContentMgmt/search") && !g_str_has_prefix (r->path, "/ISAPI/ContentMgmt/search/"))
-    return answer_search (self, out);
+    return answer_search (self, out, r);
+  if (g_str_has_prefix (r->path, "/ISAPI/ContentMgmt/download") && is_case (self, "endless-media"))
+    return answer_download (self, out);
   return send_answer (self, out, "404 Not Found", NULL, NULL,
                       "<?xml version=\"1.0\"?>\n<ResponseStatus version=\"2.0\"><statusCode>4</statusCode>"
                       "<statusString>Invalid Operation</statusString><subStatusCode>notSupport"

@@ -22,6 +22,17 @@ typedef struct
   char    *body;
 } Request;
 
+/* Every test starts from a recorder never seen before. */
+static char *state_root;
+static guint state_serial;
+
+static void
+fresh_state (void)
+{
+  g_autofree char *dir = g_strdup_printf ("%s/%u", state_root, ++state_serial);
+  dc_dvr_set_state_dir (dir);
+}
+
 typedef char *(*Handler) (const Request *req, gpointer user_data);
 
 typedef struct
@@ -110,6 +121,7 @@ fake_start (Handler handler, gpointer data)
   Fake *f = g_new0 (Fake, 1);
   g_autoptr(GError) error = NULL;
 
+  fresh_state ();
   f->handler = handler;
   f->data = data;
   f->digest = TRUE;
@@ -404,7 +416,10 @@ dahua_handler (const Request *req, gpointer user_data)
       const char *c = strstr (req->path, "condition.Channel=");
       *channel_queried = atoi (c + 18);
       /* No fractions, space as %20. */
-      g_assert_nonnull (strstr (req->path, "condition.StartTime=2025-11-03%2010:00:00"));
+      const char *t = strstr (req->path, "condition.StartTime=");
+      g_assert_nonnull (t);
+      g_assert_cmpuint (strcspn (t, "&"), ==, strlen ("condition.StartTime=2025-11-03%2010:00:00"));
+      g_assert_nonnull (strstr (t, "%20"));
     }
   else if (strstr (req->path, "findNextFile"))
     {
@@ -419,6 +434,16 @@ dahua_handler (const Request *req, gpointer user_data)
   return http_response (200, NULL, body, strlen (body));
 }
 
+static guint
+count_requests (Fake *f, const char *needle)
+{
+  guint n = 0;
+  for (guint i = 0; i < f->log->len; i++)
+    if (strstr (g_ptr_array_index (f->log, i), needle))
+      n++;
+  return n;
+}
+
 static void
 test_dahua_channel_base (void)
 {
@@ -428,7 +453,6 @@ test_dahua_channel_base (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) segs = NULL;
   gint64 from;
-  guint destroys = 0;
 
   dc_wire_time_parse ("2025-11-03 10:00:00", &from, NULL);
   segs = dc_dvr_session_search (s, 1, from * G_USEC_PER_SEC, (from + 600) * G_USEC_PER_SEC, &error);
@@ -436,23 +460,28 @@ test_dahua_channel_base (void)
   g_assert_cmpuint (segs->len, ==, 1);
   g_assert_cmpstr (((DcDvrSegment *) g_ptr_array_index (segs, 0))->container, ==, "dhav");
   g_assert_cmpuint (((DcDvrSegment *) g_ptr_array_index (segs, 0))->channel, ==, 1);
-  for (guint i = 0; i < f->log->len; i++)
-    if (strstr (g_ptr_array_index (f->log, i), "action=destroy&object=77"))
-      destroys++;
-  g_assert_cmpuint (destroys, ==, 2);   /* one per finder, both finders */
-  /* Cached: the next search asks channel 0 directly. */
+  /* Learned from channel 0 (answered: one camera) and channel 4, the last
+   * (not answered), then the search itself: three finders, each destroyed. */
+  g_assert_cmpuint (count_requests (f, "action=destroy&object=77"), ==, 3);
+  g_assert_cmpuint (count_requests (f, "condition.Channel=4"), ==, 1);
+  /* Remembered: the next search asks channel 0 directly. */
   g_clear_pointer (&segs, g_ptr_array_unref);
   segs = dc_dvr_session_search (s, 1, from * G_USEC_PER_SEC, (from + 600) * G_USEC_PER_SEC, &error);
   g_assert_cmpuint (segs->len, ==, 1);
   g_assert_cmpint (queried, ==, 0);
+  g_assert_cmpuint (count_requests (f, "action=findFile"), ==, 4);
   fake_stop (f);
 }
 
 int
 main (int argc, char **argv)
 {
+  g_autofree char *tmp = NULL;
+
   g_setenv ("TZ", "UTC", TRUE);
   g_test_init (&argc, &argv, NULL);
+  tmp = dc_test_private_xdg_dirs ();
+  state_root = g_build_filename (tmp, "recorders", NULL);
   g_test_add_func ("/dvr/fake/isapi-paging", test_paging);
   g_test_add_func ("/dvr/fake/post-retry-range-ignored", test_post_retry_and_range_ignored);
   g_test_add_func ("/dvr/fake/basic-refused", test_basic_refused);

@@ -406,10 +406,23 @@ test_dahua_found0_and_errors (void)
   g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
 
-  /* found=2 but item 1 missing its path */
-  g_assert_false (dc_dahua_parse_find_page ("found=2\nitems[0].FilePath=/a.dav\nitems[0].StartTime=2020-01-01 00:00:00\n"
-                                            "items[0].EndTime=2020-01-01 00:10:00\n", -1, &found, &items, &error));
-  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+  /* found=2 but only item 0 on the page (real firmware disagrees with
+   * itself): the items present count. */
+  g_assert_true (dc_dahua_parse_find_page ("found=2\nitems[0].FilePath=/a.dav\nitems[0].StartTime=2020-01-01 00:00:00\n"
+                                           "items[0].EndTime=2020-01-01 00:10:00\n", -1, &found, &items, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (found, ==, 2);
+  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_true (((DcDahuaItem *) g_ptr_array_index (items, 0))->valid);
+  g_clear_pointer (&items, g_ptr_array_unref);
+  /* An item without its path is kept as not valid, the others are usable. */
+  g_assert_true (dc_dahua_parse_find_page ("found=2\nitems[1].FilePath=/a.dav\nitems[1].StartTime=2020-01-01 00:00:00\n"
+                                           "items[1].EndTime=2020-01-01 00:10:00\nitems[0].StartTime=2020-01-01 00:00:00\n",
+                                           -1, &found, &items, &error));
+  g_assert_cmpuint (items->len, ==, 2);
+  g_assert_false (((DcDahuaItem *) g_ptr_array_index (items, 0))->valid);
+  g_assert_true (((DcDahuaItem *) g_ptr_array_index (items, 1))->valid);
+  g_assert_cmpuint (((DcDahuaItem *) g_ptr_array_index (items, 1))->index, ==, 1);
 }
 
 static void

@@ -20,7 +20,7 @@ G_DEFINE_QUARK (dc-download-error-quark, dc_download_error)
 
 static const char *const job_state_names[] = {
   "queued", "connecting", "searching", "downloading", "processing",
-  "retry-wait", "paused", "done", "failed", "cancelled",
+  "retry-wait", "paused", "done", "failed", "cancelled", "partial",
 };
 
 const char *
@@ -33,7 +33,8 @@ dc_job_state_to_string (DcJobState state)
 gboolean
 dc_job_state_is_final (DcJobState state)
 {
-  return state == DC_JOB_DONE || state == DC_JOB_FAILED || state == DC_JOB_CANCELLED;
+  return state == DC_JOB_DONE || state == DC_JOB_FAILED || state == DC_JOB_CANCELLED ||
+         state == DC_JOB_PARTIAL;
 }
 
 static const char *const dvr_state_names[] = {
@@ -701,7 +702,8 @@ dc_downloader_resume (DcDownloader *self, guint job_id)
 static void
 retry_job_locked (DcDownloader *self, DcJob *job)
 {
-  if (job->state != DC_JOB_FAILED && job->state != DC_JOB_CANCELLED)
+  if (job->state != DC_JOB_FAILED && job->state != DC_JOB_CANCELLED &&
+      job->state != DC_JOB_PARTIAL)
     return;
   /* The operator asks again: maybe the password was fixed meanwhile. */
   if (job->runner->auth_failed)
@@ -735,7 +737,8 @@ dc_downloader_retry_failed (DcDownloader *self)
   for (guint i = 0; i < self->jobs->len; i++)
     {
       DcJob *job = g_ptr_array_index (self->jobs, i);
-      if (job->state == DC_JOB_FAILED || job->state == DC_JOB_CANCELLED)
+      if (job->state == DC_JOB_FAILED || job->state == DC_JOB_CANCELLED ||
+          job->state == DC_JOB_PARTIAL)
         {
           retry_job_locked (self, job);
           n++;

@@ -77,7 +77,7 @@ dc_evidence_to_json (const DcEvidence *ev, GError **error)
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *sha = sha256_of_file (ev->file, error);
+  g_autofree char *sha = sha256_of_file (ev->data_path ? ev->data_path : ev->file, error);
   g_autofree char *base = g_path_get_basename (ev->file);
   g_autofree char *batch_dir = g_path_get_dirname (ev->file);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();

@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   const char              *file;          /* the finished file (its final or .partial name) */
+  const char              *data_path;     /* where its bytes are now (the .part), NULL: file */
   gboolean                 is_clip;
   gboolean                 partial;
   const char              *note;          /* the partial reason, or NULL */

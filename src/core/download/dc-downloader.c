@@ -9,6 +9,7 @@
 
 #include "download/dc-downloader.h"
 #include "download/dc-downloader-private.h"
+#include "download/dc-download-budget.h"
 #include "util/dc-file-util.h"
 
 /* How often a worker may report progress of one job.  The main-loop source
@@ -86,6 +87,7 @@ dc_downloader_options_init (DcDownloaderOptions *options)
   options->retry_base_us = 5 * G_USEC_PER_SEC;
   options->retry_max_us = 60 * G_USEC_PER_SEC;
   options->stall_timeout_s = 30;
+  options->max_bytes_per_s = DC_BUDGET_DEFAULT_BYTES_PER_S;
 }
 
 /* ------------------------------------------------------------------ */
@@ -714,6 +716,7 @@ retry_job_locked (DcDownloader *self, DcJob *job)
     }
   job->attempt = 0;
   job->busy_waits = 0;
+  job->n_dropped = 0;
   requeue_job (self, job, FALSE);
 }
 

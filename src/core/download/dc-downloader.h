@@ -30,6 +30,8 @@ typedef enum
   DC_DOWNLOAD_ERROR_UNKNOWN_DVR,  /* the request names a DVR that is not configured */
   DC_DOWNLOAD_ERROR_OUTPUT,       /* cannot write the output folder / file */
   DC_DOWNLOAD_ERROR_GAVE_UP,      /* retryable failures until max attempts */
+  DC_DOWNLOAD_ERROR_TOO_BIG,      /* the recorder sent far more than the window can hold */
+  DC_DOWNLOAD_ERROR_SHORT,        /* the recorder sent less of the window than it has */
 } DcDownloadError;
 
 typedef enum
@@ -114,6 +116,9 @@ typedef struct
   gint64    retry_base_us;     /* first backoff, doubled each time (default 5 s) */
   gint64    retry_max_us;      /* cap (default 60 s) */
   guint     stall_timeout_s;   /* no bytes for this long = stalled (default 30) */
+  /* The bitrate ceiling that bounds every transfer (bytes per second of
+   * window; default DC_BUDGET_DEFAULT_BYTES_PER_S, 64 Mbit/s; tests lower it). */
+  guint64   max_bytes_per_s;
 } DcDownloaderOptions;
 
 void dc_downloader_options_init (DcDownloaderOptions *options);  /* defaults; strings NULL */

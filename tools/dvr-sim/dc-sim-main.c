@@ -27,7 +27,7 @@ parse_faults (DcSim       *sim,
               GError     **error)
 {
   static const char *names[DC_SIM_N_FAULTS] = {
-    "drop", "stall", "busy", "error200", "badxml", "truncpage", "short",
+    "drop", "stall", "busy", "error200", "badxml", "truncpage", "short", "endless", "garbage",
   };
   g_auto(GStrv) items = NULL;
 

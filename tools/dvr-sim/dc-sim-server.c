@@ -717,6 +717,18 @@ dc_sim_stream_download (DcSim             *sim,
       end = MAX (MIN (keep, end), MIN ((guint64) hlen, end));
     }
   stream->end = end;
+  if (start == 0 && dc_sim_fault_roll (sim, DC_SIM_FAULT_ENDLESS, NULL))
+    {
+      /* A broken or hostile recorder: the video goes on for ever. */
+      stream->end = G_MAXUINT64;
+      stream->body.n_secs = G_MAXINT32;
+    }
+  else if (start == 0 && dc_sim_fault_roll (sim, DC_SIM_FAULT_GARBAGE, NULL))
+    {
+      /* Random bytes after the header, for ever. */
+      stream->end = G_MAXUINT64;
+      stream->body.kind = DC_SIM_BODY_BULK;
+    }
 
   sim->downloads_active++;
   sim->peak_downloads = MAX (sim->peak_downloads, sim->downloads_active);
@@ -726,8 +738,13 @@ dc_sim_stream_download (DcSim             *sim,
     sim->downloads_whole++;
 
   soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CONTENT_LENGTH);
-  soup_message_headers_set_content_length (headers, (goffset) (end - start));
+  if (stream->end == G_MAXUINT64)
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  else
+    {
+      soup_message_headers_set_encoding (headers, SOUP_ENCODING_CONTENT_LENGTH);
+      soup_message_headers_set_content_length (headers, (goffset) (end - start));
+    }
   soup_message_headers_set_content_type (headers, content_type, NULL);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
   g_object_set_data_full (G_OBJECT (msg), "dc-sim-stream", stream, stream_free);
@@ -887,7 +904,7 @@ respond_stats (DcSim             *sim,
                SoupServerMessage *msg)
 {
   static const char *fault_names[DC_SIM_N_FAULTS] = {
-    "drop", "stall", "busy", "error200", "badxml", "truncpage", "short",
+    "drop", "stall", "busy", "error200", "badxml", "truncpage", "short", "endless", "garbage",
   };
   GString *json = g_string_new ("{\"requests\": {");
   g_autoptr(GList) keys = g_hash_table_get_keys (sim->requests);

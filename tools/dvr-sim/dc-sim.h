@@ -25,6 +25,8 @@ typedef enum
   DC_SIM_FAULT_BADXML,
   DC_SIM_FAULT_TRUNCPAGE,
   DC_SIM_FAULT_SHORT,
+  DC_SIM_FAULT_ENDLESS,   /* the video goes on past the window, never ending */
+  DC_SIM_FAULT_GARBAGE,   /* random bytes after the header, never ending */
   DC_SIM_N_FAULTS,
 } DcSimFaultKind;
 

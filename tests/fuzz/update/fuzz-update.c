@@ -27,6 +27,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   else
     {
       g_assert (info->version != NULL && info->url != NULL && info->notes != NULL);
+      /* a link that is shown never hides a control character or a space,
+       * and a plain http one is always flagged */
+      for (const char *p = info->url; *p; p++)
+        g_assert ((guchar) *p > 0x20 && *p != 0x7f);
+      g_assert (info->link_insecure == (g_ascii_strncasecmp (info->url, "https://", 8) != 0));
       g_assert (dc_update_compare_versions (info->version, info->version) == 0);
       (void) dc_update_compare_versions (info->version, "0.1.0");
       (void) dc_update_url_is_allowed (info->url, NULL);

@@ -197,7 +197,10 @@ parse_digest (const char *value)
           g_string_free (v, TRUE);
           break;
         }
-      key = g_ascii_strdown (g_strstrip (g_strndup (k, (gsize) (p - k))), -1);
+      {
+        g_autofree char *raw = g_strndup (k, (gsize) (p - k));
+        key = g_ascii_strdown (g_strstrip (raw), -1);
+      }
       p++;
       if (*p == '"')
         {

@@ -892,6 +892,7 @@ typedef struct
   char    *clock;         /* getCurrentTime's result= */
   int      camera;        /* the camera of the current finder, 0 none */
   gboolean served;
+  gboolean with_picture;  /* a .jpg among the files */
 } DahuaFake;
 
 static char *
@@ -930,6 +931,11 @@ dahua_fake_handler (const Request *req, gpointer user_data)
                                       i, d->camera - 1 + d->report_base, i, i * 10, i, i * 10 + 10, i, folder,
                                       i * 10, i * 10 + 10, ext, i, i);
             }
+          if (d->with_picture)
+            g_string_append_printf (s, "items[2].Channel=%d\r\nitems[2].StartTime=2025-11-03 10:05:00\r\n"
+                                    "items[2].EndTime=2025-11-03 10:05:00\r\nitems[2].Type=jpg\r\n"
+                                    "items[2].FilePath=/mnt/dvr/2025-11-03/%03d/jpg/10/05/00[M][0@0][0].jpg\r\n",
+                                    d->camera - 1 + d->report_base, d->camera);
           body = owned = g_string_free (s, FALSE);
           d->served = TRUE;
         }
@@ -1013,6 +1019,19 @@ test_dahua_wrong_camera (void)
   g_assert_null (segs);
   g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE);
   g_assert_nonnull (strstr (error->message, "another camera"));
+  fake_stop (f);
+}
+
+static void
+test_dahua_pictures_ignored (void)
+{
+  DahuaFake d = { 1, 1, TRUE, 0, FALSE, NULL, 0, FALSE, TRUE };
+  Fake *f = fake_start (dahua_fake_handler, &d);
+  g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_DAHUA);
+  g_autoptr(GPtrArray) segs = dahua_search_ok (f, s, 2);   /* 2 videos, the .jpg left out */
+
+  for (guint i = 0; i < segs->len; i++)
+    g_assert_false (g_str_has_suffix (((DcDvrSegment *) g_ptr_array_index (segs, i))->uri, ".jpg"));
   fake_stop (f);
 }
 
@@ -1119,6 +1138,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dvr/fake/dahua/bases", test_dahua_bases);
   g_test_add_func ("/dvr/fake/dahua/wrong-camera", test_dahua_wrong_camera);
   g_test_add_func ("/dvr/fake/dahua/relearns", test_dahua_relearns);
+  g_test_add_func ("/dvr/fake/dahua/pictures-ignored", test_dahua_pictures_ignored);
   g_test_add_func ("/dvr/fake/dahua/container-and-clock", test_dahua_container_and_clock);
   g_test_add_func ("/dvr/fake/brand-list", test_brand_list);
   return g_test_run ();

@@ -593,6 +593,40 @@ test_dahua_found_mismatch (void)
 
 /* ---- Hostile answers (issues 16/17): bounded at parse time ---- */
 
+/* Peak resident memory (kB) since the last reset_peak_rss(), from Linux's
+ * /proc; 0 where there is none (the bound is then not measured). */
+static guint64
+read_status_kb (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (p = strstr (status, field)) == NULL)
+    return 0;
+  return g_ascii_strtoull (p + strlen (field), NULL, 10);
+}
+
+static void
+reset_peak_rss (void)
+{
+  /* "5" resets VmHWM to the current RSS (Linux 4.0+). */
+  (void) g_file_set_contents ("/proc/self/clear_refs", "5", 1, NULL);
+}
+
+/* The parse of a hostile answer must not grow memory by more than 128 MiB
+ * (the issue saw 1.5-6 GB); the input itself is counted in. */
+static void
+assert_peak_growth_below_128m (guint64 rss_before_kb)
+{
+  guint64 peak = read_status_kb ("VmHWM:");
+  if (peak == 0 || rss_before_kb == 0)
+    return;
+  g_test_message ("peak resident memory grew by %" G_GUINT64_FORMAT " kB",
+                  peak > rss_before_kb ? peak - rss_before_kb : 0);
+  g_assert_cmpuint (peak, <, rss_before_kb + 128 * 1024);
+}
+
 static char *
 nested (guint levels, gboolean closed)
 {
@@ -611,6 +645,10 @@ nested (guint levels, gboolean closed)
 static void
 test_hostile_xml_depth (void)
 {
+  guint64 before;
+
+  reset_peak_rss ();
+  before = read_status_kb ("VmRSS:");
   for (int closed = 0; closed < 2; closed++)
     {
       g_autofree char *doc = nested (100000, closed);
@@ -626,6 +664,7 @@ test_hostile_xml_depth (void)
       g_assert_null (ch);
       g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
     }
+  assert_peak_growth_below_128m (before);
   /* Real documents are far below the limit. */
   {
     g_autofree char *ok = nested (20, TRUE);
@@ -637,10 +676,14 @@ test_hostile_xml_depth (void)
 static void
 test_hostile_xml_wide (void)
 {
-  GString *s = g_string_new ("<InputProxyChannelList>");
+  GString *s;
   g_autoptr(GError) error = NULL;
   GPtrArray *ch;
+  guint64 before;
 
+  reset_peak_rss ();
+  before = read_status_kb ("VmRSS:");
+  s = g_string_new ("<InputProxyChannelList>");
   /* A million elements: refused at the element cap, not built. */
   for (guint i = 0; i < 1000000; i++)
     g_string_append (s, "<x/>");
@@ -650,6 +693,7 @@ test_hostile_xml_wide (void)
   g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
   g_assert_nonnull (strstr (error->message, "65536"));
   g_string_free (s, TRUE);
+  assert_peak_growth_below_128m (before);
 }
 
 static void

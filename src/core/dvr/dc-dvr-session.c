@@ -84,12 +84,14 @@ dc_dvr_check_clock_offset (DcDvrSession *self, gint64 offset_s, GError **error)
     return TRUE;
   years = (off + 365 * 24 * 3600 / 2) / (365 * 24 * 3600);
   years = MAX (years, 1);
+  /* The count is a guint for the translators' sake: xgettext cannot see
+   * through G_GINT64_FORMAT. */
   g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
                g_dngettext (GETTEXT_PACKAGE,
-                            "%s: its clock is wrong by %" G_GINT64_FORMAT " year: fix it on the recorder; its recordings are not used until then",
-                            "%s: its clock is wrong by %" G_GINT64_FORMAT " years: fix it on the recorder; its recordings are not used until then",
-                            (gulong) MIN (years, 1000)),
-               dc_http_get_label (self->http), years);
+                            "%s: its clock is wrong by %u year: fix it on the recorder; its recordings are not used until then",
+                            "%s: its clock is wrong by %u years: fix it on the recorder; its recordings are not used until then",
+                            (gulong) MIN (years, 100000)),
+               dc_http_get_label (self->http), (guint) MIN (years, 100000));
   return FALSE;
 }
 

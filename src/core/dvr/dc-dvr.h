@@ -124,9 +124,12 @@ typedef struct
   guint     channel;        /* 1-based, as the operator numbers it */
   gint64    start_us;       /* PC-clock instants (offset and time mode removed) */
   gint64    end_us;
-  guint64   size;           /* bytes, 0 when the device does not say */
+  guint64   size;           /* bytes, 0 when the device does not say (or says
+                             * something out of range: never 2^64-1) */
   char     *uri;            /* playbackURI (Hikvision) or FilePath (Dahua); opaque */
-  char     *container;      /* libavformat demuxer name: "mpeg", "mov,mp4,...", "dhav" */
+  char     *container;      /* libavformat demuxer name: "mpeg", "mov,mp4,...", "dhav";
+                             * NULL when the device's own words disagree (Type=dav on
+                             * a .mp4 path): the first bytes received decide */
   gboolean  still_writing;  /* the recorder is still writing it (FileState=Temporary, end ~ now) */
 } DcDvrSegment;
 
@@ -146,7 +149,11 @@ void          dc_dvr_session_free (DcDvrSession *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDvrSession, dc_dvr_session_free)
 
 /* Device info, channels, clock offset, time mode, by-time capability.
- * The returned info stays owned by the session (valid until free). */
+ * The returned info stays owned by the session (valid until free).  Every
+ * string in it was escaped (no control characters) and bounded by the
+ * parsers.  A recorder whose clock is more than a year off fails
+ * (DC_DVR_ERROR_DEVICE, "clock is wrong by N years: fix it on the
+ * recorder"): its recordings are not where the e-sheet's times say. */
 const DcDvrInfo *dc_dvr_session_probe (DcDvrSession *self, GError **error);
 /* NULL until a probe succeeded. */
 const DcDvrInfo *dc_dvr_session_get_info (DcDvrSession *self);
@@ -156,7 +163,14 @@ void          dc_dvr_session_set_info (DcDvrSession *self, const DcDvrInfo *info
 
 /* Recordings of @channel overlapping [from_us, to_us), sorted by start,
  * de-duplicated, overlap-aware.  An empty array (not an error) when
- * nothing is recorded.  GPtrArray of DcDvrSegment*, free func set. */
+ * nothing is recorded.  GPtrArray of DcDvrSegment*, free func set.
+ * Every segment is checked against @channel wherever the device says which
+ * camera it is (Hikvision trackID and the playbackURI's /tracks/N, Dahua
+ * items[].Channel and the FilePath's /NNN/ folder): another camera's
+ * recording is never returned, and when nothing else is left the search
+ * fails (DC_DVR_ERROR_DEVICE, "returned another camera's recordings").
+ * Picture tracks and picture files are left out.  Bounded: at most
+ * DC_DVR_MAX_SEGMENTS_PER_SEARCH (dc-dvr-limits.h), else BAD_RESPONSE. */
 GPtrArray    *dc_dvr_session_search (DcDvrSession *self, guint channel,
                                      gint64 from_us, gint64 to_us, GError **error);
 

@@ -608,11 +608,16 @@ stream_pump (DcSimStream *stream)
       piece = body_read (stream->sim, &stream->body, stream->pos, (gsize) MIN (limit - stream->pos, DC_SIM_PIECE));
       if (piece == NULL || g_bytes_get_size (piece) == 0)
         {
-          /* Nothing to send here (never append an empty buffer: libsoup
-           * takes it for the end); try again in a moment. */
-          if (stream->pump_id == 0)
-            stream->pump_id = g_timeout_add (2, stream_pump_cb, stream);
-          break;
+          /* Never append an empty buffer (libsoup takes it for the end):
+           * a body that has nothing at this offset is cut here, as a
+           * dropped connection, and said. */
+          g_message ("no body bytes at offset %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                     ": closing the connection", stream->pos, stream->end);
+          if (stream->in_flight > 0)
+            break;
+          soup_server_message_pause (stream->msg);
+          stream->idle_id = g_idle_add (stream_drop_cb, stream);
+          return;
         }
       stream->pos += g_bytes_get_size (piece);
       stream->sim->bytes_sent += g_bytes_get_size (piece);

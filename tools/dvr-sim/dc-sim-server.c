@@ -390,6 +390,12 @@ dc_sim_respond (SoupServerMessage *msg,
                 const char        *body,
                 gssize             len)
 {
+  /* An answer that is not a download (an error page, XML, a 200 with an
+   * error body) ignores Range, as a recorder's does.  Left in, libsoup
+   * cuts the page to the download's byte range itself and, for a range
+   * past the page, slices out of bounds (the g_bytes_new_from_bytes and
+   * soup_message_body_append_bytes criticals of the soak run). */
+  soup_message_headers_remove (soup_server_message_get_request_headers (msg), "Range");
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                     body, len < 0 ? strlen (body) : (gsize) len);

@@ -390,6 +390,12 @@ dc_sim_respond (SoupServerMessage *msg,
                 const char        *body,
                 gssize             len)
 {
+  /* An answer that is not a download (an error page, XML, a 200 with an
+   * error body) ignores Range, as a recorder's does.  Left in, libsoup
+   * cuts the page to the download's byte range itself and, for a range
+   * past the page, slices out of bounds (the g_bytes_new_from_bytes and
+   * soup_message_body_append_bytes criticals of the soak run). */
+  soup_message_headers_remove (soup_server_message_get_request_headers (msg), "Range");
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                     body, len < 0 ? strlen (body) : (gsize) len);
@@ -608,11 +614,16 @@ stream_pump (DcSimStream *stream)
       piece = body_read (stream->sim, &stream->body, stream->pos, (gsize) MIN (limit - stream->pos, DC_SIM_PIECE));
       if (piece == NULL || g_bytes_get_size (piece) == 0)
         {
-          /* Nothing to send here (never append an empty buffer: libsoup
-           * takes it for the end); try again in a moment. */
-          if (stream->pump_id == 0)
-            stream->pump_id = g_timeout_add (2, stream_pump_cb, stream);
-          break;
+          /* Never append an empty buffer (libsoup takes it for the end):
+           * a body that has nothing at this offset is cut here, as a
+           * dropped connection, and said. */
+          g_message ("no body bytes at offset %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                     ": closing the connection", stream->pos, stream->end);
+          if (stream->in_flight > 0)
+            break;
+          soup_server_message_pause (stream->msg);
+          stream->idle_id = g_idle_add (stream_drop_cb, stream);
+          return;
         }
       stream->pos += g_bytes_get_size (piece);
       stream->sim->bytes_sent += g_bytes_get_size (piece);

@@ -180,6 +180,73 @@ mark_whole_files_only (DcWorker *worker)
 }
 
 /* Searches [from, to) unless @segments already holds a search result. */
+#define HOUR_US ((gint64) 3600 * G_USEC_PER_SEC)
+
+/* The segments of @all that overlap [from, to), copied. */
+static GPtrArray *
+segments_within (GPtrArray *all, gint64 from, gint64 to)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_segment_free);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const DcDvrSegment *seg = g_ptr_array_index (all, i);
+
+      if (seg->start_us < to && seg->end_us > from)
+        g_ptr_array_add (out, dc_dvr_segment_copy (seg));
+    }
+  return out;
+}
+
+/* Searches [from, to); a window inside one past hour is answered from that
+ * hour's search, made once for every waybill of the channel in it. */
+static GPtrArray *
+search_shared (DcJobContext *ctx, gint64 from, gint64 to, GError **error)
+{
+  DcWorker *worker = ctx->worker;
+  DcDvrRunner *runner = worker->runner;
+  DcDownloader *self = runner->owner;
+  guint channel = ctx->job->request->channel;
+  gint64 hour = from >= 0 ? from / HOUR_US : -1;
+  gint64 key = ((gint64) channel << 32) | (hour & 0xffffffff);
+  GPtrArray *all = NULL;
+  GPtrArray *found;
+
+  /* Only an hour that is over (with a margin for the recorder's clock and
+   * a file still being closed) can be shared: its recordings are final. */
+  if (!self->options.share_searches || hour < 0 || to > (hour + 1) * HOUR_US ||
+      (hour + 1) * HOUR_US > g_get_real_time () - 10 * 60 * G_USEC_PER_SEC)
+    {
+      found = dc_dvr_session_search (worker->session, channel, from, to, error);
+      dc_dvr_session_release (worker->session);
+      return found;
+    }
+  g_mutex_lock (&self->lock);
+  if ((all = g_hash_table_lookup (runner->searches, &key)) != NULL)
+    g_ptr_array_ref (all);
+  g_mutex_unlock (&self->lock);
+  if (all == NULL)
+    {
+      all = dc_dvr_session_search (worker->session, channel, hour * HOUR_US, (hour + 1) * HOUR_US,
+                                   error);
+      dc_dvr_session_release (worker->session);
+      if (all == NULL)
+        return NULL;
+      {
+        g_autofree char *at = dc_job_format_hms (hour * HOUR_US);
+
+        dc_log_printf (runner->log, "search channel %u, the hour from %s: %u segment(s), shared",
+                       channel, at, all->len);
+      }
+      g_mutex_lock (&self->lock);
+      g_hash_table_replace (runner->searches, g_memdup2 (&key, sizeof key), g_ptr_array_ref (all));
+      g_mutex_unlock (&self->lock);
+    }
+  found = segments_within (all, from, to);
+  g_ptr_array_unref (all);
+  return found;
+}
+
 gboolean
 dc_job_ensure_segments (DcJobContext *ctx, GPtrArray **segments, GError **error)
 {
@@ -191,8 +258,7 @@ dc_job_ensure_segments (DcJobContext *ctx, GPtrArray **segments, GError **error)
   if (*segments != NULL)
     return TRUE;
   set_state (worker, job, DC_JOB_SEARCHING);
-  *segments = dc_dvr_session_search (worker->session, job->request->channel, from, to, error);
-  dc_dvr_session_release (worker->session);
+  *segments = search_shared (ctx, from, to, error);
   if (*segments == NULL)
     return FALSE;
   dc_log_printf (worker->runner->log, "search channel %u for %s: %u segment(s)",

@@ -48,6 +48,10 @@ struct _DcDvrRunner
   DcDvrState    state;
   guint         n_busy;        /* its jobs neither final nor paused */
   char         *message;       /* why it failed, operator words */
+  /* Searches of past hours, shared by their waybills: key (gint64*)
+   * channel << 32 | hour since 1970 (PC clock), value a GPtrArray of
+   * DcDvrSegment*.  A past hour's recordings do not change. */
+  GHashTable   *searches;
 };
 
 struct _DcWorker

@@ -88,6 +88,7 @@ dc_downloader_options_init (DcDownloaderOptions *options)
   options->retry_max_us = 60 * G_USEC_PER_SEC;
   options->stall_timeout_s = 30;
   options->max_bytes_per_s = DC_BUDGET_DEFAULT_BYTES_PER_S;
+  options->share_searches = TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -360,6 +361,8 @@ runner_new (DcDownloader *self, const DcDvrConfig *cfg)
   runner->workers = g_ptr_array_new ();
   g_mutex_init (&runner->probe_lock);
   g_queue_init (&runner->queue);
+  runner->searches = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
   return runner;
 }
 
@@ -370,6 +373,7 @@ runner_free (DcDvrRunner *runner)
   g_ptr_array_unref (runner->workers);
   g_queue_clear (&runner->queue);
   g_clear_pointer (&runner->info, dc_dvr_info_free);
+  g_clear_pointer (&runner->searches, g_hash_table_unref);
   g_clear_pointer (&runner->log, dc_log_unref);
   g_clear_pointer (&runner->config, dc_dvr_config_free);
   g_free (runner->message);

@@ -119,6 +119,10 @@ typedef struct
   /* The bitrate ceiling that bounds every transfer (bytes per second of
    * window; default DC_BUDGET_DEFAULT_BYTES_PER_S, 64 Mbit/s; tests lower it). */
   guint64   max_bytes_per_s;
+  /* One search per recorder, channel and past hour, shared by every
+   * waybill in it (default TRUE): a recorder answers each request after a
+   * few hundred milliseconds, and a Dahua search is five of them. */
+  gboolean  share_searches;
 } DcDownloaderOptions;
 
 void dc_downloader_options_init (DcDownloaderOptions *options);  /* defaults; strings NULL */

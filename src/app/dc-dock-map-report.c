@@ -62,8 +62,8 @@ dc_dock_map_report_show (DcDockMapReport *self, const char *file_name, guint n_d
   for (guint i = 0; notes && i < notes->len; i++)
     skipped += ((DcDockMapNote *) g_ptr_array_index (notes, i))->skipped;
   /* TRANSLATORS: %u docks, %s the file name */
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Imported %u dock from %s.",
-                                        "Imported %u docks from %s.", n_docks),
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Imported %u dock from %s",
+                                        "Imported %u docks from %s", n_docks),
                            n_docks, file_name);
   if (skipped > 0)
     {
@@ -98,7 +98,7 @@ dc_dock_map_report_show_error (DcDockMapReport *self, const char *message)
 {
   g_return_if_fail (DC_IS_DOCK_MAP_REPORT (self));
   clear_rows (self);
-  add_row (self, _("Nothing was imported."), message, "dialog-error-symbolic", "error");
+  add_row (self, _("Nothing was imported"), message, "dialog-error-symbolic", "error");
   gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
 }
 

@@ -374,13 +374,18 @@ show_password_place (DcDvrSettingsWindow *self)
                         self->password_place ? self->password_place : _("Checking where passwords are saved…"));
 }
 
+/* The worker holds a weak reference: the dialog may close (and its main
+ * window go) before the keyring answers. */
 static void
 place_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(DcDvrSettingsWindow) self = user_data;
+  GWeakRef *weak = user_data;
+  g_autoptr(DcDvrSettingsWindow) self = g_weak_ref_get (weak);
   char *place = g_task_propagate_pointer (G_TASK (result), NULL);
 
-  if (place == NULL || g_cancellable_is_cancelled (self->cancellable))
+  g_weak_ref_clear (weak);
+  g_free (weak);
+  if (place == NULL || self == NULL || g_cancellable_is_cancelled (self->cancellable))
     {
       g_free (place);
       return;
@@ -393,8 +398,11 @@ place_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 check_password_place (DcDvrSettingsWindow *self)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, place_done, g_object_ref (self));
+  GWeakRef *weak = g_new0 (GWeakRef, 1);
+  g_autoptr(GTask) task = NULL;
 
+  g_weak_ref_init (weak, self);
+  task = g_task_new (NULL, self->cancellable, place_done, weak);
   g_task_run_in_thread (task, place_thread);
 }
 
@@ -1275,6 +1283,7 @@ rebuild (DcDvrSettingsWindow *self)
       g_object_set_data (G_OBJECT (row), "dvr", dd);
       g_object_set_data (G_OBJECT (row), "channel", spin);
       g_object_set_data (G_OBJECT (spin), "dvr", dd);
+      gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);   /* it shows the name too */
       g_signal_connect (spin, "output", G_CALLBACK (channel_output), self);
       g_signal_connect (spin, "input", G_CALLBACK (channel_input), NULL);
       channel_output (GTK_SPIN_BUTTON (spin), self);

@@ -150,7 +150,7 @@ default_collection_usable (GError **error)
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) locked = NULL;
   g_autoptr(GError) local_error = NULL;
-  const char *path = NULL;
+  g_autofree char *path = NULL;
   guint timeout_ms;
 
   g_mutex_lock (&keyring_lock);
@@ -178,7 +178,7 @@ default_collection_usable (GError **error)
                            _("The desktop keyring did not answer."));
       return FALSE;
     }
-  g_variant_get (reply, "(&o)", &path);
+  g_variant_get (reply, "(o)", &path);
   if (g_strcmp0 (path, "/") == 0)
     {
       g_set_error_literal (error, DC_KEYRING_ERROR, DC_KEYRING_ERROR_NO_KEYRING,

@@ -41,6 +41,7 @@ struct _DcDvrSettingsWindow
   GtkButton            *test_button;
   GtkButton            *save_button;
   GtkWidget            *editor;        /* the subpage (a reference: workers report to its widgets) */
+  GPtrArray            *old_editors;   /* earlier subpages, kept until the dialog goes */
   GtkLabel             *editor_error;
   GtkLabel             *password_label;  /* where this password will go */
   gboolean              test_form_error; /* test_label shows a form error */
@@ -992,7 +993,12 @@ dc_dvr_settings_window_edit (DcDvrSettingsWindow *self, const char *name)
 
   g_free (self->editing);
   self->editing = cfg ? g_strdup (cfg->name) : NULL;
-  g_clear_object (&self->editor);
+  /* Opening an editor while the last one still slides away (a slow
+   * machine): the leaflet's transition still points at the old page after
+   * present_subpage() removed it, so it must stay alive (libadwaita 1.2;
+   * seen as a critical in the ASan build of test-dvr-pin). */
+  if (self->editor)
+    g_ptr_array_add (self->old_editors, g_steal_pointer (&self->editor));
   self->editor = g_object_ref_sink (build_editor (self, cfg));
   check_password_place (self);   /* the keyring may have been unlocked meanwhile */
   adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), self->editor);
@@ -1325,6 +1331,7 @@ dc_dvr_settings_window_finalize (GObject *object)
   g_clear_pointer (&self->dvr_rows, g_ptr_array_unref);
   g_clear_pointer (&self->dock_rows, g_ptr_array_unref);
   g_clear_object (&self->editor);
+  g_clear_pointer (&self->old_editors, g_ptr_array_unref);
   g_free (self->pin);
   g_free (self->fetched_pin);
   g_free (self->editing);
@@ -1349,6 +1356,7 @@ dc_dvr_settings_window_init (DcDvrSettingsWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->dvr_rows = g_ptr_array_new ();
+  self->old_editors = g_ptr_array_new_with_free_func (g_object_unref);
   self->dock_rows = g_ptr_array_new ();
   self->page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
   adw_preferences_page_set_title (self->page, _("Recorders"));

@@ -1,4 +1,8 @@
-/* dc-cli-dvr.c: `dockclip-cli probe` and `dockclip-cli search`. */
+/* dc-cli-dvr.c: `dockclip-cli probe` and `dockclip-cli search`.
+ *
+ * Every string shown here that came from a recorder (model, names,
+ * statuses in error messages) was escaped by the parsers
+ * (dc_dvr_text_sanitize): no ESC sequence or newline reaches the terminal. */
 #define G_LOG_DOMAIN "dc-cli"
 
 #include "config.h"
@@ -31,6 +35,8 @@ add_probe_json (JsonBuilder *b, const DcDvrConfig *cfg, const DcDvrInfo *info, c
       json_builder_add_string_value (b, info->device_type);
       json_builder_set_member_name (b, "firmware");
       json_builder_add_string_value (b, info->firmware);
+      json_builder_set_member_name (b, "serial");
+      json_builder_add_string_value (b, info->serial);
       json_builder_set_member_name (b, "channels");
       json_builder_add_int_value (b, info->n_channels);
       json_builder_set_member_name (b, "clock_offset_s");
@@ -192,8 +198,13 @@ dc_cli_search (int argc, char **argv)
           json_builder_add_string_value (b, start);
           json_builder_set_member_name (b, "end");
           json_builder_add_string_value (b, end);
+          /* 0 is "the recorder does not say" (or said something out of
+           * range): null, never a number that looks measured. */
           json_builder_set_member_name (b, "size");
-          json_builder_add_int_value (b, (gint64) seg->size);
+          if (seg->size > 0 && seg->size <= G_MAXINT64)
+            json_builder_add_int_value (b, (gint64) seg->size);
+          else
+            json_builder_add_null_value (b);
           json_builder_set_member_name (b, "uri");
           json_builder_add_string_value (b, seg->uri);
           json_builder_set_member_name (b, "still_writing");
@@ -213,7 +224,10 @@ dc_cli_search (int argc, char **argv)
           g_autofree char *start = dc_cli_format_local_time (seg->start_us);
           g_autofree char *end = dc_cli_format_local_time (seg->end_us);
 
-          printf ("%s  %s  %12" G_GUINT64_FORMAT "  %s%s\n", start, end, seg->size, seg->uri,
+          g_autofree char *size = seg->size > 0 ? g_strdup_printf ("%" G_GUINT64_FORMAT, seg->size)
+                                                : g_strdup ("?");
+
+          printf ("%s  %s  %12s  %s%s\n", start, end, size, seg->uri ? seg->uri : "",
                   seg->still_writing ? _("  (still being written)") : "");
         }
     }

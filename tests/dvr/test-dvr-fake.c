@@ -22,6 +22,27 @@ typedef struct
   char    *body;
 } Request;
 
+/* Every test starts from a recorder never seen before. */
+static char *state_root;
+static guint state_serial;
+
+static char *state_dir;
+
+static void
+fresh_state (void)
+{
+  g_free (state_dir);
+  state_dir = g_strdup_printf ("%s/%u", state_root, ++state_serial);
+  dc_dvr_set_state_dir (state_dir);
+}
+
+/* As if Dockclip started again: what was learned comes from the files. */
+static void
+restart (void)
+{
+  dc_dvr_set_state_dir (state_dir);
+}
+
 typedef char *(*Handler) (const Request *req, gpointer user_data);
 
 typedef struct
@@ -110,6 +131,7 @@ fake_start (Handler handler, gpointer data)
   Fake *f = g_new0 (Fake, 1);
   g_autoptr(GError) error = NULL;
 
+  fresh_state ();
   f->handler = handler;
   f->data = data;
   f->digest = TRUE;
@@ -404,7 +426,10 @@ dahua_handler (const Request *req, gpointer user_data)
       const char *c = strstr (req->path, "condition.Channel=");
       *channel_queried = atoi (c + 18);
       /* No fractions, space as %20. */
-      g_assert_nonnull (strstr (req->path, "condition.StartTime=2025-11-03%2010:00:00"));
+      const char *t = strstr (req->path, "condition.StartTime=");
+      g_assert_nonnull (t);
+      g_assert_cmpuint (strcspn (t, "&"), ==, strlen ("condition.StartTime=2025-11-03%2010:00:00"));
+      g_assert_nonnull (strstr (t, "%20"));
     }
   else if (strstr (req->path, "findNextFile"))
     {
@@ -419,6 +444,16 @@ dahua_handler (const Request *req, gpointer user_data)
   return http_response (200, NULL, body, strlen (body));
 }
 
+static guint
+count_requests (Fake *f, const char *needle)
+{
+  guint n = 0;
+  for (guint i = 0; i < f->log->len; i++)
+    if (strstr (g_ptr_array_index (f->log, i), needle))
+      n++;
+  return n;
+}
+
 static void
 test_dahua_channel_base (void)
 {
@@ -428,7 +463,6 @@ test_dahua_channel_base (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) segs = NULL;
   gint64 from;
-  guint destroys = 0;
 
   dc_wire_time_parse ("2025-11-03 10:00:00", &from, NULL);
   segs = dc_dvr_session_search (s, 1, from * G_USEC_PER_SEC, (from + 600) * G_USEC_PER_SEC, &error);
@@ -436,26 +470,675 @@ test_dahua_channel_base (void)
   g_assert_cmpuint (segs->len, ==, 1);
   g_assert_cmpstr (((DcDvrSegment *) g_ptr_array_index (segs, 0))->container, ==, "dhav");
   g_assert_cmpuint (((DcDvrSegment *) g_ptr_array_index (segs, 0))->channel, ==, 1);
-  for (guint i = 0; i < f->log->len; i++)
-    if (strstr (g_ptr_array_index (f->log, i), "action=destroy&object=77"))
-      destroys++;
-  g_assert_cmpuint (destroys, ==, 2);   /* one per finder, both finders */
-  /* Cached: the next search asks channel 0 directly. */
+  /* Learned from channel 0 (answered: one camera) and channel 4, the last
+   * (not answered), then the search itself: three finders, each destroyed. */
+  g_assert_cmpuint (count_requests (f, "action=destroy&object=77"), ==, 3);
+  g_assert_cmpuint (count_requests (f, "condition.Channel=4"), ==, 1);
+  /* Remembered: the next search asks channel 0 directly. */
   g_clear_pointer (&segs, g_ptr_array_unref);
   segs = dc_dvr_session_search (s, 1, from * G_USEC_PER_SEC, (from + 600) * G_USEC_PER_SEC, &error);
   g_assert_cmpuint (segs->len, ==, 1);
   g_assert_cmpint (queried, ==, 0);
+  g_assert_cmpuint (count_requests (f, "action=findFile"), ==, 4);
   fake_stop (f);
+}
+
+/* ---- Hikvision firmware that wants one request shape ---- */
+
+typedef struct
+{
+  gboolean    strict;           /* only the strict version="1.0" form, else 400 badXmlContent */
+  gboolean    v2_only;          /* only version="2.0", else 400 badXmlContent */
+  gboolean    ignore_unknown;   /* forms it cannot read get NO MATCHES, not an error */
+  gboolean    strict_download;  /* the download body must be the strict form */
+  const char *items;            /* the matchList */
+} HikFake;
+
+static const char bad_xml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ResponseStatus version=\"1.0\" "
+                              "xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><requestURL>/ISAPI/ContentMgmt/search"
+                              "</requestURL><statusCode>6</statusCode><statusString>Invalid XML Content</statusString>"
+                              "<subStatusCode>badXmlContent</subStatusCode></ResponseStatus>";
+
+static gboolean
+is_strict_search (const char *body)
+{
+  const char *id = strstr (body, "<searchID>");
+  return strstr (body, "<?xml") == NULL && strstr (body, "xmlns") == NULL &&
+         strstr (body, "<trackList>") != NULL && strstr (body, "<trackIDList>") == NULL &&
+         strstr (body, "<CMSearchDescription version=\"1.0\">") != NULL && id != NULL &&
+         id[strlen ("<searchID>")] == '{' && strstr (body, "}</searchID>") != NULL;
+}
+
+static char *
+hik_fake_handler (const Request *req, gpointer user_data)
+{
+  const HikFake *h = user_data;
+
+  if (g_str_equal (req->path, "/ISAPI/ContentMgmt/search"))
+    {
+      gboolean strict = is_strict_search (req->body);
+      gboolean v2 = strstr (req->body, "<CMSearchDescription version=\"2.0\"") != NULL;
+      g_autofree char *body = NULL;
+
+      if ((h->strict && !strict) || (h->v2_only && !v2))
+        {
+          if (h->ignore_unknown)
+            body = g_strdup ("<CMSearchResult version=\"2.0\"><responseStatusStrg>NO MATCHES</responseStatusStrg>"
+                             "<numOfMatches>0</numOfMatches><matchList/></CMSearchResult>");
+          else
+            return http_response (400, "Content-Type: application/xml\r\n", bad_xml, strlen (bad_xml));
+        }
+      else
+        body = g_strdup_printf ("<CMSearchResult version=\"2.0\"><responseStatusStrg>OK</responseStatusStrg>"
+                                "<matchList>%s</matchList></CMSearchResult>", h->items);
+      return http_response (200, "Content-Type: application/xml\r\n", body, strlen (body));
+    }
+  if (g_str_equal (req->path, "/ISAPI/ContentMgmt/download"))
+    {
+      static const char media[] = "IMKH\x01\x02\x00\x00\x00\x00\x01\xba media bytes";
+      gboolean strict = strstr (req->body, "<?xml") == NULL && strstr (req->body, "xmlns") == NULL &&
+                        g_str_has_prefix (req->body, "<downloadRequest version=\"1.0\">");
+      if (h->strict_download && !strict)
+        return http_response (400, "Content-Type: application/xml\r\n", bad_xml, strlen (bad_xml));
+      return http_response (200, "Content-Type: Opaque/data\r\n", media, sizeof media - 1);
+    }
+  return http_response (404, NULL, "", 0);
+}
+
+#define HIK_ITEM(track, uri_track, start, end) \
+  "<searchMatchItem><trackID>" track "</trackID><timeSpan><startTime>2025-11-03T" start "Z</startTime>" \
+  "<endTime>2025-11-03T" end "Z</endTime></timeSpan><mediaSegmentDescriptor><playbackURI>" \
+  "rtsp://10.0.0.1/Streaming/tracks/" uri_track "/?starttime=20251103T100000Z&amp;endtime=20251103T101000Z" \
+  "&amp;name=x&amp;size=10</playbackURI></mediaSegmentDescriptor></searchMatchItem>"
+
+static GPtrArray *
+search_10h (DcDvrSession *s, guint channel, GError **error)
+{
+  gint64 from;
+  dc_wire_time_parse ("2025-11-03 10:00:00", &from, NULL);
+  return dc_dvr_session_search (s, channel, from * G_USEC_PER_SEC, (from + 3600) * G_USEC_PER_SEC, error);
+}
+
+static void
+test_hik_strict_search (void)
+{
+  HikFake h = { .strict = TRUE, .items = HIK_ITEM ("101", "101", "10:00:00", "10:10:00") };
+  Fake *f = fake_start (hik_fake_handler, &h);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) segs = NULL;
+  g_autofree char *file = NULL, *saved = NULL;
+
+  {
+    g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_HIKVISION);
+    segs = search_10h (s, 1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (segs->len, ==, 1);
+    /* The 2.0 form was refused, the strict one answered. */
+    g_assert_cmpuint (f->log->len, ==, 2);
+    g_assert_nonnull (strstr (g_ptr_array_index (f->log, 1), "<trackList>"));
+  }
+  /* Kept across runs, per recorder address. */
+  file = g_strdup_printf ("%s/127.0.0.1_%u.ini", state_dir, f->port);
+  g_assert_true (g_file_get_contents (file, &saved, NULL, NULL));
+  g_assert_nonnull (strstr (saved, "search-shape=strict-v1"));
+  restart ();
+  {
+    g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_HIKVISION);
+    g_clear_pointer (&segs, g_ptr_array_unref);
+    segs = search_10h (s, 1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (segs->len, ==, 1);
+    g_assert_cmpuint (f->log->len, ==, 3);   /* straight to the strict form */
+    g_assert_true (is_strict_search (strchr (g_ptr_array_index (f->log, 2), '<')));
+  }
+  fake_stop (f);
+}
+
+static void
+test_hik_v2_only_relearns (void)
+{
+  HikFake h = { .v2_only = TRUE, .items = HIK_ITEM ("101", "101", "10:00:00", "10:10:00") };
+  Fake *f = fake_start (hik_fake_handler, &h);
+  g_autoptr(DcDvrSession) s = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) segs = NULL;
+  g_autofree char *file = g_strdup_printf ("%s/127.0.0.1_%u.ini", state_dir, f->port);
+  g_autofree char *saved = NULL;
+
+  /* An earlier run remembered the strict form (another firmware since). */
+  g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "[hikvision]\nsearch-shape=strict-v1\n", -1, NULL));
+  restart ();
+  s = session_for (f, DC_DVR_BRAND_HIKVISION);
+  segs = search_10h (s, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segs->len, ==, 1);
+  g_assert_cmpuint (f->log->len, ==, 2);
+  g_assert_true (g_file_get_contents (file, &saved, NULL, NULL));
+  g_assert_nonnull (strstr (saved, "search-shape=v2"));
+  fake_stop (f);
+}
+
+static void
+test_hik_empty_contradicted (void)
+{
+  /* Firmware that answers NO MATCHES to a form it cannot read: the empty
+   * answer of an untried form is checked against the other forms. */
+  HikFake h = { .strict = TRUE, .ignore_unknown = TRUE,
+                .items = HIK_ITEM ("101", "101", "10:00:00", "10:10:00") };
+  Fake *f = fake_start (hik_fake_handler, &h);
+  g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_HIKVISION);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) segs = search_10h (s, 1, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (segs->len, ==, 1);
+  g_clear_pointer (&segs, g_ptr_array_unref);
+  /* Remembered: an empty answer in the known form is believed. */
+  h.items = "";
+  segs = search_10h (s, 1, &error);
+  g_assert_cmpuint (segs->len, ==, 0);
+  g_assert_cmpuint (f->log->len, ==, 3);
+  fake_stop (f);
+}
+
+static void
+test_hik_download_shapes (void)
+{
+  HikFake h = { .strict_download = TRUE, .items = "" };
+  Fake *f = fake_start (hik_fake_handler, &h);
+  g_autoptr(GError) error = NULL;
+  DcDvrSegment seg = { 1, 0, 600, 0, (char *) "rtsp://10.0.0.1/Streaming/tracks/101/?starttime=20251103T100000Z"
+                                               "&endtime=20251103T101000Z&name=x&size=21", (char *) "mpeg", FALSE };
+  g_autofree char *file = NULL, *saved = NULL;
+
+  {
+    g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_HIKVISION);
+    DcByteSource *src = dc_dvr_session_open_segment (s, &seg, &error);
+    g_assert_no_error (error);
+    dc_byte_source_free (src);
+    g_assert_cmpuint (f->log->len, ==, 2);
+  }
+  file = g_strdup_printf ("%s/127.0.0.1_%u.ini", state_dir, f->port);
+  g_assert_true (g_file_get_contents (file, &saved, NULL, NULL));
+  g_assert_nonnull (strstr (saved, "download-shape=strict"));
+  restart ();
+  {
+    g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_HIKVISION);
+    DcByteSource *src = dc_dvr_session_open_segment (s, &seg, &error);
+    g_assert_no_error (error);
+    dc_byte_source_free (src);
+    g_assert_cmpuint (f->log->len, ==, 3);
+  }
+  fake_stop (f);
+}
+
+static void
+test_hik_other_camera (void)
+{
+  HikFake h = { .items = HIK_ITEM ("201", "201", "10:00:00", "10:10:00") };
+  Fake *f = fake_start (hik_fake_handler, &h);
+  g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_HIKVISION);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) segs = search_10h (s, 1, &error);
+
+  /* Only another camera's recordings: an error, never used. */
+  g_assert_null (segs);
+  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE);
+  g_assert_nonnull (strstr (error->message, "another camera"));
+  g_clear_error (&error);
+
+  /* Mixed: the element and the URI must both say channel 1, main stream. */
+  h.items = HIK_ITEM ("101", "101", "10:00:00", "10:10:00")
+            HIK_ITEM ("101", "201", "10:10:00", "10:20:00")
+            HIK_ITEM ("103", "103", "10:20:00", "10:30:00")
+            HIK_ITEM ("120", "120", "10:30:00", "10:40:00")
+            HIK_ITEM ("x", "101", "10:40:00", "10:50:00");
+  segs = search_10h (s, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segs->len, ==, 1);
+  g_assert_nonnull (strstr (((DcDvrSegment *) g_ptr_array_index (segs, 0))->uri, "tracks/101/"));
+  fake_stop (f);
+}
+
+static void
+test_hik_item_without_uri (void)
+{
+  HikFake h = { .items = "<searchMatchItem><trackID>101</trackID><timeSpan><startTime>2025-11-03T10:00:00Z</startTime>"
+                         "<endTime>2025-11-03T10:10:00Z</endTime></timeSpan></searchMatchItem>"
+                         "<searchMatchItem><trackID>101</trackID><mediaSegmentDescriptor><playbackURI>"
+                         "rtsp://10.0.0.1/Streaming/tracks/101/?name=y</playbackURI></mediaSegmentDescriptor>"
+                         "</searchMatchItem>" };
+  Fake *f = fake_start (hik_fake_handler, &h);
+  g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_HIKVISION);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) segs = search_10h (s, 1, &error);
+  DcDvrSegment *seg;
+  DcDvrInfo info = { 0 };
+
+  /* A device that cuts by time: the item is usable by its time span. */
+  g_assert_no_error (error);
+  g_assert_cmpuint (segs->len, ==, 1);
+  seg = g_ptr_array_index (segs, 0);
+  g_assert_nonnull (strstr (seg->uri, "/Streaming/tracks/101/?starttime=20251103T100000Z&endtime=20251103T101000Z"));
+  g_clear_pointer (&segs, g_ptr_array_unref);
+  /* One that serves whole files only: nothing names the file, skipped. */
+  info.n_channels = 4;
+  info.time_mode = DC_DVR_TIME_UTC;
+  info.download_by_time = FALSE;
+  dc_dvr_session_set_info (s, &info);
+  segs = search_10h (s, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segs->len, ==, 0);
+  fake_stop (f);
+}
+
+/* ---- Probes of real firmware and of hostile answers ---- */
+
+typedef struct
+{
+  const char *device_info;
+  int         proxy_status;   /* 200 or 403 */
+  const char *proxy;
+  int         inputs_status;
+  const char *inputs;
+  char       *time;           /* <Time> document */
+} HikProbe;
+
+static char *
+hik_probe_handler (const Request *req, gpointer user_data)
+{
+  const HikProbe *p = user_data;
+  static const char forbidden[] = "<ResponseStatus><statusCode>4</statusCode><statusString>Invalid Operation"
+                                  "</statusString><subStatusCode>notSupport</subStatusCode></ResponseStatus>";
+  const char *body = NULL;
+  int status = 200;
+
+  if (g_str_equal (req->path, "/ISAPI/System/deviceInfo"))
+    body = p->device_info;
+  else if (g_str_equal (req->path, "/ISAPI/ContentMgmt/InputProxy/channels"))
+    status = p->proxy_status, body = status == 200 ? p->proxy : forbidden;
+  else if (g_str_equal (req->path, "/ISAPI/System/Video/inputs/channels"))
+    status = p->inputs_status, body = status == 200 ? p->inputs : forbidden;
+  else if (g_str_equal (req->path, "/ISAPI/System/time"))
+    body = p->time;
+  if (body == NULL)
+    return http_response (404, NULL, "", 0);
+  return http_response (status, "Content-Type: application/xml\r\n", body, strlen (body));
+}
+
+static DcDvrSession *
+unprobed_session_for (Fake *f, DcDvrBrand brand)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+  DcDvrConfig cfg = { (char *) "fake", brand, url, (char *) "admin", (char *) "pw", 1, DC_DVR_TIME_LOCAL, 0 };
+  g_autoptr(GError) error = NULL;
+  DcDvrSession *s = dc_dvr_session_new (&cfg, NULL, &error);
+
+  g_assert_no_error (error);
+  dc_dvr_session_set_stall_timeout (s, 3);
+  return s;
+}
+
+static char *
+hik_time_at (gint64 unix_s)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (unix_s);
+  g_autofree char *digits = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf ("<Time version=\"2.0\"><localTime>%s+08:00</localTime>"
+                          "<timeZone>CST-8:00:00\n  DST01:00:00,M3.2.0/02:00:00,M11.1.0/02:00:00</timeZone></Time>",
+                          digits);
+}
+
+static void
+test_hik_probe_firmware (void)
+{
+  g_autofree char *dvr_info = NULL, *proxy_empty = NULL, *inputs = NULL;
+  HikProbe p = { "<DeviceInfo><model>iDS-7204HUHI-M1/S</model><deviceType>DVR</deviceType><serialNumber>X1</serialNumber></DeviceInfo>",
+                 200, NULL, 200, NULL, NULL };
+  Fake *f;
+  gsize len;
+
+  {
+    g_autofree char *path = dc_test_data_path ("dvr/hik-inputproxy-empty-dvr.xml");
+    g_assert_true (g_file_get_contents (path, &proxy_empty, &len, NULL));
+    g_free (path);
+    path = dc_test_data_path ("dvr/hik-video-inputs-dvr.xml");
+    g_assert_true (g_file_get_contents (path, &inputs, &len, NULL));
+  }
+  p.proxy = proxy_empty;
+  p.inputs = inputs;
+  p.time = hik_time_at (g_get_real_time () / G_USEC_PER_SEC);
+  f = fake_start (hik_probe_handler, &p);
+  {
+    /* A hybrid DVR: analogue channels only under Video/inputs. */
+    g_autoptr(DcDvrSession) s = unprobed_session_for (f, DC_DVR_BRAND_HIKVISION);
+    g_autoptr(GError) error = NULL;
+    const DcDvrInfo *info = dc_dvr_session_probe (s, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (info->n_channels, ==, 4);
+    g_assert_cmpstr (info->channel_names[2], ==, "Dock A03");
+    g_assert_cmpint (ABS (info->clock_offset_s), <=, 2);
+  }
+  {
+    /* A camera: 403 to InputProxy, its own input under Video/inputs. */
+    g_autoptr(DcDvrSession) s = unprobed_session_for (f, DC_DVR_BRAND_HIKVISION);
+    g_autoptr(GError) error = NULL;
+    const DcDvrInfo *info;
+    p.proxy_status = 403;
+    p.inputs = "<VideoInputChannelList version=\"2.0\"><VideoInputChannel version=\"2.0\" "
+               "xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><id>1</id><name>yard</name>"
+               "</VideoInputChannel></VideoInputChannelList>";
+    info = dc_dvr_session_probe (s, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (info->n_channels, ==, 1);
+  }
+  {
+    /* A clock in year 0001: not drift, a dead clock.  Not used. */
+    g_autoptr(DcDvrSession) s = unprobed_session_for (f, DC_DVR_BRAND_HIKVISION);
+    g_autoptr(GError) error = NULL;
+    g_free (p.time);
+    p.time = g_strdup ("<Time><localTime>0001-01-01T00:00:00</localTime></Time>");
+    g_assert_null (dc_dvr_session_probe (s, &error));
+    g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE);
+    g_assert_nonnull (strstr (error->message, "years: fix it on the recorder"));
+    g_clear_error (&error);
+    g_free (p.time);
+    p.time = hik_time_at (g_get_real_time () / G_USEC_PER_SEC + 3 * 365 * 24 * 3600);
+    g_assert_null (dc_dvr_session_probe (s, &error));
+    g_assert_nonnull (strstr (error->message, "wrong by 3 years"));
+  }
+  {
+    /* Hostile channel ids: nothing is sized by them. */
+    g_autoptr(DcDvrSession) s = unprobed_session_for (f, DC_DVR_BRAND_HIKVISION);
+    g_autoptr(GError) error = NULL;
+    const DcDvrInfo *info;
+    g_free (p.time);
+    p.time = hik_time_at (g_get_real_time () / G_USEC_PER_SEC);
+    p.proxy_status = 200;
+    p.proxy = "<InputProxyChannelList><InputProxyChannel><id>4294967295</id></InputProxyChannel>"
+              "<InputProxyChannel><id>4294967294</id></InputProxyChannel></InputProxyChannelList>";
+    p.inputs_status = 403;
+    info = dc_dvr_session_probe (s, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (info->n_channels, ==, 0);
+  }
+  {
+    /* A 100,000-level device info, never closed: a clear error. */
+    g_autoptr(DcDvrSession) s = unprobed_session_for (f, DC_DVR_BRAND_HIKVISION);
+    g_autoptr(GError) error = NULL;
+    GString *deep = g_string_new ("<DeviceInfo>");
+    for (guint i = 0; i < 100000; i++)
+      g_string_append (deep, "<a>");
+    p.device_info = deep->str;
+    g_assert_null (dc_dvr_session_probe (s, &error));
+    g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+    g_string_free (deep, TRUE);
+  }
+  g_free (p.time);
+  fake_stop (f);
+}
+
+/* ---- Dahua channel numbering, learned from facts ---- */
+
+typedef struct
+{
+  int      query_base;    /* condition.Channel of camera c is c - 1 + this */
+  int      report_base;   /* items[].Channel of camera c is c - 1 + this */
+  gboolean nnn_paths;     /* FilePath has the /00c/ folder */
+  int      only_camera;   /* > 0: every query answers this camera (a broken device) */
+  gboolean dav_on_mp4;    /* Type=dav on .mp4 files */
+  char    *clock;         /* getCurrentTime's result= */
+  int      camera;        /* the camera of the current finder, 0 none */
+  gboolean served;
+  gboolean with_picture;  /* a .jpg among the files */
+} DahuaFake;
+
+static char *
+dahua_fake_handler (const Request *req, gpointer user_data)
+{
+  DahuaFake *d = user_data;
+  g_autofree char *owned = NULL;
+  const char *body = "OK\r\n";
+
+  if (strstr (req->path, "factory.create"))
+    body = "result=9\r\n";
+  else if (strstr (req->path, "action=findFile"))
+    {
+      int q = atoi (strstr (req->path, "condition.Channel=") + 18);
+      d->camera = d->only_camera > 0 ? d->only_camera : q + 1 - d->query_base;
+      d->served = FALSE;
+      if (d->camera < 1 || d->camera > 4)
+        body = "Error\r\nBad Request!\r\n";
+    }
+  else if (strstr (req->path, "findNextFile"))
+    {
+      if (d->served || d->camera < 1 || d->camera > 4)
+        body = "found=0\r\n";
+      else
+        {
+          GString *s = g_string_new ("found=2\r\n");
+          const char *ext = d->dav_on_mp4 ? "mp4" : "dav";
+          for (int i = 0; i < 2; i++)
+            {
+              g_autofree char *folder = d->nnn_paths ? g_strdup_printf ("%03d", d->camera)
+                                                     : g_strdup_printf ("%d", d->camera - 1);
+              g_string_append_printf (s, "items[%d].Channel=%d\r\nitems[%d].StartTime=2025-11-03 10:%02d:00\r\n"
+                                      "items[%d].EndTime=2025-11-03 10:%02d:00\r\n"
+                                      "items[%d].FilePath=/mnt/dvr/2025-11-03/%s/dav/10/10.%02d.00-10.%02d.00[R][0@0][0].%s\r\n"
+                                      "items[%d].Type=dav\r\nitems[%d].Length=1000\r\n",
+                                      i, d->camera - 1 + d->report_base, i, i * 10, i, i * 10 + 10, i, folder,
+                                      i * 10, i * 10 + 10, ext, i, i);
+            }
+          if (d->with_picture)
+            g_string_append_printf (s, "items[2].Channel=%d\r\nitems[2].StartTime=2025-11-03 10:05:00\r\n"
+                                    "items[2].EndTime=2025-11-03 10:05:00\r\nitems[2].Type=jpg\r\n"
+                                    "items[2].FilePath=/mnt/dvr/2025-11-03/%03d/jpg/10/05/00[M][0@0][0].jpg\r\n",
+                                    d->camera - 1 + d->report_base, d->camera);
+          body = owned = g_string_free (s, FALSE);
+          d->served = TRUE;
+        }
+    }
+  else if (strstr (req->path, "getDeviceType"))
+    body = "type=DHI-NVR4104HS\r\n";
+  else if (strstr (req->path, "getSerialNo"))
+    body = "sn=4B0123\r\n";
+  else if (strstr (req->path, "getSoftwareVersion"))
+    body = "version=4.001.0000000.3,build:2023-01-01\r\n";
+  else if (strstr (req->path, "ChannelTitle"))
+    body = "table.ChannelTitle[0].Name=A01\r\ntable.ChannelTitle[1].Name=A02\r\n"
+           "table.ChannelTitle[2].Name=A03\r\ntable.ChannelTitle[3].Name=A04\r\n";
+  else if (strstr (req->path, "getCurrentTime"))
+    body = owned = g_strdup_printf ("result=%s\r\n", d->clock);
+  return http_response (200, NULL, body, strlen (body));
+}
+
+static GPtrArray *
+dahua_search_ok (Fake *f, DcDvrSession *s, guint channel)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *segs = search_10h (s, channel, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (segs->len, ==, 2);
+  for (guint i = 0; i < segs->len; i++)
+    g_assert_cmpuint (((DcDvrSegment *) g_ptr_array_index (segs, i))->channel, ==, channel);
+  (void) f;
+  return segs;
+}
+
+static void
+test_dahua_bases (void)
+{
+  /* query base, report base, paths: every combination seen, and the
+   * camera each search returns is the one asked. */
+  static const struct { int qb, rb; gboolean nnn; } cases[] = {
+    { 0, 0, TRUE },    /* Amcrest / 0-based NVR with /00N/ folders */
+    { 0, 0, FALSE },   /* 0-based, no folder to read */
+    { 1, 0, FALSE },   /* asked 1-based, answers 0-based (NVR captures) */
+    { 1, 1, TRUE },    /* the spec's own numbering */
+    { 1, 1, FALSE },
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      DahuaFake d = { cases[k].qb, cases[k].rb, cases[k].nnn, 0, FALSE, NULL, 0, FALSE };
+      Fake *f = fake_start (dahua_fake_handler, &d);
+      g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_DAHUA);
+      g_autoptr(GPtrArray) segs = dahua_search_ok (f, s, 2);
+      DcDvrSegment *seg = g_ptr_array_index (segs, 0);
+      guint finds = count_requests (f, "action=findFile");
+
+      if (cases[k].nnn)
+        g_assert_nonnull (strstr (seg->uri, "/002/"));
+      else
+        {
+          g_autofree char *folder = g_strdup_printf ("/%d/", 1);
+          g_assert_nonnull (strstr (seg->uri, folder));
+        }
+      /* Remembered for the next run: one findFile per search from then on. */
+      restart ();
+      {
+        g_autoptr(DcDvrSession) s2 = session_for (f, DC_DVR_BRAND_DAHUA);
+        g_autoptr(GPtrArray) again = dahua_search_ok (f, s2, 3);
+        g_assert_cmpuint (count_requests (f, "action=findFile"), ==, finds + 1);
+      }
+      fake_stop (f);
+    }
+}
+
+static void
+test_dahua_wrong_camera (void)
+{
+  DahuaFake d = { 1, 1, TRUE, 3, FALSE, NULL, 0, FALSE };
+  Fake *f = fake_start (dahua_fake_handler, &d);
+  g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_DAHUA);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) segs = search_10h (s, 1, &error);
+
+  g_assert_null (segs);
+  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE);
+  g_assert_nonnull (strstr (error->message, "another camera"));
+  fake_stop (f);
+}
+
+static void
+test_dahua_pictures_ignored (void)
+{
+  DahuaFake d = { 1, 1, TRUE, 0, FALSE, NULL, 0, FALSE, TRUE };
+  Fake *f = fake_start (dahua_fake_handler, &d);
+  g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_DAHUA);
+  g_autoptr(GPtrArray) segs = dahua_search_ok (f, s, 2);   /* 2 videos, the .jpg left out */
+
+  for (guint i = 0; i < segs->len; i++)
+    g_assert_false (g_str_has_suffix (((DcDvrSegment *) g_ptr_array_index (segs, i))->uri, ".jpg"));
+  fake_stop (f);
+}
+
+static void
+test_dahua_relearns (void)
+{
+  /* An earlier run learned "from 1"; the device at that address now
+   * counts from 0 (a replaced NVR): its answer names another camera, the
+   * base is learned again, and the right camera comes back. */
+  DahuaFake d = { 0, 0, TRUE, 0, FALSE, NULL, 0, FALSE };
+  Fake *f = fake_start (dahua_fake_handler, &d);
+  g_autofree char *file = g_strdup_printf ("%s/127.0.0.1_%u.ini", state_dir, f->port);
+  g_autoptr(DcDvrSession) s = NULL;
+  g_autoptr(GPtrArray) segs = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "[dahua]\nquery-base=1\nreport-base=1\n", -1, NULL));
+  restart ();
+  s = session_for (f, DC_DVR_BRAND_DAHUA);
+  segs = dahua_search_ok (f, s, 2);
+  g_assert_nonnull (strstr (((DcDvrSegment *) g_ptr_array_index (segs, 0))->uri, "/002/"));
+  fake_stop (f);
+}
+
+static void
+test_dahua_container_and_clock (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  DahuaFake d = { 1, 1, TRUE, 0, TRUE, NULL, 0, FALSE };
+  Fake *f;
+
+  d.clock = g_strdup_printf ("%d-%d-%d %d:%02d:%02d", g_date_time_get_year (now), g_date_time_get_month (now),
+                             g_date_time_get_day_of_month (now), g_date_time_get_hour (now),
+                             g_date_time_get_minute (now), g_date_time_get_second (now));
+  f = fake_start (dahua_fake_handler, &d);
+  {
+    /* Type=dav on .mp4 paths: unknown, the bytes decide. */
+    g_autoptr(DcDvrSession) s = session_for (f, DC_DVR_BRAND_DAHUA);
+    g_autoptr(GPtrArray) segs = dahua_search_ok (f, s, 1);
+    g_assert_null (((DcDvrSegment *) g_ptr_array_index (segs, 0))->container);
+  }
+  {
+    /* The vendor's unpadded clock is read. */
+    g_autoptr(DcDvrSession) s = unprobed_session_for (f, DC_DVR_BRAND_DAHUA);
+    g_autoptr(GError) error = NULL;
+    const DcDvrInfo *info = dc_dvr_session_probe (s, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (ABS (info->clock_offset_s), <=, 2);
+    g_assert_cmpuint (info->n_channels, ==, 4);
+  }
+  {
+    /* The vendor's own example date, 2011: years off, not used. */
+    g_autoptr(DcDvrSession) s = unprobed_session_for (f, DC_DVR_BRAND_DAHUA);
+    g_autoptr(GError) error = NULL;
+    g_free (d.clock);
+    d.clock = g_strdup ("2011-7-3 21:02:32");
+    g_assert_null (dc_dvr_session_probe (s, &error));
+    g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE);
+    g_assert_nonnull (strstr (error->message, "years: fix it on the recorder"));
+  }
+  g_free (d.clock);
+  fake_stop (f);
+}
+
+static void
+test_brand_list (void)
+{
+  guint n = 0;
+  const DcDvrBrandInfo *list = dc_dvr_brand_list (&n);
+  DcDvrBrand b;
+
+  g_assert_cmpuint (n, ==, 2);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (dc_dvr_brand_from_string (list[i].id, &b));
+      g_assert_cmpint (b, ==, list[i].brand);
+      g_assert_cmpstr (dc_dvr_brand_to_string (b), ==, list[i].id);
+      g_assert_nonnull (dc_dvr_brand_display_name (b));
+    }
+  g_assert_cmpstr (list[0].display_name, ==, "Hikvision");
+  g_assert_cmpstr (list[1].display_name, ==, "Dahua");
 }
 
 int
 main (int argc, char **argv)
 {
+  g_autofree char *tmp = NULL;
+
   g_setenv ("TZ", "UTC", TRUE);
   g_test_init (&argc, &argv, NULL);
+  tmp = dc_test_private_xdg_dirs ();
+  state_root = g_build_filename (tmp, "recorders", NULL);
   g_test_add_func ("/dvr/fake/isapi-paging", test_paging);
   g_test_add_func ("/dvr/fake/post-retry-range-ignored", test_post_retry_and_range_ignored);
   g_test_add_func ("/dvr/fake/basic-refused", test_basic_refused);
   g_test_add_func ("/dvr/fake/dahua-channel-base", test_dahua_channel_base);
+  g_test_add_func ("/dvr/fake/hik/strict-search-remembered", test_hik_strict_search);
+  g_test_add_func ("/dvr/fake/hik/v2-only-relearns", test_hik_v2_only_relearns);
+  g_test_add_func ("/dvr/fake/hik/empty-contradicted", test_hik_empty_contradicted);
+  g_test_add_func ("/dvr/fake/hik/download-shapes", test_hik_download_shapes);
+  g_test_add_func ("/dvr/fake/hik/other-camera", test_hik_other_camera);
+  g_test_add_func ("/dvr/fake/hik/item-without-uri", test_hik_item_without_uri);
+  g_test_add_func ("/dvr/fake/hik/probe-firmware-and-hostile", test_hik_probe_firmware);
+  g_test_add_func ("/dvr/fake/dahua/bases", test_dahua_bases);
+  g_test_add_func ("/dvr/fake/dahua/wrong-camera", test_dahua_wrong_camera);
+  g_test_add_func ("/dvr/fake/dahua/relearns", test_dahua_relearns);
+  g_test_add_func ("/dvr/fake/dahua/pictures-ignored", test_dahua_pictures_ignored);
+  g_test_add_func ("/dvr/fake/dahua/container-and-clock", test_dahua_container_and_clock);
+  g_test_add_func ("/dvr/fake/brand-list", test_brand_list);
   return g_test_run ();
 }

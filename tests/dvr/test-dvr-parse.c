@@ -406,10 +406,23 @@ test_dahua_found0_and_errors (void)
   g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
   g_clear_error (&error);
 
-  /* found=2 but item 1 missing its path */
-  g_assert_false (dc_dahua_parse_find_page ("found=2\nitems[0].FilePath=/a.dav\nitems[0].StartTime=2020-01-01 00:00:00\n"
-                                            "items[0].EndTime=2020-01-01 00:10:00\n", -1, &found, &items, &error));
-  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+  /* found=2 but only item 0 on the page (real firmware disagrees with
+   * itself): the items present count. */
+  g_assert_true (dc_dahua_parse_find_page ("found=2\nitems[0].FilePath=/a.dav\nitems[0].StartTime=2020-01-01 00:00:00\n"
+                                           "items[0].EndTime=2020-01-01 00:10:00\n", -1, &found, &items, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (found, ==, 2);
+  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_true (((DcDahuaItem *) g_ptr_array_index (items, 0))->valid);
+  g_clear_pointer (&items, g_ptr_array_unref);
+  /* An item without its path is kept as not valid, the others are usable. */
+  g_assert_true (dc_dahua_parse_find_page ("found=2\nitems[1].FilePath=/a.dav\nitems[1].StartTime=2020-01-01 00:00:00\n"
+                                           "items[1].EndTime=2020-01-01 00:10:00\nitems[0].StartTime=2020-01-01 00:00:00\n",
+                                           -1, &found, &items, &error));
+  g_assert_cmpuint (items->len, ==, 2);
+  g_assert_false (((DcDahuaItem *) g_ptr_array_index (items, 0))->valid);
+  g_assert_true (((DcDahuaItem *) g_ptr_array_index (items, 1))->valid);
+  g_assert_cmpuint (((DcDahuaItem *) g_ptr_array_index (items, 1))->index, ==, 1);
 }
 
 static void
@@ -451,6 +464,332 @@ test_dahua_values (void)
   }
 }
 
+/* ---- Real firmware behaviour (issue 11 §2) ---- */
+
+static void
+test_channels_firmware (void)
+{
+  gsize len;
+  g_autofree char *empty = load ("hik-inputproxy-empty-dvr.xml", &len);
+  g_autofree char *inputs = NULL, *mismatch = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ch = dc_isapi_parse_channels (empty, (gssize) len, &error);
+
+  /* A hybrid DVR: size="2" and no items. */
+  g_assert_no_error (error);
+  g_assert_cmpuint (ch->len, ==, 0);
+  g_clear_pointer (&ch, g_ptr_array_unref);
+
+  /* Its analogue inputs, each item with its own xmlns and version. */
+  inputs = load ("hik-video-inputs-dvr.xml", &len);
+  ch = dc_isapi_parse_channels (inputs, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ch->len, ==, 4);
+  g_assert_cmpstr (((DcDvrChannel *) g_ptr_array_index (ch, 0))->name, ==, "Dock A01");
+  g_assert_cmpuint (((DcDvrChannel *) g_ptr_array_index (ch, 3))->id, ==, 4);
+  g_clear_pointer (&ch, g_ptr_array_unref);
+
+  /* size="6" with nine distinct items (and a duplicate): the items count. */
+  mismatch = load ("hik-inputproxy-size-mismatch.xml", &len);
+  ch = dc_isapi_parse_channels (mismatch, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ch->len, ==, 9);
+  g_assert_cmpstr (((DcDvrChannel *) g_ptr_array_index (ch, 1))->name, ==, "Dock B02");
+  g_assert_cmpuint (((DcDvrChannel *) g_ptr_array_index (ch, 3))->id, ==, 5);
+}
+
+static void
+test_time_firmware (void)
+{
+  gsize len;
+  g_autofree char *data = load ("hik-time-offset-multiline.xml", &len);
+  g_autofree char *unpadded = NULL, *now = NULL;
+  g_autoptr(GError) error = NULL;
+  DcIsapiTime t;
+  gint64 w;
+
+  g_assert_true (dc_isapi_parse_time (data, (gssize) len, &t, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (t.wall_s, ==, wall ("2026-12-07 16:40:12"));   /* digits, not shifted */
+  g_assert_cmpint (t.suffix_offset_s, ==, 8 * 3600);
+  g_assert_cmpint (t.time_type, ==, DC_DVR_TIME_AUTO);             /* no timeType */
+  g_assert_cmpstr (t.time_zone, ==, "CST-8:00:00DST01:00:00,M3.2.0/02:00:00,M11.1.0/02:00:00");
+  dc_isapi_time_clear (&t);
+
+  /* Dahua's own documentation: no zero padding. */
+  unpadded = load ("dahua-time-unpadded.txt", &len);
+  now = dc_dahua_parse_value (unpadded, (gssize) len, "result", &error);
+  g_assert_no_error (error);
+  g_assert_true (dc_wire_time_parse (now, &w, NULL));
+  g_assert_cmpint (w, ==, wall ("2011-07-03 21:02:32"));
+  g_assert_true (dc_wire_time_parse ("2026-1-2 3:04:05", &w, NULL));
+  g_assert_cmpint (w, ==, wall ("2026-01-02 03:04:05"));
+  g_assert_false (dc_wire_time_parse ("2026-123-2 3:04:05", NULL, NULL));
+  g_assert_false (dc_wire_time_parse ("2026-1-2 3:4", NULL, NULL));
+}
+
+static void
+test_search_missing_parts (void)
+{
+  gsize len;
+  g_autofree char *data = load ("hik-search-missing-parts.xml", &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcIsapiSearchResult) r = dc_isapi_parse_search_result (data, (gssize) len, &error);
+  DcIsapiMatch *m;
+
+  g_assert_no_error (error);
+  /* One item has no time span at all: skipped, the page is kept. */
+  g_assert_cmpuint (r->n_skipped, ==, 1);
+  g_assert_cmpuint (r->matches->len, ==, 5);
+  /* Two have no playbackURI (no descriptor; a descriptor without one). */
+  g_assert_cmpuint (r->n_without_uri, ==, 2);
+  m = g_ptr_array_index (r->matches, 1);
+  g_assert_null (m->playback_uri);
+  g_assert_cmpint (m->end_wall_s - m->start_wall_s, ==, 600);
+  /* The picture track is reported as such, by element and by URI. */
+  m = g_ptr_array_index (r->matches, 3);
+  g_assert_cmpuint (m->track_id, ==, 120);
+  g_assert_cmpuint (m->uri_track_id, ==, 120);
+  /* A URI without name= or size=. */
+  m = g_ptr_array_index (r->matches, 4);
+  g_assert_nonnull (m->playback_uri);
+  g_assert_null (m->name);
+  g_assert_cmpuint (m->size, ==, 0);
+  g_assert_cmpuint (m->uri_track_id, ==, 101);
+  m = g_ptr_array_index (r->matches, 0);
+  g_assert_cmpuint (m->size, ==, 26214400);
+}
+
+static void
+test_dahua_found_mismatch (void)
+{
+  gsize len;
+  g_autofree char *data = load ("dahua-findnext-found-mismatch.txt", &len);
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  DcDahuaItem *it;
+  guint found;
+
+  /* found=5, two items, fields in any order, empty and extra fields. */
+  g_assert_true (dc_dahua_parse_find_page (data, (gssize) len, &found, &items, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (found, ==, 5);
+  g_assert_cmpuint (items->len, ==, 2);
+  it = g_ptr_array_index (items, 0);
+  g_assert_true (it->valid);
+  g_assert_null (it->type);                 /* Type= empty */
+  g_assert_cmpuint (it->length, ==, 0);     /* 2^64-1 is not a size */
+  g_assert_cmpint (dc_dahua_path_channel (it->file_path), ==, 1);
+  it = g_ptr_array_index (items, 1);
+  g_assert_cmpstr (it->type, ==, "dav");    /* on a .mp4 path: the driver leaves it unknown */
+  g_assert_cmpuint (it->length, ==, 0);     /* negative is not a size */
+  g_assert_cmpint (it->start_wall_s, ==, wall ("2020-01-06 06:13:00"));
+
+  g_assert_cmpint (dc_dahua_path_channel ("/mnt/dvr/2026-04-30/0/dav/00/x.dav"), ==, -1);
+  g_assert_cmpint (dc_dahua_path_channel ("/mnt/sd/2020-01-06/016/dav/06/x.dav"), ==, 16);
+  g_assert_cmpint (dc_dahua_path_channel ("/mnt/sd/2020-01-06/000/dav/06/x.dav"), ==, -1);
+  g_assert_cmpint (dc_dahua_path_channel (NULL), ==, -1);
+}
+
+/* ---- Hostile answers (issues 16/17): bounded at parse time ---- */
+
+static char *
+nested (guint levels, gboolean closed)
+{
+  GString *s = g_string_new ("<DeviceInfo>");
+  for (guint i = 0; i < levels; i++)
+    g_string_append (s, "<a>");
+  if (closed)
+    {
+      for (guint i = 0; i < levels; i++)
+        g_string_append (s, "</a>");
+      g_string_append (s, "</DeviceInfo>");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_hostile_xml_depth (void)
+{
+  for (int closed = 0; closed < 2; closed++)
+    {
+      g_autofree char *doc = nested (100000, closed);
+      g_autoptr(GError) error = NULL;
+      DcDvrInfo info = { 0 };
+      GPtrArray *ch;
+
+      g_assert_false (dc_isapi_parse_device_info (doc, -1, &info, &error));
+      g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+      g_assert_nonnull (strstr (error->message, "32 levels"));
+      g_clear_error (&error);
+      ch = dc_isapi_parse_channels (doc, -1, &error);
+      g_assert_null (ch);
+      g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+    }
+  /* Real documents are far below the limit. */
+  {
+    g_autofree char *ok = nested (20, TRUE);
+    g_autoptr(DcXmlNode) root = dc_xml_parse (ok, -1, NULL);
+    g_assert_nonnull (root);
+  }
+}
+
+static void
+test_hostile_xml_wide (void)
+{
+  GString *s = g_string_new ("<InputProxyChannelList>");
+  g_autoptr(GError) error = NULL;
+  GPtrArray *ch;
+
+  /* A million elements: refused at the element cap, not built. */
+  for (guint i = 0; i < 1000000; i++)
+    g_string_append (s, "<x/>");
+  g_string_append (s, "</InputProxyChannelList>");
+  ch = dc_isapi_parse_channels (s->str, (gssize) s->len, &error);
+  g_assert_null (ch);
+  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "65536"));
+  g_string_free (s, TRUE);
+}
+
+static void
+test_hostile_channels (void)
+{
+  g_autoptr(GError) error = NULL;
+  GString *s = g_string_new ("<InputProxyChannelList>");
+  GPtrArray *ch;
+  DcDvrInfo info = { 0 };
+
+  /* Absurd ids never size anything; 30,000 distinct ids and 20,000
+   * repeats of one id are de-duplicated by a set, at most 1024 kept. */
+  g_string_append (s, "<InputProxyChannel><id>4294967295</id></InputProxyChannel>"
+                      "<InputProxyChannel><id>4294967296</id></InputProxyChannel>"
+                      "<InputProxyChannel><id>-1</id></InputProxyChannel>"
+                      "<InputProxyChannel><id>0</id></InputProxyChannel>"
+                      "<InputProxyChannel><id>1025</id></InputProxyChannel>");
+  for (guint i = 1; i <= 10000; i++)
+    g_string_append_printf (s, "<InputProxyChannel><id>%u</id></InputProxyChannel>", i);
+  for (guint i = 0; i < 20000; i++)
+    g_string_append (s, "<InputProxyChannel><id>7</id></InputProxyChannel>");
+  g_string_append (s, "</InputProxyChannelList>");
+  ch = dc_isapi_parse_channels (s->str, (gssize) s->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ch->len, ==, 1024);
+  g_assert_cmpuint (((DcDvrChannel *) g_ptr_array_index (ch, 1023))->id, ==, 1024);
+  g_ptr_array_unref (ch);
+  g_string_free (s, TRUE);
+
+  /* The same for streams: 429496729501 / 100 is no channel. */
+  ch = dc_isapi_parse_channels ("<StreamingChannelList><StreamingChannel><id>429496729501</id></StreamingChannel>"
+                                "<StreamingChannel><id>102501</id></StreamingChannel>"
+                                "<StreamingChannel><id>201</id></StreamingChannel></StreamingChannelList>",
+                                -1, &error);
+  g_assert_cmpuint (ch->len, ==, 1);
+  g_assert_cmpuint (((DcDvrChannel *) g_ptr_array_index (ch, 0))->id, ==, 2);
+  g_ptr_array_unref (ch);
+
+  /* Dahua: a title index far out of range sizes nothing. */
+  {
+    g_auto(GStrv) t = dc_dahua_parse_channel_titles ("table.ChannelTitle[4294967295].Name=x\r\n"
+                                                     "table.ChannelTitle[1].Name=Dock\r\n", -1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_strv_length (t), ==, 2);
+  }
+  (void) info;
+}
+
+static void
+test_hostile_sizes_and_counts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(DcIsapiSearchResult) r = NULL;
+  const char *fmt = "<CMSearchResult><numOfMatches>4294967296</numOfMatches><matchList>"
+                    "<searchMatchItem><trackID>101</trackID><timeSpan><startTime>2026-01-01T00:00:00Z</startTime>"
+                    "<endTime>2026-01-01T00:10:00Z</endTime></timeSpan><mediaSegmentDescriptor><playbackURI>"
+                    "rtsp://h/Streaming/tracks/101/?name=a&amp;size=%s</playbackURI></mediaSegmentDescriptor>"
+                    "</searchMatchItem></matchList></CMSearchResult>";
+  const char *sizes[] = { "18446744073709551615", "-5", "99999999999999999999", "1e9", "68719476737" };
+  guint found;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *doc = g_strdup_printf (fmt, sizes[i]);
+      g_autoptr(DcIsapiSearchResult) one = dc_isapi_parse_search_result (doc, -1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (one->num_matches, ==, 0);
+      g_assert_cmpuint (((DcIsapiMatch *) g_ptr_array_index (one->matches, 0))->size, ==, 0);
+    }
+  /* A trackID that is not a number says "another track", not "none". */
+  r = dc_isapi_parse_search_result ("<CMSearchResult><matchList><searchMatchItem><trackID>x1</trackID><timeSpan>"
+                                    "<startTime>2026-01-01T00:00:00Z</startTime><endTime>2026-01-01T00:10:00Z</endTime>"
+                                    "</timeSpan></searchMatchItem></matchList></CMSearchResult>", -1, &error);
+  g_assert_cmpuint (((DcIsapiMatch *) g_ptr_array_index (r->matches, 0))->track_id, ==, G_MAXUINT);
+
+  /* Dahua: found= and item indices beyond a page are refused. */
+  g_assert_false (dc_dahua_parse_find_page ("found=100000000\r\n", -1, &found, &items, &error));
+  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+  g_clear_error (&error);
+  g_assert_false (dc_dahua_parse_find_page ("found=1\r\nitems[4294967295].FilePath=/a\r\n", -1, &found, &items, &error));
+  g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+  g_clear_error (&error);
+  /* A page of more lines than any real answer. */
+  {
+    GString *s = g_string_new ("found=0\r\n");
+    for (guint i = 0; i < 300000; i++)
+      g_string_append (s, "x=1\n");
+    g_assert_false (dc_dahua_parse_find_page (s->str, (gssize) s->len, &found, &items, &error));
+    g_assert_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE);
+    g_clear_error (&error);
+    g_string_free (s, TRUE);
+  }
+}
+
+static void
+test_hostile_text (void)
+{
+  g_autoptr(GError) error = NULL;
+  DcDvrInfo info = { 0 };
+  g_autofree char *detail = NULL;
+  g_autofree char *long_text = g_strnfill (100000, 'A');
+  g_autofree char *clipped = dc_dvr_text_sanitize (long_text);
+  g_autoptr(GPtrArray) ch = NULL;
+  g_auto(GStrv) titles = NULL;
+
+  g_assert_true (dc_isapi_parse_device_info ("<DeviceInfo><model>DS\x1b[2J\x1b]0;pwned\x07</model>"
+                                             "<deviceType>NVR\r\n2026-12-07 forged log line</deviceType>"
+                                             "<firmwareVersion>V4\xe2\x80\xae" "gnp.exe</firmwareVersion>"
+                                             "</DeviceInfo>", -1, &info, &error));
+  g_assert_cmpstr (info.model, ==, "DS\\x1b[2J\\x1b]0;pwned\\x07");
+  g_assert_cmpstr (info.device_type, ==, "NVR\\x0a2026-12-07 forged log line");
+  g_assert_cmpstr (info.firmware, ==, "V4\\u202egnp.exe");
+  g_free (info.model);
+  g_free (info.serial);
+  g_free (info.firmware);
+  g_free (info.device_type);
+
+  /* Search status in the error message. */
+  g_assert_null (dc_isapi_parse_search_result ("<CMSearchResult><responseStatusStrg>X\x1b[31mRED\n"
+                                               "</responseStatusStrg></CMSearchResult>", -1, &error));
+  g_assert_null (strchr (error->message, '\x1b'));
+  g_assert_null (strchr (error->message, '\n'));
+  g_clear_error (&error);
+
+  ch = dc_isapi_parse_channels ("<InputProxyChannelList><InputProxyChannel><id>1</id><name>A\x1b[1mB</name>"
+                                "</InputProxyChannel></InputProxyChannelList>", -1, &error);
+  g_assert_cmpstr (((DcDvrChannel *) g_ptr_array_index (ch, 0))->name, ==, "A\\x1b[1mB");
+  titles = dc_dahua_parse_channel_titles ("table.ChannelTitle[0].Name=Dock\x1b[2J\r\n", -1, &error);
+  g_assert_cmpstr (titles[0], ==, "Dock\\x1b[2J");
+  g_assert_true (dc_dahua_is_error ("Error\r\nDetail=\x1b[2Jgone\r\n", -1, &detail));
+  g_assert_null (strchr (detail, '\x1b'));
+  /* Invalid UTF-8 and very long text: valid and bounded. */
+  g_assert_cmpuint (strlen (clipped), <=, 256 + 3);
+  {
+    g_autofree char *bad = dc_dvr_text_sanitize ("ok\xff\xfe");
+    g_assert_true (g_utf8_validate (bad, -1, NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -472,5 +811,14 @@ main (int argc, char **argv)
   g_test_add_func ("/dvr/parse/dahua-find-nvr-any-order", test_dahua_find_nvr_any_order);
   g_test_add_func ("/dvr/parse/dahua-found0-errors", test_dahua_found0_and_errors);
   g_test_add_func ("/dvr/parse/dahua-values", test_dahua_values);
+  g_test_add_func ("/dvr/parse/firmware/channels", test_channels_firmware);
+  g_test_add_func ("/dvr/parse/firmware/time", test_time_firmware);
+  g_test_add_func ("/dvr/parse/firmware/search-missing-parts", test_search_missing_parts);
+  g_test_add_func ("/dvr/parse/firmware/dahua-found-mismatch", test_dahua_found_mismatch);
+  g_test_add_func ("/dvr/parse/hostile/xml-depth", test_hostile_xml_depth);
+  g_test_add_func ("/dvr/parse/hostile/xml-wide", test_hostile_xml_wide);
+  g_test_add_func ("/dvr/parse/hostile/channels", test_hostile_channels);
+  g_test_add_func ("/dvr/parse/hostile/sizes-counts", test_hostile_sizes_and_counts);
+  g_test_add_func ("/dvr/parse/hostile/text", test_hostile_text);
   return g_test_run ();
 }

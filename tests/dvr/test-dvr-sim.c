@@ -11,6 +11,7 @@
 #include "dc-test-sim.h"
 #include "dc-test-util.h"
 #include "dvr/dc-dvr.h"
+#include "dvr/dc-http.h"
 #include "util/dc-log.h"
 
 #define HOUR_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
@@ -768,6 +769,71 @@ test_log (void)
   dc_test_rmdir (dir);
 }
 
+/* Every firmware profile of the simulator: probe, then search the first
+ * two channels; each segment is the asked camera's (its URI or path names
+ * it), and the first bytes of one download are media. */
+static void
+test_profiles (void)
+{
+  static const struct { const char *profile; const char *brand; } cases[] = {
+    { "hik-strict-v1", "hikvision" }, { "hik-v2-only", "hikvision" },
+    { "hik-dvr-analog", "hikvision" }, { "hik-camera", "hikvision" },
+    { "dahua-zero-based", "dahua" }, { "dahua-one-based", "dahua" },
+    { "amcrest", "dahua" }, { "dahua-unpadded-clock", "dahua" },
+  };
+
+  if (!have_sim ())
+    return;
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
+    {
+      const char *args[] = { "--profile", cases[k].profile, NULL };
+      DcDvrBrand brand = g_str_equal (cases[k].brand, "dahua") ? DC_DVR_BRAND_DAHUA : DC_DVR_BRAND_HIKVISION;
+      g_autoptr(DcTestSim) sim = start_sim (cases[k].brand, args);
+      g_autoptr(DcDvrSession) s = session_for (sim, brand, NULL);
+      g_autoptr(GError) error = NULL;
+      const DcDvrInfo *info = dc_dvr_session_probe (s, &error);
+      gint64 now = g_get_real_time ();
+
+      g_test_message ("profile %s", cases[k].profile);
+      g_assert_no_error (error);
+      g_assert_cmpuint (info->n_channels, >=, 1);
+      g_assert_cmpint (ABS (info->clock_offset_s), <=, 2);
+      for (guint ch = 1; ch <= MIN (info->n_channels, 2); ch++)
+        {
+          g_autoptr(GPtrArray) segs = dc_dvr_session_search (s, ch, now - 3 * HOUR_US, now - 2 * HOUR_US, &error);
+          g_autofree char *hik = g_strdup_printf ("/tracks/%u01/", ch);
+          g_autofree char *dahua = g_strdup_printf ("/%u/dav/", ch - 1);
+
+          g_assert_no_error (error);
+          g_assert_cmpuint (segs->len, >=, 1);
+          for (guint i = 0; i < segs->len; i++)
+            {
+              const DcDvrSegment *seg = g_ptr_array_index (segs, i);
+              g_assert_cmpuint (seg->channel, ==, ch);
+              g_assert_nonnull (strstr (seg->uri, brand == DC_DVR_BRAND_DAHUA ? dahua : hik));
+              if (g_str_equal (cases[k].profile, "amcrest"))
+                g_assert_null (seg->container);
+            }
+          if (ch == 1)
+            {
+              DcByteSource *src = dc_dvr_session_open_segment (s, g_ptr_array_index (segs, 0), &error);
+              guint8 head[16];
+              gsize got = 0;
+              g_assert_no_error (error);
+              while (got < sizeof head)
+                {
+                  gssize n = dc_byte_source_read (src, head + got, sizeof head - got, &error);
+                  g_assert_no_error (error);
+                  g_assert_cmpint (n, >, 0);
+                  got += (gsize) n;
+                }
+              g_assert_true (dc_http_sniff_media (head, sizeof head));
+              dc_byte_source_free (src);
+            }
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -789,5 +855,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dvr/sim/dahua/probe-search-download", test_dahua_probe_search_download);
   g_test_add_func ("/dvr/sim/dahua/finders", test_dahua_finders);
   g_test_add_func ("/dvr/sim/dahua/auth", test_dahua_auth);
+  g_test_add_func ("/dvr/sim/profiles", test_profiles);
   return g_test_run ();
 }

@@ -735,6 +735,78 @@ test_sniff (void)
   }
 }
 
+/* Issue 11: the recorder's word for the container is not trusted (Amcrest
+ * says Type=dav for MP4 files): the first bytes decide. */
+static void
+test_picture_container_from_bytes (void)
+{
+  g_assert_cmpint (picture_index (mp4_path, "dhav", SRC_SEEK, T0 + 263 * FX_FRAME_US, NULL), ==, 263);
+  g_assert_cmpint (picture_index (mp4_path, "dav", SRC_NO_SIZE, T0 + 100 * FX_FRAME_US, NULL), ==, 100);
+  g_assert_cmpint (picture_index (hik_path, "mp4", SRC_NO_SEEK, T0 + 77 * FX_FRAME_US, NULL), ==, 77);
+  g_assert_cmpint (picture_index (dav_path, "mp4", SRC_SEEK, T0 + 345 * FX_FRAME_US, NULL), ==, 345);
+}
+
+/* A gap in the recording (timestamps jump from 2 s to 10 s): the frame
+ * nearest a scan at 6 s is 4 s away, more than one GOP: no picture. */
+static void
+test_picture_frame_far_from_scan (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = g_build_filename (tmpdir, "gap-a.ps", NULL);
+  g_autofree char *b = g_build_filename (tmpdir, "gap-b.ps", NULL);
+  g_autofree char *gap = g_build_filename (tmpdir, "gap.ps", NULL);
+  g_autofree char *da = NULL, *db = NULL;
+  gsize la, lb;
+  GString *both;
+
+  g_assert_true (fx_make_stream (a, "mpeg", 0, 50, 5, &error));
+  g_assert_true (fx_make_stream (b, "mpeg", 250, 50, 5, &error));
+  {
+    /* frame 250 at 10 s, as it would be in one recording */
+    g_autofree char *b10 = g_strconcat (b, ".10", NULL);
+    const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", b, "-c", "copy",
+                           "-output_ts_offset", "10", "-f", "mpeg", b10, NULL };
+    int status = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, &status, &error));
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_true (g_file_get_contents (b10, &db, &lb, NULL));
+  }
+  g_assert_true (g_file_get_contents (a, &da, &la, NULL));
+  both = g_string_new_len (da, (gssize) la);
+  g_string_append_len (both, db, (gssize) lb);
+  g_assert_true (g_file_set_contents (gap, both->str, (gssize) both->len, NULL));
+  g_string_free (both, TRUE);
+
+  /* Frames before the gap are still found... */
+  g_assert_cmpint (picture_index (gap, "mpeg", SRC_NO_SEEK, T0 + 40 * FX_FRAME_US, NULL), ==, 40);
+  /* ...the middle of it is not a picture of anything. */
+  {
+    g_autoptr(DcByteSource) src = open_source (gap, SRC_NO_SEEK);
+
+    expect_picture_error (src, "mpeg", T0 + 150 * FX_FRAME_US, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME);
+  }
+}
+
+/* Issue 16: a 16,000-pixel-wide frame is refused before it is decoded. */
+static void
+test_picture_too_large (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wide = g_build_filename (tmpdir, "wide.ps", NULL);
+  g_autofree char *jpg = g_build_filename (tmpdir, "wide.jpg", NULL);
+  g_autoptr(DcByteSource) src = NULL;
+  DcPictureResult res = { 0 };
+
+  g_assert_true (fx_make_stream_sized (wide, "mpeg", 0, 5, 0, 16000, 128, &error));
+  src = open_source (wide, SRC_NO_SEEK);
+  g_assert_false (dc_media_extract_picture (src, "mpeg", T0, T0 + FX_FRAME_US, NULL, jpg, &res, &error));
+  g_assert_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "16000"));
+  g_assert_false (g_file_test (jpg, G_FILE_TEST_EXISTS));
+}
+
 static void
 make_fixtures (void)
 {
@@ -781,6 +853,9 @@ main (int argc, char **argv)
   g_test_add_func ("/media/picture/mid-gop-start", test_picture_mid_gop_start);
   g_test_add_func ("/media/picture/source-errors", test_picture_source_errors);
   g_test_add_func ("/media/picture/overlay", test_picture_overlay);
+  g_test_add_func ("/media/picture/container-from-bytes", test_picture_container_from_bytes);
+  g_test_add_func ("/media/picture/frame-far-from-scan", test_picture_frame_far_from_scan);
+  g_test_add_func ("/media/picture/too-large", test_picture_too_large);
   g_test_add_func ("/media/clip/overlapping-segments", test_clip_overlap);
   g_test_add_func ("/media/clip/formats", test_clip_formats);
   g_test_add_func ("/media/clip/audio", test_clip_audio);

@@ -1,6 +1,8 @@
 /* Dahua (and OEM) HTTP CGI driver.  Quirks handled here: key=value pages
  * in any order, "Error" pages, finder objects that must always be closed
- * and destroyed, the channel base of mediaFileFind, no fractional seconds,
+ * and destroyed, the channel base of mediaFileFind (0 on some firmware, 1
+ * on others: learned from facts, remembered per recorder), no fractional
+ * seconds, an unpadded clock, Type= fields that contradict the file name,
  * and a web server that wedges under concurrent CGI calls (serialised per
  * recorder address across sessions). */
 #define G_LOG_DOMAIN "dc-dvr-dahua"
@@ -14,7 +16,51 @@
 #include "dvr/dc-dvr-private.h"
 
 #define FIND_COUNT 100
-#define MAX_PAGES  1000
+/* The channel base is learned from the last month of recordings. */
+#define BASE_PROBE_WINDOW_US (G_GINT64_CONSTANT (31) * 24 * 3600 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  GPtrArray *finders;      /* object ids still open on the device */
+  GMutex    *lock;         /* shared by every session of that host */
+  /* How condition.Channel counts (-1 not known yet): 0 or 1 — camera c is
+   * asked as c - 1 + query_base. */
+  int        query_base;
+  /* How items[].Channel counts in answers (-1 not known): camera c is
+   * reported as c - 1 + report_base.  Not always query_base: NVRs asked
+   * with 1-based numbers answer 0-based ones. */
+  int        report_base;
+  gboolean   base_from_file;  /* learned on an earlier run */
+} DahuaState;
+
+static DahuaState *
+state (DcDvrSession *self)
+{
+  return self->driver_state;
+}
+
+G_LOCK_DEFINE_STATIC (dahua_locks);
+static GHashTable *dahua_locks;   /* host -> GMutex*, lives for the process */
+
+static GMutex *
+dahua_lock_for (const char *host)
+{
+  GMutex *m;
+
+  G_LOCK (dahua_locks);
+  if (dahua_locks == NULL)
+    dahua_locks = g_hash_table_new (g_str_hash, g_str_equal);
+  m = g_hash_table_lookup (dahua_locks, host);
+  if (m == NULL)
+    {
+      m = g_new0 (GMutex, 1);
+      g_mutex_init (m);
+      /* Intentionally never freed: one per recorder address per process. */
+      g_hash_table_insert (dahua_locks, g_strdup (host), m);
+    }
+  G_UNLOCK (dahua_locks);
+  return m;
+}
 
 /* One CGI call, serialised with every other session of this recorder. */
 static gboolean
@@ -22,9 +68,9 @@ cgi (DcDvrSession *self, const char *path, DcHttpResponse *resp, GError **error)
 {
   gboolean ok;
 
-  g_mutex_lock (self->dahua_lock);
+  g_mutex_lock (state (self)->lock);
   ok = dc_http_request (self->http, "GET", path, NULL, NULL, resp, error);
-  g_mutex_unlock (self->dahua_lock);
+  g_mutex_unlock (state (self)->lock);
   return ok;
 }
 
@@ -50,6 +96,16 @@ cgi_doc (DcDvrSession *self, const char *path, DcHttpResponse *resp_out, GError 
   return body;
 }
 
+/* A device string as it may be shown and logged (escaped, bounded). */
+static char *cgi_value (DcDvrSession *self, const char *path, const char *key, GError **error);
+
+static char *
+cgi_text (DcDvrSession *self, const char *path, const char *key, GError **error)
+{
+  g_autofree char *raw = cgi_value (self, path, key, error);
+  return dc_dvr_text_sanitize (raw);
+}
+
 static char *
 cgi_value (DcDvrSession *self, const char *path, const char *key, GError **error)
 {
@@ -64,17 +120,7 @@ cgi_value (DcDvrSession *self, const char *path, const char *key, GError **error
 }
 
 static gboolean
-is_fatal (const GError *error)
-{
-  return error->domain == DC_DVR_ERROR &&
-         (error->code == DC_DVR_ERROR_AUTH || error->code == DC_DVR_ERROR_UNREACHABLE ||
-          error->code == DC_DVR_ERROR_CANCELLED || error->code == DC_DVR_ERROR_STALLED ||
-          error->code == DC_DVR_ERROR_DROPPED || error->code == DC_DVR_ERROR_BUSY ||
-          error->code == DC_DVR_ERROR_CONFIG);
-}
-
-gboolean
-dc_dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
+dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) body = NULL;
@@ -84,17 +130,17 @@ dc_dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
   const char *data;
   gsize len;
 
-  info->model = cgi_value (self, "/cgi-bin/magicBox.cgi?action=getDeviceType", "type", error);
+  info->model = cgi_text (self, "/cgi-bin/magicBox.cgi?action=getDeviceType", "type", error);
   if (info->model == NULL)
     return FALSE;
   info->device_type = g_strdup (info->model);
-  info->serial = cgi_value (self, "/cgi-bin/magicBox.cgi?action=getSerialNo", "sn", &local_error);
-  if (info->serial == NULL && is_fatal (local_error))
+  info->serial = cgi_text (self, "/cgi-bin/magicBox.cgi?action=getSerialNo", "sn", &local_error);
+  if (info->serial == NULL && dc_dvr_error_is_fatal (local_error))
     goto fail;
   g_clear_error (&local_error);
-  info->firmware = cgi_value (self, "/cgi-bin/magicBox.cgi?action=getSoftwareVersion", "version",
+  info->firmware = cgi_text (self, "/cgi-bin/magicBox.cgi?action=getSoftwareVersion", "version",
                               &local_error);
-  if (info->firmware == NULL && is_fatal (local_error))
+  if (info->firmware == NULL && dc_dvr_error_is_fatal (local_error))
     goto fail;
   g_clear_error (&local_error);
 
@@ -104,7 +150,9 @@ dc_dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
     {
       char **names;
       data = g_bytes_get_data (body, &len);
-      names = dc_dahua_parse_channel_titles (data, (gssize) len, NULL);
+      names = dc_dahua_parse_channel_titles (data, (gssize) len, &local_error);
+      if (names == NULL)
+        dc_dvr_session_log (self, "channels: %s", local_error->message);
       if (names != NULL)
         {
           info->channel_names = names;
@@ -112,7 +160,7 @@ dc_dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
         }
       g_clear_pointer (&body, g_bytes_unref);
     }
-  else if (is_fatal (local_error))
+  else if (dc_dvr_error_is_fatal (local_error))
     goto fail;
   g_clear_error (&local_error);
 
@@ -127,9 +175,12 @@ dc_dahua_probe (DcDvrSession *self, DcDvrInfo *info, GError **error)
           data = g_bytes_get_data (body, &len);
           reading = dc_dahua_parse_value (data, (gssize) len, "result", &sample_error);
           if (reading != NULL && !dc_wire_time_parse (reading, &wall, NULL))
-            g_set_error (&sample_error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                         _("%s sent an unreadable clock “%s”"), dc_http_get_label (self->http),
-                         reading);
+            {
+              g_autofree char *shown = dc_dvr_text_sanitize (reading);
+              g_set_error (&sample_error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                           _("%s sent an unreadable clock “%s”"), dc_http_get_label (self->http),
+                           shown);
+            }
           if (sample_error == NULL && resp.elapsed_us < best_rtt)
             {
               best_rtt = resp.elapsed_us;
@@ -182,12 +233,14 @@ finder_close (DcDvrSession *self, const char *object)
     }
 }
 
-void
-dc_dahua_release (DcDvrSession *self)
+static void
+dahua_release (DcDvrSession *self)
 {
-  while (self->finders->len > 0)
+  GPtrArray *finders = state (self)->finders;
+
+  while (finders->len > 0)
     {
-      g_autofree char *object = g_ptr_array_steal_index (self->finders, self->finders->len - 1);
+      g_autofree char *object = g_ptr_array_steal_index (finders, finders->len - 1);
       finder_close (self, object);
     }
 }
@@ -195,35 +248,59 @@ dc_dahua_release (DcDvrSession *self)
 static void
 forget_finder (DcDvrSession *self, const char *object)
 {
-  for (guint i = 0; i < self->finders->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (self->finders, i), object) == 0)
+  GPtrArray *finders = state (self)->finders;
+
+  for (guint i = 0; i < finders->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (finders, i), object) == 0)
       {
-        g_ptr_array_remove_index (self->finders, i);
+        g_ptr_array_remove_index (finders, i);
         return;
       }
 }
 
 static const char *
+container_named (const char *name)
+{
+  if (name == NULL)
+    return NULL;
+  if (g_ascii_strcasecmp (name, "mp4") == 0)
+    return "mov,mp4,m4a,3gp,3g2,mj2";
+  if (g_ascii_strcasecmp (name, "dav") == 0)
+    return "dhav";
+  return NULL;
+}
+
+/* The container when the item's Type and its file name agree, NULL
+ * (unknown: the first bytes received decide) when they do not — Amcrest
+ * and other OEMs say Type=dav for files whose path ends .mp4. */
+static const char *
 container_for (const DcDahuaItem *item)
 {
+  const char *dot = strrchr (item->file_path, '.');
+  const char *ext = dot != NULL && strchr (dot, '/') == NULL ? dot + 1 : NULL;
   const char *type = item->type;
-  if (type == NULL || *type == '\0')
-    {
-      const char *dot = strrchr (item->file_path, '.');
-      type = dot ? dot + 1 : "dav";
-    }
-  if (g_ascii_strcasecmp (type, "mp4") == 0)
-    return "mov,mp4,m4a,3gp,3g2,mj2";
-  return "dhav";
+
+  if (type != NULL && ext != NULL && g_ascii_strcasecmp (type, ext) != 0)
+    return NULL;
+  return container_named (type != NULL ? type : ext);
+}
+
+static gboolean
+is_picture (const DcDahuaItem *item)
+{
+  return g_str_has_suffix (item->file_path, ".jpg") ||
+         (item->type != NULL && g_ascii_strcasecmp (item->type, "jpg") == 0);
 }
 
 /* Runs one create/findFile/findNextFile.../close/destroy cycle for the
- * device channel number @query_channel. */
+ * device channel number @query_channel, at most @max_pages pages.  The
+ * usable items (path and times) in device order; an "Error" answer to
+ * findFile is "no files". */
 static GPtrArray *
-find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us, gint64 to_us,
-            GError **error)
+find_files (DcDvrSession *self, int query_channel, gint64 from_us, gint64 to_us,
+            guint max_pages, GError **error)
 {
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_segment_free);
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dahua_item_free);
   g_autofree char *object = NULL;
   g_autofree char *start = NULL, *end = NULL;
   g_autofree char *find_path = NULL;
@@ -233,6 +310,7 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
   const char *data;
   gint64 wall_from = dc_dvr_session_pc_to_wall (self, from_us);
   gint64 wall_to = dc_dvr_session_pc_to_wall (self, to_us + G_USEC_PER_SEC - 1);
+  guint n_invalid = 0;
 
   if (dc_http_is_cancelled (self->http))
     {
@@ -251,7 +329,7 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
   if (object == NULL)
     return NULL;
   g_strstrip (object);
-  if (*object == '\0' || strspn (object, "0123456789") != strlen (object))
+  if (*object == '\0' || strlen (object) > 20 || strspn (object, "0123456789") != strlen (object))
     {
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
                    _("%s sent an unreadable file finder id"), dc_http_get_label (self->http));
@@ -259,7 +337,7 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
     }
   /* From here on the finder is released whatever happens (also by
    * dc_dvr_session_release() if we never get back here). */
-  g_ptr_array_add (self->finders, g_strdup (object));
+  g_ptr_array_add (state (self)->finders, g_strdup (object));
 
   /* Whole seconds, space as %20: fractions get HTTP 400. */
   start = dc_wire_time_format_dahua (wall_from);
@@ -286,12 +364,12 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
     }
   dc_http_response_clear (&resp);
 
-  for (guint page = 0; page < MAX_PAGES; page++)
+  for (guint page = 0; page < max_pages; page++)
     {
       g_autofree char *next = g_strdup_printf ("/cgi-bin/mediaFileFind.cgi?action=findNextFile"
                                                "&object=%s&count=%d", object, FIND_COUNT);
       g_autoptr(GPtrArray) items = NULL;
-      guint found = 0;
+      guint found = 0, n_page;
 
       if (!cgi (self, next, &resp, &local_error))
         break;
@@ -309,27 +387,46 @@ find_files (DcDvrSession *self, guint channel, int query_channel, gint64 from_us
           break;
         }
       dc_http_response_clear (&resp);
+      n_page = items->len;
+      if (found != n_page)
+        dc_dvr_session_log (self, "search: the page says found=%u but has %u item(s); the items count",
+                            found, n_page);
       for (guint i = 0; i < items->len; i++)
         {
           DcDahuaItem *item = g_ptr_array_index (items, i);
-          DcDvrSegment *seg = g_new0 (DcDvrSegment, 1);
-          seg->channel = channel;
-          seg->start_us = dc_dvr_session_wall_to_pc (self, item->start_wall_s);
-          seg->end_us = dc_dvr_session_wall_to_pc (self, item->end_wall_s);
-          seg->size = item->length;
-          seg->uri = g_strdup (item->file_path);
-          seg->container = g_strdup (container_for (item));
-          /* Older firmware has no FileState: a file ending about now is
-           * the one being written. */
-          seg->still_writing = item->temporary ||
-                               seg->end_us >= g_get_real_time () - 60 * G_USEC_PER_SEC;
-          g_ptr_array_add (out, seg);
+
+          if (!item->valid)
+            {
+              n_invalid++;
+              continue;
+            }
+          if (out->len >= DC_DVR_MAX_SEGMENTS_PER_SEARCH)
+            {
+              g_set_error (&local_error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                           _("%s returned more than %d recordings for one search; the search was stopped"),
+                           dc_http_get_label (self->http), DC_DVR_MAX_SEGMENTS_PER_SEARCH);
+              goto done;
+            }
+          /* Moved, not copied: the page's slot is emptied (the free
+           * function ignores NULL). */
+          g_ptr_array_add (out, item);
+          items->pdata[i] = NULL;
         }
-      if (found == 0 || found < FIND_COUNT)
+      if (n_page == 0 || (found < FIND_COUNT && n_page < FIND_COUNT))
         break;
+      if (page + 1 == max_pages && max_pages == DC_DAHUA_MAX_PAGES)
+        {
+          g_set_error (&local_error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("%s kept announcing more search pages after %d; the search was stopped"),
+                       dc_http_get_label (self->http), DC_DAHUA_MAX_PAGES);
+          goto done;
+        }
     }
 
 done:
+  if (n_invalid > 0)
+    dc_dvr_session_log (self, "search: %u item(s) without a FilePath or readable times skipped",
+                        n_invalid);
   forget_finder (self, object);
   finder_close (self, object);
   if (local_error != NULL)
@@ -340,40 +437,310 @@ done:
   return g_steal_pointer (&out);
 }
 
-GPtrArray *
-dc_dahua_search (DcDvrSession *self, guint channel, gint64 from_us, gint64 to_us, GError **error)
+/* ---- The channel base ---- */
+
+/* Votes from the answer to condition.Channel=@q: the FilePath's /NNN/
+ * folder names the camera counted from 1, which no numbering can confuse;
+ * without it, an answer for channel 0 can only come from a device that
+ * counts from 0 (one camera's items), or one that reads 0 as "every
+ * camera" (several cameras' items), and an answer for channel N (the
+ * number of channels) only from a device that counts from 1. */
+static void
+base_votes (const GPtrArray *items, int q, guint n_channels, guint *votes0, guint *votes1,
+            int *report_base)
 {
-  g_autoptr(GPtrArray) segs = NULL;
-  g_autoptr(GPtrArray) zero = NULL;
+  int uniform = -3;
+  gboolean any_path = FALSE;
 
-  if (self->dahua_shift >= 0)
-    return find_files (self, channel, (int) channel - self->dahua_shift, from_us, to_us, error);
-
-  segs = find_files (self, channel, (int) channel, from_us, to_us, error);
-  if (segs == NULL)
-    return NULL;
-  if (segs->len > 0)
+  for (guint i = 0; i < items->len; i++)
     {
-      self->dahua_shift = 0;
-      return g_steal_pointer (&segs);
+      const DcDahuaItem *item = g_ptr_array_index (items, i);
+      int cam = dc_dahua_path_channel (item->file_path);
+
+      if (cam > 0)
+        {
+          any_path = TRUE;
+          if (cam == q + 1)
+            (*votes0)++;
+          else if (cam == q)
+            (*votes1)++;
+          else if (q == 0)
+            (*votes1)++;   /* 0 read as "every camera" */
+          if ((cam == q + 1 || cam == q) && item->channel >= 0 &&
+              (item->channel == cam || item->channel == cam - 1))
+            *report_base = item->channel - cam + 1;
+        }
+      uniform = uniform == -3 ? item->channel : (uniform == item->channel ? uniform : -4);
     }
-  /* Nothing on channel c.  Some devices number mediaFileFind channels
-   * from 0: ask channel 0, which does not exist on a 1-based device, so
-   * this probe never returns another camera's recordings there. */
-  zero = find_files (self, channel, 0, from_us, to_us, error);
-  if (zero == NULL)
-    return NULL;
-  if (zero->len == 0)
-    return g_steal_pointer (&segs);
-  self->dahua_shift = 1;
-  dc_log_printf (dc_http_get_log (self->http), "search: channels are 0-based on this recorder");
-  if (channel == 1)
-    return g_steal_pointer (&zero);
-  return find_files (self, channel, (int) channel - 1, from_us, to_us, error);
+  if (any_path || items->len == 0)
+    return;
+  if (q == 0)
+    {
+      if (uniform >= -1)
+        {
+          (*votes0)++;
+          if (uniform == 0 || uniform == 1)
+            *report_base = uniform;
+        }
+      else
+        (*votes1)++;
+    }
+  else if ((guint) q == n_channels && uniform >= -1)
+    {
+      (*votes1)++;
+      if (uniform >= 0 && (guint) uniform == n_channels)
+        *report_base = 1;
+      else if (uniform >= 0 && (guint) uniform + 1 == n_channels)
+        *report_base = 0;
+    }
 }
 
-DcByteSource *
-dc_dahua_open_segment (DcDvrSession *self, const DcDvrSegment *seg, GError **error)
+/* find_files of one page, where "no answer" is just no evidence. */
+static GPtrArray *
+probe_query (DcDvrSession *self, int q, gint64 to_us, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GPtrArray *items = find_files (self, q, to_us - BASE_PROBE_WINDOW_US, to_us, 1, &local_error);
+
+  if (items != NULL)
+    return items;
+  if (dc_dvr_error_is_fatal (local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  dc_dvr_session_log (self, "channel base: channel %d: %s", q, local_error->message);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dahua_item_free);
+}
+
+static void
+set_base (DcDvrSession *self, int query_base, int report_base)
+{
+  DahuaState *st = state (self);
+  char text[2] = { 0 };
+
+  st->query_base = query_base;
+  st->report_base = report_base;
+  dc_dvr_session_log (self, "channel base: this recorder counts search channels from %d%s", query_base,
+                      report_base == 0 ? ", and reports them from 0"
+                      : report_base == 1 ? ", and reports them from 1" : "");
+  text[0] = (char) ('0' + query_base);
+  dc_dvr_state_set (self, "query-base", text);
+  if (report_base >= 0)
+    {
+      text[0] = (char) ('0' + report_base);
+      dc_dvr_state_set (self, "report-base", text);
+    }
+}
+
+/* Decides how this recorder numbers mediaFileFind channels before any of
+ * its results is used: remembered from an earlier run, else from the
+ * answers for channel 0, for the last channel and for @channel over the
+ * last month. */
+static gboolean
+ensure_base (DcDvrSession *self, guint channel, gint64 to_us, GError **error)
+{
+  DahuaState *st = state (self);
+  g_autofree char *qb = NULL, *rb = NULL;
+  guint votes0 = 0, votes1 = 0;
+  int report_base = -1;
+  guint n = self->info ? self->info->n_channels : 0;
+
+  if (st->query_base >= 0)
+    return TRUE;
+  qb = dc_dvr_state_get (self, "query-base");
+  rb = dc_dvr_state_get (self, "report-base");
+  if (g_strcmp0 (qb, "0") == 0 || g_strcmp0 (qb, "1") == 0)
+    {
+      st->query_base = qb[0] - '0';
+      st->report_base = (g_strcmp0 (rb, "0") == 0 || g_strcmp0 (rb, "1") == 0) ? rb[0] - '0' : -1;
+      st->base_from_file = TRUE;
+      return TRUE;
+    }
+
+  {
+    g_autoptr(GPtrArray) items0 = probe_query (self, 0, to_us, error);
+    if (items0 == NULL)
+      return FALSE;
+    base_votes (items0, 0, n, &votes0, &votes1, &report_base);
+  }
+  if (n >= 1)
+    {
+      g_autoptr(GPtrArray) items_n = probe_query (self, (int) n, to_us, error);
+      if (items_n == NULL)
+        return FALSE;
+      base_votes (items_n, (int) n, n, &votes0, &votes1, &report_base);
+    }
+  if ((votes0 == 0) == (votes1 == 0) && channel != n)
+    {
+      /* No evidence, or contradicting evidence: the asked channel's own
+       * paths may still say it. */
+      guint p0 = 0, p1 = 0;
+      g_autoptr(GPtrArray) items_c = probe_query (self, (int) channel, to_us, error);
+      if (items_c == NULL)
+        return FALSE;
+      for (guint i = 0; i < items_c->len; i++)
+        {
+          const DcDahuaItem *item = g_ptr_array_index (items_c, i);
+          int cam = dc_dahua_path_channel (item->file_path);
+          if (cam > 0 && (guint) cam == channel + 1)
+            p0++;
+          else if (cam > 0 && (guint) cam == channel)
+            p1++;
+          if (cam > 0 && ((guint) cam == channel || (guint) cam == channel + 1) && item->channel >= 0 &&
+              (item->channel == cam || item->channel == cam - 1))
+            report_base = item->channel - cam + 1;
+        }
+      if ((p0 == 0) != (p1 == 0))
+        {
+          votes0 = p0;
+          votes1 = p1;
+        }
+    }
+  if ((votes0 == 0) == (votes1 == 0))
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+                   _("%s: cannot tell whether it counts its channels from 0 or from 1 (its answers "
+                     "for its first and last channel do not say); no recordings were used"),
+                   dc_http_get_label (self->http));
+      return FALSE;
+    }
+  set_base (self, votes0 > 0 ? 0 : 1, report_base);
+  return TRUE;
+}
+
+/* ---- Search ---- */
+
+typedef struct
+{
+  guint n_other_camera;
+  int   other_camera;   /* 1-based when known, else -1 */
+  guint n_pictures;
+} DahuaTally;
+
+/* TRUE when @item is the recording of @channel as far as the device says
+ * (its FilePath folder, its Channel field). */
+static gboolean
+item_is_channel (DcDvrSession *self, const DcDahuaItem *item, guint channel, int q,
+                 DahuaTally *tally)
+{
+  DahuaState *st = state (self);
+  int cam = dc_dahua_path_channel (item->file_path);
+  gboolean ok = TRUE;
+
+  if (cam > 0 && (guint) cam != channel)
+    ok = FALSE;
+  else if (item->channel == -2)
+    ok = FALSE;
+  else if (item->channel >= 0)
+    {
+      if (st->report_base < 0 && cam > 0 && (item->channel == cam || item->channel == cam - 1))
+        {
+          /* A verified item shows how the device reports channels. */
+          st->report_base = item->channel - cam + 1;
+          dc_dvr_state_set (self, "report-base", st->report_base ? "1" : "0");
+        }
+      if (st->report_base >= 0)
+        ok = item->channel == (int) channel - 1 + st->report_base;
+      else
+        ok = item->channel == q;   /* the device echoes what it was asked */
+    }
+  if (!ok)
+    {
+      tally->n_other_camera++;
+      tally->other_camera = cam > 0 ? cam
+                          : item->channel >= 0 && st->report_base >= 0 ? item->channel + 1 - st->report_base
+                          : -1;
+    }
+  return ok;
+}
+
+static GPtrArray *
+search_once (DcDvrSession *self, guint channel, gint64 from_us, gint64 to_us, DahuaTally *tally,
+             GError **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_segment_free);
+  int q;
+
+  if (!ensure_base (self, channel, to_us, error))
+    return NULL;
+  q = (int) channel - 1 + state (self)->query_base;
+  items = find_files (self, q, from_us, to_us, DC_DAHUA_MAX_PAGES, error);
+  if (items == NULL)
+    return NULL;
+  for (guint i = 0; i < items->len; i++)
+    {
+      DcDahuaItem *item = g_ptr_array_index (items, i);
+      DcDvrSegment *seg;
+
+      if (!item_is_channel (self, item, channel, q, tally))
+        continue;
+      if (is_picture (item))
+        {
+          tally->n_pictures++;
+          continue;
+        }
+      seg = g_new0 (DcDvrSegment, 1);
+      seg->channel = channel;
+      seg->start_us = dc_dvr_session_wall_to_pc (self, item->start_wall_s);
+      seg->end_us = dc_dvr_session_wall_to_pc (self, item->end_wall_s);
+      seg->size = item->length;
+      seg->uri = g_strdup (item->file_path);
+      seg->container = g_strdup (container_for (item));
+      /* Older firmware has no FileState: a file ending about now is
+       * the one being written. */
+      seg->still_writing = item->temporary ||
+                           seg->end_us >= g_get_real_time () - 60 * G_USEC_PER_SEC;
+      g_ptr_array_add (out, seg);
+    }
+  return g_steal_pointer (&out);
+}
+
+static GPtrArray *
+dahua_search (DcDvrSession *self, guint channel, gint64 from_us, gint64 to_us, GError **error)
+{
+  DahuaState *st = state (self);
+  DahuaTally tally = { 0, -1, 0 };
+  g_autoptr(GPtrArray) segs = search_once (self, channel, from_us, to_us, &tally, error);
+
+  if (segs == NULL)
+    return NULL;
+  if (segs->len == 0 && tally.n_other_camera > 0 && st->base_from_file)
+    {
+      /* What an earlier run learned no longer holds (another device on
+       * that address, a firmware update): learn again, once. */
+      dc_dvr_session_log (self, "channel base: the remembered numbering gave another camera's "
+                          "recordings; learning it again");
+      st->query_base = st->report_base = -1;
+      st->base_from_file = FALSE;
+      dc_dvr_state_set (self, "query-base", NULL);
+      dc_dvr_state_set (self, "report-base", NULL);
+      tally = (DahuaTally) { 0, -1, 0 };
+      g_clear_pointer (&segs, g_ptr_array_unref);
+      segs = search_once (self, channel, from_us, to_us, &tally, error);
+      if (segs == NULL)
+        return NULL;
+    }
+  if (tally.n_pictures > 0)
+    dc_dvr_session_log (self, "search: %u picture file(s) ignored", tally.n_pictures);
+  if (tally.n_other_camera > 0)
+    {
+      dc_dvr_session_log (self, "search: %u item(s) of another camera (%d) returned for channel %u: "
+                          "dropped", tally.n_other_camera, tally.other_camera, channel);
+      if (segs->len == 0)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+                       _("%s returned another camera's recordings for channel %u; none were used"),
+                       dc_http_get_label (self->http), channel);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&segs);
+}
+
+static DcByteSource *
+dahua_open_segment (DcDvrSession *self, const DcDvrSegment *seg, GError **error)
 {
   /* Single slash; [ ] @ go raw (libcurl does no globbing). */
   g_autofree char *path = g_strconcat ("/cgi-bin/RPC_Loadfile", seg->uri[0] == '/' ? "" : "/",
@@ -381,9 +748,9 @@ dc_dahua_open_segment (DcDvrSession *self, const DcDvrSegment *seg, GError **err
   return dc_http_open_stream (self->http, "GET", path, NULL, NULL, seg->size, error);
 }
 
-DcByteSource *
-dc_dahua_open_window (DcDvrSession *self, guint channel, gint64 from_us, gint64 to_us,
-                      GError **error)
+static DcByteSource *
+dahua_open_window (DcDvrSession *self, guint channel, const DcDvrSegment *seg G_GNUC_UNUSED,
+                   gint64 from_us, gint64 to_us, GError **error)
 {
   g_autofree char *start = dc_wire_time_format_dahua (dc_dvr_session_pc_to_wall (self, from_us));
   g_autofree char *end = dc_wire_time_format_dahua (dc_dvr_session_pc_to_wall (self, to_us + G_USEC_PER_SEC - 1));
@@ -411,3 +778,38 @@ dc_dahua_open_window (DcDvrSession *self, guint channel, gint64 from_us, gint64 
     g_propagate_error (error, g_steal_pointer (&local_error));
   return source;
 }
+
+static gpointer
+dahua_state_new (DcDvrSession *session)
+{
+  DahuaState *st = g_new0 (DahuaState, 1);
+
+  st->finders = g_ptr_array_new_with_free_func (g_free);
+  st->lock = dahua_lock_for (dc_http_get_host (session->http));
+  st->query_base = -1;
+  st->report_base = -1;
+  return st;
+}
+
+static void
+dahua_state_free (gpointer data)
+{
+  DahuaState *st = data;
+
+  g_ptr_array_unref (st->finders);
+  g_free (st);
+}
+
+const DcDvrDriver dc_dahua_driver = {
+  .brand = DC_DVR_BRAND_DAHUA,
+  .id = "dahua",
+  .display_name = N_("Dahua"),
+  .caps = DC_DVR_DRIVER_CAN_DOWNLOAD_BY_TIME | DC_DVR_DRIVER_CAN_RANGE | DC_DVR_DRIVER_HAS_HANDLES,
+  .state_new = dahua_state_new,
+  .state_free = dahua_state_free,
+  .probe = dahua_probe,
+  .search = dahua_search,
+  .open_segment = dahua_open_segment,
+  .open_window = dahua_open_window,
+  .release = dahua_release,
+};

@@ -9,6 +9,52 @@
 #include <glib/gi18n.h>
 
 #include "dvr/dc-dvr-parse.h"
+#include "dvr/dc-dvr-limits.h"
+
+/* ------------------------------------------------------------------ */
+/* Device text                                                         */
+
+static gboolean
+unichar_is_dangerous (gunichar c)
+{
+  /* C0, DEL and C1 controls (ESC repaints a terminal, CR/LF forge a log
+   * line), line/paragraph separators and bidi overrides (reorder what a
+   * reader sees). */
+  return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+         (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+char *
+dc_dvr_text_sanitize (const char *text)
+{
+  g_autofree char *valid = NULL;
+  g_autofree char *stripped = NULL;
+  GString *out;
+
+  if (text == NULL)
+    return NULL;
+  /* Never more than a few lines' worth is looked at: the rest is cut. */
+  stripped = g_strstrip (g_strndup (text, DC_DVR_MAX_TEXT_BYTES * 4));
+  valid = g_utf8_make_valid (stripped, -1);
+  out = g_string_new (NULL);
+  for (const char *p = valid; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (out->len >= DC_DVR_MAX_TEXT_BYTES)
+        {
+          g_string_append (out, "\xe2\x80\xa6");   /* … */
+          break;
+        }
+      if (c < 0x80 && unichar_is_dangerous (c))
+        g_string_append_printf (out, "\\x%02x", c);
+      else if (unichar_is_dangerous (c))
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
 
 /* ------------------------------------------------------------------ */
 /* Element tree                                                        */
@@ -56,6 +102,9 @@ typedef struct
 {
   DcXmlNode *root;
   GQueue     stack;
+  guint      n_elements;
+  gboolean   too_deep;
+  gboolean   too_many;
 } XmlBuild;
 
 static void
@@ -70,6 +119,21 @@ xml_start (GMarkupParseContext *ctx G_GNUC_UNUSED, const char *element,
     {
       g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
                            "more than one root element");
+      return;
+    }
+  /* Stop at once: an unclosed 100,000-level document must cost no more
+   * than DC_ISAPI_MAX_DEPTH nodes, and a wide one no more than
+   * DC_ISAPI_MAX_ELEMENTS. */
+  if (g_queue_get_length (&b->stack) >= DC_ISAPI_MAX_DEPTH)
+    {
+      b->too_deep = TRUE;
+      g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, "too deep");
+      return;
+    }
+  if (++b->n_elements > DC_ISAPI_MAX_ELEMENTS)
+    {
+      b->too_many = TRUE;
+      g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, "too many elements");
       return;
     }
   node = xml_node_new (element, names, values);
@@ -105,7 +169,7 @@ dc_xml_parse (const char *data, gssize len, GError **error)
 {
   g_autoptr(GMarkupParseContext) ctx = NULL;
   g_autoptr(GError) local_error = NULL;
-  XmlBuild b = { NULL, G_QUEUE_INIT };
+  XmlBuild b = { NULL, G_QUEUE_INIT, 0, FALSE, FALSE };
   gsize n;
 
   if (data == NULL)
@@ -124,9 +188,21 @@ dc_xml_parse (const char *data, gssize len, GError **error)
     {
       dc_xml_node_free (b.root);
       g_queue_clear (&b.stack);
-      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                   _("The recorder sent a malformed XML answer (%s)"),
-                   local_error ? local_error->message : _("empty document"));
+      if (b.too_deep)
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                     _("The recorder sent an XML answer nested more than %d levels deep; it was refused"),
+                     DC_ISAPI_MAX_DEPTH);
+      else if (b.too_many)
+        g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                     _("The recorder sent an XML answer of more than %d elements; it was refused"),
+                     DC_ISAPI_MAX_ELEMENTS);
+      else
+        {
+          g_autofree char *detail = dc_dvr_text_sanitize (local_error ? local_error->message : NULL);
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("The recorder sent a malformed XML answer (%s)"),
+                       local_error ? detail : _("empty document"));
+        }
       return NULL;
     }
   g_queue_clear (&b.stack);
@@ -215,6 +291,18 @@ take_digits (const char **p, int count, int *out)
   return TRUE;
 }
 
+/* One or two digits: Dahua's own documentation answers getCurrentTime
+ * with "2011-7-3 21:02:32" (no zero padding). */
+static gboolean
+take_1_2_digits (const char **p, int *out)
+{
+  if (!g_ascii_isdigit (**p))
+    return FALSE;
+  if (g_ascii_isdigit ((*p)[1]))
+    return take_digits (p, 2, out);
+  return take_digits (p, 1, out);
+}
+
 static gboolean
 take_char (const char **p, char c)
 {
@@ -250,14 +338,14 @@ dc_wire_time_parse (const char *str, gint64 *wall_s, int *suffix_offset_s)
     }
   else
     {
-      if (!take_char (&p, '-') || !take_digits (&p, 2, &M) || !take_char (&p, '-') ||
-          !take_digits (&p, 2, &D))
+      if (!take_char (&p, '-') || !take_1_2_digits (&p, &M) || !take_char (&p, '-') ||
+          !take_1_2_digits (&p, &D))
         return FALSE;
       if (*p != 'T' && *p != ' ')
         return FALSE;
       p++;
-      if (!take_digits (&p, 2, &h) || !take_char (&p, ':') || !take_digits (&p, 2, &m) ||
-          !take_char (&p, ':') || !take_digits (&p, 2, &s))
+      if (!take_1_2_digits (&p, &h) || !take_char (&p, ':') || !take_1_2_digits (&p, &m) ||
+          !take_char (&p, ':') || !take_1_2_digits (&p, &s))
         return FALSE;
       if (*p == '.')
         {
@@ -351,15 +439,15 @@ dc_isapi_parse_response_status (const char *data, gssize len, DcIsapiStatus *out
     {
       code = dc_xml_node_child_text (root, "statusCode");
       out->status_code = code ? atoi (code) : 0;
-      out->status_string = g_strdup (dc_xml_node_child_text (root, "statusString"));
-      out->sub_status_code = g_strdup (dc_xml_node_child_text (root, "subStatusCode"));
+      out->status_string = dc_dvr_text_sanitize (dc_xml_node_child_text (root, "statusString"));
+      out->sub_status_code = dc_dvr_text_sanitize (dc_xml_node_child_text (root, "subStatusCode"));
       return TRUE;
     }
   if (g_ascii_strcasecmp (root->name, "userCheck") == 0)
     {
       code = dc_xml_node_child_text (root, "statusValue");
       out->status_code = code ? atoi (code) : 0;
-      out->status_string = g_strdup (dc_xml_node_child_text (root, "statusString"));
+      out->status_string = dc_dvr_text_sanitize (dc_xml_node_child_text (root, "statusString"));
       return TRUE;
     }
   return FALSE;
@@ -368,17 +456,33 @@ dc_isapi_parse_response_status (const char *data, gssize len, DcIsapiStatus *out
 static gboolean
 expect_root (const DcXmlNode *root, const char *name, GError **error)
 {
+  g_autofree char *shown = NULL;
+
   if (g_ascii_strcasecmp (root->name, name) == 0)
     return TRUE;
+  shown = dc_dvr_text_sanitize (root->name);
   g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-               _("The recorder answered <%s> where <%s> was expected"), root->name, name);
+               _("The recorder answered <%s> where <%s> was expected"), shown, name);
   return FALSE;
 }
 
+/* Device text as it may be shown or logged: escaped, bounded, NULL when
+ * empty. */
 static char *
 dup_nonempty (const char *s)
 {
-  return (s && *s) ? g_strdup (s) : NULL;
+  return (s && *s) ? dc_dvr_text_sanitize (s) : NULL;
+}
+
+/* Multi-line POSIX TZ strings ("CST-8:00:00\n  DST01:00:00,M3.5.0...")
+ * are one rule: whitespace is dropped. */
+static char *
+squeeze_spaces (const char *s);
+
+static gboolean
+parse_bounded (const char *text, guint64 max, guint64 *out)
+{
+  return text != NULL && g_ascii_string_to_unsigned (text, 10, 0, max, out, NULL);
 }
 
 gboolean
@@ -418,12 +522,15 @@ dc_isapi_parse_time (const char *data, gssize len, DcIsapiTime *out, GError **er
   local = dc_xml_node_child_text (root, "localTime");
   if (!dc_wire_time_parse (local, &out->wall_s, &out->suffix_offset_s))
     {
+      g_autofree char *shown = dc_dvr_text_sanitize (local ? local : "");
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                   _("The recorder's clock answer has no readable localTime (“%s”)"),
-                   local ? local : "");
+                   _("The recorder's clock answer has no readable localTime (“%s”)"), shown);
       return FALSE;
     }
-  out->time_zone = dup_nonempty (dc_xml_node_child_text (root, "timeZone"));
+  {
+    g_autofree char *tz = squeeze_spaces (dc_xml_node_child_text (root, "timeZone"));
+    out->time_zone = dup_nonempty (tz);
+  }
   type = dc_xml_node_child_text (root, "timeType");
   out->time_type = DC_DVR_TIME_AUTO;
   if (type && g_ascii_strcasecmp (type, "local") == 0)
@@ -454,19 +561,27 @@ dc_isapi_parse_channels (const char *data, gssize len, GError **error)
 {
   g_autoptr(DcXmlNode) root = dc_xml_parse (data, len, error);
   g_autoptr(GPtrArray) out = NULL;
+  /* The set of ids seen: ids are bounded by DC_DVR_MAX_CHANNELS, so a
+   * bitmap is the set (no quadratic scan, nothing sized by the device). */
+  guint8 seen[DC_DVR_MAX_CHANNELS / 8 + 1] = { 0 };
   gboolean streaming;
+  const char *shown_root;
 
   if (root == NULL)
     return NULL;
-  streaming = g_ascii_strcasecmp (root->name, "StreamingChannelList") == 0;
-  if (!streaming && g_ascii_strcasecmp (root->name, "InputProxyChannelList") != 0 &&
-      g_ascii_strcasecmp (root->name, "VideoInputChannelList") != 0)
+  shown_root = root->name;
+  streaming = g_ascii_strcasecmp (shown_root, "StreamingChannelList") == 0;
+  if (!streaming && g_ascii_strcasecmp (shown_root, "InputProxyChannelList") != 0 &&
+      g_ascii_strcasecmp (shown_root, "VideoInputChannelList") != 0)
     {
+      g_autofree char *shown = dc_dvr_text_sanitize (shown_root);
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                   _("The recorder answered <%s> where a channel list was expected"), root->name);
+                   _("The recorder answered <%s> where a channel list was expected"), shown);
       return NULL;
     }
 
+  /* The list's size attribute is not read: real NVRs send size="19" with
+   * 13 items, and DVRs size="2" with none. */
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_channel_free);
   for (guint i = 0; i < root->children->len; i++)
     {
@@ -475,9 +590,11 @@ dc_isapi_parse_channels (const char *data, gssize len, GError **error)
       const char *name;
       guint64 id;
       DcDvrChannel *ch;
-      gboolean dup = FALSE;
 
-      if (id_text == NULL || !g_ascii_string_to_unsigned (id_text, 10, 1, G_MAXUINT, &id, NULL))
+      /* Range-checked before anything: a 32-bit id must never size the
+       * channel table (it once made Dockclip allocate 34 GB). */
+      if (!parse_bounded (id_text, streaming ? (guint64) DC_DVR_MAX_CHANNELS * 100 + 99
+                                             : DC_DVR_MAX_CHANNELS, &id) || id == 0)
         continue;
       if (streaming)
         {
@@ -489,14 +606,12 @@ dc_isapi_parse_channels (const char *data, gssize len, GError **error)
         }
       else
         name = dc_xml_node_child_text (item, "name");
-      for (guint j = 0; j < out->len; j++)
-        if (((DcDvrChannel *) g_ptr_array_index (out, j))->id == id)
-          dup = TRUE;
-      if (dup || id == 0)
+      if (id == 0 || (seen[id / 8] & (1u << (id % 8))))
         continue;
+      seen[id / 8] |= (guint8) (1u << (id % 8));
       ch = g_new0 (DcDvrChannel, 1);
       ch->id = (guint) id;
-      ch->name = g_strdup (name ? name : "");
+      ch->name = dc_dvr_text_sanitize (name ? name : "");
       g_ptr_array_add (out, ch);
     }
   g_ptr_array_sort (out, channel_cmp);
@@ -618,6 +733,26 @@ dc_isapi_search_result_free (DcIsapiSearchResult *r)
   g_free (r);
 }
 
+guint
+dc_isapi_uri_track_id (const char *uri)
+{
+  const char *p = uri ? strstr (uri, "/tracks/") : NULL;
+  g_autofree char *digits = NULL;
+  gsize n;
+  guint64 v;
+
+  if (p == NULL)
+    return 0;
+  p += strlen ("/tracks/");
+  n = strspn (p, "0123456789");
+  if (n == 0)
+    return G_MAXUINT;
+  digits = g_strndup (p, n);
+  if (!parse_bounded (digits, (guint64) DC_DVR_MAX_CHANNELS * 100 + 99, &v) || v == 0)
+    return G_MAXUINT;
+  return (guint) v;
+}
+
 DcIsapiSearchResult *
 dc_isapi_parse_search_result (const char *data, gssize len, GError **error)
 {
@@ -625,6 +760,7 @@ dc_isapi_parse_search_result (const char *data, gssize len, GError **error)
   g_autoptr(DcIsapiSearchResult) r = NULL;
   const char *status, *version, *num;
   DcXmlNode *list;
+  guint64 v;
 
   if (root == NULL || !expect_root (root, "CMSearchResult", error))
     return NULL;
@@ -641,14 +777,15 @@ dc_isapi_parse_search_result (const char *data, gssize len, GError **error)
     r->status = DC_ISAPI_SEARCH_NO_MATCHES;
   else
     {
+      g_autofree char *shown = dc_dvr_text_sanitize (status);
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                   _("Unknown search status “%s” from the recorder"), status);
+                   _("Unknown search status “%s” from the recorder"), shown);
       return NULL;
     }
   version = dc_xml_node_attr (root, "version");
   r->version_1 = version != NULL && g_str_has_prefix (version, "1.");
   num = dc_xml_node_child_text (root, "numOfMatches");
-  r->num_matches = num ? (guint) strtoul (num, NULL, 10) : 0;
+  r->num_matches = parse_bounded (num, DC_ISAPI_MAX_ITEMS_PER_PAGE, &v) ? (guint) v : 0;
 
   list = dc_xml_node_child (root, "matchList");
   for (guint i = 0; list && i < list->children->len; i++)
@@ -657,31 +794,58 @@ dc_isapi_parse_search_result (const char *data, gssize len, GError **error)
       DcXmlNode *span = dc_xml_node_child (item, "timeSpan");
       DcXmlNode *media = dc_xml_node_child (item, "mediaSegmentDescriptor");
       const char *track = dc_xml_node_child_text (item, "trackID");
+      const char *uri = dc_xml_node_child_text (media, "playbackURI");
       g_autofree char *size = NULL;
       DcIsapiMatch *m;
       gint64 start, end;
 
       if (g_ascii_strcasecmp (item->name, "searchMatchItem") != 0)
         continue;
+      if (r->matches->len + r->n_skipped >= DC_ISAPI_MAX_ITEMS_PER_PAGE)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("The recorder sent more than %d recordings on one search page; the page was refused"),
+                       DC_ISAPI_MAX_ITEMS_PER_PAGE);
+          return NULL;
+        }
+      /* Real NVRs send items without a time span or a playbackURI now and
+       * then: one such item must not sink the page.  Without a time span
+       * it is unusable; without a URI it can still be cut by time. */
       if (span == NULL ||
           !dc_wire_time_parse (dc_xml_node_child_text (span, "startTime"), &start, NULL) ||
           !dc_wire_time_parse (dc_xml_node_child_text (span, "endTime"), &end, NULL) ||
-          dc_xml_node_child_text (media, "playbackURI") == NULL)
+          end < start)
         {
-          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                       _("A search result item from the recorder has no readable time span or playbackURI"));
-          return NULL;
+          r->n_skipped++;
+          continue;
         }
       m = g_new0 (DcIsapiMatch, 1);
-      m->track_id = track ? (guint) strtoul (track, NULL, 10) : 0;
+      /* A trackID that is there but unreadable says "another track". */
+      if (track == NULL || *track == '\0')
+        m->track_id = 0;
+      else if (parse_bounded (track, (guint64) DC_DVR_MAX_CHANNELS * 100 + 99, &v) && v > 0)
+        m->track_id = (guint) v;
+      else
+        m->track_id = G_MAXUINT;
       m->start_wall_s = start;
       m->end_wall_s = end;
-      m->playback_uri = squeeze_spaces (dc_xml_node_child_text (media, "playbackURI"));
+      if (uri != NULL && *uri != '\0')
+        {
+          m->playback_uri = squeeze_spaces (uri);
+          m->uri_track_id = dc_isapi_uri_track_id (m->playback_uri);
+        }
+      else
+        r->n_without_uri++;
       m->name = dup_nonempty (dc_xml_node_child_text (media, "name"));
-      if (m->name == NULL)
-        m->name = dc_isapi_uri_get_param (m->playback_uri, "name");
-      size = dc_isapi_uri_get_param (m->playback_uri, "size");
-      m->size = size ? g_ascii_strtoull (size, NULL, 10) : 0;
+      if (m->name == NULL && m->playback_uri != NULL)
+        {
+          g_autofree char *raw = dc_isapi_uri_get_param (m->playback_uri, "name");
+          m->name = dup_nonempty (raw);
+        }
+      /* size= is optional (playbackURIs without it exist); 2^64-1 or a
+       * negative number is "unknown", never a size. */
+      size = m->playback_uri ? dc_isapi_uri_get_param (m->playback_uri, "size") : NULL;
+      m->size = parse_bounded (size, DC_DVR_MAX_SEGMENT_BYTES, &v) ? v : 0;
       g_ptr_array_add (r->matches, m);
     }
   return g_steal_pointer (&r);
@@ -690,14 +854,33 @@ dc_isapi_parse_search_result (const char *data, gssize len, GError **error)
 /* ------------------------------------------------------------------ */
 /* Dahua                                                               */
 
+/* The lines of a page, or NULL when it has more than DC_DAHUA_MAX_LINES
+ * (counted before anything is split, so a page of a million lines costs
+ * one scan, not a million strings). */
 static char **
 split_lines (const char *data, gssize len)
 {
-  g_autofree char *copy = g_strndup (data ? data : "", len < 0 ? (data ? strlen (data) : 0) : (gsize) len);
-  char **lines = g_strsplit (copy, "\n", -1);
-  for (guint i = 0; lines[i]; i++)
-    g_strchomp (lines[i]);   /* drops the \r of CRLF */
-  return lines;
+  gsize n = len < 0 ? (data ? strlen (data) : 0) : (gsize) len;
+  gsize lines = 1;
+  g_autofree char *copy = NULL;
+  char **out;
+
+  for (gsize i = 0; i < n; i++)
+    if (data[i] == '\n' && ++lines > DC_DAHUA_MAX_LINES)
+      return NULL;
+  copy = g_strndup (data ? data : "", n);
+  out = g_strsplit (copy, "\n", -1);
+  for (guint i = 0; out[i]; i++)
+    g_strchomp (out[i]);   /* drops the \r of CRLF */
+  return out;
+}
+
+static void
+set_too_many_lines (GError **error)
+{
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+               _("The recorder sent an answer of more than %d lines; it was refused"),
+               DC_DAHUA_MAX_LINES);
 }
 
 gboolean
@@ -708,6 +891,8 @@ dc_dahua_is_error (const char *data, gssize len, char **detail)
 
   if (detail)
     *detail = NULL;
+  if (lines == NULL)
+    return FALSE;
   while (lines[i] && *g_strstrip (lines[i]) == '\0')
     i++;
   if (lines[i] == NULL || g_ascii_strcasecmp (lines[i], "Error") != 0)
@@ -715,10 +900,10 @@ dc_dahua_is_error (const char *data, gssize len, char **detail)
   if (detail)
     {
       g_autoptr(GString) rest = g_string_new (NULL);
-      for (i++; lines[i]; i++)
+      for (i++; lines[i] && rest->len < DC_DVR_MAX_TEXT_BYTES; i++)
         if (*g_strstrip (lines[i]))
           g_string_append_printf (rest, "%s%s", rest->len ? " " : "", lines[i]);
-      *detail = rest->len ? g_strdup (rest->str) : NULL;
+      *detail = rest->len ? dc_dvr_text_sanitize (rest->str) : NULL;
     }
   return TRUE;
 }
@@ -743,6 +928,11 @@ dc_dahua_parse_kv (const char *data, gssize len, GError **error)
   if (!check_dahua_error (data, len, error))
     return NULL;
   lines = split_lines (data, len);
+  if (lines == NULL)
+    {
+      set_too_many_lines (error);
+      return NULL;
+    }
   table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; lines[i]; i++)
     {
@@ -795,12 +985,34 @@ dc_dahua_item_free (DcDahuaItem *item)
   g_free (item);
 }
 
+int
+dc_dahua_path_channel (const char *file_path)
+{
+  /* Dahua storage keeps each camera's files under a three-digit folder
+   * counted from 1: /mnt/sd/2020-01-06/001/dav/06/... */
+  const char *p = file_path;
+
+  while (p != NULL && (p = strchr (p, '/')) != NULL)
+    {
+      p++;
+      if (g_ascii_isdigit (p[0]) && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2]) && p[3] == '/')
+        {
+          int v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+          return v >= 1 && v <= DC_DVR_MAX_CHANNELS ? v : -1;
+        }
+    }
+  return -1;
+}
+
 gboolean
 dc_dahua_parse_find_page (const char *data, gssize len, guint *found, GPtrArray **items,
                           GError **error)
 {
   g_autoptr(GHashTable) kv = NULL;
   g_autoptr(GPtrArray) out = NULL;
+  g_auto(GStrv) lines = NULL;
+  /* Item indices present on the page: bounded, so a bitmap is the set. */
+  guint8 present[DC_DAHUA_MAX_ITEMS_PER_PAGE / 8 + 1] = { 0 };
   const char *found_text;
   guint64 n;
 
@@ -809,61 +1021,79 @@ dc_dahua_parse_find_page (const char *data, gssize len, guint *found, GPtrArray 
   kv = dc_dahua_parse_kv (data, len, error);
   if (kv == NULL)
     return FALSE;
-  {
-    /* A file list is only key=value lines: anything else means a garbled
-     * or cut page, and a partial list must not pass for a complete one. */
-    g_auto(GStrv) lines = split_lines (data, len);
-    for (guint i = 0; lines[i]; i++)
+  /* A file list is only key=value lines: anything else means a garbled
+   * or cut page, and a partial list must not pass for a complete one. */
+  lines = split_lines (data, len);
+  for (guint i = 0; lines[i]; i++)
+    {
+      guint idx;
+
       if (*g_strstrip (lines[i]) != '\0' && strchr (lines[i], '=') == NULL)
         {
+          g_autofree char *shown = dc_dvr_text_sanitize (lines[i]);
           g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                       _("The recorder's file list has a malformed line “%s”"), lines[i]);
+                       _("The recorder's file list has a malformed line “%s”"), shown);
           return FALSE;
         }
-  }
+      if (strncmp (lines[i], "items[", 6) != 0)
+        continue;
+      if (sscanf (lines[i] + 6, "%u]", &idx) != 1 || idx >= DC_DAHUA_MAX_ITEMS_PER_PAGE)
+        {
+          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                       _("The recorder's file list has more than %d items on one page; it was refused"),
+                       DC_DAHUA_MAX_ITEMS_PER_PAGE);
+          return FALSE;
+        }
+      present[idx / 8] |= (guint8) (1u << (idx % 8));
+    }
   /* Only a whole "found=N" line counts: "items[0].Channel=0" also holds "=0". */
   found_text = g_hash_table_lookup (kv, "found");
-  if (found_text == NULL || !g_ascii_string_to_unsigned (found_text, 10, 0, 100000, &n, NULL))
+  if (found_text == NULL || !g_ascii_string_to_unsigned (found_text, 10, 0, G_MAXUINT32, &n, NULL))
     {
       g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
                    _("The recorder's file list has no “found=” line"));
       return FALSE;
     }
+  if (n > DC_DAHUA_MAX_ITEMS_PER_PAGE)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder's file list has more than %d items on one page; it was refused"),
+                   DC_DAHUA_MAX_ITEMS_PER_PAGE);
+      return FALSE;
+    }
+  /* found= may disagree with the items on the page (real firmware): the
+   * items present are what counts, in index order. */
   out = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dahua_item_free);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < DC_DAHUA_MAX_ITEMS_PER_PAGE; i++)
     {
       char key[64];
       const char *v;
       DcDahuaItem *item;
+      guint64 num;
 
+      if (!(present[i / 8] & (1u << (i % 8))))
+        continue;
 #define ITEM(field) (g_snprintf (key, sizeof key, "items[%u]." field, i), \
                      (const char *) g_hash_table_lookup (kv, key))
-      v = ITEM ("FilePath");
-      if (v == NULL)
-        {
-          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                       _("Item %u of the recorder's file list has no FilePath"), i);
-          return FALSE;
-        }
       item = g_new0 (DcDahuaItem, 1);
-      item->file_path = g_strdup (v);
-      g_ptr_array_add (out, item);
-      if (!dc_wire_time_parse (ITEM ("StartTime"), &item->start_wall_s, NULL) ||
-          !dc_wire_time_parse (ITEM ("EndTime"), &item->end_wall_s, NULL))
-        {
-          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                       _("Item %u of the recorder's file list has no readable StartTime/EndTime"), i);
-          return FALSE;
-        }
+      item->index = i;
+      v = ITEM ("FilePath");
+      item->file_path = (v && *v) ? g_strdup (v) : NULL;
+      item->valid = item->file_path != NULL &&
+                    dc_wire_time_parse (ITEM ("StartTime"), &item->start_wall_s, NULL) &&
+                    dc_wire_time_parse (ITEM ("EndTime"), &item->end_wall_s, NULL) &&
+                    item->end_wall_s >= item->start_wall_s;
       v = ITEM ("Channel");
-      item->channel = v ? atoi (v) : -1;
+      item->channel = parse_bounded (v, DC_DVR_MAX_CHANNELS, &num) ? (int) num
+                    : (v == NULL || *v == '\0') ? -1 : -2;
       v = ITEM ("Type");
-      item->type = g_strdup (v);
+      item->type = (v && *v) ? dc_dvr_text_sanitize (v) : NULL;
       v = ITEM ("Length");
-      item->length = v ? g_ascii_strtoull (v, NULL, 10) : 0;
+      item->length = parse_bounded (v, DC_DVR_MAX_SEGMENT_BYTES, &num) ? num : 0;
       v = ITEM ("FileState");
       item->temporary = v != NULL && g_ascii_strcasecmp (v, "Temporary") == 0;
 #undef ITEM
+      g_ptr_array_add (out, item);
     }
   *found = (guint) n;
   *items = g_steal_pointer (&out);
@@ -888,7 +1118,7 @@ dc_dahua_parse_channel_titles (const char *data, gssize len, GError **error)
       guint idx;
       char tail[16];
       if (sscanf (k, "table.ChannelTitle[%u].%15s", &idx, tail) == 2 &&
-          strcmp (tail, "Name") == 0 && idx < 1024)
+          strcmp (tail, "Name") == 0 && idx < DC_DVR_MAX_CHANNELS)
         {
           max = MAX (max, idx + 1);
           any = TRUE;
@@ -907,7 +1137,7 @@ dc_dahua_parse_channel_titles (const char *data, gssize len, GError **error)
       const char *name;
       g_snprintf (key, sizeof key, "table.ChannelTitle[%u].Name", i);
       name = g_hash_table_lookup (kv, key);
-      g_ptr_array_add (names, name ? g_strdup (name) : g_strdup_printf ("%u", i + 1));
+      g_ptr_array_add (names, (name && *name) ? dc_dvr_text_sanitize (name) : g_strdup_printf ("%u", i + 1));
     }
   g_ptr_array_add (names, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);

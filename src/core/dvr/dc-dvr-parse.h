@@ -18,6 +18,13 @@
 
 G_BEGIN_DECLS
 
+/* ---- Device text ---- */
+/* Text from a recorder made safe to show and log: valid UTF-8, control
+ * characters (ESC, CR, LF, ...), line separators and bidi overrides
+ * written as \xNN / \uNNNN, at most DC_DVR_MAX_TEXT_BYTES.  NULL for NULL.
+ * Every device string the parsers keep goes through it. */
+char       *dc_dvr_text_sanitize  (const char *text);
+
 /* ---- A tiny element tree (GMarkup) ---- */
 typedef struct _DcXmlNode DcXmlNode;
 struct _DcXmlNode
@@ -29,7 +36,9 @@ struct _DcXmlNode
   char     **attr_values;
 };
 
-/* Fails with DC_DVR_ERROR_BAD_RESPONSE on malformed or cut-off XML. */
+/* Fails with DC_DVR_ERROR_BAD_RESPONSE on malformed or cut-off XML, and
+ * stops early (same error, the limit named) past DC_ISAPI_MAX_DEPTH levels
+ * or DC_ISAPI_MAX_ELEMENTS elements. */
 DcXmlNode  *dc_xml_parse          (const char *data, gssize len, GError **error);
 void        dc_xml_node_free      (DcXmlNode *node);
 DcXmlNode  *dc_xml_node_child     (const DcXmlNode *node, const char *name);
@@ -108,12 +117,13 @@ typedef enum
 
 typedef struct
 {
-  guint   track_id;
+  guint   track_id;      /* <trackID>; 0 absent, G_MAXUINT unreadable */
+  guint   uri_track_id;  /* the playbackURI's /tracks/N; same conventions */
   gint64  start_wall_s;
   gint64  end_wall_s;
-  char   *playback_uri;  /* unescaped, line breaks and spaces removed */
+  char   *playback_uri;  /* unescaped, line breaks and spaces removed; NULL when the item has none */
   char   *name;          /* <name> or the URI's name=, may be NULL */
-  guint64 size;          /* the URI's size=, 0 when absent */
+  guint64 size;          /* the URI's size=, 0 when absent or out of range */
 } DcIsapiMatch;
 
 typedef struct
@@ -122,12 +132,17 @@ typedef struct
   gboolean            version_1;   /* version="1.0": position paging unreliable */
   guint               num_matches;
   GPtrArray          *matches;     /* DcIsapiMatch* */
+  guint               n_skipped;   /* items without a readable time span (dropped) */
+  guint               n_without_uri; /* matches kept without a playbackURI */
 } DcIsapiSearchResult;
 
 void      dc_isapi_search_result_free (DcIsapiSearchResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcIsapiSearchResult, dc_isapi_search_result_free)
 DcIsapiSearchResult *dc_isapi_parse_search_result (const char *data, gssize len, GError **error);
 
+/* The track of a playbackURI (".../Streaming/tracks/101/?..."): 0 when the
+ * URI does not say, G_MAXUINT when it says something unreadable. */
+guint     dc_isapi_uri_track_id (const char *uri);
 /* The value of @key in a playbackURI query ("name", "size", "starttime"). */
 char     *dc_isapi_uri_get_param (const char *uri, const char *key);
 /* A copy of @uri with starttime/endtime replaced (other params kept). */
@@ -147,7 +162,9 @@ char     *dc_dahua_parse_value (const char *data, gssize len, const char *key, G
 
 typedef struct
 {
-  int         channel;     /* as the device reports it, -1 when absent */
+  guint       index;       /* N of items[N] */
+  gboolean    valid;       /* has a FilePath and readable StartTime <= EndTime */
+  int         channel;     /* as the device reports it, -1 when absent, -2 unreadable */
   gint64      start_wall_s;
   gint64      end_wall_s;
   char       *file_path;
@@ -158,11 +175,17 @@ typedef struct
 
 void      dc_dahua_item_free (DcDahuaItem *item);
 /* One findNextFile page.  @found gets found=N (anchored: only a line that
- * is exactly "found=N"); @items gets the complete items[i] in index order.
- * An "Error" page fails with DC_DVR_ERROR_DEVICE; a page without found=
- * fails with BAD_RESPONSE. */
+ * is exactly "found=N"); @items gets every items[i] present, in index
+ * order, whatever found= says (real firmware disagrees with itself); an
+ * item without a FilePath or readable times has valid = FALSE.  Fields may
+ * come in any order, extra ones are ignored.  An "Error" page fails with
+ * DC_DVR_ERROR_DEVICE; a page without found=, with a non key=value line or
+ * with more than DC_DAHUA_MAX_ITEMS_PER_PAGE items fails with BAD_RESPONSE. */
 gboolean  dc_dahua_parse_find_page (const char *data, gssize len, guint *found,
                                     GPtrArray **items, GError **error);
+/* The camera a FilePath's three-digit folder names, counted from 1
+ * (".../2020-01-06/001/dav/..." -> 1), -1 when the path has none. */
+int       dc_dahua_path_channel (const char *file_path);
 /* table.ChannelTitle[i].Name lines: index 0 = channel 1.  NULL-terminated. */
 char    **dc_dahua_parse_channel_titles (const char *data, gssize len, GError **error);
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "dvr/dc-dvr.h"
+#include "dvr/dc-dvr-driver.h"
+#include "dvr/dc-dvr-limits.h"
 #include "dvr/dc-dvr-parse.h"
 #include "dvr/dc-http.h"
 
@@ -9,21 +11,28 @@ G_BEGIN_DECLS
 
 struct _DcDvrSession
 {
-  DcDvrConfig   *cfg;
-  DcHttp        *http;
-  DcDvrInfo     *info;            /* NULL until probed or set */
-  DcDvrTimeMode  time_mode;       /* resolved LOCAL/UTC used on the wire */
-  gint64         clock_offset_s;
-  guint          stall_s;         /* no bytes this long = stalled (transfers) */
-
-  /* Hikvision */
-  guint          max_results;     /* from search/profile, 0 = default */
-
-  /* Dahua */
-  GPtrArray     *finders;         /* object ids still open on the device */
-  int            dahua_shift;     /* -1 unknown, 0 query c, 1 query c-1 (0-based device) */
-  GMutex        *dahua_lock;      /* shared by every session of that host */
+  DcDvrConfig       *cfg;
+  DcHttp            *http;
+  DcDvrInfo         *info;            /* NULL until probed or set */
+  DcDvrTimeMode      time_mode;       /* resolved LOCAL/UTC used on the wire */
+  gint64             clock_offset_s;
+  guint              stall_s;         /* no bytes this long = stalled (transfers) */
+  const DcDvrDriver *driver;          /* the brand */
+  gpointer           driver_state;    /* the brand's own, private to its file */
 };
+
+/* A line in the recorder's log (no-op without a log). */
+void     dc_dvr_session_log (DcDvrSession *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* What was learned about this recorder, kept across runs (dc-dvr-state.c);
+ * keys live in the driver's group.  NULL when nothing is known. */
+char    *dc_dvr_state_get (DcDvrSession *self, const char *key);
+/* @value NULL forgets the key. */
+void     dc_dvr_state_set (DcDvrSession *self, const char *key, const char *value);
+
+/* FALSE (with the error in words) when the measured clock offset is so
+ * large that the recorder's clock, not drift, is wrong. */
+gboolean dc_dvr_check_clock_offset (DcDvrSession *self, gint64 offset_s, GError **error);
 
 /* Clock readings: a recorder ticks whole seconds, so a reading is only as
  * good as its round trip; probes read up to CLOCK_SAMPLES times until one
@@ -43,20 +52,5 @@ gint64   dc_dvr_measure_clock_offset (gint64 recorder_wall_s, gint64 start_us, g
 void     dc_dvr_info_set_channels (DcDvrInfo *info, GPtrArray *channels);
 /* Sorted by start, duplicates (same start, end and uri) dropped. */
 void     dc_dvr_segments_normalize (GPtrArray *segments);
-
-gboolean      dc_hik_probe        (DcDvrSession *self, DcDvrInfo *info, GError **error);
-GPtrArray    *dc_hik_search       (DcDvrSession *self, guint channel, gint64 from_us,
-                                   gint64 to_us, GError **error);
-DcByteSource *dc_hik_open_segment (DcDvrSession *self, const DcDvrSegment *seg, GError **error);
-DcByteSource *dc_hik_open_window  (DcDvrSession *self, guint channel, const DcDvrSegment *seg,
-                                   gint64 from_us, gint64 to_us, GError **error);
-
-gboolean      dc_dahua_probe        (DcDvrSession *self, DcDvrInfo *info, GError **error);
-GPtrArray    *dc_dahua_search       (DcDvrSession *self, guint channel, gint64 from_us,
-                                     gint64 to_us, GError **error);
-DcByteSource *dc_dahua_open_segment (DcDvrSession *self, const DcDvrSegment *seg, GError **error);
-DcByteSource *dc_dahua_open_window  (DcDvrSession *self, guint channel, gint64 from_us,
-                                     gint64 to_us, GError **error);
-void          dc_dahua_release      (DcDvrSession *self);
 
 G_END_DECLS

@@ -9,36 +9,21 @@
 
 #include "dvr/dc-dvr-private.h"
 
-G_LOCK_DEFINE_STATIC (dahua_locks);
-static GHashTable *dahua_locks;   /* host -> GMutex*, lives for the process */
-
-static GMutex *
-dahua_lock_for (const char *host)
-{
-  GMutex *m;
-
-  G_LOCK (dahua_locks);
-  if (dahua_locks == NULL)
-    dahua_locks = g_hash_table_new (g_str_hash, g_str_equal);
-  m = g_hash_table_lookup (dahua_locks, host);
-  if (m == NULL)
-    {
-      m = g_new0 (GMutex, 1);
-      g_mutex_init (m);
-      /* Intentionally never freed: one per recorder address per process. */
-      g_hash_table_insert (dahua_locks, g_strdup (host), m);
-    }
-  G_UNLOCK (dahua_locks);
-  return m;
-}
-
 DcDvrSession *
 dc_dvr_session_new (const DcDvrConfig *cfg, DcLog *log, GError **error)
 {
+  const DcDvrDriver *driver;
   DcDvrSession *self;
   DcHttp *http;
 
   g_return_val_if_fail (cfg != NULL, NULL);
+  driver = dc_dvr_driver_for_brand (cfg->brand);
+  if (driver == NULL)
+    {
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_CONFIG,
+                   _("DVR “%s” has a brand Dockclip has no driver for"), cfg->name ? cfg->name : "");
+      return NULL;
+    }
   http = dc_http_new_for_config (cfg, log, error);
   if (http == NULL)
     return NULL;
@@ -47,10 +32,8 @@ dc_dvr_session_new (const DcDvrConfig *cfg, DcLog *log, GError **error)
   self->http = http;
   self->stall_s = 30;
   self->time_mode = cfg->time_mode == DC_DVR_TIME_UTC ? DC_DVR_TIME_UTC : DC_DVR_TIME_LOCAL;
-  self->finders = g_ptr_array_new_with_free_func (g_free);
-  self->dahua_shift = -1;
-  if (cfg->brand == DC_DVR_BRAND_DAHUA)
-    self->dahua_lock = dahua_lock_for (dc_http_get_host (http));
+  self->driver = driver;
+  self->driver_state = driver->state_new ? driver->state_new (self) : NULL;
   return self;
 }
 
@@ -60,10 +43,11 @@ dc_dvr_session_free (DcDvrSession *self)
   if (self == NULL)
     return;
   dc_dvr_session_release (self);
+  if (self->driver->state_free)
+    self->driver->state_free (self->driver_state);
   dc_http_free (self->http);
   dc_dvr_config_free (self->cfg);
   dc_dvr_info_free (self->info);
-  g_ptr_array_unref (self->finders);
   g_free (self);
 }
 
@@ -71,8 +55,44 @@ void
 dc_dvr_session_release (DcDvrSession *self)
 {
   g_return_if_fail (self != NULL);
-  if (self->cfg->brand == DC_DVR_BRAND_DAHUA)
-    dc_dahua_release (self);
+  if (self->driver->release)
+    self->driver->release (self);
+}
+
+void
+dc_dvr_session_log (DcDvrSession *self, const char *format, ...)
+{
+  g_autofree char *msg = NULL;
+  DcLog *log = dc_http_get_log (self->http);
+  va_list args;
+
+  if (log == NULL)
+    return;
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  dc_log_printf (log, "%s", msg);
+}
+
+gboolean
+dc_dvr_check_clock_offset (DcDvrSession *self, gint64 offset_s, GError **error)
+{
+  gint64 off = ABS (offset_s);
+  gint64 years;
+
+  if (off <= DC_DVR_MAX_CLOCK_OFFSET_S)
+    return TRUE;
+  years = (off + 365 * 24 * 3600 / 2) / (365 * 24 * 3600);
+  years = MAX (years, 1);
+  /* The count is a guint for the translators' sake: xgettext cannot see
+   * through G_GINT64_FORMAT. */
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+               g_dngettext (GETTEXT_PACKAGE,
+                            "%s: its clock is wrong by %u year: fix it on the recorder; its recordings are not used until then",
+                            "%s: its clock is wrong by %u years: fix it on the recorder; its recordings are not used until then",
+                            (gulong) MIN (years, 100000)),
+               dc_http_get_label (self->http), (guint) MIN (years, 100000));
+  return FALSE;
 }
 
 void
@@ -150,10 +170,9 @@ dc_dvr_session_probe (DcDvrSession *self, GError **error)
 
   g_return_val_if_fail (self != NULL, NULL);
   info = g_new0 (DcDvrInfo, 1);
-  if (self->cfg->brand == DC_DVR_BRAND_HIKVISION)
-    ok = dc_hik_probe (self, info, error);
-  else
-    ok = dc_dahua_probe (self, info, error);
+  ok = self->driver->probe (self, info, error);
+  if (ok)
+    ok = dc_dvr_check_clock_offset (self, info->clock_offset_s, error);
   if (!ok)
     return NULL;
   if (info->channel_names == NULL)
@@ -162,8 +181,7 @@ dc_dvr_session_probe (DcDvrSession *self, GError **error)
   self->info = g_steal_pointer (&info);
   self->time_mode = self->info->time_mode;
   self->clock_offset_s = self->info->clock_offset_s;
-  dc_log_printf (dc_http_get_log (self->http) ? dc_http_get_log (self->http) : NULL,
-                 "probe: %s %s firmware %s, %u channels, clock offset %+" G_GINT64_FORMAT
+  dc_dvr_session_log (self, "probe: %s %s firmware %s, %u channels, clock offset %+" G_GINT64_FORMAT
                  " s, time mode %s, download by time %s",
                  self->info->device_type ? self->info->device_type : "?",
                  self->info->model ? self->info->model : "?",
@@ -196,10 +214,7 @@ dc_dvr_session_search (DcDvrSession *self, guint channel, gint64 from_us, gint64
     return g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_segment_free);
   if (!ensure_probed (self, error))
     return NULL;
-  if (self->cfg->brand == DC_DVR_BRAND_HIKVISION)
-    segments = dc_hik_search (self, channel, from_us, to_us, error);
-  else
-    segments = dc_dahua_search (self, channel, from_us, to_us, error);
+  segments = self->driver->search (self, channel, from_us, to_us, error);
   if (segments == NULL)
     return NULL;
 
@@ -233,10 +248,7 @@ dc_dvr_session_open_segment_full (DcDvrSession *self, const DcDvrSegment *seg,
       return NULL;
     }
   dc_http_set_sparse_reads (self->http, (flags & DC_DVR_OPEN_SPARSE) != 0);
-  if (self->cfg->brand == DC_DVR_BRAND_HIKVISION)
-    source = dc_hik_open_segment (self, seg, error);
-  else
-    source = dc_dahua_open_segment (self, seg, error);
+  source = self->driver->open_segment (self, seg, error);
   dc_http_set_sparse_reads (self->http, FALSE);
   return source;
 }
@@ -262,9 +274,7 @@ dc_dvr_session_open_window (DcDvrSession *self, guint channel, const DcDvrSegmen
     }
   if (!ensure_probed (self, error))
     return NULL;
-  if (self->cfg->brand == DC_DVR_BRAND_HIKVISION)
-    return dc_hik_open_window (self, channel, seg, from_us, to_us, error);
-  return dc_dahua_open_window (self, channel, from_us, to_us, error);
+  return self->driver->open_window (self, channel, seg, from_us, to_us, error);
 }
 
 /* ---- time ---- */
@@ -365,8 +375,14 @@ dc_dvr_info_set_channels (DcDvrInfo *info, GPtrArray *channels)
 {
   guint max = 0;
 
+  /* Ids were range-checked by the parser; checked again here because
+   * this sizes the table. */
   for (guint i = 0; i < channels->len; i++)
-    max = MAX (max, ((DcDvrChannel *) g_ptr_array_index (channels, i))->id);
+    {
+      guint id = ((DcDvrChannel *) g_ptr_array_index (channels, i))->id;
+      if (id >= 1 && id <= DC_DVR_MAX_CHANNELS)
+        max = MAX (max, id);
+    }
   g_strfreev (info->channel_names);
   info->channel_names = g_new0 (char *, max + 1);
   for (guint i = 0; i < max; i++)
@@ -374,7 +390,7 @@ dc_dvr_info_set_channels (DcDvrInfo *info, GPtrArray *channels)
   for (guint i = 0; i < channels->len; i++)
     {
       DcDvrChannel *ch = g_ptr_array_index (channels, i);
-      if (ch->name && *ch->name)
+      if (ch->id >= 1 && ch->id <= max && ch->name && *ch->name)
         {
           g_free (info->channel_names[ch->id - 1]);
           info->channel_names[ch->id - 1] = g_strdup (ch->name);

@@ -37,31 +37,6 @@ dc_dvr_error_is_retryable (const GError *error)
 }
 
 const char *
-dc_dvr_brand_to_string (DcDvrBrand brand)
-{
-  switch (brand)
-    {
-    case DC_DVR_BRAND_HIKVISION: return "hikvision";
-    case DC_DVR_BRAND_DAHUA: return "dahua";
-    default: return "unknown";
-    }
-}
-
-gboolean
-dc_dvr_brand_from_string (const char *str, DcDvrBrand *out)
-{
-  if (str == NULL)
-    return FALSE;
-  if (g_ascii_strcasecmp (str, "hikvision") == 0)
-    *out = DC_DVR_BRAND_HIKVISION;
-  else if (g_ascii_strcasecmp (str, "dahua") == 0)
-    *out = DC_DVR_BRAND_DAHUA;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-const char *
 dc_dvr_time_mode_to_string (DcDvrTimeMode mode)
 {
   switch (mode)

@@ -53,6 +53,25 @@ typedef enum
   DC_DVR_TIME_UTC,    /* the wire carries real UTC (cameras, newer firmware) */
 } DcDvrTimeMode;
 
+/* The brands Dockclip has a driver for, in the order to offer them; the
+ * UI lists these instead of naming brands itself.  @display_name is
+ * untranslated (N_): show _(display_name). */
+typedef struct
+{
+  DcDvrBrand  brand;
+  const char *id;            /* the config value: "hikvision" */
+  const char *display_name;  /* "Hikvision" */
+} DcDvrBrandInfo;
+
+const DcDvrBrandInfo *dc_dvr_brand_list  (guint *n_brands);
+/* Translated name to show ("Hikvision", "Dahua"). */
+const char   *dc_dvr_brand_display_name  (DcDvrBrand brand);
+
+/* Where each recorder's learned facts (request shapes, channel base) are
+ * kept across runs: g_get_user_state_dir()/dockclip/recorders unless set
+ * (tests: a temporary folder; NULL goes back to the default). */
+void          dc_dvr_set_state_dir       (const char *dir);
+
 const char   *dc_dvr_brand_to_string     (DcDvrBrand brand);
 gboolean      dc_dvr_brand_from_string   (const char *str, DcDvrBrand *out);
 const char   *dc_dvr_time_mode_to_string (DcDvrTimeMode mode);

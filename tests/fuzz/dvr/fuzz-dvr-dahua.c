@@ -39,7 +39,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         for (guint i = 0; i < items->len; i++)
           {
             const DcDahuaItem *item = g_ptr_array_index (items, i);
-            g_assert (item->file_path != NULL);
+            int cam;
+            /* Items may be invalid (no path, no times), never out of range. */
+            g_assert (!item->valid || item->file_path != NULL);
+            g_assert (item->index < 1000);
+            g_assert (item->length <= (G_GUINT64_CONSTANT (64) << 30));
+            g_assert (item->channel >= -2 && item->channel <= 1024);
+            cam = dc_dahua_path_channel (item->file_path);
+            g_assert (cam == -1 || (cam >= 1 && cam <= 1024));
           }
       }
     g_clear_pointer (&items, g_ptr_array_unref);

@@ -56,7 +56,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   }
   {
     GPtrArray *channels = dc_isapi_parse_channels (text, len, NULL);
+    /* Ids are 1..1024 and distinct, names carry no control character. */
+    for (guint i = 0; channels != NULL && i < channels->len; i++)
+      {
+        const DcDvrChannel *ch = g_ptr_array_index (channels, i);
+        g_assert (ch->id >= 1 && ch->id <= 1024);
+        for (const char *p = ch->name; *p; p++)
+          g_assert ((guchar) *p >= 0x20 && *p != 0x7f);
+      }
+    g_assert (channels == NULL || channels->len <= 1024);
     g_clear_pointer (&channels, g_ptr_array_unref);
+  }
+  {
+    g_autofree char *safe = dc_dvr_text_sanitize (copy);
+    for (const char *p = safe; p && *p; p++)
+      g_assert ((guchar) *p >= 0x20 && *p != 0x7f);
   }
   (void) dc_isapi_parse_search_profile (text, len);
   {
@@ -70,7 +84,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         const DcIsapiMatch *m = g_ptr_array_index (r->matches, i);
 
         /* What the driver does next with a match's URI. */
-        g_assert (m->playback_uri != NULL);
+        /* An item may lack its URI (real NVRs); sizes are bounded. */
+        g_assert (m->size <= (G_GUINT64_CONSTANT (64) << 30));
+        if (m->playback_uri == NULL)
+          continue;
+        (void) dc_isapi_uri_track_id (m->playback_uri);
         g_free (dc_isapi_uri_get_param (m->playback_uri, "starttime"));
         g_free (dc_isapi_uri_set_times (m->playback_uri, "20251103T140000Z", "20251103T140010Z"));
       }

@@ -270,6 +270,29 @@ show_fetched_certificate (DcDvrSettingsWindow *self, const char *pin, const char
     gtk_widget_add_tick_callback (GTK_WIDGET (self->trust_button), focus_when_placed, NULL, NULL);
 }
 
+/* The brand combo lists the drivers' brands (dc_dvr_brand_list), in
+ * their order: position <-> brand. */
+static DcDvrBrand
+brand_at (guint position)
+{
+  guint n = 0;
+  const DcDvrBrandInfo *brands = dc_dvr_brand_list (&n);
+
+  return brands[position < n ? position : 0].brand;
+}
+
+static guint
+brand_position (DcDvrBrand brand)
+{
+  guint n = 0;
+  const DcDvrBrandInfo *brands = dc_dvr_brand_list (&n);
+
+  for (guint i = 0; i < n; i++)
+    if (brands[i].brand == brand)
+      return i;
+  return 0;
+}
+
 /* The editor's fields as a DcDvrConfig; NULL with an operator message. */
 static DcDvrConfig *
 form_to_config (DcDvrSettingsWindow *self, GError **error)
@@ -282,7 +305,7 @@ form_to_config (DcDvrSettingsWindow *self, GError **error)
   cfg->url = field_text (self->f_url);
   cfg->user = field_text (self->f_user);
   cfg->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->f_password)));
-  cfg->brand = adw_combo_row_get_selected (self->f_brand) == 1 ? DC_DVR_BRAND_DAHUA : DC_DVR_BRAND_HIKVISION;
+  cfg->brand = brand_at (adw_combo_row_get_selected (self->f_brand));
   cfg->max_downloads = (guint) gtk_spin_button_get_value_as_int (self->f_max);
   cfg->time_mode = time_sel == 1 ? DC_DVR_TIME_LOCAL : time_sel == 2 ? DC_DVR_TIME_UTC : DC_DVR_TIME_AUTO;
   cfg->download_by_time = -1;
@@ -585,7 +608,7 @@ probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   GString *text;
 
   r->url = g_strdup (cfg->url);
-  r->brand = g_strdup (cfg->brand == DC_DVR_BRAND_DAHUA ? _("Dahua") : _("Hikvision"));
+  r->brand = g_strdup (dc_dvr_brand_display_name (cfg->brand));
 
   session = dc_dvr_session_new (cfg, NULL, &r->error);
   if (session != NULL)
@@ -864,8 +887,13 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_name), _("Name"));
   self->f_brand = ADW_COMBO_ROW (adw_combo_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_brand), _("Brand"));
-  gtk_string_list_append (brands, _("Hikvision"));
-  gtk_string_list_append (brands, _("Dahua"));
+  {
+    guint n = 0;
+    const DcDvrBrandInfo *list = dc_dvr_brand_list (&n);
+
+    for (guint i = 0; i < n; i++)
+      gtk_string_list_append (brands, dc_dvr_brand_display_name (list[i].brand));
+  }
   adw_combo_row_set_model (self->f_brand, G_LIST_MODEL (brands));
   self->f_url = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_url), _("Address (IP or http://IP:port)"));
@@ -957,7 +985,7 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   if (cfg)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->f_name), cfg->name);
-      adw_combo_row_set_selected (self->f_brand, cfg->brand == DC_DVR_BRAND_DAHUA ? 1 : 0);
+      adw_combo_row_set_selected (self->f_brand, brand_position (cfg->brand));
       gtk_editable_set_text (GTK_EDITABLE (self->f_url), cfg->url ? cfg->url : "");
       gtk_editable_set_text (GTK_EDITABLE (self->f_user), cfg->user ? cfg->user : "");
       gtk_editable_set_text (GTK_EDITABLE (self->f_password), cfg->password ? cfg->password : "");
@@ -1218,7 +1246,7 @@ rebuild (DcDvrSettingsWindow *self)
       GtkWidget *edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
       GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
       g_autofree char *sub = g_strdup_printf ("%s · %s · %s", cfg->url,
-                                              cfg->brand == DC_DVR_BRAND_DAHUA ? _("Dahua") : _("Hikvision"),
+                                              dc_dvr_brand_display_name (cfg->brand),
                                               cfg->user ? cfg->user : "");
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cfg->name);

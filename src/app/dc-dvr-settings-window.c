@@ -7,7 +7,10 @@
 #include "dvr/dc-config.h"
 #include "dvr/dc-dvr.h"
 #include "esheet/dc-esheet.h"
+#include "util/dc-keyring.h"
 
+#include "dc-app-settings.h"
+#include "dc-dock-map-report.h"
 #include "dc-dvr-settings-window.h"
 #include "dc-window.h"
 
@@ -21,6 +24,9 @@ struct _DcDvrSettingsWindow
   AdwPreferencesGroup  *dock_group;
   GPtrArray            *dvr_rows;      /* widgets added to dvr_group */
   GPtrArray            *dock_rows;
+  DcDockMapReport      *import_report;
+  char                 *password_place;  /* where passwords go now, a sentence */
+  char                 *save_note;       /* where the last save put the password */
 
   /* the editor subpage */
   char                 *editing;       /* name being edited, NULL = new */
@@ -35,7 +41,10 @@ struct _DcDvrSettingsWindow
   GtkButton            *test_button;
   GtkButton            *save_button;
   GtkWidget            *editor;        /* the subpage (a reference: workers report to its widgets) */
+  GPtrArray            *old_editors;   /* earlier subpages, kept until the dialog goes */
   GtkLabel             *editor_error;
+  GtkLabel             *password_label;  /* where this password will go */
+  gboolean              test_form_error; /* test_label shows a form error */
   GCancellable         *cancellable;
   gboolean              testing;
 
@@ -54,6 +63,7 @@ struct _DcDvrSettingsWindow
 G_DEFINE_FINAL_TYPE (DcDvrSettingsWindow, dc_dvr_settings_window, ADW_TYPE_PREFERENCES_WINDOW)
 
 static void rebuild (DcDvrSettingsWindow *self);
+static gboolean channel_output (GtkSpinButton *spin, DcDvrSettingsWindow *self);
 
 static DcConfig *
 config (DcDvrSettingsWindow *self)
@@ -69,6 +79,34 @@ commit (DcDvrSettingsWindow *self)
     return;
   dc_window_set_config (self->window, config (self), !dc_window_is_demo_running (self->window));
   rebuild (self);
+}
+
+/* The channel names Test connection found, by recorder address, kept
+ * on the main window so that they outlive this dialog. */
+static GHashTable *
+channel_names (DcDvrSettingsWindow *self)
+{
+  GHashTable *table;
+
+  if (self->window == NULL)
+    return NULL;
+  table = g_object_get_data (G_OBJECT (self->window), "dc-dvr-channel-names");
+  if (table == NULL)
+    {
+      table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+      g_object_set_data_full (G_OBJECT (self->window), "dc-dvr-channel-names", table,
+                              (GDestroyNotify) g_hash_table_unref);
+    }
+  return table;
+}
+
+static const char *const *
+channel_names_of (DcDvrSettingsWindow *self, const char *dvr_name)
+{
+  const DcDvrConfig *cfg = dvr_name && config (self) ? dc_config_get_dvr (config (self), dvr_name) : NULL;
+  GHashTable *table = channel_names (self);
+
+  return table && cfg && cfg->url ? g_hash_table_lookup (table, cfg->url) : NULL;
 }
 
 /* Editor */
@@ -232,6 +270,29 @@ show_fetched_certificate (DcDvrSettingsWindow *self, const char *pin, const char
     gtk_widget_add_tick_callback (GTK_WIDGET (self->trust_button), focus_when_placed, NULL, NULL);
 }
 
+/* The brand combo lists the drivers' brands (dc_dvr_brand_list), in
+ * their order: position <-> brand. */
+static DcDvrBrand
+brand_at (guint position)
+{
+  guint n = 0;
+  const DcDvrBrandInfo *brands = dc_dvr_brand_list (&n);
+
+  return brands[position < n ? position : 0].brand;
+}
+
+static guint
+brand_position (DcDvrBrand brand)
+{
+  guint n = 0;
+  const DcDvrBrandInfo *brands = dc_dvr_brand_list (&n);
+
+  for (guint i = 0; i < n; i++)
+    if (brands[i].brand == brand)
+      return i;
+  return 0;
+}
+
 /* The editor's fields as a DcDvrConfig; NULL with an operator message. */
 static DcDvrConfig *
 form_to_config (DcDvrSettingsWindow *self, GError **error)
@@ -244,7 +305,7 @@ form_to_config (DcDvrSettingsWindow *self, GError **error)
   cfg->url = field_text (self->f_url);
   cfg->user = field_text (self->f_user);
   cfg->password = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->f_password)));
-  cfg->brand = adw_combo_row_get_selected (self->f_brand) == 1 ? DC_DVR_BRAND_DAHUA : DC_DVR_BRAND_HIKVISION;
+  cfg->brand = brand_at (adw_combo_row_get_selected (self->f_brand));
   cfg->max_downloads = (guint) gtk_spin_button_get_value_as_int (self->f_max);
   cfg->time_mode = time_sel == 1 ? DC_DVR_TIME_LOCAL : time_sel == 2 ? DC_DVR_TIME_UTC : DC_DVR_TIME_AUTO;
   cfg->download_by_time = -1;
@@ -289,6 +350,174 @@ form_to_config (DcDvrSettingsWindow *self, GError **error)
   return g_steal_pointer (&cfg);
 }
 
+/* Where passwords go.  Asked in a worker (the keyring answers over
+ * D-Bus, bounded by a timeout) when the dialog and the editor open, and
+ * said before Save: the keyring when its default collection is there and
+ * unlocked (storing then prompts for nothing), otherwise the private file. */
+
+static char *
+config_path_display (void)
+{
+  g_autofree char *path = dc_app_settings_config_path ();
+  const char *home = g_get_home_dir ();
+
+  if (home && g_str_has_prefix (path, home) && path[strlen (home)] == G_DIR_SEPARATOR)
+    return g_strconcat ("~", path + strlen (home), NULL);
+  return g_steal_pointer (&path);
+}
+
+static void
+place_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = config_path_display ();
+
+  if (dc_keyring_can_store (&error))
+    g_task_return_pointer (task, g_strdup (_("Passwords are saved in the desktop keyring.")), g_free);
+  else
+    /* TRANSLATORS: first %s says why not the keyring ("The desktop keyring is locked."), second the file */
+    g_task_return_pointer (task, g_strdup_printf (_("%s Passwords are saved in %s, which only you can read."),
+                                                  error->message, file), g_free);
+}
+
+static void
+show_password_place (DcDvrSettingsWindow *self)
+{
+  g_autofree char *group = NULL;
+
+  if (self->window && dc_window_is_demo_running (self->window))
+    {
+      g_free (self->password_place);
+      self->password_place = g_strdup (_("The demo’s recorders are not saved; their passwords stay in memory."));
+    }
+  group = g_strdup_printf ("%s %s", _("The DVRs and NVRs that recorded the docks."),
+                           self->password_place ? self->password_place : _("Checking where passwords are saved…"));
+  adw_preferences_group_set_description (self->dvr_group, group);
+  if (self->password_label)
+    gtk_label_set_text (self->password_label,
+                        self->password_place ? self->password_place : _("Checking where passwords are saved…"));
+}
+
+/* The worker holds a weak reference: the dialog may close (and its main
+ * window go) before the keyring answers. */
+static void
+place_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GWeakRef *weak = user_data;
+  g_autoptr(DcDvrSettingsWindow) self = g_weak_ref_get (weak);
+  char *place = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+  if (place == NULL || self == NULL || g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_free (place);
+      return;
+    }
+  g_free (self->password_place);
+  self->password_place = place;
+  show_password_place (self);
+}
+
+static void
+check_password_place (DcDvrSettingsWindow *self)
+{
+  GWeakRef *weak = g_new0 (GWeakRef, 1);
+  g_autoptr(GTask) task = NULL;
+
+  g_weak_ref_init (weak, self);
+  task = g_task_new (NULL, self->cancellable, place_done, weak);
+  g_task_run_in_thread (task, place_thread);
+}
+
+const char *
+dc_dvr_settings_window_get_password_place (DcDvrSettingsWindow *self)
+{
+  return self->password_place;
+}
+
+const char *
+dc_dvr_settings_window_get_save_note (DcDvrSettingsWindow *self)
+{
+  return self->save_note;
+}
+
+/* After Save: where the password of @cfg really went, read back from the
+ * saved file (the keyring may have refused it since the dialog asked). */
+static void
+note_saved (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
+{
+  g_autofree char *path = dc_app_settings_config_path ();
+  g_autofree char *file = config_path_display ();
+  g_autofree char *group = g_strconcat ("dvr ", cfg->name, NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  AdwToast *toast;
+
+  g_free (self->save_note);
+  if (dc_window_is_demo_running (self->window))
+    self->save_note = g_strdup_printf (_("Recorder “%s” changed for this demo only (nothing is saved while the demo runs)."),
+                                       cfg->name);
+  else if (cfg->password == NULL || *cfg->password == '\0')
+    self->save_note = g_strdup_printf (_("Recorder “%s” saved, without a password."), cfg->name);
+  else if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
+    self->save_note = g_strdup_printf (_("Recorder “%s” could not be saved in %s."), cfg->name, file);
+  else if (g_key_file_has_key (kf, group, "password", NULL))
+    self->save_note = g_strdup_printf (_("Recorder “%s” saved; its password is in %s, which only you can read."),
+                                       cfg->name, file);
+  else
+    self->save_note = g_strdup_printf (_("Recorder “%s” saved; its password is in the desktop keyring."),
+                                       cfg->name);
+  toast = adw_toast_new (self->save_note);
+  adw_toast_set_timeout (toast, 6);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+}
+
+/* The editor's red line (and a form error shown by Test connection)
+ * follows what is typed: it goes away as soon as the fields are valid. */
+static void
+fields_changed (GtkEditable *editable, DcDvrSettingsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcDvrConfig) cfg = NULL;
+  char *saved_editing = self->editing;
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->editor_error)) && !self->test_form_error)
+    return;
+  /* as Test connection does: an existing name is not an error here */
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->editor_error)))
+    self->editing = saved_editing ? saved_editing : (char *) "";
+  cfg = form_to_config (self, &error);
+  self->editing = saved_editing;
+  if (gtk_widget_get_visible (GTK_WIDGET (self->editor_error)))
+    {
+      if (cfg != NULL)
+        gtk_widget_set_visible (GTK_WIDGET (self->editor_error), FALSE);
+      else
+        gtk_label_set_text (self->editor_error, error->message);
+    }
+  if (self->test_form_error)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "error");
+      if (cfg != NULL)
+        {
+          gtk_label_set_text (self->test_label, _("Signs in to the recorder and lists its channels."));
+          self->test_form_error = FALSE;
+        }
+      else
+        {
+          gtk_label_set_text (self->test_label, error->message);
+          gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "error");
+        }
+    }
+}
+
+const char *
+dc_dvr_settings_window_get_editor_error (DcDvrSettingsWindow *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self->editor_error))
+         ? gtk_label_get_text (self->editor_error) : NULL;
+}
+
 gboolean
 dc_dvr_settings_window_save_editor (DcDvrSettingsWindow *self, GError **error)
 {
@@ -324,6 +553,7 @@ dc_dvr_settings_window_save_editor (DcDvrSettingsWindow *self, GError **error)
   g_free (self->editing);
   self->editing = g_strdup (cfg->name);
   commit (self);
+  note_saved (self, cfg);
   return TRUE;
 }
 
@@ -350,6 +580,9 @@ typedef struct
   GError *error;
   char   *pin;        /* the certificate's pin when the connection failed on it */
   char   *subject;
+  char   *url;        /* the address tested */
+  char   *brand;      /* its brand, for messages */
+  char  **channel_names;
 } ProbeResult;
 
 static void
@@ -359,6 +592,9 @@ probe_result_free (ProbeResult *r)
   g_clear_error (&r->error);
   g_free (r->pin);
   g_free (r->subject);
+  g_free (r->url);
+  g_free (r->brand);
+  g_strfreev (r->channel_names);
   g_free (r);
 }
 
@@ -370,6 +606,9 @@ probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   const DcDvrInfo *info = NULL;
   ProbeResult *r = g_new0 (ProbeResult, 1);
   GString *text;
+
+  r->url = g_strdup (cfg->url);
+  r->brand = g_strdup (dc_dvr_brand_display_name (cfg->brand));
 
   session = dc_dvr_session_new (cfg, NULL, &r->error);
   if (session != NULL)
@@ -400,8 +639,27 @@ probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   }
   for (guint i = 0; info->channel_names && info->channel_names[i]; i++)
     g_string_append_printf (text, "\n%u: %s", i + 1, info->channel_names[i]);
+  r->channel_names = g_strdupv (info->channel_names);
   r->text = g_string_free (text, FALSE);
   g_task_return_pointer (task, r, (GDestroyNotify) probe_result_free);
+}
+
+/* The HTTP status a recorder's answer had, from the driver's "answered
+ * HTTP 404" error (the drivers give no status field yet); 0 if none. */
+static guint
+http_status_of (const GError *error)
+{
+  g_autoptr(GRegex) re = NULL;
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *digits = NULL;
+
+  if (error == NULL || !g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE))
+    return 0;
+  re = g_regex_new ("HTTP ([1-5][0-9][0-9])\\)?$", 0, 0, NULL);
+  if (!g_regex_match (re, error->message, 0, &match))
+    return 0;
+  digits = g_match_info_fetch (match, 1);
+  return (guint) g_ascii_strtoull (digits, NULL, 10);
 }
 
 static void
@@ -433,6 +691,12 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
                           "test again."));
       else if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_AUTH))
         msg = g_strdup (_("The recorder rejected the user name or password."));
+      else if (http_status_of (error) == 404)
+        /* TRANSLATORS: %s the address, %s the brand (Hikvision, Dahua) */
+        msg = g_strdup_printf (_("Nothing at %s answers as a %s recorder (HTTP 404, page not found): "
+                                 "check the address and the brand, and that the port is the "
+                                 "recorder’s web port (usually 80), not its SDK port 8000 or 37777."),
+                               r->url, r->brand);
       else if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE))
         msg = g_strdup_printf (_("No answer from the recorder: check the address and that it is on. (%s)"),
                                error->message);
@@ -445,8 +709,15 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     {
+      GHashTable *names = channel_names (self);
+
       gtk_label_set_text (self->test_label, r->text);
       gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "success");
+      if (names && r->channel_names && r->channel_names[0])
+        {
+          g_hash_table_replace (names, g_steal_pointer (&r->url), g_steal_pointer (&r->channel_names));
+          rebuild (self);   /* the dock rows show the names */
+        }
     }
   probe_result_free (r);
 }
@@ -467,8 +738,10 @@ dc_dvr_settings_window_test_connection (DcDvrSettingsWindow *self)
     {
       gtk_label_set_text (self->test_label, error->message);
       gtk_widget_add_css_class (GTK_WIDGET (self->test_label), "error");
+      self->test_form_error = TRUE;
       return;
     }
+  self->test_form_error = FALSE;
   self->testing = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->test_label), "error");
@@ -614,8 +887,13 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_name), _("Name"));
   self->f_brand = ADW_COMBO_ROW (adw_combo_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_brand), _("Brand"));
-  gtk_string_list_append (brands, _("Hikvision"));
-  gtk_string_list_append (brands, _("Dahua"));
+  {
+    guint n = 0;
+    const DcDvrBrandInfo *list = dc_dvr_brand_list (&n);
+
+    for (guint i = 0; i < n; i++)
+      gtk_string_list_append (brands, dc_dvr_brand_display_name (list[i].brand));
+  }
   adw_combo_row_set_model (self->f_brand, G_LIST_MODEL (brands));
   self->f_url = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->f_url), _("Address (IP or http://IP:port)"));
@@ -641,6 +919,15 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   adw_preferences_group_add (group, GTK_WIDGET (self->f_url));
   adw_preferences_group_add (group, GTK_WIDGET (self->f_user));
   adw_preferences_group_add (group, GTK_WIDGET (self->f_password));
+  /* said before Save: the keyring, or the private file and why */
+  self->password_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->password_label, TRUE);
+  gtk_label_set_xalign (self->password_label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->password_label), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->password_label), "caption");
+  gtk_widget_set_margin_top (GTK_WIDGET (self->password_label), 6);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->password_label), 6);
+  adw_preferences_group_add (group, GTK_WIDGET (self->password_label));
   adw_preferences_group_add (group, row);
   adw_preferences_group_add (group, GTK_WIDGET (self->f_time));
 
@@ -698,7 +985,7 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   if (cfg)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->f_name), cfg->name);
-      adw_combo_row_set_selected (self->f_brand, cfg->brand == DC_DVR_BRAND_DAHUA ? 1 : 0);
+      adw_combo_row_set_selected (self->f_brand, brand_position (cfg->brand));
       gtk_editable_set_text (GTK_EDITABLE (self->f_url), cfg->url ? cfg->url : "");
       gtk_editable_set_text (GTK_EDITABLE (self->f_user), cfg->user ? cfg->user : "");
       gtk_editable_set_text (GTK_EDITABLE (self->f_password), cfg->password ? cfg->password : "");
@@ -718,7 +1005,12 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   if (cfg && cfg->tls_pin && *cfg->tls_pin)
     self->pin = g_strdup (cfg->tls_pin);
   g_signal_connect (self->f_url, "changed", G_CALLBACK (url_changed), self);
+  g_signal_connect (self->f_name, "changed", G_CALLBACK (fields_changed), self);
+  g_signal_connect (self->f_url, "changed", G_CALLBACK (fields_changed), self);
+  g_signal_connect (self->f_user, "changed", G_CALLBACK (fields_changed), self);
+  self->test_form_error = FALSE;
   update_certificate (self);
+  show_password_place (self);
   return box;
 }
 
@@ -729,8 +1021,14 @@ dc_dvr_settings_window_edit (DcDvrSettingsWindow *self, const char *name)
 
   g_free (self->editing);
   self->editing = cfg ? g_strdup (cfg->name) : NULL;
-  g_clear_object (&self->editor);
+  /* Opening an editor while the last one still slides away (a slow
+   * machine): the leaflet's transition still points at the old page after
+   * present_subpage() removed it, so it must stay alive (libadwaita 1.2;
+   * seen as a critical in the ASan build of test-dvr-pin). */
+  if (self->editor)
+    g_ptr_array_add (self->old_editors, g_steal_pointer (&self->editor));
   self->editor = g_object_ref_sink (build_editor (self, cfg));
+  check_password_place (self);   /* the keyring may have been unlocked meanwhile */
   adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), self->editor);
 }
 
@@ -774,29 +1072,47 @@ remove_clicked (GtkButton *button, DcDvrSettingsWindow *self)
 
 /* Dock map import */
 
+void
+dc_dvr_settings_window_import_dock_map (DcDvrSettingsWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *base = g_file_get_basename (file);
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dock_map_note_free);
+  g_autoptr(GError) error = NULL;
+  guint n_docks = 0;
+
+  g_return_if_fail (DC_IS_DVR_SETTINGS_WINDOW (self));
+  if (config (self) == NULL)
+    return;
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (file);
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("Cannot open the dock list %s: copy it to this computer first."), uri);
+    }
+  else if (dc_esheet_import_dock_map_rows (path, config (self), notes, &n_docks, &error))
+    {
+      dc_dock_map_report_show (self->import_report, base, n_docks, notes);
+      commit (self);
+      return;
+    }
+  dc_dock_map_report_show_error (self->import_report, error->message);
+}
+
+DcDockMapReport *
+dc_dvr_settings_window_get_import_report (DcDvrSettingsWindow *self)
+{
+  return self->import_report;
+}
+
 static void
 import_response (GtkNativeDialog *dialog, int response, DcDvrSettingsWindow *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT && config (self))
+  if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(GError) error = NULL;
-      AdwToast *toast;
-
-      if (path && dc_esheet_import_dock_map (path, config (self), notes, &error))
-        {
-          g_autoptr(GString) msg = g_string_new (_("Dock map imported."));
-          for (guint i = 0; i < notes->len && i < 3; i++)
-            g_string_append_printf (msg, " %s", (char *) g_ptr_array_index (notes, i));
-          toast = adw_toast_new (msg->str);
-          commit (self);
-        }
-      else
-        toast = adw_toast_new (error ? error->message : _("The dock map could not be read."));
-      adw_toast_set_timeout (toast, 8);
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+      if (file)
+        dc_dvr_settings_window_import_dock_map (self, file);
     }
   g_object_unref (dialog);
 }
@@ -834,9 +1150,64 @@ dock_mapping_changed (GtkWidget *widget, GParamSpec *pspec, DcDvrSettingsWindow 
     dc_config_set_dock (conf, dock, ((DcDvrConfig *) g_ptr_array_index (dvrs, sel - 1))->name,
                         (guint) gtk_spin_button_get_value_as_int (channel));
   gtk_widget_set_sensitive (GTK_WIDGET (channel), sel != 0);
+  channel_output (channel, self);   /* another recorder's camera names */
   /* Apply without rebuilding the rows under the operator's pointer. */
   if (self->window)
     dc_window_set_config (self->window, conf, !dc_window_is_demo_running (self->window));
+}
+
+/* The channel as "3 · Dock cam 3" once Test connection has named the
+ * recorder's cameras, a bare number before. */
+static gboolean
+channel_output (GtkSpinButton *spin, DcDvrSettingsWindow *self)
+{
+  GtkDropDown *dd = g_object_get_data (G_OBJECT (spin), "dvr");
+  guint sel = dd ? gtk_drop_down_get_selected (dd) : 0;
+  const char *dvr = sel > 0 ? gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dd)), sel) : NULL;
+  const char *const *names = channel_names_of (self, dvr);
+  int value = gtk_spin_button_get_value_as_int (spin);
+  g_autofree char *text = NULL;
+  int width = 3;
+
+  if (names && value >= 1 && (guint) value <= g_strv_length ((char **) names) && *names[value - 1])
+    text = g_strdup_printf ("%d · %s", value, names[value - 1]);
+  else
+    text = g_strdup_printf ("%d", value);
+  for (guint i = 0; names && names[i]; i++)
+    width = MAX (width, (int) g_utf8_strlen (names[i], -1) + 5);
+  gtk_editable_set_width_chars (GTK_EDITABLE (spin), MIN (width, 24));
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (spin)), text) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+/* Typed text back to a channel: its leading number ("3 · Dock cam 3" -> 3). */
+static int
+channel_input (GtkSpinButton *spin, double *new_value, gpointer user_data)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
+  char *end = NULL;
+  guint64 value;
+
+  while (g_ascii_isspace (*text))
+    text++;
+  value = g_ascii_strtoull (text, &end, 10);
+  if (end == text)
+    return GTK_INPUT_ERROR;
+  *new_value = (double) value;
+  return TRUE;
+}
+
+const char *
+dc_dvr_settings_window_get_dock_channel_text (DcDvrSettingsWindow *self, const char *dock)
+{
+  for (guint i = 0; i < self->dock_rows->len; i++)
+    {
+      GObject *row = g_ptr_array_index (self->dock_rows, i);
+      if (g_strcmp0 (g_object_get_data (row, "dock"), dock) == 0)
+        return gtk_editable_get_text (GTK_EDITABLE (g_object_get_data (row, "channel")));
+    }
+  return NULL;
 }
 
 static void
@@ -875,7 +1246,7 @@ rebuild (DcDvrSettingsWindow *self)
       GtkWidget *edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
       GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
       g_autofree char *sub = g_strdup_printf ("%s · %s · %s", cfg->url,
-                                              cfg->brand == DC_DVR_BRAND_DAHUA ? _("Dahua") : _("Hikvision"),
+                                              dc_dvr_brand_display_name (cfg->brand),
                                               cfg->user ? cfg->user : "");
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cfg->name);
@@ -945,6 +1316,11 @@ rebuild (DcDvrSettingsWindow *self)
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
       g_object_set_data (G_OBJECT (row), "dvr", dd);
       g_object_set_data (G_OBJECT (row), "channel", spin);
+      g_object_set_data (G_OBJECT (spin), "dvr", dd);
+      gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);   /* it shows the name too */
+      g_signal_connect (spin, "output", G_CALLBACK (channel_output), self);
+      g_signal_connect (spin, "input", G_CALLBACK (channel_input), NULL);
+      channel_output (GTK_SPIN_BUTTON (spin), self);
       g_object_set_data_full (G_OBJECT (row), "dock", g_strdup (dock), g_free);
       g_signal_connect (dd, "notify::selected", G_CALLBACK (dock_mapping_changed), self);
       g_signal_connect (spin, "notify::value", G_CALLBACK (dock_mapping_changed), self);
@@ -983,9 +1359,12 @@ dc_dvr_settings_window_finalize (GObject *object)
   g_clear_pointer (&self->dvr_rows, g_ptr_array_unref);
   g_clear_pointer (&self->dock_rows, g_ptr_array_unref);
   g_clear_object (&self->editor);
+  g_clear_pointer (&self->old_editors, g_ptr_array_unref);
   g_free (self->pin);
   g_free (self->fetched_pin);
   g_free (self->editing);
+  g_free (self->password_place);
+  g_free (self->save_note);
   G_OBJECT_CLASS (dc_dvr_settings_window_parent_class)->finalize (object);
 }
 
@@ -1005,14 +1384,12 @@ dc_dvr_settings_window_init (DcDvrSettingsWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->dvr_rows = g_ptr_array_new ();
+  self->old_editors = g_ptr_array_new_with_free_func (g_object_unref);
   self->dock_rows = g_ptr_array_new ();
   self->page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
   adw_preferences_page_set_title (self->page, _("Recorders"));
   self->dvr_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->dvr_group, _("Recorders"));
-  adw_preferences_group_set_description (self->dvr_group,
-                                         _("The DVRs and NVRs that recorded the docks. Passwords are "
-                                           "kept in a file only you can read."));
   gtk_widget_set_tooltip_text (add, _("Add a recorder"));
   gtk_widget_add_css_class (add, "flat");
   gtk_widget_add_css_class (import, "flat");
@@ -1025,6 +1402,8 @@ dc_dvr_settings_window_init (DcDvrSettingsWindow *self)
   adw_preferences_group_set_title (self->dock_group, _("Docks"));
   adw_preferences_group_set_description (self->dock_group,
                                          _("Which recorder channel films each dock."));
+  self->import_report = dc_dock_map_report_new ();
+  adw_preferences_page_add (self->page, ADW_PREFERENCES_GROUP (self->import_report));
   adw_preferences_page_add (self->page, self->dvr_group);
   adw_preferences_page_add (self->page, self->dock_group);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), self->page);
@@ -1044,5 +1423,7 @@ dc_dvr_settings_window_new (DcWindow *window)
   self->window = window;
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &self->window);
   rebuild (self);
+  show_password_place (self);
+  check_password_place (self);
   return self;
 }

@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 
 typedef struct _DcWindow DcWindow;
+typedef struct _DcDockMapReport DcDockMapReport;
 
 #define DC_TYPE_DVR_SETTINGS_WINDOW (dc_dvr_settings_window_get_type ())
 G_DECLARE_FINAL_TYPE (DcDvrSettingsWindow, dc_dvr_settings_window, DC, DVR_SETTINGS_WINDOW,
@@ -39,5 +40,23 @@ void        dc_dvr_settings_window_check_certificate (DcDvrSettingsWindow *self)
 const char *dc_dvr_settings_window_get_certificate_state (DcDvrSettingsWindow *self);
 /* Subject and fingerprint of the certificate last checked, NULL if hidden. */
 const char *dc_dvr_settings_window_get_certificate_details (DcDvrSettingsWindow *self);
+
+/* The editor's red line under the fields, NULL when hidden: it follows
+ * what is typed and goes away once the fields are valid. */
+const char *dc_dvr_settings_window_get_editor_error (DcDvrSettingsWindow *self);
+/* Where passwords go, a sentence shown in the editor before Save ("…
+ * saved in the desktop keyring", or the private file and why); NULL
+ * while the keyring is being asked. */
+const char *dc_dvr_settings_window_get_password_place (DcDvrSettingsWindow *self);
+/* After Save: where the password really went, read back from the file. */
+const char *dc_dvr_settings_window_get_save_note (DcDvrSettingsWindow *self);
+/* The channel shown for @dock ("3 · Dock cam 3" once Test connection
+ * named the recorder's cameras), NULL when the dock has no row. */
+const char *dc_dvr_settings_window_get_dock_channel_text (DcDvrSettingsWindow *self,
+                                                          const char *dock);
+/* Imports the dock map spreadsheet @file (the Import button's file) and
+ * shows the result list, which stays until dismissed. */
+void        dc_dvr_settings_window_import_dock_map (DcDvrSettingsWindow *self, GFile *file);
+DcDockMapReport *dc_dvr_settings_window_get_import_report (DcDvrSettingsWindow *self);
 
 G_END_DECLS

@@ -28,20 +28,25 @@ struct _DcDemo
   Sim   sims[2];
 };
 
+/* $DOCKCLIP_DVR_SIM, the build tree, libexecdir (where `meson install`
+ * puts helper programs), bindir (where versions before 0.2 put it), PATH. */
 char *
 dc_demo_find_simulator (void)
 {
   const char *env = g_getenv ("DOCKCLIP_DVR_SIM");
-  g_autofree char *in_build = g_build_filename (DC_BUILD_ROOT, "tools", "dvr-sim",
-                                                "dockclip-dvr-sim" DC_EXE_SUFFIX, NULL);
-  g_autofree char *installed = g_build_filename (DC_BINDIR, "dockclip-dvr-sim" DC_EXE_SUFFIX, NULL);
+  const char *name = "dockclip-dvr-sim" DC_EXE_SUFFIX;
+  g_autofree char *in_build = g_build_filename (DC_BUILD_ROOT, "tools", "dvr-sim", name, NULL);
+  g_autofree char *libexec = g_build_filename (DC_LIBEXECDIR, name, NULL);
+  g_autofree char *bin = g_build_filename (DC_BINDIR, name, NULL);
 
   if (env != NULL && g_file_test (env, G_FILE_TEST_IS_EXECUTABLE))
     return g_strdup (env);
   if (g_file_test (in_build, G_FILE_TEST_IS_EXECUTABLE))
     return g_steal_pointer (&in_build);
-  if (g_file_test (installed, G_FILE_TEST_IS_EXECUTABLE))
-    return g_steal_pointer (&installed);
+  if (g_file_test (libexec, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&libexec);
+  if (g_file_test (bin, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&bin);
   return g_find_program_in_path ("dockclip-dvr-sim");
 }
 

@@ -26,8 +26,9 @@ static const char *const map_synonyms[N_MAP][10] = {
 typedef struct
 {
   const char *name;
-  DcConfig   *config;
-  GPtrArray  *notes;
+  DcConfig   *config;    /* what this import found; copied to target on success */
+  DcConfig   *target;
+  GPtrArray  *notes;     /* DcDockMapNote* */
   gboolean    found;
   guint       rows_seen;
   int         col[N_MAP];
@@ -77,13 +78,25 @@ detect (MapImport *mi, const DcCell *cells, guint n)
   return TRUE;
 }
 
-static void
-note (MapImport *mi, char *text)
+void
+dc_dock_map_note_free (DcDockMapNote *note)
 {
-  if (mi->notes)
-    g_ptr_array_add (mi->notes, text);
-  else
-    g_free (text);
+  if (note == NULL)
+    return;
+  g_free (note->reason);
+  g_free (note);
+}
+
+/* Takes @reason. */
+static void
+note (MapImport *mi, guint row, gboolean skipped, char *reason)
+{
+  DcDockMapNote *n = g_new0 (DcDockMapNote, 1);
+
+  n->row = row;
+  n->skipped = skipped;
+  n->reason = reason;
+  g_ptr_array_add (mi->notes, n);
 }
 
 static gboolean
@@ -129,28 +142,36 @@ on_map_row (guint row, const DcCell *cells, guint n, gpointer user_data, GError 
   user = cell_text (cells, n, mi->col[M_USER]);
   password = cell_text (cells, n, mi->col[M_PASSWORD]);
 
-  if (dock[0] == '\0' || ip[0] == '\0' || strpbrk (ip, " /[]") != NULL)
+  if (dock[0] == '\0')
     {
-      note (mi, g_strdup_printf (_("%s row %u: skipped, the dock or the IP address is missing or invalid."),
-                                 mi->name, row));
+      note (mi, row, TRUE, g_strdup_printf (_("The dock number is empty (recorder %s)."), ip));
+      return TRUE;
+    }
+  if (ip[0] == '\0' || strpbrk (ip, " /[]") != NULL)
+    {
+      note (mi, row, TRUE, ip[0] == '\0'
+            ? g_strdup_printf (_("Dock %s has no IP address."), dock)
+            : g_strdup_printf (_("“%s” (dock %s) is not an IP address."), ip, dock));
       return TRUE;
     }
   channel = g_ascii_strtoull (channel_text, &end, 10);
   if (end == channel_text || *end != '\0' || channel < 1 || channel > 512)
     {
-      note (mi, g_strdup_printf (_("%s row %u: skipped, channel “%s” of dock %s is not a number from 1."),
-                                 mi->name, row, channel_text, dock));
+      note (mi, row, TRUE,
+            g_strdup_printf (_("Channel “%s” of dock %s is not a number from 1 to 512."),
+                             channel_text, dock));
       return TRUE;
     }
   if (brand_text[0] && !parse_brand (brand_text, &brand))
     {
-      note (mi, g_strdup_printf (_("%s row %u: skipped, “%s” is not 大华/Dahua or 海康/Hikvision."),
-                                 mi->name, row, brand_text));
+      note (mi, row, TRUE,
+            g_strdup_printf (_("Brand “%s” (dock %s) is not supported: Dockclip knows 大华/Dahua and 海康/Hikvision."),
+                             brand_text, dock));
       return TRUE;
     }
   if (brand_text[0] == '\0')
-    note (mi, g_strdup_printf (_("%s row %u: no brand given for %s, assuming Hikvision."), mi->name,
-                               row, ip));
+    note (mi, row, FALSE,
+          g_strdup_printf (_("No brand given for %s (dock %s): Hikvision is assumed."), ip, dock));
 
   if (http_text[0])
     port = g_ascii_strtoull (http_text, NULL, 10);
@@ -165,8 +186,9 @@ on_map_row (guint row, const DcCell *cells, guint n, gpointer user_data, GError 
     {
       if (!g_hash_table_contains (mi->noted_ports, ip))
         {
-          note (mi, g_strdup_printf (_("DVR %s: port %u is the vendor SDK/RTSP port; Dockclip uses the web (HTTP) port, set to 80. Change url= in the configuration if the recorder's web page is on another port."),
-                                     ip, (guint) port));
+          note (mi, 0, FALSE,
+                g_strdup_printf (_("Recorder %s: port %u is the vendor SDK/RTSP port; Dockclip uses the web (HTTP) port, set to 80. Change the address in the recorder’s settings if its web page is on another port."),
+                                 ip, (guint) port));
           g_hash_table_add (mi->noted_ports, g_strdup (ip));
         }
       port = 80;
@@ -175,7 +197,8 @@ on_map_row (guint row, const DcCell *cells, guint n, gpointer user_data, GError 
     }
   url = port == 80 ? g_strdup_printf ("http://%s", ip) : g_strdup_printf ("http://%s:%u", ip, (guint) port);
 
-  if (dc_config_get_dvr (mi->config, dvr_name) == NULL)
+  if (dc_config_get_dvr (mi->config, dvr_name) == NULL &&
+      dc_config_get_dvr (mi->target, dvr_name) == NULL)
     {
       DcDvrConfig cfg = { 0 };
       cfg.name = dvr_name;
@@ -194,20 +217,26 @@ on_map_row (guint row, const DcCell *cells, guint n, gpointer user_data, GError 
 }
 
 gboolean
-dc_esheet_import_dock_map (const char *path, DcConfig *config, GPtrArray *notes, GError **error)
+dc_esheet_import_dock_map_rows (const char *path, DcConfig *config, GPtrArray *notes,
+                                guint *n_docks, GError **error)
 {
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local = NULL;
+  g_autoptr(DcConfig) found = NULL;
+  g_autoptr(GPtrArray) own_notes = NULL;
   DcEsheetImportOptions options;
   DcEsheetFormat format;
   const char *encoding;
   gboolean needs_validation, date1904;
   MapImport mi = { 0 };
   gboolean ok;
+  GPtrArray *list;
 
   g_return_val_if_fail (path != NULL && config != NULL, FALSE);
 
+  if (n_docks)
+    *n_docks = 0;
   mapped = g_mapped_file_new (path, FALSE, &local);
   if (mapped == NULL)
     {
@@ -217,8 +246,12 @@ dc_esheet_import_dock_map (const char *path, DcConfig *config, GPtrArray *notes,
     }
   bytes = g_mapped_file_get_bytes (mapped);
   dc_esheet_import_options_init (&options);
+  found = dc_config_new ();
+  if (notes == NULL)
+    notes = own_notes = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dock_map_note_free);
   mi.name = path;
-  mi.config = config;
+  mi.config = found;
+  mi.target = config;
   mi.notes = notes;
   mi.noted_ports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ok = dc_esheet_read_any (path, path, bytes, &options, on_map_row, &mi, &format, &encoding,
@@ -237,5 +270,41 @@ dc_esheet_import_dock_map (const char *path, DcConfig *config, GPtrArray *notes,
                    _("%s lists no usable dock."), path);
       return FALSE;
     }
-  return ok;
+  if (!ok)
+    return FALSE;
+  /* Only now: a file that fails half-way changes nothing. */
+  list = dc_config_get_dvrs (found);
+  for (guint i = 0; i < list->len; i++)
+    dc_config_set_dvr (config, g_ptr_array_index (list, i));
+  list = dc_config_get_docks (found);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const DcDockMap *m = g_ptr_array_index (list, i);
+      dc_config_set_dock (config, m->dock, m->dvr, m->channel);
+    }
+  if (n_docks)
+    *n_docks = list->len;
+  return TRUE;
+}
+
+gboolean
+dc_esheet_import_dock_map (const char *path, DcConfig *config, GPtrArray *notes, GError **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dock_map_note_free);
+
+  if (!dc_esheet_import_dock_map_rows (path, config, rows, NULL, error))
+    return FALSE;
+  for (guint i = 0; notes && i < rows->len; i++)
+    {
+      const DcDockMapNote *n = g_ptr_array_index (rows, i);
+
+      if (n->row == 0)
+        g_ptr_array_add (notes, g_strdup (n->reason));
+      else if (n->skipped)
+        /* TRANSLATORS: file, row number, the reason (a sentence) */
+        g_ptr_array_add (notes, g_strdup_printf (_("%s row %u skipped: %s"), path, n->row, n->reason));
+      else
+        g_ptr_array_add (notes, g_strdup_printf (_("%s row %u: %s"), path, n->row, n->reason));
+    }
+  return TRUE;
 }

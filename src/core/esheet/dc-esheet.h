@@ -216,4 +216,25 @@ GPtrArray  *dc_esheet_plan                (DcEsheet *self, DcConfig *config,
 gboolean    dc_esheet_import_dock_map     (const char *path, DcConfig *config,
                                            GPtrArray *notes, GError **error);
 
+/* What a dock map import says about one row (or, with row 0, about a
+ * recorder): @reason is a translated sentence without the row, e.g.
+ * "Brand “Sony” is not supported: Dockclip knows 大华/Dahua and
+ * 海康/Hikvision."; @skipped when the row was not used. */
+typedef struct
+{
+  guint     row;       /* 1-based, as the spreadsheet shows it; 0: not one row */
+  gboolean  skipped;
+  char     *reason;
+} DcDockMapNote;
+
+void        dc_dock_map_note_free          (DcDockMapNote *note);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcDockMapNote, dc_dock_map_note_free)
+
+/* As dc_esheet_import_dock_map(), with a note per row that could not be
+ * used (@notes: DcDockMapNote*, in row order) and the number of docks
+ * mapped in @n_docks.  @config is changed only on success. */
+gboolean    dc_esheet_import_dock_map_rows (const char *path, DcConfig *config,
+                                            GPtrArray *notes, guint *n_docks,
+                                            GError **error);
+
 G_END_DECLS

@@ -141,6 +141,75 @@ probe_service (void)
   return STATE_UNAVAILABLE;
 }
 
+/* The Secret Service's "default" alias, read over D-Bus directly: no
+ * libsecret call here may open a prompt. */
+static gboolean
+default_collection_usable (GError **error)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) locked = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *path = NULL;
+  guint timeout_ms;
+
+  g_mutex_lock (&keyring_lock);
+  timeout_ms = keyring_timeout_ms;
+  g_mutex_unlock (&keyring_lock);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
+  if (bus != NULL)
+    reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                         "org.freedesktop.Secret.Service", "ReadAlias",
+                                         g_variant_new ("(s)", "default"), G_VARIANT_TYPE ("(o)"),
+                                         G_DBUS_CALL_FLAGS_NONE, (int) timeout_ms, NULL, &local_error);
+  if (reply == NULL)
+    {
+      g_debug ("keyring: ReadAlias: %s", local_error->message);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          /* as call_wait(): a service that does not answer is not asked again */
+          g_mutex_lock (&keyring_lock);
+          keyring_state = STATE_UNAVAILABLE;
+          g_mutex_unlock (&keyring_lock);
+        }
+      g_set_error_literal (error, DC_KEYRING_ERROR,
+                           g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
+                           ? DC_KEYRING_ERROR_TIMEOUT : DC_KEYRING_ERROR_UNAVAILABLE,
+                           _("The desktop keyring did not answer."));
+      return FALSE;
+    }
+  g_variant_get (reply, "(o)", &path);
+  if (g_strcmp0 (path, "/") == 0)
+    {
+      g_set_error_literal (error, DC_KEYRING_ERROR, DC_KEYRING_ERROR_NO_KEYRING,
+                           _("The desktop keyring has no default keyring yet."));
+      return FALSE;
+    }
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", path,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.freedesktop.Secret.Collection",
+                                                      "Locked"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                                       (int) timeout_ms, NULL, &local_error);
+  if (reply != NULL)
+    g_variant_get (reply, "(v)", &locked);
+  if (locked == NULL || !g_variant_is_of_type (locked, G_VARIANT_TYPE_BOOLEAN))
+    {
+      g_debug ("keyring: Locked: %s", local_error ? local_error->message : "not a boolean");
+      g_set_error_literal (error, DC_KEYRING_ERROR, DC_KEYRING_ERROR_UNAVAILABLE,
+                           _("The desktop keyring did not answer."));
+      return FALSE;
+    }
+  if (g_variant_get_boolean (locked))
+    {
+      g_set_error_literal (error, DC_KEYRING_ERROR, DC_KEYRING_ERROR_LOCKED,
+                           _("The desktop keyring is locked."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 #endif /* DC_HAVE_LIBSECRET */
 
 gboolean
@@ -173,6 +242,22 @@ check_available (GError **error)
   g_set_error_literal (error, DC_KEYRING_ERROR, DC_KEYRING_ERROR_UNAVAILABLE,
                        _("No keyring (Secret Service) is available"));
   return FALSE;
+}
+
+gboolean
+dc_keyring_can_store (GError **error)
+{
+  if (!dc_keyring_is_available ())
+    {
+      g_set_error_literal (error, DC_KEYRING_ERROR, DC_KEYRING_ERROR_UNAVAILABLE,
+                           _("No desktop keyring is running."));
+      return FALSE;
+    }
+#ifdef DC_HAVE_LIBSECRET
+  return default_collection_usable (error);
+#else
+  return FALSE;
+#endif
 }
 
 #ifdef DC_HAVE_LIBSECRET
@@ -329,7 +414,9 @@ dc_keyring_store_dvr_password (const char *url, const char *user, const char *dv
                                const char *password, GError **error)
 {
   g_return_val_if_fail (url != NULL && user != NULL && password != NULL, FALSE);
-  if (!check_available (error))
+  /* Storing into a locked or missing default collection makes the
+   * Secret Service prompt ("Choose password for new keyring"). */
+  if (!dc_keyring_can_store (error))
     return FALSE;
 #ifdef DC_HAVE_LIBSECRET
   {

@@ -31,6 +31,8 @@ typedef enum
   DC_KEYRING_ERROR_UNAVAILABLE,  /* no session bus / no Secret Service / turned off */
   DC_KEYRING_ERROR_TIMEOUT,      /* the service did not answer in time */
   DC_KEYRING_ERROR_FAILED,       /* the service answered an error (locked, refused...) */
+  DC_KEYRING_ERROR_LOCKED,       /* the default keyring is locked: storing would prompt */
+  DC_KEYRING_ERROR_NO_KEYRING,   /* no default keyring yet: storing would prompt to create one */
 } DcKeyringError;
 
 /* The libsecret schema name; attributes "url" and "user". */
@@ -46,10 +48,22 @@ void      dc_keyring_set_enabled          (gboolean enabled);
 /* Upper bound for one keyring call (default 5000 ms). */
 void      dc_keyring_set_timeout          (guint timeout_ms);
 
+/* Whether a password can go to the keyring now without any prompt: a
+ * Secret Service runs and its default collection exists and is unlocked.
+ * FALSE with DC_KEYRING_ERROR_UNAVAILABLE / _LOCKED / _NO_KEYRING /
+ * _TIMEOUT (a translated sentence saying why) otherwise: the password
+ * then stays in the private (0600) config file.  Asks the service each
+ * time (the operator may unlock the keyring meanwhile); bounded by the
+ * timeout.  Call it from a worker in a GUI. */
+gboolean  dc_keyring_can_store            (GError **error);
+
 /* The password stored for (@url, @user), to be freed with
  * dc_secret_free(); NULL without an error when nothing is stored. */
 char     *dc_keyring_lookup_dvr_password  (const char *url, const char *user, GError **error);
-/* @dvr_name only labels the item ("Dockclip recorder “north”"). */
+/* @dvr_name only labels the item ("Dockclip recorder “north”").  Never
+ * prompts: fails as dc_keyring_can_store() does when the default keyring
+ * is locked or missing (a Secret Service would otherwise ask the operator
+ * to unlock it, or to "choose a password for the new keyring"). */
 gboolean  dc_keyring_store_dvr_password   (const char *url, const char *user,
                                            const char *dvr_name, const char *password,
                                            GError **error);

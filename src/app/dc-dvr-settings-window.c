@@ -697,9 +697,6 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                  "check the address and the brand, and that the port is the "
                                  "recorder’s web port (usually 80), not its SDK port 8000 or 37777."),
                                r->url, r->brand);
-      else if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE))
-        msg = g_strdup_printf (_("No answer from the recorder: check the address and that it is on. (%s)"),
-                               error->message);
       else
         msg = g_strdup (error ? error->message : "");
       gtk_label_set_text (self->test_label, msg);

@@ -205,7 +205,7 @@ do_show (const char *folder, int seconds)
       dc_picture_folder_set_mark (f, p6, &m, NULL);
       if (g_str_equal (g_getenv ("DC_SHOW_DEMO"), "viewer"))
         {
-          gtk_single_selection_set_selected (dc_picture_page_get_selection (page), 6);
+          gtk_selection_model_select_item (dc_picture_page_get_selection (page), 6, TRUE);
           gtk_widget_activate_action (GTK_WIDGET (page), "pictures.open-viewer", NULL);
         }
       dc_picture_page_flush_counts (page);

@@ -217,7 +217,7 @@ test_draw_mark (void)
   g_assert_true (dc_picture_page_has_draft (fx.page));
   g_assert_false (dc_picture_get_marked (p2));
   /* drawing selected the picture */
-  g_assert_cmpuint (gtk_single_selection_get_selected (dc_picture_page_get_selection (fx.page)), ==, 2);
+  g_assert_cmpuint (dc_picture_page_get_current_position (fx.page), ==, 2);
 
   /* Space saves it */
   press_key (dc_picture_page_get_grid_shortcuts (fx.page), GDK_KEY_space, 0);
@@ -314,7 +314,7 @@ test_keys (void)
 
   p0 = picture_at (fx.page, 0);
   p1 = picture_at (fx.page, 1);
-  g_assert_cmpuint (gtk_single_selection_get_selected (dc_picture_page_get_selection (fx.page)), ==, 0);
+  g_assert_cmpuint (dc_picture_page_get_current_position (fx.page), ==, 0);
   /* M marks (plain), Space toggles back, M again, Delete unmarks */
   press_key (grid_keys, GDK_KEY_m, 0);
   g_assert_true (dc_picture_get_marked (p0));
@@ -453,9 +453,9 @@ test_prune_undo (void)
   guint in_trash = 0;
 
   fixture_open (&fx, "prune", 6);
-  gtk_single_selection_set_selected (dc_picture_page_get_selection (fx.page), 1);
+  gtk_selection_model_select_item (dc_picture_page_get_selection (fx.page), 1, TRUE);
   press_key (dc_picture_page_get_grid_shortcuts (fx.page), GDK_KEY_m, 0);
-  gtk_single_selection_set_selected (dc_picture_page_get_selection (fx.page), 4);
+  gtk_selection_model_select_item (dc_picture_page_get_selection (fx.page), 4, TRUE);
   press_key (dc_picture_page_get_grid_shortcuts (fx.page), GDK_KEY_m, 0);
   kept0 = g_strdup (dc_picture_get_path (picture_at (fx.page, 1)));
   gone = g_strdup (dc_picture_get_path (picture_at (fx.page, 0)));
@@ -664,7 +664,7 @@ test_export (void)
   dc_picture_page_set_export_lookup (fx.page, lookup, NULL, NULL);
   dc_picture_page_set_style (fx.page, DC_MARK_SHAPE_RECTANGLE, DC_MARK_COLOUR_RED, 4);
   drag_on (dc_picture_page_find_canvas (fx.page, picture_at (fx.page, 1)), 30, 30, 200, 120);
-  gtk_single_selection_set_selected (dc_picture_page_get_selection (fx.page), 3);
+  gtk_selection_model_select_item (dc_picture_page_get_selection (fx.page), 3, TRUE);
   /* moving on saved the drawing */
   g_assert_true (dc_picture_get_marked (picture_at (fx.page, 1)));
   press_key (dc_picture_page_get_grid_shortcuts (fx.page), GDK_KEY_m, 0);

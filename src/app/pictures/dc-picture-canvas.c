@@ -24,6 +24,7 @@ struct _DcPictureCanvas
   DcMark      *draft;
   gboolean     show_badge;
   gboolean     flexible;     /* any height (the viewer), not 16:9 of the width */
+  gboolean     follow_thumbnail;
   guint        position;
 
   GtkGesture  *drag;
@@ -288,9 +289,31 @@ dc_picture_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int fo
 }
 
 static void
+sync_thumbnail (DcPictureCanvas *self)
+{
+  GObject *thumb;
+  int sw, sh;
+
+  if (self->picture == NULL)
+    {
+      dc_picture_canvas_set_texture (self, NULL, 0, 0);
+      return;
+    }
+  thumb = dc_picture_get_thumbnail (self->picture, &sw, &sh);
+  if (thumb == NULL && dc_picture_get_thumbnail_error (self->picture) != NULL)
+    dc_picture_canvas_set_placeholder (self, dc_picture_get_thumbnail_error (self->picture));
+  else
+    dc_picture_canvas_set_texture (self, thumb != NULL ? GDK_TEXTURE (thumb) : NULL, sw, sh);
+}
+
+static void
 on_picture_notify (GObject *object, GParamSpec *pspec, gpointer data)
 {
-  gtk_widget_queue_draw (GTK_WIDGET (data));
+  DcPictureCanvas *self = data;
+
+  if (self->follow_thumbnail && g_strcmp0 (pspec->name, "thumbnail") == 0)
+    sync_thumbnail (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -446,7 +469,19 @@ dc_picture_canvas_set_picture (DcPictureCanvas *self, DcPicture *picture)
   if (picture != NULL)
     self->notify_id = g_signal_connect_object (picture, "notify", G_CALLBACK (on_picture_notify),
                                                self, 0);
+  if (self->follow_thumbnail)
+    sync_thumbnail (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+dc_picture_canvas_set_follow_thumbnail (DcPictureCanvas *self, gboolean follow)
+{
+  g_return_if_fail (DC_IS_PICTURE_CANVAS (self));
+
+  self->follow_thumbnail = follow;
+  if (follow)
+    sync_thumbnail (self);
 }
 
 DcPicture *

@@ -219,13 +219,10 @@ dc_picture_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     }
   else if (self->texture != NULL && picture_rect (self, &r))
     {
+      /* No tint over a marked picture: its colours are evidence (a
+       * parcel's label, a tape colour).  The frame and the badge say
+       * "marked". */
       gtk_snapshot_append_texture (snapshot, self->texture, &r);
-      if (marked)
-        {
-          /* the tint says "marked" even when the badge is small */
-          GdkRGBA tint = { 0.2, 0.6, 0.3, 0.28 };
-          gtk_snapshot_append_color (snapshot, &tint, &r);
-        }
     }
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, (float) w, (float) h));
@@ -243,9 +240,14 @@ dc_picture_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     {
       if (marked)
         {
+          /* a green frame with a white inner line, visible on any picture */
           cairo_set_source_rgb (cr, 0.15, 0.55, 0.25);
           cairo_set_line_width (cr, 4);
           cairo_rectangle (cr, r.origin.x + 2, r.origin.y + 2, r.size.width - 4, r.size.height - 4);
+          cairo_stroke (cr);
+          cairo_set_source_rgba (cr, 1, 1, 1, 0.8);
+          cairo_set_line_width (cr, 1);
+          cairo_rectangle (cr, r.origin.x + 4.5, r.origin.y + 4.5, r.size.width - 9, r.size.height - 9);
           cairo_stroke (cr);
         }
       if (marked)

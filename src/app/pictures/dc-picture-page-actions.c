@@ -297,6 +297,11 @@ action_prune (GtkWidget *widget, const char *name, GVariant *param)
       dc_picture_page_toast (self, _("Nothing to prune: every picture is marked"));
       return;
     }
+  if (marked == 0)
+    {
+      dc_picture_page_toast (self, _("Nothing marked yet: mark the pictures to keep first"));
+      return;
+    }
   heading = g_strdup_printf (ngettext ("Move %u unmarked picture to the trash?",
                                        "Move %u unmarked pictures to the trash?", n), n);
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
@@ -423,6 +428,59 @@ static void
 action_copy_files (GtkWidget *widget, const char *name, GVariant *param)
 {
   dc_picture_page_copy_files (DC_PICTURE_PAGE (widget));
+}
+
+/* --- context menu ------------------------------------------------------------------ */
+
+static GMenuModel *
+build_menu (DcPicturePage *self)
+{
+  g_autoptr(GPtrArray) selected = dc_picture_page_dup_selected (self);
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) send = g_menu_new ();
+  g_autoptr(GMenu) review = g_menu_new ();
+  g_autofree char *files = NULL;
+  DcPicture *current = dc_picture_page_current (self);
+
+  g_menu_append (send, _("Copy _Picture"), "pictures.copy-picture");
+  if (selected->len > 1 && !dc_picture_page_is_viewer_open (self))
+    files = g_strdup_printf (ngettext ("Copy %u _File", "Copy %u _Files", selected->len), selected->len);
+  g_menu_append (send, files != NULL ? files : _("Copy _File"), "pictures.copy-files");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (send));
+  if (!dc_picture_page_is_viewer_open (self))
+    g_menu_append (review, _("_Open"), "pictures.open-viewer");
+  g_menu_append (review, current != NULL && dc_picture_get_marked (current) ? _("_Unmark") : _("_Mark"),
+                 "pictures.toggle-mark");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (review));
+  return G_MENU_MODEL (menu);
+}
+
+/* Right-click on a picture (@widget: a cell or the viewer, (@x, @y) in
+ * its coordinates): the picture becomes current — added to nothing, so
+ * a right-click inside a selection keeps the selection — and the menu
+ * opens there. */
+void
+dc_picture_page_popup_menu (DcPicturePage *self, GtkWidget *widget, double x, double y)
+{
+  g_autoptr(GMenuModel) model = NULL;
+  graphene_point_t p;
+
+  if (dc_picture_page_current (self) == NULL)
+    return;
+  model = build_menu (self);
+  if (self->context_menu == NULL)
+    {
+      self->context_menu = gtk_popover_menu_new_from_model (NULL);
+      gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
+      gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
+      gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
+    }
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->context_menu), model);
+  if (!gtk_widget_compute_point (widget, GTK_WIDGET (self), &GRAPHENE_POINT_INIT ((float) x, (float) y), &p))
+    p = GRAPHENE_POINT_INIT (0, 0);
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->context_menu),
+                               &(GdkRectangle) { (int) p.x, (int) p.y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->context_menu));
 }
 
 void

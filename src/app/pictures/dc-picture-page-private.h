@@ -62,6 +62,7 @@ struct _DcPicturePage
   GHashTable            *bound;          /* DcPictureCanvas set: the grid's bound cells */
   guint                  counts_idle;
   guint                  resume_id;
+  guint                  viewer_focus_idle;
 
   DcPicture             *draft_picture;
   gboolean               drawing;        /* a drag is drawing draft_mark now */
@@ -113,6 +114,7 @@ void       dc_picture_page_viewer_follow       (DcPicturePage *self);
 void       dc_picture_page_class_install_actions (GtkWidgetClass *widget_class);
 void       dc_picture_page_setup_shortcuts     (DcPicturePage *self);
 void       dc_picture_page_export_lookup_unref (DcPictureExportLookup *lookup);
+void       dc_picture_page_popup_menu          (DcPicturePage *self, GtkWidget *widget, double x, double y);
 
 /* dc-picture-page-clipboard.c */
 /* The file a copy sends: the marked copy when it exists, else the original. */

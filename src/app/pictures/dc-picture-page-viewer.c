@@ -90,6 +90,17 @@ dc_picture_page_close_viewer (DcPicturePage *self)
     gtk_stack_set_visible_child_name (self->stack, "grid");
 }
 
+static gboolean
+focus_viewer_idle (gpointer data)
+{
+  DcPicturePage *self = data;
+
+  self->viewer_focus_idle = 0;
+  if (dc_picture_page_is_viewer_open (self))
+    gtk_widget_grab_focus (GTK_WIDGET (self->viewer_canvas));
+  return G_SOURCE_REMOVE;
+}
+
 void
 dc_picture_page_open_viewer (DcPicturePage *self)
 {
@@ -98,6 +109,13 @@ dc_picture_page_open_viewer (DcPicturePage *self)
   gtk_stack_set_visible_child_name (self->stack, "viewer");
   viewer_load (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->viewer_canvas));
+  /* A double-click opens the viewer from inside the grid cell's click
+   * handler, and GTK 4.8's list item grabs the focus for itself right
+   * after emitting "activate": the focus went back to the hidden grid
+   * and the first Space was lost on it.  Take it again once that
+   * handler has returned. */
+  if (self->viewer_focus_idle == 0)
+    self->viewer_focus_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, focus_viewer_idle, self, NULL);
 }
 
 /* The selection moved: the viewer, when open, shows the new current. */
@@ -107,6 +125,13 @@ dc_picture_page_viewer_follow (DcPicturePage *self)
   if (dc_picture_page_is_viewer_open (self) &&
       dc_picture_page_current (self) != dc_picture_canvas_get_picture (self->viewer_canvas))
     viewer_load (self);
+}
+
+static void
+on_viewer_right_click (GtkGestureClick *gesture, int n_press, double x, double y, DcPicturePage *self)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  dc_picture_page_popup_menu (self, GTK_WIDGET (self->viewer_canvas), x, y);
 }
 
 void
@@ -121,4 +146,11 @@ dc_picture_page_setup_viewer (DcPicturePage *self)
   g_signal_connect (self->viewer_canvas, "shape-drawn", G_CALLBACK (dc_picture_page_on_shape_drawn), self);
   g_signal_connect (self->viewer_canvas, "badge-clicked", G_CALLBACK (dc_picture_page_on_badge_clicked), self);
   gtk_box_append (self->viewer_box, GTK_WIDGET (self->viewer_canvas));
+  {
+    GtkGesture *menu_click = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (menu_click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (menu_click, "pressed", G_CALLBACK (on_viewer_right_click), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->viewer_canvas), GTK_EVENT_CONTROLLER (menu_click));
+  }
 }

@@ -167,8 +167,15 @@ dc_picture_page_flush_counts (DcPicturePage *self)
     }
   text = dc_picture_page_dup_counter_text (self);
   gtk_label_set_text (self->counter_label, text);
+  /* Nothing marked yet means nothing reviewed yet: pruning then would
+   * offer to trash every picture of the folder. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pictures.prune",
-                                 self->folder != NULL && !self->loading && total > marked);
+                                 self->folder != NULL && !self->loading && total > marked &&
+                                 marked > 0);
+  gtk_widget_set_tooltip_text (self->prune_button,
+                               self->folder != NULL && marked == 0 && total > 0
+                               ? _("Nothing marked yet: mark the pictures to keep first")
+                               : _("Move every unmarked picture of this folder to the trash"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pictures.export",
                                  self->folder != NULL && marked > 0);
   g_signal_emit (self, signals[COUNTS_CHANGED], 0, total, marked);
@@ -263,6 +270,27 @@ on_name_query_tooltip (GtkWidget *label, int x, int y, gboolean keyboard, GtkToo
 }
 
 static void
+on_cell_right_click (GtkGestureClick *gesture, int n_press, double x, double y, DcPicturePage *self)
+{
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  DcPictureCanvas *canvas = DC_PICTURE_CANVAS (gtk_widget_get_first_child (cell));
+  guint pos = dc_picture_canvas_get_position (canvas);
+
+  if (pos == G_MAXUINT)
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  if (!gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->selection), pos))
+    dc_picture_page_set_current (self, pos);
+  else if (self->current != pos)
+    {
+      self->current = pos;
+      update_current (self);
+      current_changed (self);
+    }
+  dc_picture_page_popup_menu (self, cell, x, y);
+}
+
+static void
 factory_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DcPicturePage *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
@@ -283,6 +311,13 @@ factory_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DcPicturePa
   g_signal_connect (canvas, "shape-drawn", G_CALLBACK (dc_picture_page_on_shape_drawn), self);
   g_signal_connect (canvas, "badge-clicked", G_CALLBACK (dc_picture_page_on_badge_clicked), self);
   gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (dc_picture_page_new_drag_source (self)));
+  {
+    GtkGesture *menu_click = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (menu_click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (menu_click, "pressed", G_CALLBACK (on_cell_right_click), self);
+    gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (menu_click));
+  }
   gtk_widget_set_cursor_from_name (label, "grab");
   gtk_list_item_set_child (item, box);
 }
@@ -693,6 +728,7 @@ dc_picture_page_dispose (GObject *object)
   g_cancellable_cancel (self->viewer_cancellable);
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   g_clear_handle_id (&self->resume_id, g_source_remove);
+  g_clear_handle_id (&self->viewer_focus_idle, g_source_remove);
   if (self->prune_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->prune_dialog)));
   /* unbinding the cells cancels their requests: the pool must outlive it */

@@ -262,10 +262,14 @@ on_name_query_tooltip (GtkWidget *label, int x, int y, gboolean keyboard, GtkToo
                        gpointer user_data)
 {
   const char *name = gtk_label_get_text (GTK_LABEL (label));
+  g_autofree char *text = NULL;
 
   if (name == NULL || name[0] == '\0')
     return FALSE;
-  gtk_tooltip_set_text (tooltip, name);
+  /* the name strip is the handle that drags the file out: say so */
+  text = g_strdup_printf ("%s\n%s", name,
+                          _("Drag this name to a folder or another application to send the picture as a file."));
+  gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
 

@@ -547,6 +547,98 @@ test_context_menu (void)
   fixture_close (&fx);
 }
 
+typedef struct
+{
+  DcPicturePage *page;
+  guint          n;
+} ShownWait;
+
+static gboolean
+shown_is (gpointer data)
+{
+  ShownWait *w = data;
+  return n_shown (w->page) == w->n;
+}
+
+static void
+on_thumbnail_notify (GObject *picture, GParamSpec *pspec, guint *count)
+{
+  (*count)++;
+}
+
+static gboolean
+thumbnail_dropped (gpointer picture)
+{
+  return !dc_picture_has_thumbnail (picture);
+}
+
+/* The thumbnail is the picture's "thumbnail" property: the cell shows
+ * what the item holds, and the item lets it go when no cell shows it. */
+static void
+test_thumbnail_property (void)
+{
+  Fixture fx = { 0 };
+  g_autoptr(DcPicture) p1 = NULL;
+  DcPictureCanvas *cell;
+  GObject *thumb;
+  int sw = 0, sh = 0, cw, ch;
+  guint notified = 0;
+
+  fixture_open (&fx, "thumb-prop", 3);
+  p1 = g_object_ref (picture_at (fx.page, 1));
+  thumb = dc_picture_get_thumbnail (p1, &sw, &sh);
+  g_assert_true (GDK_IS_TEXTURE (thumb));
+  g_assert_cmpint (sw, ==, PIC_W);
+  g_assert_cmpint (sh, ==, PIC_H);
+  cell = dc_picture_page_find_canvas (fx.page, p1);
+  g_assert_true (G_OBJECT (dc_picture_canvas_get_texture (cell, &cw, &ch)) == thumb);
+  {
+    g_auto(GValue) v = G_VALUE_INIT;
+
+    g_value_init (&v, G_TYPE_OBJECT);
+    g_object_get_property (G_OBJECT (p1), "thumbnail", &v);
+    g_assert_true (g_value_get_object (&v) == thumb);
+  }
+  g_signal_connect (p1, "notify::thumbnail", G_CALLBACK (on_thumbnail_notify), &notified);
+  /* the folder closed: no cell shows it, the texture goes */
+  dc_picture_page_set_folder (fx.page, NULL);
+  g_assert_true (dc_test_wait_until (thumbnail_dropped, p1, 5000));
+  g_assert_cmpuint (notified, ==, 1);
+  g_signal_handlers_disconnect_by_data (p1, &notified);
+  fixture_close (&fx);
+}
+
+/* The picture shown in the viewer is deleted on disk: the viewer moves
+ * to the picture that takes its place. */
+static void
+test_viewer_follows_deletion (void)
+{
+  Fixture fx = { 0 };
+  DcPictureCanvas *viewer;
+  DcPicture *p1, *p2;
+  ShownWait w = { NULL, 3 };
+
+  fixture_open (&fx, "viewer-delete", 4);
+  viewer = dc_picture_page_get_viewer_canvas (fx.page);
+  p1 = picture_at (fx.page, 1);
+  p2 = picture_at (fx.page, 2);
+  gtk_selection_model_select_item (dc_picture_page_get_selection (fx.page), 1, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (fx.page), "pictures.open-viewer", NULL);
+  g_assert_true (dc_test_wait_until (viewer_open, fx.page, 5000));
+  g_assert_true (dc_picture_canvas_get_picture (viewer) == p1);
+  {
+    g_autoptr(GFile) f = g_file_new_for_path (dc_picture_get_path (p1));
+    g_assert_true (g_file_delete (f, NULL, NULL));
+  }
+  w.page = fx.page;
+  g_assert_true (dc_test_wait_until (shown_is, &w, 10000));
+  spin (10);
+  g_assert_true (dc_picture_page_is_viewer_open (fx.page));
+  g_assert_true (dc_picture_canvas_get_picture (viewer) == p2);
+  g_assert_cmpuint (dc_picture_page_get_current_position (fx.page), ==, 1);
+  fixture_close (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -576,6 +668,8 @@ main (int argc, char **argv)
   g_test_add_func ("/app-pictures/copy-files", test_copy_files);
   g_test_add_func ("/app-pictures/drag-offers-files", test_drag_offers_files);
   g_test_add_func ("/app-pictures/context-menu", test_context_menu);
+  g_test_add_func ("/app-pictures/thumbnail-property", test_thumbnail_property);
+  g_test_add_func ("/app-pictures/viewer-follows-deletion", test_viewer_follows_deletion);
   status = g_test_run ();
   pictures_test_teardown_env (tmp_root);
   return status;

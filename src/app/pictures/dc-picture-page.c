@@ -101,7 +101,6 @@ update_current (DcPicturePage *self)
   GtkSelectionModel *model = GTK_SELECTION_MODEL (self->selection);
   g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (model);
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
-  DcPicture *before = dc_picture_page_current (self);
   guint anchor = self->current;
 
   if (gtk_bitset_is_empty (set))
@@ -117,8 +116,9 @@ update_current (DcPicturePage *self)
     }
   else if (self->current == GTK_INVALID_LIST_POSITION || !gtk_bitset_contains (set, self->current))
     self->current = gtk_bitset_get_minimum (set);
-  if (dc_picture_page_current (self) != before || self->current == GTK_INVALID_LIST_POSITION)
-    current_changed (self);
+  /* also when the position held still but its picture went away: the
+   * viewer compares pictures, not positions */
+  current_changed (self);
 }
 
 static void
@@ -289,7 +289,6 @@ on_cell_right_click (GtkGestureClick *gesture, int n_press, double x, double y, 
     {
       self->current = pos;
       update_current (self);
-      current_changed (self);
     }
   dc_picture_page_popup_menu (self, cell, x, y);
 }

@@ -4,8 +4,9 @@
  * picture as an image (to paste into a chat or a document), several
  * selected pictures as files; a drag from a cell's name strip carries
  * the picture, or the selection it belongs to, out as files.  What is
- * sent is the ready-to-send marked copy when there is one, else the
- * original. */
+ * sent is the marked picture (the shape drawn in) when there is a mark:
+ * as an image, the original with the mark drawn; as a file, the burned
+ * copy in marked/; else the original. */
 
 #include "config.h"
 
@@ -60,31 +61,70 @@ dc_picture_page_files_provider (DcPicturePage *self, GPtrArray *pictures)
 void
 dc_picture_page_copy_files (DcPicturePage *self)
 {
-  g_autoptr(GPtrArray) pictures = dc_picture_page_dup_selected (self);
+  g_autoptr(GPtrArray) pictures = NULL;
   g_autoptr(GdkContentProvider) provider = NULL;
   g_autofree char *msg = NULL;
 
+  dc_picture_page_commit_draft (self);
+  /* A mark just made is still being burned into its copy (0.1-0.5 s):
+   * the file copied must carry it, not an older shape or none. */
+  if (self->n_burns > 0)
+    {
+      self->copy_files_waiting = TRUE;
+      return;
+    }
+  pictures = dc_picture_page_dup_selected (self);
   if (pictures->len == 0)
     return;
-  dc_picture_page_commit_draft (self);
   provider = dc_picture_page_files_provider (self, pictures);
   gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), provider);
   msg = g_strdup_printf (ngettext ("%u file copied", "%u files copied", pictures->len), pictures->len);
   dc_picture_page_toast (self, msg);
 }
 
+void
+dc_picture_page_burns_settled (DcPicturePage *self)
+{
+  if (!self->copy_files_waiting || gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    return;
+  self->copy_files_waiting = FALSE;
+  dc_picture_page_copy_files (self);
+}
+
 /* --- the picture as an image ------------------------------------------------- */
 
+typedef struct
+{
+  char   *path;
+  DcMark *mark;   /* NULL: unmarked */
+} CopyData;
+
+static void
+copy_data_free (CopyData *data)
+{
+  g_free (data->path);
+  g_clear_pointer (&data->mark, dc_mark_free);
+  g_free (data);
+}
+
+/* The original decoded upright with the mark drawn as the burner draws
+ * it: the same picture as the burned copy, but always with the mark of
+ * now (a burn may still be running) and without a second JPEG pass. */
 static void
 decode_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
+  CopyData *data = task_data;
   GError *error = NULL;
-  DcImage *image = dc_picture_decode_full (task_data, cancellable, &error);
+  DcImage *image = dc_picture_decode_full (data->path, cancellable, &error);
 
   if (image == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, image, (GDestroyNotify) dc_image_free);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (data->mark != NULL)
+    dc_image_draw_mark (image, data->mark);
+  g_task_return_pointer (task, image, (GDestroyNotify) dc_image_free);
 }
 
 static void
@@ -95,8 +135,8 @@ on_copy_decoded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(DcImage) image = g_task_propagate_pointer (G_TASK (result), &error);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  const char *path = g_task_get_task_data (G_TASK (result));
-  g_autofree char *base = g_path_get_basename (path);
+  CopyData *data = g_task_get_task_data (G_TASK (result));
+  g_autofree char *base = g_path_get_basename (data->path);
   g_autofree char *msg = NULL;
 
   if (image == NULL)
@@ -122,14 +162,19 @@ dc_picture_page_copy_picture (DcPicturePage *self)
 {
   DcPicture *picture;
   g_autoptr(GTask) task = NULL;
+  CopyData *data;
 
   dc_picture_page_commit_draft (self);
   picture = dc_picture_page_current (self);
   if (picture == NULL)
     return;
   /* decoding a 2560x1440 JPEG takes tens of milliseconds: not on the UI thread */
+  data = g_new0 (CopyData, 1);
+  data->path = g_strdup (dc_picture_get_path (picture));
+  if (dc_picture_get_mark (picture) != NULL)
+    data->mark = dc_mark_copy (dc_picture_get_mark (picture));
   task = g_task_new (self, self->cancellable, on_copy_decoded, NULL);
-  g_task_set_task_data (task, dc_picture_page_dup_send_path (self, picture), g_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) copy_data_free);
   g_task_run_in_thread (task, decode_thread);
 }
 

@@ -240,6 +240,8 @@ on_burned (GObject *source, GAsyncResult *result, gpointer user_data)
           dc_picture_page_toast (self, msg);
         }
       burn_data_free (data);
+      if (self->n_burns == 0)
+        dc_picture_page_burns_settled (self);
       return;
     }
   /* The mark may have changed while this burn ran: the copy must match
@@ -254,6 +256,8 @@ on_burned (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (!dc_mark_equal (now, data->mark) && data->folder == self->folder)
     start_burn (self, picture);
   burn_data_free (data);
+  if (self->n_burns == 0)
+    dc_picture_page_burns_settled (self);
 }
 
 static void

@@ -77,6 +77,7 @@ struct _DcPicturePage
   GCancellable          *cancellable;    /* burns, exports, copies: cancelled on dispose */
   GCancellable          *viewer_cancellable;
   guint                  n_burns;
+  gboolean               copy_files_waiting;  /* for the burns to end */
 
   DcPictureExportLookup *lookup;
 };
@@ -124,6 +125,8 @@ GdkContentProvider *dc_picture_page_files_provider (DcPicturePage *self, GPtrArr
 void       dc_picture_page_copy_picture        (DcPicturePage *self);
 void       dc_picture_page_copy_files          (DcPicturePage *self);
 void       dc_picture_page_copy                (DcPicturePage *self);
+/* The last burn ended: a Copy Files that waited for it runs now. */
+void       dc_picture_page_burns_settled       (DcPicturePage *self);
 GtkDragSource *dc_picture_page_new_drag_source (DcPicturePage *self);
 
 /* --- for the GUI tests and the benchmark --- */

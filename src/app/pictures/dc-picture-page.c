@@ -150,6 +150,7 @@ void
 dc_picture_page_flush_counts (DcPicturePage *self)
 {
   g_autofree char *text = NULL;
+  const char *tip;
   guint total = 0, marked = 0;
 
   g_clear_handle_id (&self->counts_idle, g_source_remove);
@@ -172,10 +173,12 @@ dc_picture_page_flush_counts (DcPicturePage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pictures.prune",
                                  self->folder != NULL && !self->loading && total > marked &&
                                  marked > 0);
-  gtk_widget_set_tooltip_text (self->prune_button,
-                               self->folder != NULL && marked == 0 && total > 0
-                               ? _("Nothing marked yet: mark the pictures to keep first")
-                               : _("Move every unmarked picture of this folder to the trash"));
+  tip = self->folder != NULL && marked == 0 && total > 0
+        ? _("Nothing marked yet: mark the pictures to keep first")
+        : _("Move every unmarked picture of this folder to the trash");
+  /* a tooltip change costs an X round trip: only when it changes */
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (self->prune_button), tip) != 0)
+    gtk_widget_set_tooltip_text (self->prune_button, tip);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pictures.export",
                                  self->folder != NULL && marked > 0);
   g_signal_emit (self, signals[COUNTS_CHANGED], 0, total, marked);

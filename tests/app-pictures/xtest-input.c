@@ -1,45 +1,103 @@
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
-#include <gmodule.h>
-#include <X11/Xlib.h>
+#include <X11/Xlibint.h>
 #include <X11/keysym.h>
 
 #include "xtest-input.h"
 
-typedef int (*FakeKeyFunc)    (Display *dpy, unsigned int keycode, Bool is_press, unsigned long delay);
-typedef int (*FakeButtonFunc) (Display *dpy, unsigned int button, Bool is_press, unsigned long delay);
-typedef int (*FakeMotionFunc) (Display *dpy, int screen, int x, int y, unsigned long delay);
+/* The XTEST FakeInput request as the X server reads it (XTest protocol
+ * 2.2, minor opcode 2, 36 bytes).  Sent with Xlib's own request
+ * machinery, as libXtst does: libXtst itself is not installed with
+ * --no-install-recommends, libX11's headers are (GTK's -dev needs them). */
+#define XTEST_FAKE_INPUT 2
 
-static FakeKeyFunc fake_key;
-static FakeButtonFunc fake_button;
-static FakeMotionFunc fake_motion;
+typedef struct
+{
+  CARD8  reqType;
+  CARD8  xtReqType;
+  CARD16 length;
+  BYTE   type;
+  BYTE   detail;
+  CARD16 pad0;
+  CARD32 time;
+  CARD32 root;
+  CARD32 pad1;
+  CARD32 pad2;
+  INT16  rootX;
+  INT16  rootY;
+  CARD32 pad3;
+  CARD16 pad4;
+  CARD8  pad5;
+  CARD8  deviceid;
+} FakeInputReq;
+
+G_STATIC_ASSERT (sizeof (FakeInputReq) == 36);
+
+static int xtest_opcode;
 
 gboolean
 xtest_input_init (GError **error)
 {
-  GModule *module;
+  GdkDisplay *display = gdk_display_get_default ();
+  int first_event, first_error;
 
-  if (fake_key != NULL)
+  if (xtest_opcode != 0)
     return TRUE;
-  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
+  if (!GDK_IS_X11_DISPLAY (display))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not an X11 display");
       return FALSE;
     }
-  module = g_module_open ("libXtst.so.6", G_MODULE_BIND_LAZY);
-  if (module == NULL ||
-      !g_module_symbol (module, "XTestFakeKeyEvent", (gpointer *) &fake_key) ||
-      !g_module_symbol (module, "XTestFakeButtonEvent", (gpointer *) &fake_button) ||
-      !g_module_symbol (module, "XTestFakeMotionEvent", (gpointer *) &fake_motion))
+  if (!XQueryExtension (gdk_x11_display_get_xdisplay (display), "XTEST", &xtest_opcode,
+                        &first_event, &first_error))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "libXtst.so.6 (Debian package libxtst6) cannot be opened: %s", g_module_error ());
-      fake_key = NULL;
+      xtest_opcode = 0;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "the X server has no XTEST extension");
       return FALSE;
     }
-  g_module_make_resident (module);
   return TRUE;
+}
+
+static void
+fake_input (Display *dpy, int type, int detail, int x, int y)
+{
+  FakeInputReq *req;
+
+  g_assert_cmpint (xtest_opcode, !=, 0);
+  LockDisplay (dpy);
+  req = (FakeInputReq *) _XGetRequest (dpy, XTEST_FAKE_INPUT, sizeof (FakeInputReq));
+  req->reqType = (CARD8) xtest_opcode;
+  req->xtReqType = XTEST_FAKE_INPUT;
+  req->type = (BYTE) type;
+  req->detail = (BYTE) detail;
+  req->time = CurrentTime;
+  req->root = type == MotionNotify ? (CARD32) DefaultRootWindow (dpy) : None;
+  req->rootX = (INT16) x;
+  req->rootY = (INT16) y;
+  req->deviceid = 0;
+  UnlockDisplay (dpy);
+  SyncHandle ();
+}
+
+static void
+fake_key (Display *dpy, unsigned int keycode, gboolean press)
+{
+  fake_input (dpy, press ? KeyPress : KeyRelease, (int) keycode, 0, 0);
+}
+
+static void
+fake_button (Display *dpy, unsigned int button, gboolean press)
+{
+  fake_input (dpy, press ? ButtonPress : ButtonRelease, (int) button, 0, 0);
+}
+
+static void
+fake_motion (Display *dpy, int x, int y)
+{
+  /* detail 0: absolute coordinates on @root */
+  fake_input (dpy, MotionNotify, 0, x, y);
 }
 
 static Display *
@@ -73,11 +131,11 @@ click (GtkWidget *widget, double x, double y, guint button, guint n_clicks)
   XTranslateCoordinates (dpy, gdk_x11_surface_get_xid (surface), DefaultRootWindow (dpy),
                          (int) (q.x + sx), (int) (q.y + sy), &rx, &ry, &child);
   focus_toplevel (widget);
-  fake_motion (dpy, -1, rx, ry, 0);
+  fake_motion (dpy, rx, ry);
   for (guint i = 0; i < n_clicks; i++)
     {
-      fake_button (dpy, button, True, 0);
-      fake_button (dpy, button, False, 0);
+      fake_button (dpy, button, TRUE);
+      fake_button (dpy, button, FALSE);
     }
   XSync (dpy, False);
 }
@@ -104,11 +162,11 @@ key (GtkWidget *widget, guint keyval, gboolean ctrl)
   g_assert_cmpuint (code, !=, 0);
   focus_toplevel (widget);
   if (ctrl)
-    fake_key (dpy, control, True, 0);
-  fake_key (dpy, code, True, 0);
-  fake_key (dpy, code, False, 0);
+    fake_key (dpy, control, TRUE);
+  fake_key (dpy, code, TRUE);
+  fake_key (dpy, code, FALSE);
   if (ctrl)
-    fake_key (dpy, control, False, 0);
+    fake_key (dpy, control, FALSE);
   XSync (dpy, False);
 }
 

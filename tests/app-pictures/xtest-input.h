@@ -3,8 +3,7 @@
  * The X server's XTEST extension injects key presses and pointer clicks
  * that travel the whole way a user's do (X server → GDK's XInput2 event
  * translation → GTK's controllers), unlike activating an action or
- * emitting a gesture's signal.  libXtst is opened at run time (GTK's
- * accessibility stack already installs it; its headers are not needed).
+ * emitting a gesture's signal.
  */
 #pragma once
 
@@ -12,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* FALSE with a reason when not on X11 or libXtst.so.6 is missing. */
+/* FALSE with a reason when not on X11 or the server lacks XTEST. */
 gboolean xtest_input_init   (GError **error);
 /* Moves the pointer to (@x, @y) of @widget, presses and releases the
  * primary button @n_clicks times, as a double-click does. */

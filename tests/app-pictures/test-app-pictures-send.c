@@ -417,6 +417,59 @@ assert_files (GSList *files, DcPicturePage *page, const guint *positions, guint 
     }
 }
 
+typedef struct
+{
+  char     *text;
+  gboolean  done;
+} MimeWait;
+
+static void
+on_mime_spliced (GObject *source, GAsyncResult *result, gpointer data)
+{
+  MimeWait *w = data;
+  GMemoryOutputStream *out = G_MEMORY_OUTPUT_STREAM (source);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_output_stream_splice_finish (G_OUTPUT_STREAM (out), result, &error), >=, 0);
+  g_assert_no_error (error);
+  w->text = g_strndup (g_memory_output_stream_get_data (out), g_memory_output_stream_get_data_size (out));
+  w->done = TRUE;
+}
+
+static void
+on_mime_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) in = gdk_clipboard_read_finish (GDK_CLIPBOARD (source), result, NULL, &error);
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+  g_assert_no_error (error);
+  /* asynchronously: the other end of this pipe is written by the same
+   * main loop (the clipboard's content is ours) */
+  g_output_stream_splice_async (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                         G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, NULL, on_mime_spliced, data);
+}
+
+static gboolean
+mime_done (gpointer data)
+{
+  return ((MimeWait *) data)->done;
+}
+
+/* The clipboard's bytes of @mime_type, as another application reads them. */
+static char *
+read_clipboard_mime (const char *mime_type)
+{
+  const char *types[] = { mime_type, NULL };
+  MimeWait w = { 0 };
+
+  gdk_clipboard_read_async (gdk_display_get_clipboard (gdk_display_get_default ()), types,
+                            G_PRIORITY_DEFAULT, NULL, on_mime_read, &w);
+  g_assert_true (dc_test_wait_until (mime_done, &w, 5000));
+  return w.text;
+}
+
 static GSList *
 read_clipboard_files (void)
 {
@@ -461,6 +514,27 @@ test_copy_files (void)
   g_assert_cmpuint (dc_picture_page_get_n_pending_burns (fx.page), ==, 0);
   assert_files (files, fx.page, expected, 3);
   g_slist_free_full (files, g_object_unref);
+  /* what file managers and other toolkits read */
+  {
+    g_autofree char *uris = read_clipboard_mime ("text/uri-list");
+    g_autofree char *copied = read_clipboard_mime ("x-special/gnome-copied-files");
+    g_auto(GStrv) lines = g_strsplit (uris, "\r\n", -1);
+    g_auto(GStrv) copied_lines = g_strsplit (copied, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 4);
+    g_assert_cmpstr (lines[3], ==, "");
+    g_assert_cmpuint (g_strv_length (copied_lines), ==, 4);
+    g_assert_cmpstr (copied_lines[0], ==, "copy");
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autofree char *path = g_filename_from_uri (lines[i], NULL, NULL);
+
+        g_assert_cmpstr (copied_lines[i + 1], ==, lines[i]);
+        g_assert_nonnull (path);
+        g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      }
+    g_assert_nonnull (strstr (lines[1], "/marked/"));
+  }
 
   /* Ctrl+C, a real key, with three selected: files too */
   gdk_clipboard_set_text (clipboard, "again");
@@ -589,6 +663,12 @@ test_context_menu (void)
       }
     g_assert_nonnull (strstr (labels->str, "Copy _Picture|Copy _File|"));
   }
+  gtk_popover_popdown (GTK_POPOVER (menu));
+  g_assert_false (gtk_widget_get_mapped (menu));
+  /* from the keyboard: Menu opens it at the current picture */
+  gtk_widget_grab_focus (GTK_WIDGET (dc_picture_page_get_grid_view (fx.page)));
+  xtest_input_key (GTK_WIDGET (fx.page), GDK_KEY_Menu);
+  g_assert_true (dc_test_wait_until (menu_shown, fx.page, 5000));
   gtk_popover_popdown (GTK_POPOVER (menu));
   fixture_close (&fx);
 }

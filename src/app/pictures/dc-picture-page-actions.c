@@ -406,6 +406,8 @@ dc_picture_page_setup_shortcuts (DcPicturePage *self)
   self->page_shortcuts = gtk_shortcut_controller_new ();
   add_key (self->page_shortcuts, GDK_KEY_z, GDK_CONTROL_MASK, "pictures.undo");
   add_key (self->page_shortcuts, GDK_KEY_c, GDK_CONTROL_MASK, "pictures.copy");
+  add_key (self->page_shortcuts, GDK_KEY_Menu, 0, "pictures.menu");
+  add_key (self->page_shortcuts, GDK_KEY_F10, GDK_SHIFT_MASK, "pictures.menu");
   gtk_widget_add_controller (GTK_WIDGET (self), self->page_shortcuts);
 }
 
@@ -483,6 +485,25 @@ dc_picture_page_popup_menu (DcPicturePage *self, GtkWidget *widget, double x, do
   gtk_popover_popup (GTK_POPOVER (self->context_menu));
 }
 
+/* Menu key or Shift+F10: the same menu, at the current picture */
+static void
+action_menu (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcPicturePage *self = DC_PICTURE_PAGE (widget);
+  DcPicture *current = dc_picture_page_current (self);
+  GtkWidget *at = NULL;
+
+  if (current == NULL)
+    return;
+  if (dc_picture_page_is_viewer_open (self))
+    at = GTK_WIDGET (self->viewer_canvas);
+  else if (dc_picture_page_find_canvas (self, current) != NULL)
+    at = GTK_WIDGET (dc_picture_page_find_canvas (self, current));
+  if (at != NULL)
+    dc_picture_page_popup_menu (self, at, gtk_widget_get_width (at) / 2.0,
+                                gtk_widget_get_height (at) / 2.0);
+}
+
 void
 dc_picture_page_class_install_actions (GtkWidgetClass *widget_class)
 {
@@ -501,4 +522,5 @@ dc_picture_page_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "pictures.copy", NULL, action_copy);
   gtk_widget_class_install_action (widget_class, "pictures.copy-picture", NULL, action_copy_picture);
   gtk_widget_class_install_action (widget_class, "pictures.copy-files", NULL, action_copy_files);
+  gtk_widget_class_install_action (widget_class, "pictures.menu", NULL, action_menu);
 }

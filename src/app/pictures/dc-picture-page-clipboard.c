@@ -33,9 +33,11 @@ GdkContentProvider *
 dc_picture_page_files_provider (DcPicturePage *self, GPtrArray *pictures)
 {
   g_autoptr(GString) uris = g_string_new (NULL);
+  g_autoptr(GString) copied = g_string_new ("copy");
   g_autoptr(GBytes) uri_bytes = NULL;
+  g_autoptr(GBytes) copied_bytes = NULL;
   GSList *files = NULL;
-  GdkContentProvider *providers[2];
+  GdkContentProvider *providers[3];
   GdkFileList *list;
 
   for (guint i = 0; i < pictures->len; i++)
@@ -47,6 +49,7 @@ dc_picture_page_files_provider (DcPicturePage *self, GPtrArray *pictures)
       files = g_slist_prepend (files, file);
       /* text/uri-list: CRLF after each URI (RFC 2483) */
       g_string_append_printf (uris, "%s\r\n", uri);
+      g_string_append_printf (copied, "\n%s", uri);
     }
   files = g_slist_reverse (files);
   list = gdk_file_list_new_from_list (files);
@@ -54,6 +57,9 @@ dc_picture_page_files_provider (DcPicturePage *self, GPtrArray *pictures)
   uri_bytes = g_string_free_to_bytes (g_steal_pointer (&uris));
   providers[0] = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, list);
   providers[1] = gdk_content_provider_new_for_bytes ("text/uri-list", uri_bytes);
+  /* what GNOME Files pastes ("copy", then one URI a line) */
+  copied_bytes = g_string_free_to_bytes (g_steal_pointer (&copied));
+  providers[2] = gdk_content_provider_new_for_bytes ("x-special/gnome-copied-files", copied_bytes);
   g_boxed_free (GDK_TYPE_FILE_LIST, list);
   return gdk_content_provider_new_union (providers, G_N_ELEMENTS (providers));
 }

@@ -4,7 +4,9 @@
  * panel (shape, colour, line width, remembered), a large viewer, and the
  * folder chooser listing the e-sheet output folders newest first.
  * Actions (group "pictures"): choose-folder, save, toggle-mark, unmark,
- * discard, undo, prune, export, open-viewer, close-viewer, next, previous.
+ * discard, undo, prune, export, open-viewer, close-viewer, next, previous,
+ * copy (Ctrl+C: the picture as an image, several as files), copy-picture,
+ * copy-files, menu (the right-click menu: Menu key, Shift+F10).
  */
 #pragma once
 

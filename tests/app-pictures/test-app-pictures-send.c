@@ -619,6 +619,79 @@ test_drag_offers_files (void)
   fixture_close (&fx);
 }
 
+typedef struct
+{
+  GSList   *files;
+  gboolean  dropped;
+} DropWait;
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, DropWait *w)
+{
+  w->files = g_slist_copy_deep (gdk_file_list_get_files (g_value_get_boxed (value)), copy_object, NULL);
+  w->dropped = TRUE;
+  return TRUE;
+}
+
+static gboolean
+dropped (gpointer data)
+{
+  return ((DropWait *) data)->dropped;
+}
+
+/* A real drag, pointer and button through XTEST, from a cell's name strip
+ * to a drop area that takes files, as a file manager's window would. */
+static void
+test_drag_and_drop (void)
+{
+  g_autofree char *dir = make_folder ("dnd", 3);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  DcPicturePage *page = DC_PICTURE_PAGE (dc_picture_page_new ());
+  GtkWidget *drop = gtk_label_new ("drop here");
+  GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  DropWait w = { 0 };
+  DcPictureCanvas *canvas;
+  GtkWidget *name;
+  const guint only1[] = { 1 };
+
+  init_xtest ();
+  gtk_widget_set_hexpand (GTK_WIDGET (page), TRUE);
+  gtk_widget_set_size_request (drop, 240, -1);
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), &w);
+  gtk_widget_add_controller (drop, GTK_EVENT_CONTROLLER (target));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (page));
+  gtk_box_append (GTK_BOX (box), drop);
+  gtk_window_set_child (window, box);
+  gtk_window_set_default_size (window, 1200, 700);
+  gtk_window_present (window);
+  dc_picture_page_set_folder (page, dir);
+  g_assert_true (dc_test_wait_until (screen_ready, page, 20000));
+  spin (20);
+
+  canvas = dc_picture_page_find_canvas (page, picture_at (page, 1));
+  name = gtk_widget_get_next_sibling (GTK_WIDGET (canvas));
+  xtest_input_drag (name, gtk_widget_get_width (name) / 2.0, gtk_widget_get_height (name) / 2.0,
+                    drop, 120, 200);
+  g_assert_true (dc_test_wait_until (dropped, &w, 5000));
+  assert_files (w.files, page, only1, 1);
+  g_slist_free_full (w.files, g_object_unref);
+  /* the drag drew nothing on the picture */
+  g_assert_false (dc_picture_page_has_draft (page));
+  g_assert_false (dc_picture_get_marked (picture_at (page, 1)));
+
+  /* a real drag on the picture itself draws a shape and sends nothing */
+  w.dropped = FALSE;
+  canvas = dc_picture_page_find_canvas (page, picture_at (page, 2));
+  xtest_input_drag (GTK_WIDGET (canvas), 30, 30, GTK_WIDGET (canvas), 150, 100);
+  spin (20);
+  g_assert_true (dc_picture_page_has_draft (page));
+  g_assert_false (w.dropped);
+  g_assert_true (dc_test_wait_until (no_burns, page, 20000));
+  gtk_window_destroy (window);
+  spin (50);
+}
+
 static gboolean
 menu_shown (gpointer page)
 {
@@ -793,6 +866,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app-pictures/copy-picture", test_copy_picture);
   g_test_add_func ("/app-pictures/copy-files", test_copy_files);
   g_test_add_func ("/app-pictures/drag-offers-files", test_drag_offers_files);
+  g_test_add_func ("/app-pictures/drag-and-drop", test_drag_and_drop);
   g_test_add_func ("/app-pictures/context-menu", test_context_menu);
   g_test_add_func ("/app-pictures/thumbnail-property", test_thumbnail_property);
   g_test_add_func ("/app-pictures/viewer-follows-deletion", test_viewer_follows_deletion);

@@ -115,6 +115,64 @@ focus_toplevel (GtkWidget *widget)
   XSetInputFocus (xdisplay (widget), gdk_x11_surface_get_xid (surface), RevertToParent, CurrentTime);
 }
 
+/* Root-window coordinates of (@x, @y) in @widget. */
+static void
+to_root (GtkWidget *widget, double x, double y, int *rx, int *ry)
+{
+  Display *dpy = xdisplay (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+  GdkSurface *surface = gtk_native_get_surface (native);
+  graphene_point_t p = GRAPHENE_POINT_INIT ((float) x, (float) y), q;
+  double sx, sy;
+  Window child;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native), &p, &q));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  XTranslateCoordinates (dpy, gdk_x11_surface_get_xid (surface), DefaultRootWindow (dpy),
+                         (int) (q.x + sx), (int) (q.y + sy), rx, ry, &child);
+}
+
+static void
+pump (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+void
+xtest_input_drag (GtkWidget *from, double fx, double fy, GtkWidget *to, double tx, double ty)
+{
+  Display *dpy = xdisplay (from);
+  int x0, y0, x1, y1;
+
+  to_root (from, fx, fy, &x0, &y0);
+  to_root (to, tx, ty, &x1, &y1);
+  focus_toplevel (from);
+  fake_motion (dpy, x0, y0);
+  XSync (dpy, False);
+  pump (50);
+  fake_button (dpy, 1, TRUE);
+  XSync (dpy, False);
+  pump (50);
+  /* in steps, as a hand moves: the drag threshold, then the way there,
+   * each step seen by GTK before the next */
+  for (int i = 1; i <= 20; i++)
+    {
+      fake_motion (dpy, x0 + (x1 - x0) * i / 20, y0 + (y1 - y0) * i / 20);
+      XSync (dpy, False);
+      pump (20);
+    }
+  pump (100);
+  fake_button (dpy, 1, FALSE);
+  XSync (dpy, False);
+}
+
 static void
 click (GtkWidget *widget, double x, double y, guint button, guint n_clicks)
 {

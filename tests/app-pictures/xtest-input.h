@@ -17,6 +17,10 @@ gboolean xtest_input_init   (GError **error);
  * primary button @n_clicks times, as a double-click does. */
 void     xtest_input_click  (GtkWidget *widget, double x, double y, guint n_clicks);
 void     xtest_input_right_click (GtkWidget *widget, double x, double y);
+/* Presses the primary button at (@fx, @fy) of @from, moves in steps to
+ * (@tx, @ty) of @to (both in one window) and releases there. */
+void     xtest_input_drag   (GtkWidget *from, double fx, double fy,
+                             GtkWidget *to, double tx, double ty);
 /* Presses and releases @keyval (no modifiers) on the focused window. */
 void     xtest_input_key    (GtkWidget *widget, guint keyval);
 /* The same with Ctrl held. */

@@ -68,6 +68,10 @@ typedef struct
   guint                 n_pages;
   char                 *made;       /* when, local time with offset */
   double                body_pt;
+  /* The page's picture surfaces, kept until the page is written: cairo
+   * snapshots a painted surface copy-on-write, so destroying it earlier
+   * copies every picture's pixels (8 MB at 1080p) for nothing. */
+  GPtrArray            *page_surfaces;
 } Doc;
 
 static PangoLayout *
@@ -292,7 +296,9 @@ draw_cover (Doc *doc)
 typedef struct
 {
   GBytes  *jpeg;
-  DcImage *image;
+  DcImage *image;         /* NULL when the JPEG goes in as it is */
+  int      width;
+  int      height;
   gboolean burned_here;   /* the mark was drawn by the report */
 } Picture;
 
@@ -348,9 +354,13 @@ load_picture (DcReportData  *data,
         {
           const guint8 *b = g_bytes_get_data (out->jpeg, &len);
 
-          out->image = dc_jpeg_decode (b, len, 1, 1, FALSE, NULL);
-          if (out->image != NULL)
-            return TRUE;
+          /* a copy that does not even decode is made again below */
+          if (dc_jpeg_read_header (b, len, &out->width, &out->height, NULL)
+              && (out->image = dc_jpeg_decode (b, len, 1, 8, TRUE, NULL)) != NULL)
+            {
+              g_clear_pointer (&out->image, dc_image_free);
+              return TRUE;
+            }
           g_clear_pointer (&out->jpeg, g_bytes_unref);
         }
       decoded = dc_jpeg_decode (bytes, g_bytes_get_size (original), 1, 1, FALSE, error);
@@ -359,34 +369,53 @@ load_picture (DcReportData  *data,
       out->image = dc_image_apply_orientation (decoded, orientation);
       dc_image_draw_mark (out->image, entry->mark);
       out->jpeg = dc_jpeg_encode (out->image, DC_BURN_QUALITY, TRUE, error);
+      out->width = out->image->width;
+      out->height = out->image->height;
       out->burned_here = TRUE;
       return out->jpeg != NULL;
     }
 
+  if (orientation == 1)
+    {
+      /* The common case: the file goes in as it is.  Its header gives the
+       * size; the whole picture is checked by a 1/8-scale decode (a
+       * fraction of a full one), so a damaged file is reported as such
+       * rather than embedded. */
+      g_autoptr(DcImage) check = NULL;
+
+      if (!dc_jpeg_read_header (bytes, len, &out->width, &out->height, error))
+        return FALSE;
+      check = dc_jpeg_decode (bytes, len, 1, 8, TRUE, error);
+      if (check == NULL)
+        return FALSE;
+      out->jpeg = g_steal_pointer (&original);
+      return TRUE;
+    }
   decoded = dc_jpeg_decode (bytes, g_bytes_get_size (original), 1, 1, FALSE, error);
   if (decoded == NULL)
     return FALSE;
-  if (orientation == 1)
-    {
-      out->jpeg = g_steal_pointer (&original);
-      out->image = g_steal_pointer (&decoded);
-      return TRUE;
-    }
   out->image = dc_image_apply_orientation (decoded, orientation);
   out->jpeg = dc_jpeg_encode (out->image, DC_BURN_QUALITY, TRUE, error);
+  out->width = out->image->width;
+  out->height = out->image->height;
   return out->jpeg != NULL;
 }
 
+/* An image surface of the picture's size carrying its JPEG: cairo's PDF
+ * surface writes the JPEG bytes themselves (pdfimages lists them as
+ * "jpeg", which the tests check), so the pixels are only filled in when
+ * the report made the picture itself; otherwise decoding them would be
+ * work nobody reads. */
 static cairo_surface_t *
 picture_surface (const Picture *p)
 {
   const DcImage *img = p->image;
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, img->width, img->height);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, p->width, p->height);
   guint8 *dst = cairo_image_surface_get_data (surface);
   int stride = cairo_image_surface_get_stride (surface);
 
   cairo_surface_flush (surface);
-  for (int y = 0; y < img->height; y++)
+  for (int y = 0; img != NULL && y < img->height; y++)
     {
       const guint8 *s = img->pixels + (gsize) y * img->stride;
       guint32 *d = (guint32 *) (dst + (gsize) y * stride);
@@ -587,7 +616,7 @@ draw_entry (Doc           *doc,
   if (picture != NULL)
     {
       cairo_surface_t *surface = picture_surface (picture);
-      double iw = picture->image->width, ih = picture->image->height;
+      double iw = picture->width, ih = picture->height;
       double scale = MIN (w / iw, box_h / ih);
       double dx = x + (w - iw * scale) / 2, dy = y + (box_h - ih * scale) / 2;
 
@@ -598,7 +627,7 @@ draw_entry (Doc           *doc,
       cairo_pattern_set_filter (cairo_get_source (doc->cr), CAIRO_FILTER_GOOD);
       cairo_paint (doc->cr);
       cairo_restore (doc->cr);
-      cairo_surface_destroy (surface);
+      g_ptr_array_add (doc->page_surfaces, surface);
       cairo_set_source_rgb (doc->cr, 0.6, 0.6, 0.6);
       cairo_set_line_width (doc->cr, 0.5);
       cairo_rectangle (doc->cr, dx, dy, iw * scale, ih * scale);
@@ -668,6 +697,7 @@ dc_report_write_pdf (DcReportData          *data,
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATE_DATE, created);
 
   doc.cr = cairo_create (surface);
+  doc.page_surfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) cairo_surface_destroy);
   doc.data = data;
   doc.options = options;
   doc.n_pages = 1 + (data->entries->len + per_page - 1) / per_page;
@@ -706,7 +736,10 @@ dc_report_write_pdf (DcReportData          *data,
                   MARGIN + HEADER_H + (slot / cols) * (cell_h + GAP), cell_w, cell_h);
       picture_clear (&picture);
       if (slot == per_page - 1 || i + 1 == data->entries->len)
-        cairo_show_page (doc.cr);
+        {
+          cairo_show_page (doc.cr);
+          g_ptr_array_set_size (doc.page_surfaces, 0);
+        }
       if (progress != NULL)
         progress (i + 1, data->entries->len, user_data);
       if (writer.error != NULL)
@@ -715,6 +748,7 @@ dc_report_write_pdf (DcReportData          *data,
 
   cairo_destroy (doc.cr);
   cairo_surface_finish (surface);
+  g_ptr_array_unref (doc.page_surfaces);
   status = cairo_surface_status (surface);
   cairo_surface_destroy (surface);
   g_free (doc.made);

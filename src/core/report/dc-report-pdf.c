@@ -446,6 +446,18 @@ append_line (GString    *markup,
   g_string_append_printf (markup, "<span foreground='#555555'>%s</span>  %s\n", l, value_markup);
 }
 
+/* A field followed by another on the same line (wrapped where narrow):
+ * the facts take fewer lines and leave the picture more room. */
+static void
+append_field (GString    *markup,
+              const char *label,
+              const char *value_markup)
+{
+  append_line (markup, label, value_markup);
+  g_string_truncate (markup, markup->len - 1);
+  g_string_append (markup, "      ");
+}
+
 static char *
 frame_time_markup (const DcReportEntry *entry)
 {
@@ -495,7 +507,7 @@ entry_markup (const DcReportEntry *entry,
 
   g_string_append (m, head);
   value = g_markup_escape_text (entry->dock, -1);
-  append_line (m, _("Dock"), value);
+  append_field (m, _("Dock"), value);
   g_clear_pointer (&value, g_free);
   value = g_markup_escape_text (scan, -1);
   append_line (m, _("Scan time"), value);
@@ -512,7 +524,7 @@ entry_markup (const DcReportEntry *entry,
     }
   else
     value = g_strdup ("—");
-  append_line (m, _("Recorder"), value);
+  append_field (m, _("Recorder"), value);
   g_clear_pointer (&value, g_free);
   if (ev != NULL && ev->channel > 0)
     {
@@ -536,7 +548,7 @@ entry_markup (const DcReportEntry *entry,
   else
     value = g_markup_escape_text (entry->mark->shape == DC_MARK_SHAPE_RECTANGLE
                                   ? _("marked with a rectangle") : _("marked with an ellipse"), -1);
-  append_line (m, _("Mark"), value);
+  append_field (m, _("Mark"), value);
   g_clear_pointer (&value, g_free);
   value = g_markup_escape_text (entry->file_name, -1);
   append_line (m, _("File"), value);

@@ -608,23 +608,17 @@ entry_markup (const DcReportEntry *entry,
   return g_string_free (g_steal_pointer (&m), FALSE);
 }
 
-/* One picture with its facts in the box (x, y, w, h). */
+/* One picture in the box (x, y, w, box_h) with its facts under it. */
 static void
 draw_entry (Doc           *doc,
-            DcReportEntry *entry,
             const Picture *picture,
             const char    *load_error,
-            GPtrArray     *warnings,
+            PangoLayout   *text,
             double         x,
             double         y,
             double         w,
-            double         h)
+            double         box_h)
 {
-  g_autofree char *markup = entry_markup (entry, picture, warnings);
-  g_autoptr(PangoLayout) text = new_layout (doc, w, markup);
-  double text_h = layout_height (text);
-  double box_h = MAX (40, h - text_h - 8);
-
   if (picture != NULL)
     {
       cairo_surface_t *surface = picture_surface (picture);
@@ -719,13 +713,17 @@ dc_report_write_pdf (DcReportData          *data,
 
   cell_w = (PAGE_W - 2 * MARGIN - (cols - 1) * GAP) / cols;
   cell_h = (PAGE_H - 2 * MARGIN - HEADER_H - FOOTER_H - (rows - 1) * GAP) / rows;
-  for (guint i = 0; i < data->entries->len && ok; i++)
+  /* Row by row: the pictures of a row share one height, whatever the
+   * length of their facts, so they line up. */
+  for (guint i = 0; i < data->entries->len && ok; i += cols)
     {
-      DcReportEntry *entry = g_ptr_array_index (data->entries, i);
+      guint in_row = MIN (cols, data->entries->len - i);
       guint slot = i % per_page;
-      g_autoptr(GError) load_error = NULL;
-      Picture picture = { NULL, NULL, FALSE };
-      gboolean loaded;
+      Picture pictures[2] = { { 0 } };
+      GError *load_errors[2] = { NULL, NULL };
+      PangoLayout *texts[2] = { NULL, NULL };
+      gboolean loaded[2] = { FALSE, FALSE };
+      double text_h = 0, box_h;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
@@ -738,22 +736,37 @@ dc_report_write_pdf (DcReportData          *data,
           draw_frame (&doc);
         }
       doc.body_pt = per_page == 4 ? 7.5 : 9;
-      loaded = load_picture (data, entry, &picture, &load_error);
-      if (!loaded && warnings != NULL)
-        g_ptr_array_add (warnings, g_strdup_printf (_("The picture %s cannot be read (%s): its page "
-                                                      "says so instead of showing it."),
-                                                    entry->path, load_error ? load_error->message : "?"));
-      draw_entry (&doc, entry, loaded ? &picture : NULL, load_error ? load_error->message : "", warnings,
-                  MARGIN + (slot % cols) * (cell_w + GAP),
-                  MARGIN + HEADER_H + (slot / cols) * (cell_h + GAP), cell_w, cell_h);
-      picture_clear (&picture);
-      if (slot == per_page - 1 || i + 1 == data->entries->len)
+      for (guint k = 0; k < in_row; k++)
+        {
+          DcReportEntry *entry = g_ptr_array_index (data->entries, i + k);
+          g_autofree char *markup = NULL;
+
+          loaded[k] = load_picture (data, entry, &pictures[k], &load_errors[k]);
+          if (!loaded[k] && warnings != NULL)
+            g_ptr_array_add (warnings, g_strdup_printf (_("The picture %s cannot be read (%s): its page "
+                                                          "says so instead of showing it."),
+                                                        entry->path, load_errors[k] ? load_errors[k]->message : "?"));
+          markup = entry_markup (entry, loaded[k] ? &pictures[k] : NULL, warnings);
+          texts[k] = new_layout (&doc, cell_w, markup);
+          text_h = MAX (text_h, layout_height (texts[k]));
+        }
+      box_h = MAX (40, cell_h - text_h - 8);
+      for (guint k = 0; k < in_row; k++)
+        {
+          draw_entry (&doc, loaded[k] ? &pictures[k] : NULL, load_errors[k] ? load_errors[k]->message : "",
+                      texts[k], MARGIN + k * (cell_w + GAP), MARGIN + HEADER_H + (slot / cols) * (cell_h + GAP),
+                      cell_w, box_h);
+          picture_clear (&pictures[k]);
+          g_clear_error (&load_errors[k]);
+          g_clear_object (&texts[k]);
+        }
+      if (slot + in_row == per_page || i + in_row == data->entries->len)
         {
           cairo_show_page (doc.cr);
           g_ptr_array_set_size (doc.page_surfaces, 0);
         }
       if (progress != NULL)
-        progress (i + 1, data->entries->len, user_data);
+        progress (i + in_row, data->entries->len, user_data);
       if (writer.error != NULL)
         ok = FALSE;
     }

@@ -26,7 +26,7 @@
 #include "pictures/dc-jpeg.h"
 #include "pictures/dc-mark-burn.h"
 #include "pictures/dc-marks.h"
-#include "report/dc-evidence.h"
+#include "report/dc-evidence-record.h"
 #include "report/dc-report.h"
 
 #define W 1920
@@ -104,7 +104,7 @@ main (int   argc,
       g_autoptr(GBytes) jpeg = make_picture (i);
       g_autofree char *name = g_strdup_printf ("SF%010u.jpg", 1000000 + i);
       g_autofree char *path = g_build_filename (pictures, name, NULL);
-      g_autofree char *record = dc_evidence_path (pictures, name);
+      g_autofree char *record = dc_evidence_record_path (pictures, name);
       g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, jpeg);
       g_autofree char *json = NULL;
       int minute = (int) (i / 60), second = (int) (i % 60);

@@ -9,7 +9,7 @@
 #include "dc-test-util.h"
 #include "pictures/dc-jpeg.h"
 #include "pictures/dc-marks.h"
-#include "report/dc-evidence.h"
+#include "report/dc-evidence-record.h"
 #include "report-fixture.h"
 
 const Pic report_pics[6] = {
@@ -102,7 +102,7 @@ fixture_set_up (Fixture       *fx,
     {
       g_autoptr(GBytes) jpeg = make_jpeg (report_pics[i].width, report_pics[i].height, (int) i);
       g_autofree char *path = g_build_filename (fx->pictures, report_pics[i].file, NULL);
-      g_autofree char *record = dc_evidence_path (fx->pictures, report_pics[i].file);
+      g_autofree char *record = dc_evidence_record_path (fx->pictures, report_pics[i].file);
       g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, jpeg);
       g_autofree char *frame = iso_utc (report_pics[i].scan, ".100");
       g_autofree char *scan = iso_utc (report_pics[i].scan, "");

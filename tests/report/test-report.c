@@ -15,7 +15,7 @@
 #include "pictures/dc-jpeg.h"
 #include "pictures/dc-mark-burn.h"
 #include "pictures/dc-marks.h"
-#include "report/dc-evidence.h"
+#include "report/dc-evidence-record.h"
 #include "report/dc-report.h"
 #include "report-fixture.h"
 

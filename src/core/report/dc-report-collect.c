@@ -36,7 +36,7 @@ entry_free (DcReportEntry *entry)
   g_free (entry->file_name);
   g_free (entry->path);
   g_clear_pointer (&entry->mark, dc_mark_free);
-  g_clear_pointer (&entry->evidence, dc_evidence_free);
+  g_clear_pointer (&entry->evidence, dc_evidence_record_free);
   g_free (entry->sha256);
   g_free (entry);
 }
@@ -102,7 +102,7 @@ compare_recorders (gconstpointer a,
 
 static void
 add_recorder (GHashTable       *recorders,
-              const DcEvidence *evidence)
+              const DcEvidenceRecord *evidence)
 {
   DcReportRecorder *r;
 
@@ -256,7 +256,7 @@ dc_report_collect (const char            *esheet_path,
       entry->file_name = g_steal_pointer (&file_name);
       entry->path = g_steal_pointer (&path);
       entry->mark = mark ? dc_mark_copy (mark) : NULL;
-      entry->evidence = dc_evidence_load (pictures_dir, entry->file_name, &record_error);
+      entry->evidence = dc_evidence_record_load (pictures_dir, entry->file_name, &record_error);
       if (record_error != NULL && warnings != NULL)
         g_ptr_array_add (warnings, g_strdup (record_error->message));
       if (entry->evidence == NULL)

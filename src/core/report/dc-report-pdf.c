@@ -499,7 +499,7 @@ entry_markup (const DcReportEntry *entry,
               const Picture       *picture,
               GPtrArray           *warnings)
 {
-  const DcEvidence *ev = entry->evidence;
+  const DcEvidenceRecord *ev = entry->evidence;
   g_autoptr(GString) m = g_string_new (NULL);
   g_autofree char *scan = dc_report_format_local (entry->scan_us);
   g_autofree char *head = g_markup_printf_escaped ("<span size='130%%' weight='bold'>%s</span>\n", entry->waybill);

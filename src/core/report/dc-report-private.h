@@ -3,7 +3,7 @@
 
 #include "esheet/dc-esheet.h"
 #include "pictures/dc-marks.h"
-#include "report/dc-evidence.h"
+#include "report/dc-evidence-record.h"
 #include "report/dc-report.h"
 
 G_BEGIN_DECLS
@@ -17,7 +17,7 @@ typedef struct
   char       *file_name;     /* <stem>.jpg, relative to the folder */
   char       *path;          /* the original */
   DcMark     *mark;          /* NULL when not marked */
-  DcEvidence *evidence;      /* NULL when there is no readable record */
+  DcEvidenceRecord *evidence;      /* NULL when there is no readable record */
   char       *sha256;        /* of the original, computed now */
 } DcReportEntry;
 

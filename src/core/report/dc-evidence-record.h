@@ -1,4 +1,4 @@
-/* dc-evidence.h: the download engine's record of one file it wrote.
+/* dc-evidence-record.h: the download engine's record of one file it wrote.
  *
  * <batch folder>/.evidence/<file name>.json, UTF-8 JSON written beside each
  * picture or clip when it is complete: what was asked (waybill, dock, scan
@@ -39,21 +39,21 @@ typedef struct
   char     *span_end;
   char     *sha256;          /* lower-case hex, as recorded */
   char     *downloaded_at;
-} DcEvidence;
+} DcEvidenceRecord;
 
-void        dc_evidence_free (DcEvidence *evidence);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEvidence, dc_evidence_free)
+void        dc_evidence_record_free (DcEvidenceRecord *evidence);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcEvidenceRecord, dc_evidence_record_free)
 
 /* <folder>/.evidence/<file_name>.json */
-char       *dc_evidence_path  (const char *folder, const char *file_name);
+char       *dc_evidence_record_path  (const char *folder, const char *file_name);
 
 /* The record of @file_name in @folder.  NULL without an error when there
  * is none; NULL with an error (G_IO_ERROR_INVALID_DATA, a translated
  * sentence naming the record) when it is not a JSON object, too large or
  * not UTF-8.  Fields of the wrong type are left out. */
-DcEvidence *dc_evidence_load  (const char *folder, const char *file_name, GError **error);
+DcEvidenceRecord *dc_evidence_record_load  (const char *folder, const char *file_name, GError **error);
 
 /* The same from memory (@name is used in messages). */
-DcEvidence *dc_evidence_parse (const char *name, const char *data, gsize len, GError **error);
+DcEvidenceRecord *dc_evidence_record_parse (const char *name, const char *data, gsize len, GError **error);
 
 G_END_DECLS

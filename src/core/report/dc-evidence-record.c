@@ -1,4 +1,4 @@
-/* dc-evidence.c: reading the download engine's evidence records. */
+/* dc-evidence-record.c: reading the download engine's evidence records. */
 #define G_LOG_DOMAIN "dc-report"
 
 #include "config.h"
@@ -9,10 +9,10 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "report/dc-evidence.h"
+#include "report/dc-evidence-record.h"
 
 void
-dc_evidence_free (DcEvidence *evidence)
+dc_evidence_record_free (DcEvidenceRecord *evidence)
 {
   if (evidence == NULL)
     return;
@@ -36,7 +36,7 @@ dc_evidence_free (DcEvidence *evidence)
 }
 
 char *
-dc_evidence_path (const char *folder,
+dc_evidence_record_path (const char *folder,
                   const char *file_name)
 {
   g_autofree char *json = g_strconcat (file_name, ".json", NULL);
@@ -90,8 +90,8 @@ get_number (JsonObject *object,
   return isfinite (*out);
 }
 
-DcEvidence *
-dc_evidence_parse (const char  *name,
+DcEvidenceRecord *
+dc_evidence_record_parse (const char  *name,
                    const char  *data,
                    gsize        len,
                    GError     **error)
@@ -100,7 +100,7 @@ dc_evidence_parse (const char  *name,
   g_autoptr(GError) local = NULL;
   JsonNode *root;
   JsonObject *object;
-  DcEvidence *evidence;
+  DcEvidenceRecord *evidence;
   double number;
 
   if (len > DC_EVIDENCE_MAX_BYTES || !g_utf8_validate_len (data, len, NULL))
@@ -119,7 +119,7 @@ dc_evidence_parse (const char  *name,
       return NULL;
     }
   object = json_node_get_object (root);
-  evidence = g_new0 (DcEvidence, 1);
+  evidence = g_new0 (DcEvidenceRecord, 1);
   evidence->file = get_string (object, "file");
   evidence->kind = get_string (object, "kind");
   evidence->status = get_string (object, "status");
@@ -150,12 +150,12 @@ dc_evidence_parse (const char  *name,
   return evidence;
 }
 
-DcEvidence *
-dc_evidence_load (const char  *folder,
+DcEvidenceRecord *
+dc_evidence_record_load (const char  *folder,
                   const char  *file_name,
                   GError     **error)
 {
-  g_autofree char *path = dc_evidence_path (folder, file_name);
+  g_autofree char *path = dc_evidence_record_path (folder, file_name);
   g_autofree char *data = NULL;
   g_autoptr(GError) local = NULL;
   GStatBuf st;
@@ -164,7 +164,7 @@ dc_evidence_load (const char  *folder,
   if (g_stat (path, &st) != 0)
     return NULL;
   if (st.st_size > DC_EVIDENCE_MAX_BYTES)
-    return dc_evidence_parse (path, "", DC_EVIDENCE_MAX_BYTES + 1, error);
+    return dc_evidence_record_parse (path, "", DC_EVIDENCE_MAX_BYTES + 1, error);
   if (!g_file_get_contents (path, &data, &len, &local))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -172,5 +172,5 @@ dc_evidence_load (const char  *folder,
                    path, local->message);
       return NULL;
     }
-  return dc_evidence_parse (path, data, len, error);
+  return dc_evidence_record_parse (path, data, len, error);
 }

@@ -23,6 +23,7 @@ struct _DcReportDialog
   GtkProgressBar  *progress_bar;
   GtkLabel        *status_label;
   GtkButton       *make_button;
+  GtkButton       *cancel_button;
 
   char            *esheet_path;
   char            *pictures_dir;
@@ -188,6 +189,7 @@ made_cb (GObject      *source,
         gtk_show_uri (parent ? parent : GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
     }
   gtk_button_set_label (self->make_button, _("_Make Again"));
+  gtk_button_set_label (self->cancel_button, _("_Close"));
   g_signal_emit (self, signals[FINISHED], 0, TRUE, job->pdf_path);
 }
 
@@ -283,6 +285,7 @@ dc_report_dialog_class_init (DcReportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcReportDialog, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DcReportDialog, status_label);
   gtk_widget_class_bind_template_child (widget_class, DcReportDialog, make_button);
+  gtk_widget_class_bind_template_child (widget_class, DcReportDialog, cancel_button);
   gtk_widget_class_install_action (widget_class, "report.make", NULL, make_report);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

@@ -124,6 +124,10 @@ test_make (Fixture       *fx,
   dc_report_dialog_set_pdf_path (dialog, pdf);
   dc_report_dialog_set_open_when_done (dialog, FALSE);
 
+  /* 4 a page unless chosen otherwise */
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (child (dialog, "per_page_row"))), ==, 1);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (child (dialog, "marked_switch"))));
+
   /* 2 a page, everything: the cover and 3 pages. */
   adw_combo_row_set_selected (ADW_COMBO_ROW (child (dialog, "per_page_row")), 0);
   make (dialog, &run);
@@ -144,6 +148,7 @@ test_make (Fixture       *fx,
   g_assert_nonnull (strstr (status, "4 pages, 6 pictures of 5 waybills"));
   g_assert_nonnull (strstr (status, "YT2000000009"));
   g_assert_nonnull (strstr (status, "no longer matches"));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (child (dialog, "cancel_button"))), ==, "_Close");
 
   /* 4 a page, marked only: the cover and 1 page. */
   adw_combo_row_set_selected (ADW_COMBO_ROW (child (dialog, "per_page_row")), 1);

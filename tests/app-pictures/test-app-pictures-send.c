@@ -10,6 +10,7 @@
 #include "pictures-test-util.h"
 #include "dc-test-util.h"
 #include "xtest-input.h"
+#include "dc-report-dialog.h"
 
 static gpointer
 copy_object (gconstpointer object, gpointer unused)
@@ -838,6 +839,49 @@ test_viewer_follows_deletion (void)
   fixture_close (&fx);
 }
 
+static gboolean
+report_window_shown (gpointer page)
+{
+  GtkWindow *w = dc_picture_page_get_report_window (page);
+
+  return w != NULL && gtk_widget_get_mapped (GTK_WIDGET (w));
+}
+
+/* "Evidence report…" on the page opens the report window for the open
+ * folder, once (a second press brings the same window forward). */
+static void
+test_evidence_report_button (void)
+{
+  Fixture fx = { 0 };
+  g_autofree char *esheet = NULL;
+  GtkWindow *report;
+  GtkWidget *button;
+
+  fixture_open (&fx, "report", 2);
+  button = fx.page->report_button;
+  g_assert_true (gtk_widget_is_sensitive (button));
+  esheet = g_build_filename (fx.dir, "..", "report.csv", NULL);
+  dc_picture_page_set_esheet_path (fx.page, esheet);
+  g_assert_cmpstr (dc_picture_page_get_esheet_path (fx.page), ==, esheet);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx.page), "pictures.evidence-report", NULL));
+  g_assert_true (dc_test_wait_until (report_window_shown, fx.page, 5000));
+  report = dc_picture_page_get_report_window (fx.page);
+  g_assert_true (DC_IS_REPORT_DIALOG (report));
+  g_assert_true (gtk_window_get_transient_for (report) == fx.window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx.page), "pictures.evidence-report", NULL));
+  spin (10);
+  g_assert_true (dc_picture_page_get_report_window (fx.page) == report);
+  gtk_window_destroy (report);
+  spin (20);
+  g_assert_null (dc_picture_page_get_report_window (fx.page));
+  /* another folder: its e-sheet is not known any more */
+  dc_picture_page_set_folder (fx.page, NULL);
+  g_assert_null (dc_picture_page_get_esheet_path (fx.page));
+  dc_picture_page_flush_counts (fx.page);
+  g_assert_false (gtk_widget_is_sensitive (fx.page->report_button));
+  fixture_close (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -869,6 +913,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app-pictures/drag-and-drop", test_drag_and_drop);
   g_test_add_func ("/app-pictures/context-menu", test_context_menu);
   g_test_add_func ("/app-pictures/thumbnail-property", test_thumbnail_property);
+  g_test_add_func ("/app-pictures/evidence-report-button", test_evidence_report_button);
   g_test_add_func ("/app-pictures/viewer-follows-deletion", test_viewer_follows_deletion);
   status = g_test_run ();
   pictures_test_teardown_env (tmp_root);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "dc-picture-page-private.h"
+#include "dc-report-dialog.h"
 
 /* The e-sheet lookup of "Export marked", shared with the export's worker
  * thread: replacing it while an export runs must not free what that
@@ -485,6 +486,30 @@ dc_picture_page_popup_menu (DcPicturePage *self, GtkWidget *widget, double x, do
   gtk_popover_popup (GTK_POPOVER (self->context_menu));
 }
 
+/* The report window of src/app (the PDF is made there, in a worker) for
+ * the open folder and, when the window told us, its e-sheet. */
+static void
+action_evidence_report (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DcPicturePage *self = DC_PICTURE_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  DcReportDialog *dialog;
+
+  if (self->folder == NULL)
+    return;
+  /* the burned copies the report shows must carry the marks of now */
+  dc_picture_page_commit_draft (self);
+  if (self->report_window != NULL)
+    {
+      gtk_window_present (self->report_window);
+      return;
+    }
+  dialog = dc_report_dialog_present (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                     self->esheet_path, dc_picture_folder_get_path (self->folder));
+  self->report_window = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->report_window);
+}
+
 /* Menu key or Shift+F10: the same menu, at the current picture */
 static void
 action_menu (GtkWidget *widget, const char *name, GVariant *param)
@@ -523,4 +548,6 @@ dc_picture_page_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "pictures.copy-picture", NULL, action_copy_picture);
   gtk_widget_class_install_action (widget_class, "pictures.copy-files", NULL, action_copy_files);
   gtk_widget_class_install_action (widget_class, "pictures.menu", NULL, action_menu);
+  gtk_widget_class_install_action (widget_class, "pictures.evidence-report", NULL,
+                                   action_evidence_report);
 }

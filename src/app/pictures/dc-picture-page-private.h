@@ -38,6 +38,7 @@ struct _DcPicturePage
   GtkLabel              *viewer_label;
   GtkWidget             *prune_button;
   GtkWidget             *export_button;
+  GtkWidget             *report_button;
 
   GtkToggleButton       *colour_buttons[4];
   DcPictureCanvas       *viewer_canvas;
@@ -80,6 +81,8 @@ struct _DcPicturePage
   gboolean               copy_files_waiting;  /* for the burns to end */
 
   DcPictureExportLookup *lookup;
+  char                  *esheet_path;    /* for the evidence report */
+  GtkWindow             *report_window;  /* weak: the report window while open */
 };
 
 /* dc-picture-page.c */
@@ -157,6 +160,8 @@ void                dc_picture_page_prune_now            (DcPicturePage *self);
 GtkWidget          *dc_picture_page_get_prune_dialog     (DcPicturePage *self);
 /* The grid's context menu (a GtkPopoverMenu). */
 GtkWidget          *dc_picture_page_get_context_menu     (DcPicturePage *self);
+/* The evidence report window opened by "pictures.evidence-report", or NULL. */
+GtkWindow          *dc_picture_page_get_report_window    (DcPicturePage *self);
 /* Where the annotation style and recent folders are kept. */
 char               *dc_picture_page_settings_path        (void);
 

@@ -181,6 +181,8 @@ dc_picture_page_flush_counts (DcPicturePage *self)
     gtk_widget_set_tooltip_text (self->prune_button, tip);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pictures.export",
                                  self->folder != NULL && marked > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pictures.evidence-report",
+                                 self->folder != NULL && !self->loading && total > 0);
   g_signal_emit (self, signals[COUNTS_CHANGED], 0, total, marked);
 }
 
@@ -652,6 +654,7 @@ dc_picture_page_set_folder (DcPicturePage *self, const char *path)
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   dc_picture_page_clear_undo (self);
+  g_clear_pointer (&self->esheet_path, g_free);
   if (self->folder != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->folder, self);
@@ -686,6 +689,22 @@ dc_picture_page_set_folder (DcPicturePage *self, const char *path)
   dc_picture_page_add_recent_folder (self, path);
   dc_picture_page_flush_counts (self);
   g_signal_emit (self, signals[FOLDER_CHANGED], 0, path);
+}
+
+void
+dc_picture_page_set_esheet_path (DcPicturePage *self, const char *esheet_path)
+{
+  g_return_if_fail (DC_IS_PICTURE_PAGE (self));
+
+  g_free (self->esheet_path);
+  self->esheet_path = g_strdup (esheet_path);
+}
+
+const char *
+dc_picture_page_get_esheet_path (DcPicturePage *self)
+{
+  g_return_val_if_fail (DC_IS_PICTURE_PAGE (self), NULL);
+  return self->esheet_path;
 }
 
 const char *
@@ -735,6 +754,11 @@ dc_picture_page_dispose (GObject *object)
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   g_clear_handle_id (&self->resume_id, g_source_remove);
   g_clear_handle_id (&self->viewer_focus_idle, g_source_remove);
+  if (self->report_window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->report_window), (gpointer *) &self->report_window);
+      self->report_window = NULL;
+    }
   if (self->prune_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->prune_dialog)));
   /* unbinding the cells cancels their requests: the pool must outlive it */
@@ -765,6 +789,7 @@ dc_picture_page_finalize (GObject *object)
   g_clear_object (&self->viewer_cancellable);
   g_clear_pointer (&self->bound, g_hash_table_unref);
   g_clear_pointer (&self->undo, g_ptr_array_unref);
+  g_free (self->esheet_path);
   G_OBJECT_CLASS (dc_picture_page_parent_class)->finalize (object);
 }
 
@@ -812,6 +837,7 @@ dc_picture_page_class_init (DcPicturePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DcPicturePage, viewer_label);
   gtk_widget_class_bind_template_child (widget_class, DcPicturePage, prune_button);
   gtk_widget_class_bind_template_child (widget_class, DcPicturePage, export_button);
+  gtk_widget_class_bind_template_child (widget_class, DcPicturePage, report_button);
   gtk_widget_class_bind_template_callback (widget_class, on_recent_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_style_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_grid_activate);
@@ -1025,4 +1051,10 @@ guint
 dc_picture_page_get_current_position (DcPicturePage *self)
 {
   return self->current;
+}
+
+GtkWindow *
+dc_picture_page_get_report_window (DcPicturePage *self)
+{
+  return self->report_window;
 }

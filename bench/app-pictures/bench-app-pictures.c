@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "pictures/dc-picture-page-private.h"
 #include "dc-test-util.h"
 
@@ -203,9 +205,22 @@ do_show (const char *folder, int seconds)
       dc_picture_folder_set_mark (f, p2, &m, NULL);
       dc_mark_init (&m, DC_MARK_SHAPE_ELLIPSE, 300, 200, 1400, 900, DC_MARK_COLOUR_YELLOW, 30);
       dc_picture_folder_set_mark (f, p6, &m, NULL);
+      if (g_str_equal (g_getenv ("DC_SHOW_DEMO"), "menu"))
+        {
+          /* the right-click menu of a marked picture, two selected */
+          GtkSelectionModel *sel = dc_picture_page_get_selection (page);
+          DcPictureCanvas *c;
+
+          gtk_selection_model_select_item (sel, 2, TRUE);
+          gtk_selection_model_select_item (sel, 6, FALSE);
+          wait_ms (300);
+          c = dc_picture_page_find_canvas (page, p2);
+          if (c != NULL)
+            dc_picture_page_popup_menu (page, GTK_WIDGET (c), 120, 80);
+        }
       if (g_str_equal (g_getenv ("DC_SHOW_DEMO"), "viewer"))
         {
-          gtk_single_selection_set_selected (dc_picture_page_get_selection (page), 6);
+          gtk_selection_model_select_item (dc_picture_page_get_selection (page), 6, TRUE);
           gtk_widget_activate_action (GTK_WIDGET (page), "pictures.open-viewer", NULL);
         }
       dc_picture_page_flush_counts (page);
@@ -240,6 +255,15 @@ main (int argc, char **argv)
       return 1;
     }
   adw_init ();
+  /* "show" is for screenshots, in the language of LANGUAGE, with the
+   * catalogue DC_LOCALEDIR names (dc_application_locale_dir() would link
+   * the whole application into the benchmark and change its RSS) */
+  if (g_getenv ("DC_LOCALEDIR") != NULL)
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("DC_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
   if (g_str_equal (argv[1], "first-screen"))
     status = do_first_screen (argv[2]);
   else if (g_str_equal (argv[1], "rss"))

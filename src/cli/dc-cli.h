@@ -11,5 +11,6 @@ int dc_cli_download (int argc, char **argv);
 int dc_cli_demo     (int argc, char **argv);
 int dc_cli_esheet   (int argc, char **argv);
 int dc_cli_pin      (int argc, char **argv);
+int dc_cli_report   (int argc, char **argv);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ static const Command commands[] = {
   { "search",   dc_cli_search,   N_("List the recordings of one channel in a time range") },
   { "download", dc_cli_download, N_("Download pictures or clips for the waybills of an e-sheet") },
   { "esheet",   dc_cli_esheet,   N_("Import an e-sheet and print it grouped by order or by dock") },
+  { "report",   dc_cli_report,   N_("Write the evidence report of an e-sheet's pictures as a PDF") },
   { "pin",      dc_cli_pin,      N_("Show and trust a recorder's self-signed HTTPS certificate") },
   { "demo",     dc_cli_demo,     N_("Start simulated recorders and download a sample e-sheet") },
 };

@@ -1,6 +1,7 @@
 /* test-sim-video.c: the simulator's video generator on its own — encoder
  * reuse is byte-identical to fresh encoders, chunks have their fixed size,
- * the time code survives JPEG, and how fast a segment encodes. */
+ * the time code strip survives JPEG, the dock scene moves its parcels and
+ * its caption, and how fast a frame renders and a segment encodes. */
 #define G_LOG_DOMAIN "test-sim-video"
 
 #include "config.h"
@@ -139,10 +140,81 @@ test_timecode_jpeg (void)
     g_assert_cmpint (wall, ==, frames);
   }
 
-  /* A corrupted code is refused, not misread. */
-  memset (rgb + (gsize) (5 * 16) * w * 3, 255, (gsize) 16 * w * 3);
+  /* A corrupted code is refused, not misread: the strip's second row of
+   * cells all white. */
+  memset (rgb + (gsize) 8 * w * 3, 255, (gsize) 8 * w * 3);
   g_assert_false (dc_test_timecode_read (rgb, w, h, w * 3, &channel, &wall, &fps));
   dc_test_rmdir (dir);
+}
+
+/* Mean luma of a box of the rendered frame (reference 320 x 240 pixels). */
+static int
+mean_luma (const guint8 *y, int w, int x0, int y0, int x1, int y1)
+{
+  gint64 sum = 0;
+
+  for (int row = y0; row < y1; row++)
+    for (int col = x0; col < x1; col++)
+      sum += y[row * w + col];
+  return (int) (sum / ((x1 - x0) * (y1 - y0)));
+}
+
+static int
+count_diff (const guint8 *a, const guint8 *b, int w, int x0, int y0, int x1, int y1)
+{
+  int n = 0;
+
+  for (int row = y0; row < y1; row++)
+    for (int col = x0; col < x1; col++)
+      n += a[row * w + col] != b[row * w + col];
+  return n;
+}
+
+static void
+test_scene (void)
+{
+  const int w = 320, h = 240;
+  g_autofree guint8 *y0 = g_malloc (w * h), *y5 = g_malloc (w * h), *y10 = g_malloc (w * h);
+  g_autofree guint8 *again = g_malloc (w * h);
+  g_autofree guint8 *u = g_malloc (w * h / 4), *v = g_malloc (w * h / 4);
+  gint64 frames = (gint64) BASE * 10;
+
+  dc_sim_video_render_frame (w, h, y0, w, u, v, w / 2, 3, frames, 10);
+  dc_sim_video_render_frame (w, h, y5, w, u, v, w / 2, 3, frames + 5, 10);
+  dc_sim_video_render_frame (w, h, y10, w, u, v, w / 2, 3, frames + 10, 10);
+  dc_sim_video_render_frame (w, h, again, w, u, v, w / 2, 3, frames, 10);
+  g_assert_cmpmem (y0, w * h, again, w * h);
+
+  /* On a second's first frame a parcel (bright cardboard or a white
+   * mailer) stands under the scanner, not the dark belt; half a second
+   * later the gap between two parcels is there. */
+  g_assert_cmpint (mean_luma (y0, w, 140, 140, 156, 160), >, 100);
+  g_assert_cmpint (mean_luma (y5, w, 140, 152, 156, 164), <, 60);
+  /* The parcels moved, the wall did not. */
+  g_assert_cmpint (count_diff (y0, y5, w, 0, 140, w, 170), >, 2000);
+  g_assert_cmpint (count_diff (y0, y5, w, 200, 60, w, 100), ==, 0);
+  /* The caption's seconds digit changes with the second, and only there. */
+  g_assert_cmpint (count_diff (y0, y10, w, 0, 24, 150, 40), >, 5);
+  g_assert_cmpint (count_diff (y0, y10, w, 0, 24, 120, 40), ==, 0);
+  /* Under the strip the bar is dark. */
+  g_assert_cmpint (mean_luma (y0, w, 0, 0, 32, 24), <, 40);
+}
+
+static void
+test_render_speed (void)
+{
+  const int w = 320, h = 240, n = 500;
+  g_autofree guint8 *y = g_malloc (w * h), *u = g_malloc (w * h / 4), *v = g_malloc (w * h / 4);
+  gint64 t0;
+  double us;
+
+  t0 = g_get_monotonic_time ();
+  for (int i = 0; i < n; i++)
+    dc_sim_video_render_frame (w, h, y, w, u, v, w / 2, 1 + i % 4, (gint64) BASE * 10 + i, 10);
+  us = (double) (g_get_monotonic_time () - t0) / n;
+  g_test_message ("rendered %d frames of 320x240: %.1f us per frame", n, us);
+  /* Far above what it takes (tens of microseconds): only a runaway fails. */
+  g_assert_cmpfloat (us, <, 20000);
 }
 
 static void
@@ -175,6 +247,8 @@ main (int   argc,
   g_test_add_func ("/sim/video/reuse-is-deterministic", test_reuse_is_deterministic);
   g_test_add_func ("/sim/video/chunk-sizes", test_chunk_sizes);
   g_test_add_func ("/sim/video/timecode-jpeg", test_timecode_jpeg);
+  g_test_add_func ("/sim/video/scene", test_scene);
+  g_test_add_func ("/sim/video/render-speed", test_render_speed);
   g_test_add_func ("/sim/video/encode-speed", test_encode_speed);
   return g_test_run ();
 }

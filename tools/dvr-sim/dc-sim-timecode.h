@@ -3,12 +3,15 @@
  * Shared by the simulator (which draws it) and tests/common/dc-test-timecode.c
  * (which reads it back), so the two can never disagree on the layout.
  *
- * The frame is divided into a 20 x 15 grid of cells (16 x 16 pixels at
- * 320 x 240, aligned on H.264 macroblocks and JPEG blocks so neither blurs a
- * cell into its neighbour).  The code occupies DC_SIM_TC_COLS x DC_SIM_TC_ROWS
- * cells starting at cell (DC_SIM_TC_COL0, DC_SIM_TC_ROW0): away from the corners,
- * where a product may burn its own caption.  A white cell is a 1, a black cell a
- * 0, bits row by row, most significant bit first within each field:
+ * The frame is divided into a 40 x 30 grid of cells (8 x 8 pixels at
+ * 320 x 240, aligned on JPEG blocks and H.264 transform blocks so neither
+ * blurs a cell into its neighbour).  The code occupies DC_SIM_TC_COLS x
+ * DC_SIM_TC_ROWS cells starting at cell (DC_SIM_TC_COL0, DC_SIM_TC_ROW0): a
+ * strip along the top edge, inside a dark bar the scene leaves for it
+ * (dc-sim-scene.h), clear of the recorder's caption under it and of the
+ * bottom-left corner where a product may burn its own caption.  Chroma is
+ * neutral in the strip.  A white cell is a 1, a black cell a 0, bits row by
+ * row, most significant bit first within each field:
  *
  *   16 bits  sync word DC_SIM_TC_SYNC
  *   40 bits  wall frames: (seconds since 1970-01-01 of the recorder's wall-clock
@@ -25,12 +28,12 @@
 
 G_BEGIN_DECLS
 
-#define DC_SIM_TC_GRID_COLS 20
-#define DC_SIM_TC_GRID_ROWS 15
-#define DC_SIM_TC_COL0 2
-#define DC_SIM_TC_ROW0 4
-#define DC_SIM_TC_COLS 16
-#define DC_SIM_TC_ROWS 6
+#define DC_SIM_TC_GRID_COLS 40
+#define DC_SIM_TC_GRID_ROWS 30
+#define DC_SIM_TC_COL0 4
+#define DC_SIM_TC_ROW0 0
+#define DC_SIM_TC_COLS 32
+#define DC_SIM_TC_ROWS 3
 #define DC_SIM_TC_BITS (DC_SIM_TC_COLS * DC_SIM_TC_ROWS)
 #define DC_SIM_TC_SYNC 0xA53Cu
 #define DC_SIM_TC_TRAILER 0x5Au

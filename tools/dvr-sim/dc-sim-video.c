@@ -20,6 +20,7 @@
 #include <libavutil/frame.h>
 #include <libavutil/opt.h>
 
+#include "dc-sim-scene.h"
 #include "dc-sim-timecode.h"
 #include "dc-sim-video.h"
 
@@ -74,39 +75,7 @@ dc_sim_imkh_header (void)
   return imkh_header;
 }
 
-static inline guint32
-mix32 (guint32 x)
-{
-  x ^= x >> 16;
-  x *= 0x7feb352dU;
-  x ^= x >> 15;
-  x *= 0x846ca68bU;
-  x ^= x >> 16;
-  return x;
-}
-
-/* The background texture, periodic in x with DC_SIM_TEX_PERIOD so a frame is
- * a scrolled window of it: rendering is a memcpy per line. */
-#define DC_SIM_TEX_PERIOD 256
-
-static guint8 *
-make_texture (int    width,
-              int    height,
-              guint  channel)
-{
-  int tw = width + DC_SIM_TEX_PERIOD;
-  guint8 *tex = g_malloc ((gsize) tw * height);
-
-  for (int row = 0; row < height; row++)
-    for (int col = 0; col < tw; col++)
-      {
-        guint32 sx = (guint32) col % DC_SIM_TEX_PERIOD;
-        guint32 n = mix32 (((sx >> 2) * 0x9E3779B1u) ^ (((guint32) row >> 2) * 0x85EBCA77u) ^ channel);
-        tex[(gsize) row * tw + col] = (guint8) (64 + ((sx + (guint32) row) & 63) + (n & 31));
-      }
-  return tex;
-}
-
+/* The scene (dc-sim-scene.c) with the time code strip over its top bar. */
 void
 dc_sim_video_render_frame (int     width,
                            int     height,
@@ -119,58 +88,11 @@ dc_sim_video_render_frame (int     width,
                            gint64  wall_frames,
                            int     fps)
 {
-  static GMutex tex_lock;
-  static guint8 *tex_cache[256];
-  static int tex_w, tex_h;
   guint8 bits[DC_SIM_TC_BITS];
-  guint32 f = (guint32) wall_frames;
   int cw = width / DC_SIM_TC_GRID_COLS;
   int ch = height / DC_SIM_TC_GRID_ROWS;
-  int box = MIN (width, height) / 5;
-  int period_x = MAX (1, width - box);
-  int period_y = MAX (1, height - box);
-  int bx = (int) ((f * 5u) % (guint32) (2 * period_x));
-  int by = (int) ((f * 3u) % (guint32) (2 * period_y));
-  int tw = width + DC_SIM_TEX_PERIOD;
-  int shift = (int) ((f * 2u) % DC_SIM_TEX_PERIOD);
-  guint8 *tex;
 
-  bx = bx < period_x ? bx : 2 * period_x - bx;
-  by = by < period_y ? by : 2 * period_y - by;
-
-  g_mutex_lock (&tex_lock);
-  if (tex_w != width || tex_h != height)
-    {
-      for (guint i = 0; i < G_N_ELEMENTS (tex_cache); i++)
-        g_clear_pointer (&tex_cache[i], g_free);
-      tex_w = width;
-      tex_h = height;
-    }
-  if (tex_cache[channel & 0xFF] == NULL)
-    tex_cache[channel & 0xFF] = make_texture (width, height, channel & 0xFF);
-  tex = tex_cache[channel & 0xFF];
-  g_mutex_unlock (&tex_lock);
-
-  /* Background: the texture scrolling 2 px per frame (cheap to encode as
-   * motion, while the keyframes carry real detail). */
-  for (int row = 0; row < height; row++)
-    memcpy (y + (gsize) row * y_stride, tex + (gsize) row * tw + shift, width);
-
-  /* A bouncing checkered box. */
-  for (int row = by; row < by + box && row < height; row++)
-    for (int col = bx; col < bx + box && col < width; col++)
-      y[(gsize) row * y_stride + col] = (((row - by) >> 3) + ((col - bx) >> 3)) & 1 ? 200 : 30;
-
-  /* Chroma: a tint per channel. */
-  for (int row = 0; row < height / 2; row++)
-    {
-      guint8 *ul = u + (gsize) row * uv_stride;
-      guint8 *vl = v + (gsize) row * uv_stride;
-
-      for (int col = 0; col < width / 2; col++)
-        ul[col] = (guint8) (128 + ((channel * 37) % 64) - 32 + ((col + (int) f) & 15));
-      memset (vl, (int) (128 + ((channel * 53) % 64) - 32), width / 2);
-    }
+  dc_sim_scene_render (width, height, y, y_stride, u, v, uv_stride, channel, wall_frames, fps);
 
   /* The time code cells, with neutral chroma so they read the same in RGB. */
   dc_sim_tc_encode_bits (channel, wall_frames, fps, bits);

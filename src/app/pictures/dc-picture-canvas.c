@@ -24,6 +24,7 @@ struct _DcPictureCanvas
   DcMark      *draft;
   gboolean     show_badge;
   gboolean     flexible;     /* any height (the viewer), not 16:9 of the width */
+  gboolean     follow_thumbnail;
   guint        position;
 
   GtkGesture  *drag;
@@ -218,13 +219,10 @@ dc_picture_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     }
   else if (self->texture != NULL && picture_rect (self, &r))
     {
+      /* No tint over a marked picture: its colours are evidence (a
+       * parcel's label, a tape colour).  The frame and the badge say
+       * "marked". */
       gtk_snapshot_append_texture (snapshot, self->texture, &r);
-      if (marked)
-        {
-          /* the tint says "marked" even when the badge is small */
-          GdkRGBA tint = { 0.2, 0.6, 0.3, 0.28 };
-          gtk_snapshot_append_color (snapshot, &tint, &r);
-        }
     }
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, (float) w, (float) h));
@@ -242,9 +240,14 @@ dc_picture_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     {
       if (marked)
         {
+          /* a green frame with a white inner line, visible on any picture */
           cairo_set_source_rgb (cr, 0.15, 0.55, 0.25);
           cairo_set_line_width (cr, 4);
           cairo_rectangle (cr, r.origin.x + 2, r.origin.y + 2, r.size.width - 4, r.size.height - 4);
+          cairo_stroke (cr);
+          cairo_set_source_rgba (cr, 1, 1, 1, 0.8);
+          cairo_set_line_width (cr, 1);
+          cairo_rectangle (cr, r.origin.x + 4.5, r.origin.y + 4.5, r.size.width - 9, r.size.height - 9);
           cairo_stroke (cr);
         }
       if (marked)
@@ -288,9 +291,31 @@ dc_picture_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int fo
 }
 
 static void
+sync_thumbnail (DcPictureCanvas *self)
+{
+  GObject *thumb;
+  int sw, sh;
+
+  if (self->picture == NULL)
+    {
+      dc_picture_canvas_set_texture (self, NULL, 0, 0);
+      return;
+    }
+  thumb = dc_picture_get_thumbnail (self->picture, &sw, &sh);
+  if (thumb == NULL && dc_picture_get_thumbnail_error (self->picture) != NULL)
+    dc_picture_canvas_set_placeholder (self, dc_picture_get_thumbnail_error (self->picture));
+  else
+    dc_picture_canvas_set_texture (self, thumb != NULL ? GDK_TEXTURE (thumb) : NULL, sw, sh);
+}
+
+static void
 on_picture_notify (GObject *object, GParamSpec *pspec, gpointer data)
 {
-  gtk_widget_queue_draw (GTK_WIDGET (data));
+  DcPictureCanvas *self = data;
+
+  if (self->follow_thumbnail && g_strcmp0 (pspec->name, "thumbnail") == 0)
+    sync_thumbnail (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -446,7 +471,19 @@ dc_picture_canvas_set_picture (DcPictureCanvas *self, DcPicture *picture)
   if (picture != NULL)
     self->notify_id = g_signal_connect_object (picture, "notify", G_CALLBACK (on_picture_notify),
                                                self, 0);
+  if (self->follow_thumbnail)
+    sync_thumbnail (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+dc_picture_canvas_set_follow_thumbnail (DcPictureCanvas *self, gboolean follow)
+{
+  g_return_if_fail (DC_IS_PICTURE_CANVAS (self));
+
+  self->follow_thumbnail = follow;
+  if (follow)
+    sync_thumbnail (self);
 }
 
 DcPicture *

@@ -26,6 +26,10 @@ GtkWidget  *dc_picture_canvas_new            (void);
 void        dc_picture_canvas_set_picture    (DcPictureCanvas *self, DcPicture *picture);
 DcPicture  *dc_picture_canvas_get_picture    (DcPictureCanvas *self);
 
+/* TRUE (grid cells): show the picture's "thumbnail" property, followed
+ * as it comes and goes.  FALSE (the viewer): the texture set below. */
+void        dc_picture_canvas_set_follow_thumbnail (DcPictureCanvas *self, gboolean follow);
+
 /* @texture may be smaller than the picture (a thumbnail): @source_width
  * and @source_height give the picture's upright size, which is what mark
  * geometry is in.  NULL clears (nothing painted but the background). */

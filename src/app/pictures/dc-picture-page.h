@@ -4,7 +4,10 @@
  * panel (shape, colour, line width, remembered), a large viewer, and the
  * folder chooser listing the e-sheet output folders newest first.
  * Actions (group "pictures"): choose-folder, save, toggle-mark, unmark,
- * discard, undo, prune, export, open-viewer, close-viewer, next, previous.
+ * discard, undo, prune, export, open-viewer, close-viewer, next, previous,
+ * copy (Ctrl+C: the picture as an image, several as files), copy-picture,
+ * copy-files, menu (the right-click menu: Menu key, Shift+F10),
+ * evidence-report (the report window for the open folder).
  */
 #pragma once
 
@@ -45,6 +48,12 @@ char           **dc_picture_page_dup_recent_folders (DcPicturePage *self);
  * UI no longer changes (a snapshot), and keep it alive until replaced. */
 void             dc_picture_page_set_export_lookup (DcPicturePage *self, DcExportLookupFunc lookup,
                                                     gpointer user_data, GDestroyNotify destroy);
+/* The e-sheet whose output the open folder is, for "Evidence report…"
+ * (NULL: not known; the report window then asks for it).  Opening
+ * another folder forgets it: call this after dc_picture_page_set_folder(). */
+void             dc_picture_page_set_esheet_path   (DcPicturePage *self, const char *esheet_path);
+const char      *dc_picture_page_get_esheet_path   (DcPicturePage *self);
+
 /* Exports the marked pictures to @dest_dir (what the folder chooser of
  * the "export" action does); emits "exported" when done. */
 void             dc_picture_page_export_marked     (DcPicturePage *self, GFile *dest_dir);

@@ -16,11 +16,16 @@ struct _DcPicture
   goffset  size;
   gint64   mtime;
   DcMark  *mark;
+
+  GObject *thumbnail;
+  int      thumb_source_width;
+  int      thumb_source_height;
+  char    *thumb_error;
 };
 
 G_DEFINE_FINAL_TYPE (DcPicture, dc_picture, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_PATH, PROP_NAME, PROP_SIZE, PROP_MTIME, PROP_MARKED, PROP_MARK, N_PROPS };
+enum { PROP_0, PROP_PATH, PROP_NAME, PROP_SIZE, PROP_MTIME, PROP_MARKED, PROP_MARK, PROP_THUMBNAIL, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void
@@ -32,6 +37,8 @@ dc_picture_finalize (GObject *object)
   g_free (self->name);
   g_free (self->sort_key);
   g_clear_pointer (&self->mark, dc_mark_free);
+  g_clear_object (&self->thumbnail);
+  g_free (self->thumb_error);
   G_OBJECT_CLASS (dc_picture_parent_class)->finalize (object);
 }
 
@@ -48,6 +55,7 @@ dc_picture_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_MTIME: g_value_set_int64 (value, self->mtime); break;
     case PROP_MARKED: g_value_set_boolean (value, self->mark != NULL); break;
     case PROP_MARK: g_value_set_boxed (value, self->mark); break;
+    case PROP_THUMBNAIL: g_value_set_object (value, self->thumbnail); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -67,6 +75,7 @@ dc_picture_class_init (DcPictureClass *klass)
   properties[PROP_MTIME] = g_param_spec_int64 ("mtime", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
   properties[PROP_MARKED] = g_param_spec_boolean ("marked", NULL, NULL, FALSE, ro);
   properties[PROP_MARK] = g_param_spec_boxed ("mark", NULL, NULL, DC_TYPE_MARK, ro);
+  properties[PROP_THUMBNAIL] = g_param_spec_object ("thumbnail", NULL, NULL, G_TYPE_OBJECT, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -144,6 +153,51 @@ const char *
 dc_picture_get_sort_key (DcPicture *self)
 {
   return self->sort_key;
+}
+
+GObject *
+dc_picture_get_thumbnail (DcPicture *self, int *source_width, int *source_height)
+{
+  g_return_val_if_fail (DC_IS_PICTURE (self), NULL);
+  if (source_width != NULL)
+    *source_width = self->thumb_source_width;
+  if (source_height != NULL)
+    *source_height = self->thumb_source_height;
+  return self->thumbnail;
+}
+
+const char *
+dc_picture_get_thumbnail_error (DcPicture *self)
+{
+  g_return_val_if_fail (DC_IS_PICTURE (self), NULL);
+  return self->thumb_error;
+}
+
+gboolean
+dc_picture_has_thumbnail (DcPicture *self)
+{
+  g_return_val_if_fail (DC_IS_PICTURE (self), FALSE);
+  return self->thumbnail != NULL || self->thumb_error != NULL;
+}
+
+void
+dc_picture_set_thumbnail (DcPicture *self, GObject *thumbnail, int source_width,
+                          int source_height, const char *error)
+{
+  g_return_if_fail (DC_IS_PICTURE (self));
+  g_return_if_fail (thumbnail == NULL || G_IS_OBJECT (thumbnail));
+
+  if (thumbnail == NULL)
+    source_width = source_height = 0;
+  if (thumbnail == self->thumbnail && g_strcmp0 (error, self->thumb_error) == 0 &&
+      source_width == self->thumb_source_width && source_height == self->thumb_source_height)
+    return;
+  g_set_object (&self->thumbnail, thumbnail);
+  self->thumb_source_width = source_width;
+  self->thumb_source_height = source_height;
+  g_free (self->thumb_error);
+  self->thumb_error = thumbnail == NULL ? g_strdup (error) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL]);
 }
 
 gboolean

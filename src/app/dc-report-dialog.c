@@ -30,6 +30,7 @@ struct _DcReportDialog
   char            *pdf_path;
   gboolean         open_when_done;
   GCancellable    *cancellable;   /* non-NULL while a report is being made */
+  gboolean         disposed;      /* closed while a report was being made */
 };
 
 G_DEFINE_FINAL_TYPE (DcReportDialog, dc_report_dialog, ADW_TYPE_WINDOW)
@@ -76,7 +77,7 @@ show_progress (gpointer data)
   g_atomic_int_set (&job->idle_pending, 0);
   done = g_atomic_int_get (&job->done);
   total = g_atomic_int_get (&job->total);
-  if (self != NULL && self->cancellable != NULL && total > 0)
+  if (self != NULL && !self->disposed && self->cancellable != NULL && total > 0)
     {
       g_autofree char *text = g_strdup_printf (_("Picture %d of %d"), done, total);
 
@@ -158,6 +159,12 @@ made_cb (GObject      *source,
   (void) user_data;
   cancelled = g_cancellable_is_cancelled (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->disposed)
+    {
+      /* the window was closed meanwhile: its widgets are gone */
+      g_signal_emit (self, signals[FINISHED], 0, FALSE, _("The report window was closed."));
+      return;
+    }
   set_busy (self, FALSE);
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -241,6 +248,7 @@ dc_report_dialog_dispose (GObject *object)
 {
   DcReportDialog *self = DC_REPORT_DIALOG (object);
 
+  self->disposed = TRUE;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), DC_TYPE_REPORT_DIALOG);

@@ -203,6 +203,48 @@ test_errors (Fixture       *fx,
   g_free (run.message);
 }
 
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Closed while the report is being made: the run is cancelled, the
+ * window's late callback touches none of its (disposed) widgets, and the
+ * window is freed once the worker is done; no .part is left behind.
+ * (Disposing a window drops its signal handlers: the test waits for the
+ * window to be finalized instead of its "finished".) */
+static void
+test_close_while_making (Fixture       *fx,
+                         gconstpointer  data)
+{
+  GtkWidget *parent = gtk_window_new ();
+  g_autofree char *pdf = g_build_filename (fx->dir, "closed.pdf", NULL);
+  g_autofree char *part = g_strconcat (pdf, ".part", NULL);
+  DcReportDialog *dialog;
+  gpointer alive;
+
+  (void) data;
+  gtk_window_present (GTK_WINDOW (parent));
+  dialog = dc_report_dialog_present (GTK_WINDOW (parent), fx->esheet, fx->pictures);
+  dc_report_dialog_set_pdf_path (dialog, pdf);
+  dc_report_dialog_set_open_when_done (dialog, FALSE);
+  alive = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), &alive);
+  /* clicked now (activating a GtkButton clicks it after its press animation) */
+  g_signal_emit_by_name (child (dialog, "make_button"), "clicked");
+  g_assert_false (gtk_widget_get_sensitive (child (dialog, "options_group")));
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (dc_test_wait_until (is_null, &alive, 60000));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  /* cancelled at the first row it reached; a PDF only if the worker had
+   * already finished, and then a whole one */
+  if (g_file_test (pdf, G_FILE_TEST_EXISTS))
+    g_assert_cmpint (pdf_pages (pdf), ==, 3);
+  gtk_window_destroy (GTK_WINDOW (parent));
+  dc_test_pump (50);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -218,6 +260,8 @@ main (int   argc,
   adw_init ();
   g_test_add ("/report/dialog/make", Fixture, NULL, fixture_set_up, test_make, fixture_tear_down);
   g_test_add ("/report/dialog/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/report/dialog/close-while-making", Fixture, NULL, fixture_set_up, test_close_while_making,
+              fixture_tear_down);
   status = g_test_run ();
   dc_test_rmdir (tmp);
   return status;

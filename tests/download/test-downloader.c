@@ -258,7 +258,7 @@ run_pictures (Fixture *f, const char *brand, const char *by_time, gboolean check
       g_autofree char *waybill = g_strdup_printf ("SF10000%u", i);
       ids[i] = add_job (d, waybill, "A01", "north", 2, scans[i], DC_OUTPUT_PICTURE);
     }
-  run_until_idle (f, d, 60);
+  run_until_idle (f, d, 150);
 
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     {
@@ -353,7 +353,7 @@ run_clips (Fixture *f, const char *brand, const char *by_time, int second)
   dc_downloader_attach (d, NULL, on_event, f);
   ids[0] = add_job (d, "JD0001", "B07", "south", 1, scans[0], DC_OUTPUT_BOTH);
   ids[1] = add_job (d, "JD0002", "B07", "south", 1, scans[1], DC_OUTPUT_CLIP);
-  run_until_idle (f, d, 90);
+  run_until_idle (f, d, 150);
 
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     {
@@ -422,7 +422,7 @@ test_wrong_password_and_dead_dvr (Fixture *f, gconstpointer data)
     wrong[i] = add_job (d, "YT1", "A01", "north", 1, scan_time (20 + i, 5), DC_OUTPUT_PICTURE);
   down = add_job (d, "YT2", "C01", "gone", 1, scan_time (20, 5), DC_OUTPUT_PICTURE);
   good = add_job (d, "YT3", "B01", "south", 1, scan_time (20, 5), DC_OUTPUT_PICTURE);
-  run_until_idle (f, d, 60);
+  run_until_idle (f, d, 150);
 
   for (guint i = 0; i < 3; i++)
     {
@@ -544,7 +544,7 @@ test_stall_recovers (Fixture *f, gconstpointer data)
       /* clips read their whole window: a picture may stop before the stall */
       ids[i] = add_job (d, waybill, "A01", "north", 1, scans[i], DC_OUTPUT_BOTH);
     }
-  run_until_idle (f, d, 90);
+  run_until_idle (f, d, 150);
   for (guint i = 0; i < 3; i++)
     {
       const DcDownloadEvent *e = final_of (f, ids[i]);
@@ -609,7 +609,7 @@ test_skip_existing (Fixture *f, gconstpointer data)
       before = stats_int (sim, "bytes_sent");
       add_job (d, "SF1", "A01", "north", 1, scan_time (25, 1), DC_OUTPUT_PICTURE);
       add_job (d, "SF2", "A01", "north", 1, scan_time (26, 1), DC_OUTPUT_PICTURE);
-      run_until_idle (f, d, 60);
+      run_until_idle (f, d, 150);
       g_assert_cmpint (final_of (f, 1)->state, ==, DC_JOB_DONE);
       g_assert_cmpint (final_of (f, 2)->state, ==, DC_JOB_DONE);
       g_assert_cmpint (final_of (f, 1)->skipped, ==, round == 1);

@@ -8,9 +8,9 @@
  *   test-matrix                  every cell
  *   test-matrix -p /matrix/amcrest
  *
- * hik-basic-only is not a cell yet: the job must fail saying the recorder
- * offers only Basic sign-in, which the HTTP layer does not tell apart
- * from a wrong password so far.
+ * hik-basic-only is a cell of its own: no evidence can be had, the job
+ * must fail saying the recorder offers only Basic sign-in (not "wrong
+ * password"), and no password may be sent to it.
  */
 #include "config.h"
 
@@ -220,6 +220,65 @@ test_cell (gconstpointer data)
   dc_test_rmdir (dir);
 }
 
+/* A recorder that offers only Basic sign-in: every job fails with that
+ * reason, and the recorder never sees a password (no failed login). */
+static void
+test_basic_only (void)
+{
+  const char *args[] = { "--profile", "hik-basic-only", NULL };
+  g_autofree char *dir = dc_test_mkdtemp ();
+  g_autofree char *conf_path = g_build_filename (dir, "dockclip.conf", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *logs = g_build_filename (dir, "logs", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DcTestSim) sim = dc_test_sim_start ("hikvision", args, &error);
+  g_autofree char *conf = NULL;
+  g_autoptr(DcConfig) config = NULL;
+  g_autoptr(DcDownloader) d = NULL;
+  g_autoptr(DcDownloadRequest) req = NULL;
+  DcDownloaderOptions options;
+  const DcDownloadEvent *e;
+  Run run = { 0 };
+
+  g_assert_no_error (error);
+  conf = g_strdup_printf ("[dvr north]\nbrand=hikvision\nurl=%s\nuser=admin\npassword=secret\n",
+                          dc_test_sim_get_url (sim));
+  g_assert_true (g_file_set_contents_full (conf_path, conf, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                           0600, &error));
+  config = dc_config_load (conf_path, &error);
+  g_assert_no_error (error);
+  dc_downloader_options_init (&options);
+  options.out_dir = out;
+  options.log_dir = logs;
+  options.retry_base_us = 50 * 1000;
+  options.retry_max_us = 200 * 1000;
+  d = dc_downloader_new (config, &options);
+  run.final = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) dc_download_event_free);
+  run.loop = g_main_loop_new (NULL, FALSE);
+  dc_downloader_attach (d, NULL, on_event, &run);
+  req = dc_download_request_new ("MXB", "A01", "north", 1, g_get_real_time () - 20 * 60 * G_USEC_PER_SEC);
+  g_assert_cmpuint (dc_downloader_add (d, req, &error), ==, 1);
+  g_assert_no_error (error);
+  g_timeout_add_seconds (60, on_timeout, &run);
+  g_main_loop_run (run.loop);
+  g_assert_true (run.idle);
+
+  e = g_hash_table_lookup (run.final, GUINT_TO_POINTER (1));
+  g_assert_nonnull (e);
+  g_assert_cmpint (e->state, ==, DC_JOB_FAILED);
+  g_assert_nonnull (e->message);
+  g_test_message ("%s", e->message);
+  g_assert_nonnull (strstr (e->message, "Basic"));
+  g_assert_null (strstr (e->message, "password was rejected"));
+  g_assert_cmpint (dc_test_sim_get_stat (sim, "auth_failures"), ==, 0);
+  g_assert_true (e->picture_path == NULL || !g_file_test (e->picture_path, G_FILE_TEST_EXISTS));
+
+  g_hash_table_unref (run.final);
+  g_main_loop_unref (run.loop);
+  dc_downloader_free (g_steal_pointer (&d));
+  dc_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,5 +289,6 @@ main (int argc, char **argv)
 
       g_test_add_data_func (path, &cells[i], test_cell);
     }
+  g_test_add_func ("/matrix/hik-basic-only", test_basic_only);
   return g_test_run ();
 }

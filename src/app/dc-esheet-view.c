@@ -30,7 +30,7 @@ struct _DcEsheetView
   DcWaybillModel    *waybills;
   DcDockModel       *docks;
   GtkColumnViewColumn *columns[5];   /* waybill, dock, time, scans, status */
-  GHashTable        *jobs;           /* waybill -> DcJobItem */
+  DcSession         *session;        /* the jobs and their status */
   guint              counts_idle;
   int                probe_column;   /* see sorter_changed() */
   int                dock_anchor_column;     /* last plain or Ctrl click by dock */
@@ -94,82 +94,77 @@ format_time (gint64 us, gboolean with_date)
   return g_date_time_format (dt, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S");
 }
 
-/* Status */
+/* Status: the session's, never a copy of it. */
 
 static int
 status_rank (DcJobItem *item)
 {
   if (item == NULL)
     return 0;
-  switch (dc_job_item_get_state (item))
+  switch (dc_run_kind_for_state (dc_job_item_get_state (item)))
     {
-    case DC_JOB_FAILED: return 1;
-    case DC_JOB_CANCELLED: return 2;
-    case DC_JOB_DONE: return 9;
-    case DC_JOB_QUEUED: return 3;
+    case DC_RUN_FAILED: return 1;
+    case DC_RUN_PARTIAL: return 2;
+    case DC_RUN_DONE: return 9;
+    case DC_RUN_QUEUED: return 3;
     default: return 5;
     }
 }
 
-/* Ranks for a status sort: one look-up per job, not per waybill. */
+/* Ranks for a status sort: one look-up per waybill of the sheet. */
 static void
 status_func (DcEsheet *esheet, guint8 *ranks, gpointer user_data)
 {
   DcEsheetView *self = user_data;
-  GHashTableIter iter;
-  gpointer key, value;
+  const char *batch = dc_esheet_get_batch (esheet);
 
-  g_hash_table_iter_init (&iter, self->jobs);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  if (self->session == NULL)
+    return;
+  for (guint i = 0; i < dc_esheet_get_n_waybills (esheet); i++)
     {
-      int index = dc_esheet_find_waybill (esheet, key);
-      if (index >= 0)
-        ranks[index] = (guint8) status_rank (value);
+      DcEsheetWaybillItem it;
+
+      dc_esheet_get_waybill_item (esheet, i, &it);
+      ranks[i] = (guint8) status_rank (dc_session_lookup_job (self->session, batch, it.waybill));
     }
 }
 
 char *
 dc_esheet_view_dup_status (DcEsheetView *self, const char *waybill)
 {
-  DcJobItem *item = g_hash_table_lookup (self->jobs, waybill);
+  int index;
+  DcEsheetWaybillItem it;
 
-  return item ? dc_job_item_dup_status_text (item) : g_strdup ("");
+  if (self->session == NULL || self->esheet == NULL ||
+      (index = dc_esheet_find_waybill (self->esheet, waybill)) < 0)
+    return g_strdup ("");
+  dc_esheet_get_waybill_item (self->esheet, index, &it);
+  return dc_session_dup_waybill_status (self->session, self->esheet, waybill,
+                                        it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : NULL,
+                                        NULL);
 }
 
-static void
-job_notify (DcJobItem *item, GParamSpec *pspec, DcEsheetView *self)
+void
+dc_esheet_view_job_changed (DcEsheetView *self, DcJobItem *item)
 {
+  g_return_if_fail (DC_IS_ESHEET_VIEW (self));
   dc_waybill_model_status_changed (self->waybills, dc_job_item_get_request (item)->waybill);
 }
 
-void
-dc_esheet_view_set_job (DcEsheetView *self, DcJobItem *item)
-{
-  const char *waybill = dc_job_item_get_request (item)->waybill;
-  DcJobItem *old = g_hash_table_lookup (self->jobs, waybill);
-
-  if (old != item)
-    {
-      if (old)
-        g_signal_handlers_disconnect_by_func (old, job_notify, self);
-      g_hash_table_insert (self->jobs, g_strdup (waybill), g_object_ref (item));
-      g_signal_connect (item, "notify::state", G_CALLBACK (job_notify), self);
-      g_signal_connect (item, "notify::progress", G_CALLBACK (job_notify), self);
-    }
-  dc_waybill_model_status_changed (self->waybills, waybill);
-}
-
 static void
-disconnect_job (gpointer key, gpointer value, gpointer user_data)
+job_progress (DcSession *session, DcJobItem *item, DcEsheetView *self)
 {
-  g_signal_handlers_disconnect_by_func (value, job_notify, user_data);
+  dc_esheet_view_job_changed (self, item);
 }
 
 void
-dc_esheet_view_clear_jobs (DcEsheetView *self)
+dc_esheet_view_set_session (DcEsheetView *self, DcSession *session)
 {
-  g_hash_table_foreach (self->jobs, disconnect_job, self);
-  g_hash_table_remove_all (self->jobs);
+  g_return_if_fail (DC_IS_ESHEET_VIEW (self));
+
+  if (self->session)
+    g_signal_handlers_disconnect_by_func (self->session, job_progress, self);
+  g_set_object (&self->session, session);
 }
 
 const char *
@@ -216,34 +211,25 @@ status_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
 {
   DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
   DcEsheetWaybillItem it;
-  DcJobItem *job;
   g_autofree char *text = NULL;
   guint pos = dc_row_item_get_index (row);
+  DcStatusTone tone = DC_STATUS_TONE_DIM;
 
   if (self == NULL || self->esheet == NULL ||
       pos >= g_list_model_get_n_items (G_LIST_MODEL (self->waybills)))
     return;
   dc_esheet_get_waybill_item (self->esheet, dc_waybill_model_get_waybill_index (self->waybills, pos), &it);
-  job = g_hash_table_lookup (self->jobs, it.waybill);
-  if (job != NULL)
-    text = dc_job_item_dup_status_text (job);
-  else if (self->config != NULL && it.n_scans > 0 &&
-           dc_config_lookup_dock (self->config,
-                                  dc_esheet_get_row_dock (self->esheet, it.rows[0])) == NULL)
-    /* say why nothing will happen to it, before anyone presses Download */
-    text = g_strdup (_("Dock not mapped"));
+  if (self->session != NULL)
+    text = dc_session_dup_waybill_status (self->session, self->esheet, it.waybill,
+                                          it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : NULL,
+                                          &tone);
   else
     text = g_strdup (_("Not started"));
   dc_cell_set_text (cell, text);
   /* a tone, not a style class: a run's start changes every status cell */
-  if (job == NULL)
-    dc_cell_set_tone (cell, DC_CELL_TONE_DIM);
-  else if (dc_job_item_get_state (job) == DC_JOB_FAILED)
-    dc_cell_set_tone (cell, DC_CELL_TONE_ERROR);
-  else if (dc_job_item_get_state (job) == DC_JOB_DONE)
-    dc_cell_set_tone (cell, DC_CELL_TONE_SUCCESS);
-  else
-    dc_cell_set_tone (cell, DC_CELL_TONE_NORMAL);
+  dc_cell_set_tone (cell, tone == DC_STATUS_TONE_ERROR ? DC_CELL_TONE_ERROR
+                        : tone == DC_STATUS_TONE_SUCCESS ? DC_CELL_TONE_SUCCESS
+                        : tone == DC_STATUS_TONE_DIM ? DC_CELL_TONE_DIM : DC_CELL_TONE_NORMAL);
 }
 
 static void
@@ -1131,7 +1117,11 @@ dc_esheet_view_set_config (DcEsheetView *self, DcConfig *config)
 {
   self->config = config;
   if (self->esheet)
-    dc_dock_model_refresh (self->docks);
+    {
+      dc_dock_model_refresh (self->docks);
+      /* "Dock not mapped" in the status column follows the new map */
+      dc_waybill_model_all_status_changed (self->waybills);
+    }
 }
 
 void
@@ -1394,8 +1384,8 @@ dc_esheet_view_dispose (GObject *object)
   if (self->order_grow_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->order_grow_id);
   self->order_grow_id = 0;
-  if (self->jobs)
-    dc_esheet_view_clear_jobs (self);
+  if (self->session)
+    dc_esheet_view_set_session (self, NULL);
   if (self->waybills)
     {
       g_signal_handlers_disconnect_by_data (self->waybills, self);
@@ -1427,7 +1417,7 @@ dc_esheet_view_finalize (GObject *object)
   g_clear_object (&self->waybills);
   g_clear_object (&self->docks);
   g_clear_pointer (&self->esheets, g_ptr_array_unref);
-  g_clear_pointer (&self->jobs, g_hash_table_unref);
+
   g_clear_pointer (&self->dock_widths, g_array_unref);
   G_OBJECT_CLASS (dc_esheet_view_parent_class)->finalize (object);
 }
@@ -1471,7 +1461,7 @@ dc_esheet_view_init (DcEsheetView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->esheets = g_ptr_array_new_with_free_func (g_object_unref);
-  self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
   self->sheet_names = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->sheet_dropdown, G_LIST_MODEL (self->sheet_names));
   g_object_unref (self->sheet_names);   /* the drop-down keeps it */

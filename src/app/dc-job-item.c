@@ -234,3 +234,15 @@ dc_job_item_tick (DcJobItem *self)
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   return TRUE;
 }
+
+void
+dc_job_item_set_final (DcJobItem *self, DcJobState state, const char *message)
+{
+  DcDownloadEvent event = { 0 };
+
+  event.kind = DC_EVENT_JOB;
+  event.job_id = self->id;
+  event.state = state;
+  event.message = (char *) message;
+  dc_job_item_apply_event (self, &event);
+}

@@ -333,7 +333,8 @@ test_download_one_dvr (void)
           n_a++;
         }
       else
-        g_assert_cmpstr (status, ==, "");
+        /* C09 is on no recorder: the table says so before any run */
+        g_assert_cmpstr (status, ==, g_str_equal (dock, "C09") ? "Dock not mapped" : "Not started");
     }
   g_assert_cmpuint (n_a, >, 0);
   g_assert_cmpuint (total, >=, n_a);

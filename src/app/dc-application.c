@@ -253,9 +253,10 @@ quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   DcApplication *self = user_data;
 
-  /* mid-run, the window asks first (and quits if the operator agrees) */
-  if (self->window != NULL && !dc_window_request_quit (self->window))
-    return;
+  /* mid-run, the main window asks first (and quits if the operator agrees) */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    if (DC_IS_WINDOW (l->data) && !dc_window_request_quit (l->data))
+      return;
   g_application_quit (G_APPLICATION (self));
 }
 

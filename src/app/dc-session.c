@@ -1151,9 +1151,26 @@ dc_session_job_retry (DcSession *self, DcJobItem *item)
 void
 dc_session_shutdown (DcSession *self)
 {
-  clear_pending (self);
   if (self->downloader != NULL)
-    dc_downloader_shutdown (self->downloader);
+    {
+      DcDownloadEvent *event;
+
+      dc_downloader_shutdown (self->downloader);
+      /* the workers' last words (a file that landed as they stopped)
+       * still count: applied, not dropped */
+      while ((event = dc_downloader_try_pop_event (self->downloader)) != NULL)
+        {
+          on_event (self->downloader, event, self);
+          dc_download_event_free (event);
+        }
+      while (!g_queue_is_empty (&self->pending))
+        {
+          event = g_queue_pop_head (&self->pending);
+          g_hash_table_remove_all (self->pending_progress);
+          apply_event (self, event);
+          dc_download_event_free (event);
+        }
+    }
   free_downloader (self);
   orphan_live_jobs (self);
   self->config_stale = FALSE;

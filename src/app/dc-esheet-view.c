@@ -380,7 +380,7 @@ static void
 add_order_columns (DcEsheetView *self)
 {
   static const struct { const char *title; gboolean expand; int width; } cols[] = {
-    { N_("Order no."), TRUE, 180 },
+    { N_("Waybill"), TRUE, 180 },
     { N_("Dock"), FALSE, 80 },
     { N_("Scan time"), FALSE, 170 },
     { N_("Scans"), FALSE, 60 },
@@ -940,7 +940,8 @@ update_counts (DcEsheetView *self, gboolean all)
 {
   guint n = dc_waybill_model_get_n_rows (self->waybills);
   g_autofree char *count = format_count (n);
-  g_autofree char *title = g_strdup_printf (_("Order no. (%s)"), count);
+  /* TRANSLATORS: the waybill column's title with its live count, e.g. "Waybill (1,204)" */
+  g_autofree char *title = g_strdup_printf (_("Waybill (%s)"), count);
   g_autofree char *info = NULL;
 
   gtk_column_view_column_set_title (self->columns[COL_WAYBILL], title);
@@ -1350,25 +1351,46 @@ action_keep_per_dock (GtkWidget *widget, const char *name, GVariant *param)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* One popover per view, kept parented: a popover unparented in its
+ * "closed" handler is gone before its item's action is looked up (the
+ * menu closes first), so Select all / Invert / Delete did nothing. */
 static void
 context_menu (GtkGestureClick *gesture, int n_press, double x, double y, DcEsheetView *self)
 {
   GtkWidget *view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-  GtkWidget *popover = gtk_popover_menu_new_from_model (self->selection_menu);
+  GtkWidget *popover = g_object_get_data (G_OBJECT (view), "context-menu");
   GdkRectangle rect = { (int) x, (int) y, 1, 1 };
 
-  gtk_widget_set_parent (popover, view);
   gtk_popover_set_pointing_to (GTK_POPOVER (popover), &rect);
-  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
-  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
   gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+GtkPopover *
+dc_esheet_view_popup_context_menu (DcEsheetView *self, double x, double y)
+{
+  GtkWidget *view = gtk_stack_get_visible_child (self->view_stack);
+  GtkWidget *popover;
+  GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  while (view && g_object_get_data (G_OBJECT (view), "context-menu") == NULL)
+    view = gtk_widget_get_first_child (view);
+  g_return_val_if_fail (view != NULL, NULL);
+  popover = g_object_get_data (G_OBJECT (view), "context-menu");
+  gtk_popover_set_pointing_to (GTK_POPOVER (popover), &rect);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  return GTK_POPOVER (popover);
 }
 
 static void
 add_context_menu (DcEsheetView *self, GtkWidget *view)
 {
   GtkGesture *gesture = gtk_gesture_click_new ();
+  GtkWidget *popover = gtk_popover_menu_new_from_model (self->selection_menu);
 
+  gtk_widget_set_parent (popover, view);
+  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+  gtk_widget_set_halign (popover, GTK_ALIGN_START);
+  g_object_set_data (G_OBJECT (view), "context-menu", popover);
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
   g_signal_connect (gesture, "pressed", G_CALLBACK (context_menu), self);
   gtk_widget_add_controller (view, GTK_EVENT_CONTROLLER (gesture));
@@ -1378,6 +1400,17 @@ static void
 dc_esheet_view_dispose (GObject *object)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (object);
+
+  for (GtkWidget **v = (GtkWidget *[]) { GTK_WIDGET (self->order_view), GTK_WIDGET (self->dock_view), NULL };
+       *v != NULL; v++)
+    {
+      GtkWidget *popover = g_object_get_data (G_OBJECT (*v), "context-menu");
+      if (popover)
+        {
+          g_object_set_data (G_OBJECT (*v), "context-menu", NULL);
+          gtk_widget_unparent (popover);
+        }
+    }
 
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   stop_dock_rows (self);

@@ -811,6 +811,13 @@ dc_window_init (DcWindow *self)
 
 }
 
+/* Nothing to stop when nothing runs: the ✕ is disabled, not a no-op. */
+static void
+busy_changed (DcWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-all", dc_session_is_busy (self->session));
+}
+
 static void
 selection_changed (DcWindow *self)
 {
@@ -848,6 +855,8 @@ dc_window_new (DcApplication *app)
   g_signal_connect (self->session, "job-changed", G_CALLBACK (on_job_changed), self);
   g_signal_connect (self->session, "picture-done", G_CALLBACK (on_picture_done), self);
   g_signal_connect (self->session, "run-finished", G_CALLBACK (on_run_finished), self);
+  g_signal_connect_swapped (self->session, "notify::busy", G_CALLBACK (busy_changed), self);
+  busy_changed (self);
   g_signal_connect_swapped (dc_esheet_view_get_order_selection (self->esheet_view), "selection-changed",
                             G_CALLBACK (selection_changed), self);
   g_signal_connect_swapped (dc_esheet_view_get_order_selection (self->esheet_view), "items-changed",

@@ -411,7 +411,7 @@ test_order_rows_grow (void)
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 5000);
   g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (rows), 4999));
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (5,000)"));
+  g_assert_true (order_title_is (view, "Waybill (5,000)"));
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (rows));
   g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 0);
   close_window (win);
@@ -443,7 +443,7 @@ test_big_filter_in_background (void)
   dc_esheet_view_add_esheet (view, esheet);
   show_table_page (view);
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (200,000)"));
+  g_assert_true (order_title_is (view, "Waybill (200,000)"));
   dc_test_pump (100);
 
   id = g_timeout_add_full (G_PRIORITY_HIGH, 5, tick, &t, NULL);
@@ -454,7 +454,7 @@ test_big_filter_in_background (void)
   /* SF0001100000 .. SF0001199999 */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 100000);
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (100,000)"));
+  g_assert_true (order_title_is (view, "Waybill (100,000)"));
   dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
   g_assert_cmpstr (it.waybill, ==, "SF0001100000");
 
@@ -464,7 +464,7 @@ test_big_filter_in_background (void)
   gtk_editable_set_text (search, "D07");
   run_while_busy (view, &t, 20000);
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (5,000)"));
+  g_assert_true (order_title_is (view, "Waybill (5,000)"));
   for (guint i = 0; i < 5000; i += 997)
     g_assert_cmpstr (dc_waybill_model_get_dock (model, dc_waybill_model_get_waybill_index (model, i)), ==, "D07");
   /* the dock counts follow */
@@ -495,6 +495,60 @@ test_big_filter_in_background (void)
   close_window (win);
 }
 
+static gboolean
+label_is (GtkWidget *widget, gpointer data)
+{
+  return g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), data) == 0;
+}
+
+/* Clicks the right-click menu's item labelled @label, as a pointer does
+ * (the item's button emits "clicked"; the menu closes, then acts). */
+static void
+context_menu_click (DcEsheetView *view, const char *label)
+{
+  GtkPopover *popover = dc_esheet_view_popup_context_menu (view, 40, 80);
+  GtkWidget *item;
+
+  dc_test_pump (100);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+  item = find_widget (GTK_WIDGET (popover), GTK_TYPE_LABEL, label_is, (gpointer) label);
+  g_assert_nonnull (item);
+  while (item && !g_str_equal (G_OBJECT_TYPE_NAME (item), "GtkModelButton"))
+    item = gtk_widget_get_parent (item);
+  g_assert_nonnull (item);
+  g_signal_emit_by_name (item, "clicked");
+  dc_test_pump (100);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+}
+
+/* The right-click menu's items act, in both views, every time. */
+static void
+test_context_menu_acts (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (40, 4);
+
+  dc_esheet_view_add_esheet (view, esheet);
+  show_table_page (view);
+  dc_test_pump (200);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 0);
+  context_menu_click (view, "Select All");
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 40);
+  context_menu_click (view, "Invert Selection");
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 0);
+  /* select the waybills of D01, then delete them from the menu */
+  dc_esheet_view_set_search (view, "D01");
+  context_menu_click (view, "Select All");
+  dc_esheet_view_set_search (view, "");
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 10);
+  dc_esheet_view_show_by_dock (view, TRUE);
+  dc_test_pump (200);
+  context_menu_click (view, "Delete Selected Waybills");
+  g_assert_cmpuint (dc_esheet_get_n_waybills (esheet), ==, 30);
+  close_window (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -511,5 +565,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/esheet-view/many-docks-scrolled", test_many_docks_scrolled);
   g_test_add_func ("/app/esheet-view/order-rows-grow", test_order_rows_grow);
   g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
+  g_test_add_func ("/app/esheet-view/context-menu-acts", test_context_menu_acts);
   return g_test_run ();
 }

@@ -28,6 +28,7 @@ typedef struct
   guint         n_jobs;
   guint         n_done;
   guint         n_failed;
+  guint         n_partial;   /* counted with the missing: a clip short of its window */
   guint         n_cancelled;
   double        speed;
   gboolean      tty;
@@ -41,13 +42,14 @@ recount (Run *run)
   GHashTableIter iter;
   DcDownloadEvent *e;
 
-  run->n_done = run->n_failed = run->n_cancelled = 0;
+  run->n_done = run->n_failed = run->n_partial = run->n_cancelled = 0;
   run->speed = 0;
   g_hash_table_iter_init (&iter, run->last);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &e))
     {
       run->n_done += e->state == DC_JOB_DONE;
       run->n_failed += e->state == DC_JOB_FAILED;
+      run->n_partial += e->state == DC_JOB_PARTIAL;
       run->n_cancelled += e->state == DC_JOB_CANCELLED;
       if (e->state == DC_JOB_DOWNLOADING)
         run->speed += e->bytes_per_s;
@@ -63,9 +65,9 @@ draw_progress (Run *run, gboolean force)
     return;
   run->last_draw_us = now;
   fprintf (stderr, "\r\033[K");
-  fprintf (stderr, _("[%u/%u] done %u · failed %u · %.1f MB/s"),
-           run->n_done + run->n_failed + run->n_cancelled, run->n_jobs, run->n_done, run->n_failed,
-           run->speed / 1e6);
+  fprintf (stderr, _("[%u/%u] done %u · partial %u · failed %u · %.1f MB/s"),
+           run->n_done + run->n_failed + run->n_partial + run->n_cancelled, run->n_jobs,
+           run->n_done, run->n_partial, run->n_failed, run->speed / 1e6);
   fflush (stderr);
 }
 
@@ -160,6 +162,9 @@ print_json (Run *run)
       json_builder_add_string_value (b, e && e->state == DC_JOB_DONE ? e->picture_path : NULL);
       json_builder_set_member_name (b, "clip");
       json_builder_add_string_value (b, e && e->state == DC_JOB_DONE ? e->clip_path : NULL);
+      /* A partial clip is not evidence of the whole window: its own member. */
+      json_builder_set_member_name (b, "partial_clip");
+      json_builder_add_string_value (b, e && e->state == DC_JOB_PARTIAL ? e->clip_path : NULL);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -227,8 +232,8 @@ dc_cli_run_downloads (DcConfig *config, GPtrArray *requests,
                   e && e->message ? e->message
                   : e && e->state == DC_JOB_CANCELLED ? _("cancelled") : _("not downloaded"));
         }
-      printf (_("%u of %u waybills done, %u missing.\n"), run.n_done, run.n_jobs,
-              run.n_jobs - run.n_done);
+      printf (_("%u of %u waybills done, %u missing (%u of them partial).\n"), run.n_done,
+              run.n_jobs, run.n_jobs - run.n_done, run.n_partial);
     }
 
   status = run.n_done == run.n_jobs && (guint) requests->len == run.n_jobs ? 0 : 1;

@@ -104,6 +104,48 @@ parse_file_path (DcSim        *sim,
   return dc_sim_find_segment_at (sim, folder + 1, g_date_time_to_unix (dt), seg);
 }
 
+static int
+compare_lines_desc (gconstpointer a,
+                    gconstpointer b)
+{
+  return -g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Amcrest and other Dahua-based firmware: Type=dav on files that are MP4,
+ * the fields in another order, extra and empty fields (Summary.*,
+ * Events[]), as their captures show. */
+static void
+append_item_amcrest (DcSim              *sim,
+                     GString            *out,
+                     guint               i,
+                     const DcSimSegment *seg)
+{
+  g_autofree char *st = dc_sim_format_wall (seg->start, "%Y-%m-%d %H:%M:%S");
+  g_autofree char *et = dc_sim_format_wall (seg->end, "%Y-%m-%d %H:%M:%S");
+  g_autofree char *path = file_path (sim, seg);
+  guint64 size = dc_sim_segment_size (sim, seg);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Channel=%u", i,
+                                           seg->channel - 1 + (guint) sim->dahua_channel_base));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Disk=0", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].EndTime=%s", i, et));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Events[0]=", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].FilePath=%s", i, path));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Flags[0]=Timing", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Flags[1]=", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Length=%" G_GUINT64_FORMAT, i, size));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Partition=0", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].StartTime=%s", i, st));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Summary.TrafficCar.PlateNumber=", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Summary.Vehicle.Type=", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].Type=dav", i));
+  g_ptr_array_add (lines, g_strdup_printf ("items[%u].VideoStream=Main", i));
+  g_ptr_array_sort (lines, compare_lines_desc);
+  for (guint k = 0; k < lines->len; k++)
+    g_string_append_printf (out, "%s\r\n", (const char *) lines->pdata[k]);
+}
+
 static void
 append_item (DcSim              *sim,
              GString            *out,
@@ -195,6 +237,7 @@ handle_media_file_find (DcSim             *sim,
 
       if (channel_text == NULL
           || !g_ascii_string_to_unsigned (channel_text, 10, 0, 1024, &channel, NULL)
+          || channel + 1 < (guint64) sim->dahua_condition_base
           || !parse_dahua_time (g_hash_table_lookup (query, "condition.StartTime"), &from)
           || !parse_dahua_time (g_hash_table_lookup (query, "condition.EndTime"), &to)
           || finder->closed)
@@ -203,11 +246,14 @@ handle_media_file_find (DcSim             *sim,
           return;
         }
       g_clear_pointer (&finder->segments, g_ptr_array_unref);
-      /* condition.Channel is 1-based; pictures (jpg) are not recorded. */
+      /* condition.Channel is 1-based on most firmware, 0-based on some
+       * NVRs (channel 0 is the first camera); pictures (jpg) are not
+       * recorded. */
       if (type != NULL && g_str_equal (type, "jpg"))
         finder->segments = g_ptr_array_new_with_free_func (g_free);
       else
-        finder->segments = dc_sim_find_segments (sim, (guint) channel, from, to);
+        finder->segments = dc_sim_find_segments (sim, (guint) channel + 1 - (guint) sim->dahua_condition_base,
+                                                 from, to);
       finder->position = 0;
       finder->has_query = TRUE;
       respond_text (msg, "OK\r\n");
@@ -229,9 +275,15 @@ handle_media_file_find (DcSim             *sim,
       n = finder->position < finder->segments->len
         ? (guint) MIN (count, finder->segments->len - finder->position) : 0;
       out = g_string_new (NULL);
-      g_string_append_printf (out, "found=%u\r\n", n);
+      /* Amcrest's found= disagrees with the items that follow. */
+      g_string_append_printf (out, "found=%u\r\n", sim->amcrest && n > 0 ? n + 1 : n);
       for (guint i = 0; i < n; i++)
-        append_item (sim, out, i, finder->segments->pdata[finder->position + i]);
+        {
+          if (sim->amcrest)
+            append_item_amcrest (sim, out, i, finder->segments->pdata[finder->position + i]);
+          else
+            append_item (sim, out, i, finder->segments->pdata[finder->position + i]);
+        }
       finder->position += n;
       if (dc_sim_fault_roll (sim, DC_SIM_FAULT_BADXML, NULL))
         g_string_append (out, "items[0\r\n<html>garbage</html>\r\n");
@@ -318,6 +370,10 @@ handle_loadfile (DcSim             *sim,
       dc_sim_respond (msg, SOUP_STATUS_NOT_FOUND, TEXT_TYPE, "Error\r\nNo Record!\r\n", -1);
       return;
     }
+  /* Some firmware serves a time window only out of the recording file its
+   * start is in: 200, a well-formed stream, and it ends there. */
+  if (sim->cut_at_file_end)
+    to = MIN (to, dc_sim_file_end_at (sim, from));
   if (refuse_download (sim, msg))
     return;
   /* The stream starts with the keyframe of startTime: one fragment per
@@ -353,7 +409,7 @@ dc_sim_dahua_handle (DcSim             *sim,
   else if (g_str_equal (path, "/cgi-bin/loadfile.cgi"))
     handle_loadfile (sim, msg, query);
   else if (g_str_equal (path, "/cgi-bin/magicBox.cgi") && g_strcmp0 (action, "getDeviceType") == 0)
-    respond_text (msg, "type=DHI-NVR4108HS-4KS2\r\n");
+    respond_text (msg, sim->amcrest ? "type=AMDV10814-H5\r\n" : "type=DHI-NVR4108HS-4KS2\r\n");
   else if (g_str_equal (path, "/cgi-bin/magicBox.cgi") && g_strcmp0 (action, "getSerialNo") == 0)
     respond_text (msg, "sn=7J0A2B3PAZ12345\r\n");
   else if (g_str_equal (path, "/cgi-bin/magicBox.cgi") && g_strcmp0 (action, "getSoftwareVersion") == 0)
@@ -369,7 +425,10 @@ dc_sim_dahua_handle (DcSim             *sim,
     }
   else if (g_str_equal (path, "/cgi-bin/global.cgi") && g_strcmp0 (action, "getCurrentTime") == 0)
     {
-      g_autofree char *now = dc_sim_format_wall (dc_sim_wall_now (sim), "%Y-%m-%d %H:%M:%S");
+      /* The vendor's own documentation shows result=2011-7-3 21:02:32. */
+      g_autofree char *now = dc_sim_format_wall (dc_sim_wall_now (sim),
+                                                 sim->unpadded_clock ? "%Y-%-m-%-d %-H:%M:%S"
+                                                                     : "%Y-%m-%d %H:%M:%S");
       g_autofree char *text = g_strdup_printf ("result=%s\r\n", now);
       respond_text (msg, text);
     }

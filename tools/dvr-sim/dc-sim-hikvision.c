@@ -99,6 +99,36 @@ wire_to_wall (DcSim  *sim,
   return sim->time_utc ? dc_sim_utc_to_wall (wire) : wire;
 }
 
+static const char *
+device_model (DcSim *sim)
+{
+  switch (sim->hik_inputs)
+    {
+    case DC_SIM_HIK_INPUTS_ANALOG:
+      return "DS-7208HQHI-K1";
+    case DC_SIM_HIK_INPUTS_CAMERA:
+      return "DS-2CD2386G2-IU";
+    case DC_SIM_HIK_INPUTS_PROXY:
+    default:
+      return "DS-7608NXI-I2/8P/S";
+    }
+}
+
+static const char *
+device_type (DcSim *sim)
+{
+  switch (sim->hik_inputs)
+    {
+    case DC_SIM_HIK_INPUTS_ANALOG:
+      return "DVR";
+    case DC_SIM_HIK_INPUTS_CAMERA:
+      return "IPCamera";
+    case DC_SIM_HIK_INPUTS_PROXY:
+    default:
+      return "NVR";
+    }
+}
+
 static void
 respond_device_info (DcSim             *sim,
                      SoupServerMessage *msg)
@@ -108,14 +138,14 @@ respond_device_info (DcSim             *sim,
     "<DeviceInfo version=\"2.0\"%s>\n"
     "<deviceName>Dockclip simulated NVR</deviceName>\n"
     "<deviceID>484a3831-3130-0000-0000-000c0000f00e</deviceID>\n"
-    "<model>DS-7608NXI-I2/8P/S</model>\n"
+    "<model>%s</model>\n"
     "<serialNumber>DS-7608NXI-I20820230612CCRRJ12345678WCVU</serialNumber>\n"
     "<macAddress>cc:ed:d6:41:a8:39</macAddress>\n"
     "<firmwareVersion>V4.62.210</firmwareVersion>\n"
     "<firmwareReleasedDate>build 230612</firmwareReleasedDate>\n"
     "<encoderVersion>V5.0</encoderVersion>\n"
     "<encoderReleasedDate>build 230530</encoderReleasedDate>\n"
-    "<deviceType>NVR</deviceType>\n"
+    "<deviceType>%s</deviceType>\n"
     "<telecontrolID>255</telecontrolID>\n"
     "<hardwareVersion>0100000092010000</hardwareVersion>\n"
     "<decordChannelNums>%u</decordChannelNums>\n"
@@ -124,7 +154,7 @@ respond_device_info (DcSim             *sim,
     "<auxoutNums>0</auxoutNums>\n"
     "<regionVersion>basic</regionVersion>\n"
     "</DeviceInfo>\n",
-    xmlns_attr (sim), sim->channels);
+    xmlns_attr (sim), device_model (sim), device_type (sim), sim->channels);
 
   dc_sim_respond (msg, SOUP_STATUS_OK, XML_TYPE, xml, -1);
 }
@@ -133,7 +163,24 @@ static void
 respond_channels (DcSim             *sim,
                   SoupServerMessage *msg)
 {
-  GString *xml = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n");
+  GString *xml;
+
+  if (sim->hik_inputs == DC_SIM_HIK_INPUTS_CAMERA)
+    {
+      /* A camera has no proxied channels and says so with a 403. */
+      respond_status (sim, msg, SOUP_STATUS_FORBIDDEN, 4, "Invalid Operation", "notSupport");
+      return;
+    }
+  xml = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n");
+  if (sim->hik_inputs == DC_SIM_HIK_INPUTS_ANALOG)
+    {
+      /* A DVR: the list is there, and empty; its cameras are analogue. */
+      g_string_append_printf (xml, "<InputProxyChannelList version=\"2.0\"%s size=\"0\">\n"
+                              "</InputProxyChannelList>\n", xmlns_attr (sim));
+      dc_sim_respond (msg, SOUP_STATUS_OK, XML_TYPE, xml->str, (gssize) xml->len);
+      g_string_free (xml, TRUE);
+      return;
+    }
 
   /* size= is unreliable on real devices; keep it honest here. */
   g_string_append_printf (xml, "<InputProxyChannelList version=\"2.0\"%s size=\"%u\">\n",
@@ -158,6 +205,33 @@ respond_channels (DcSim             *sim,
                             "</InputProxyChannel>\n",
                             ch, ch, 1 + ch);
   g_string_append (xml, "</InputProxyChannelList>\n");
+  dc_sim_respond (msg, SOUP_STATUS_OK, XML_TYPE, xml->str, (gssize) xml->len);
+  g_string_free (xml, TRUE);
+}
+
+/* /ISAPI/System/Video/inputs/channels: the device's own video inputs
+ * (a DVR's analogue cameras, a camera's sensor); an NVR has none. */
+static void
+respond_video_inputs (DcSim             *sim,
+                      SoupServerMessage *msg)
+{
+  GString *xml = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n");
+  guint n = sim->hik_inputs == DC_SIM_HIK_INPUTS_PROXY ? 0 : sim->channels;
+
+  g_string_append_printf (xml, "<VideoInputChannelList version=\"2.0\"%s>\n", xmlns_attr (sim));
+  for (guint ch = 1; ch <= n; ch++)
+    g_string_append_printf (xml,
+                            "<VideoInputChannel version=\"2.0\"%s>\n"
+                            "<id>%u</id>\n"
+                            "<inputPort>%u</inputPort>\n"
+                            "<videoInputEnabled>true</videoInputEnabled>\n"
+                            "<name>Dock camera %02u</name>\n"
+                            "<videoFormat>PAL</videoFormat>\n"
+                            "<resDesc>%s</resDesc>\n"
+                            "</VideoInputChannel>\n",
+                            xmlns_attr (sim), ch, ch, ch,
+                            sim->hik_inputs == DC_SIM_HIK_INPUTS_CAMERA ? "3840*2160P" : "1920*1080P");
+  g_string_append (xml, "</VideoInputChannelList>\n");
   dc_sim_respond (msg, SOUP_STATUS_OK, XML_TYPE, xml->str, (gssize) xml->len);
   g_string_free (xml, TRUE);
 }
@@ -231,6 +305,12 @@ typedef struct
   GHashTable *values;     /* local name -> text of its last element */
   GPtrArray  *track_ids;
   GString    *text;
+  char       *root_version;  /* version="" of the root element */
+  gboolean    seen_root;
+  gboolean    has_declaration;
+  gboolean    has_xmlns;
+  gboolean    has_track_id_list;
+  gboolean    has_track_list;
 } RequestXml;
 
 static const char *
@@ -251,6 +331,20 @@ xml_start (GMarkupParseContext *context,
 {
   RequestXml *req = user_data;
 
+  if (!req->seen_root)
+    {
+      req->seen_root = TRUE;
+      for (int i = 0; names[i] != NULL; i++)
+        if (g_str_equal (names[i], "version"))
+          req->root_version = g_strdup (values[i]);
+    }
+  for (int i = 0; names[i] != NULL; i++)
+    if (g_str_has_prefix (names[i], "xmlns"))
+      req->has_xmlns = TRUE;
+  if (g_str_equal (local_name (element), "trackIDList"))
+    req->has_track_id_list = TRUE;
+  if (g_str_equal (local_name (element), "trackList"))
+    req->has_track_list = TRUE;
   g_string_truncate (req->text, 0);
 }
 
@@ -296,6 +390,7 @@ parse_request_xml (SoupServerMessage *msg,
   req->text = g_string_new (NULL);
   if (len == 0)
     return FALSE;
+  req->has_declaration = g_strstr_len (data, (gssize) MIN (len, 64), "<?xml") != NULL;
   context = g_markup_parse_context_new (&parser, 0, req, NULL);
   return g_markup_parse_context_parse (context, data, (gssize) len, NULL)
          && g_markup_parse_context_end_parse (context, NULL);
@@ -309,6 +404,29 @@ request_xml_clear (RequestXml *req)
   if (req->text)
     g_string_free (req->text, TRUE);
   req->text = NULL;
+  g_clear_pointer (&req->root_version, g_free);
+}
+
+/* The shapes a strict firmware refuses (TRUE: accepted). */
+static gboolean
+search_form_accepted (DcSim            *sim,
+                      const RequestXml *req,
+                      const char       *search_id)
+{
+  switch (sim->hik_form)
+    {
+    case DC_SIM_HIK_FORM_STRICT_V1:
+      /* DS-7616NXI V4.84, HiWatch DS-N308: no declaration, no namespace,
+       * <trackList>, a braced searchID. */
+      return !req->has_declaration && !req->has_xmlns && !req->has_track_id_list &&
+             search_id != NULL && search_id[0] == '{';
+    case DC_SIM_HIK_FORM_V2_ONLY:
+      return g_strcmp0 (req->root_version, "2.0") == 0 && req->has_track_id_list &&
+             !req->has_track_list;
+    case DC_SIM_HIK_FORM_ANY:
+    default:
+      return TRUE;
+    }
 }
 
 static char *
@@ -378,6 +496,12 @@ handle_search (DcSim             *sim,
   end_text = g_hash_table_lookup (req.values, "endTime");
   max_text = g_hash_table_lookup (req.values, "maxResults");
   pos_text = g_hash_table_lookup (req.values, "searchResultPostion");
+  if (!search_form_accepted (sim, &req, search_id))
+    {
+      respond_status (sim, msg, SOUP_STATUS_BAD_REQUEST, 6, "Invalid XML Content", "badXmlContent");
+      request_xml_clear (&req);
+      return;
+    }
   if (search_id == NULL || *search_id == '\0' || req.track_ids->len == 0
       || !dc_sim_parse_time (start_text, &from, NULL) || !dc_sim_parse_time (end_text, &to, NULL))
     {
@@ -510,6 +634,12 @@ handle_download (DcSim             *sim,
       request_xml_clear (&req);
       return;
     }
+  if (sim->hik_form == DC_SIM_HIK_FORM_STRICT_V1 && (req.has_declaration || req.has_xmlns))
+    {
+      respond_status (sim, msg, SOUP_STATUS_BAD_REQUEST, 6, "Invalid XML Content", "badXmlContent");
+      request_xml_clear (&req);
+      return;
+    }
   params = parse_playback_uri (uri, &track);
   request_xml_clear (&req);
   channel = track / 100;
@@ -546,6 +676,10 @@ handle_download (DcSim             *sim,
           respond_status (sim, msg, SOUP_STATUS_NOT_FOUND, 4, "Invalid Operation", "noRecordFound");
           return;
         }
+      /* Some firmware serves a time window only out of the recording file
+       * its start is in: 200, a well-formed stream, and it ends there. */
+      if (sim->cut_at_file_end)
+        et = MIN (et, dc_sim_file_end_at (sim, st));
       by_time = TRUE;
     }
   else if (!have_segment)
@@ -586,6 +720,8 @@ dc_sim_hikvision_handle (DcSim             *sim,
     respond_device_info (sim, msg);
   else if (get && g_str_equal (path, "/ISAPI/ContentMgmt/InputProxy/channels"))
     respond_channels (sim, msg);
+  else if (get && g_str_equal (path, "/ISAPI/System/Video/inputs/channels"))
+    respond_video_inputs (sim, msg);
   else if (get && g_str_equal (path, "/ISAPI/System/time"))
     respond_time (sim, msg);
   else if (get && g_str_equal (path, "/ISAPI/ContentMgmt/search/profile"))

@@ -136,6 +136,7 @@ sim_free (DcSim *sim)
   g_clear_pointer (&sim->rand, g_rand_free);
   g_clear_pointer (&sim->loop, g_main_loop_unref);
   g_free (sim->realm);
+  g_free (sim->profile);
   g_free (sim->user);
   g_free (sim->password);
   g_free (sim);
@@ -222,6 +223,37 @@ parse_choice (const char *value,
   return FALSE;
 }
 
+/* "12MB/s", "500kB/s", "1.5MiB/s" (SI or binary units; /s optional). */
+static gboolean
+parse_rate (const char  *text,
+            guint64     *bytes_per_s,
+            GError     **error)
+{
+  static const struct { const char *unit; double factor; } units[] = {
+    { "B", 1 }, { "kB", 1e3 }, { "KB", 1e3 }, { "MB", 1e6 }, { "GB", 1e9 },
+    { "KiB", 1024.0 }, { "MiB", 1048576.0 }, { "GiB", 1073741824.0 },
+  };
+  char *end = NULL;
+  double value = g_ascii_strtod (text, &end);
+  g_autofree char *unit = NULL;
+
+  if (end == text || !(value > 0))
+    goto bad;
+  unit = g_strdup (end);
+  if (g_str_has_suffix (unit, "/s"))
+    unit[strlen (unit) - 2] = '\0';
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    if (g_str_equal (unit, units[i].unit))
+      {
+        *bytes_per_s = (guint64) MAX (1.0, value * units[i].factor);
+        return TRUE;
+      }
+bad:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "bad --rate \"%s\" (e.g. 12MB/s, 500kB/s, 2MiB/s)", text);
+  return FALSE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -229,6 +261,8 @@ main (int   argc,
   g_autofree char *brand = NULL, *listen = NULL, *user = NULL, *password = NULL, *faults = NULL;
   g_autofree char *time_mode = NULL, *download_by_time = NULL, *range = NULL;
   g_autofree char *record_from = NULL, *record_to = NULL, *xmlns = NULL, *size = NULL;
+  g_autofree char *profile = NULL, *rate = NULL, *by_time_cut = NULL;
+  int latency_ms = 0;
   gboolean password_stdin = FALSE, exit_on_stdin_eof = FALSE, report_time_type = FALSE;
   int channels = 4, max_downloads = 1, fps = 10, channel_base = 0;
   gint64 seed = 1, clock_offset = 0, bulk_bytes = 0, gop_bytes = 0, cache_mb = 128;
@@ -257,6 +291,10 @@ main (int   argc,
     { "dahua-channel-base", 0, 0, G_OPTION_ARG_INT, &channel_base, "items[].Channel base: 0 (default) or 1", "B" },
     { "bulk-segment-bytes", 0, 0, G_OPTION_ARG_INT64, &bulk_bytes, "Serve every segment as N pattern bytes (benchmarks)", "N" },
     { "exit-on-stdin-eof", 0, 0, G_OPTION_ARG_NONE, &exit_on_stdin_eof, "Exit when stdin closes", NULL },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile, "A real firmware's behaviour (see README; --profile list)", "NAME" },
+    { "by-time-cut", 0, 0, G_OPTION_ARG_STRING, &by_time_cut, "By-time downloads stop at the recording file's end: no (default) or yes", "YN" },
+    { "latency-ms", 0, 0, G_OPTION_ARG_INT, &latency_ms, "Answer every request after N ms (default 0)", "N" },
+    { "rate", 0, 0, G_OPTION_ARG_STRING, &rate, "Per-transfer rate, e.g. 12MB/s (default unlimited)", "RATE" },
     { NULL }
   };
   static const char *const brands[] = { "hikvision", "dahua", NULL };
@@ -278,8 +316,17 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     goto fail;
 
+  if (g_strcmp0 (profile, "list") == 0)
+    {
+      g_autofree char *list = dc_sim_profile_list ();
+
+      printf ("%s", list);
+      return 0;
+    }
   sim = g_new0 (DcSim, 1);
   sim->faults = g_array_new (FALSE, TRUE, sizeof (DcSimFault));
+  if (brand == NULL && profile != NULL)
+    brand = g_strdup (dc_sim_profile_brand (profile));
   if (!parse_choice (brand, "--brand", brands, &choice, &error))
     goto fail;
   sim->brand = choice;
@@ -305,6 +352,20 @@ main (int   argc,
   sim->max_downloads = (guint) max_downloads;
   sim->fps = fps;
   sim->dahua_channel_base = channel_base;
+  sim->dahua_condition_base = 1;
+  if (latency_ms < 0 || latency_ms > 60000)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--latency-ms: 0..60000");
+      goto fail;
+    }
+  sim->latency_ms = (guint) latency_ms;
+  if (rate != NULL && !parse_rate (rate, &sim->rate_bytes_per_s, &error))
+    goto fail;
+  if (!parse_choice (by_time_cut ? by_time_cut : "no", "--by-time-cut", yes_no, &choice, &error))
+    goto fail;
+  sim->cut_at_file_end = choice == 1;
+  if (profile != NULL && !dc_sim_apply_profile (sim, profile, &error))
+    goto fail;
   sim->bulk_bytes = (guint64) bulk_bytes;
   sim->clock_offset = clock_offset;
   sim->report_time_type = report_time_type;

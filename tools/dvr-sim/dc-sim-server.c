@@ -167,6 +167,15 @@ dc_sim_find_segment_at (DcSim        *sim,
          && segment->start == start;
 }
 
+gint64
+dc_sim_file_end_at (DcSim  *sim,
+                    gint64  t)
+{
+  gint64 slot = floor_div (t, DC_SIM_SEGMENT_SECONDS) * DC_SIM_SEGMENT_SECONDS;
+
+  return MIN (slot + DC_SIM_SEGMENT_SECONDS, recording_end (sim));
+}
+
 gboolean
 dc_sim_clamp_window (DcSim  *sim,
                      gint64 *from,
@@ -306,7 +315,10 @@ body_read (DcSim     *sim,
   else
     chunk = dc_sim_video_mp4_fragment (sim->video, body->channel, body->start_sec + (gint64) idx,
                                        body->start_sec);
-  return g_bytes_new_from_bytes (chunk, in, MIN (gop_bytes - in, max));
+  /* A chunk is gop_bytes long; never ask past what it holds. */
+  if (chunk == NULL || in >= g_bytes_get_size (chunk))
+    return NULL;
+  return g_bytes_new_from_bytes (chunk, in, MIN (g_bytes_get_size (chunk) - in, max));
 }
 
 /* TRUE when body_read() at offset will not have to encode; otherwise the
@@ -405,6 +417,9 @@ typedef struct
   gboolean           started;
   gboolean           completed;
   gboolean           done;
+  /* --rate: bytes may leave no faster than this from the first one */
+  gint64             rate_start_us;
+  guint64            rate_start_pos;
 } DcSimStream;
 
 static void stream_pump (DcSimStream *stream);
@@ -564,9 +579,41 @@ stream_pump (DcSimStream *stream)
             stream->pump_id = g_timeout_add (2, stream_pump_cb, stream);
           break;
         }
+      if (stream->sim->rate_bytes_per_s > 0)
+        {
+          gint64 now = g_get_monotonic_time ();
+          guint64 allowed;
+
+          if (stream->rate_start_us == 0)
+            {
+              stream->rate_start_us = now;
+              stream->rate_start_pos = stream->pos;
+            }
+          allowed = stream->rate_start_pos + DC_SIM_PIECE
+                    + (guint64) ((double) stream->sim->rate_bytes_per_s
+                                 * (double) (now - stream->rate_start_us) / G_USEC_PER_SEC);
+          if (stream->pos >= allowed)
+            {
+              guint wait_ms = (guint) MAX (1, (double) (stream->pos - allowed + DC_SIM_PIECE) * 1000.0
+                                              / (double) stream->sim->rate_bytes_per_s);
+
+              if (stream->pump_id == 0)
+                stream->pump_id = g_timeout_add (MIN (wait_ms, 100), stream_pump_cb, stream);
+              break;
+            }
+          limit = MIN (limit, allowed);
+        }
       limit = MIN (limit, stream->drop_at);
       limit = MIN (limit, stream->stall_at);
       piece = body_read (stream->sim, &stream->body, stream->pos, (gsize) MIN (limit - stream->pos, DC_SIM_PIECE));
+      if (piece == NULL || g_bytes_get_size (piece) == 0)
+        {
+          /* Nothing to send here (never append an empty buffer: libsoup
+           * takes it for the end); try again in a moment. */
+          if (stream->pump_id == 0)
+            stream->pump_id = g_timeout_add (2, stream_pump_cb, stream);
+          break;
+        }
       stream->pos += g_bytes_get_size (piece);
       stream->sim->bytes_sent += g_bytes_get_size (piece);
       stream->in_flight++;
@@ -723,8 +770,12 @@ respond_unauthorized (DcSim             *sim,
   g_autofree char *challenge = NULL;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
-  /* Shaped like a real NVR's challenge, empty opaque included. */
-  challenge = g_strdup_printf ("Digest realm=\"%s\", domain=\"::\", qop=\"auth\", nonce=\"%s\", "
+  /* Shaped like a real NVR's challenge, empty opaque included; or the
+   * Basic-only challenge of firmware with Digest switched off. */
+  if (sim->basic_only)
+    challenge = g_strdup_printf ("Basic realm=\"%s\"", sim->realm);
+  else
+    challenge = g_strdup_printf ("Digest realm=\"%s\", domain=\"::\", qop=\"auth\", nonce=\"%s\", "
                                "opaque=\"\", algorithm=\"MD5\", stale=\"%s\"",
                                sim->realm, nonce, stale ? "TRUE" : "FALSE");
   soup_message_headers_replace (headers, "WWW-Authenticate", challenge);
@@ -743,6 +794,19 @@ typedef enum
 } AuthResult;
 
 static AuthResult
+check_basic (DcSim      *sim,
+             const char *header)
+{
+  g_autofree char *expect_in = g_strdup_printf ("%s:%s", sim->user, sim->password);
+  g_autofree char *expect = g_base64_encode ((const guchar *) expect_in, strlen (expect_in));
+  const char *given = header + 6;
+
+  while (*given == ' ')
+    given++;
+  return g_str_equal (given, expect) ? AUTH_OK : AUTH_BAD;
+}
+
+static AuthResult
 check_digest (DcSim             *sim,
               SoupServerMessage *msg)
 {
@@ -753,7 +817,9 @@ check_digest (DcSim             *sim,
   g_autofree char *ha1_in = NULL, *ha1 = NULL, *ha2_in = NULL, *ha2 = NULL;
   g_autofree char *expect_in = NULL, *expect = NULL;
 
-  if (header == NULL || g_ascii_strncasecmp (header, "Digest ", 7) != 0)
+  if (header != NULL && sim->basic_only && g_ascii_strncasecmp (header, "Basic ", 6) == 0)
+    return check_basic (sim, header);
+  if (header == NULL || g_ascii_strncasecmp (header, "Digest ", 7) != 0 || sim->basic_only)
     return AUTH_NONE;   /* no credentials, or Basic: challenge, don't count */
   params = soup_header_parse_param_list (header + 7);
   username = g_hash_table_lookup (params, "username");
@@ -862,6 +928,45 @@ void dc_sim_server_handler (SoupServer        *server,
                             GHashTable        *query,
                             gpointer           user_data);
 
+static void handle_now (DcSim *sim, SoupServerMessage *msg, const char *path, GHashTable *query);
+
+/* --latency-ms: the request waits, paused, before it is handled, as on a
+ * recorder whose CPU answers after a few hundred milliseconds. */
+typedef struct
+{
+  DcSim             *sim;
+  SoupServerMessage *msg;
+  char              *path;
+  GHashTable        *query;
+} Delayed;
+
+static gboolean
+delayed_cb (gpointer data)
+{
+  Delayed *d = data;
+
+  handle_now (d->sim, d->msg, d->path, d->query);
+  soup_server_message_unpause (d->msg);
+  g_object_unref (d->msg);
+  g_free (d->path);
+  g_clear_pointer (&d->query, g_hash_table_unref);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+static GHashTable *
+copy_query (GHashTable *query)
+{
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  gpointer k, v;
+
+  g_hash_table_iter_init (&iter, query);
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    g_hash_table_insert (copy, g_strdup (k), g_strdup (v));
+  return copy;
+}
+
 void
 dc_sim_server_handler (SoupServer        *server,
                        SoupServerMessage *msg,
@@ -870,13 +975,35 @@ dc_sim_server_handler (SoupServer        *server,
                        gpointer           user_data)
 {
   DcSim *sim = user_data;
-  g_autofree char *endpoint = NULL;
 
   if (g_str_equal (path, "/sim/stats"))
     {
       respond_stats (sim, msg);
       return;
     }
+  if (sim->latency_ms > 0)
+    {
+      Delayed *d = g_new0 (Delayed, 1);
+
+      d->sim = sim;
+      d->msg = g_object_ref (msg);
+      d->path = g_strdup (path);
+      d->query = query ? copy_query (query) : NULL;
+      soup_server_message_pause (msg);
+      g_timeout_add (sim->latency_ms, delayed_cb, d);
+      return;
+    }
+  handle_now (sim, msg, path, query);
+}
+
+static void
+handle_now (DcSim             *sim,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query)
+{
+  g_autofree char *endpoint = NULL;
+
   endpoint = sim->brand == DC_SIM_BRAND_HIKVISION
     ? dc_sim_hikvision_endpoint (path)
     : dc_sim_dahua_endpoint (path, query);

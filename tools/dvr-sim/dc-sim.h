@@ -71,6 +71,22 @@ typedef struct
   guint64       total;
 } DcSimBody;
 
+/* The Hikvision search/download request shapes a firmware accepts. */
+typedef enum
+{
+  DC_SIM_HIK_FORM_ANY,       /* every shape (most firmware) */
+  DC_SIM_HIK_FORM_STRICT_V1, /* no XML declaration, no xmlns, <trackList>, {searchID} */
+  DC_SIM_HIK_FORM_V2_ONLY,   /* version="2.0" root, <trackIDList> */
+} DcSimHikForm;
+
+/* How a Hikvision device lists its cameras. */
+typedef enum
+{
+  DC_SIM_HIK_INPUTS_PROXY,   /* NVR: IP cameras under InputProxy */
+  DC_SIM_HIK_INPUTS_ANALOG,  /* DVR: empty InputProxy, analogue inputs under Video/inputs */
+  DC_SIM_HIK_INPUTS_CAMERA,  /* a camera: 403 on InputProxy, one Video/inputs channel */
+} DcSimHikInputs;
+
 typedef struct _DcSim DcSim;
 
 struct _DcSim
@@ -96,7 +112,19 @@ struct _DcSim
   gint64        record_to;        /* G_MAXINT64: still recording */
   int           fps;
   DcSimXmlns    xmlns;
-  int           dahua_channel_base;
+  int           dahua_channel_base;     /* items[].Channel */
+  int           dahua_condition_base;   /* condition.Channel (1 on most, 0 on some NVRs) */
+  /* firmware profile (--profile) */
+  char         *profile;
+  gboolean      cut_at_file_end;        /* by-time downloads stop where the recording file ends */
+  DcSimHikForm  hik_form;
+  DcSimHikInputs hik_inputs;
+  gboolean      basic_only;             /* offers (and takes) Basic sign-in only */
+  gboolean      amcrest;                /* Type=dav on .mp4, fields shuffled, extra fields, found= off */
+  gboolean      unpadded_clock;         /* getCurrentTime: result=2011-7-3 21:02:32 */
+  /* recorder speed */
+  guint         latency_ms;             /* before every answer */
+  guint64       rate_bytes_per_s;       /* per transfer, 0 = unlimited */
   guint64       bulk_bytes;
   DcSimVideo   *video;
 
@@ -179,6 +207,16 @@ void          dc_sim_stream_download       (DcSim        *sim,
                                             gboolean      by_time);
 /* TRUE when a new download must be refused as busy (limit or fault). */
 gboolean      dc_sim_download_is_busy      (DcSim        *sim);
+
+/* profiles */
+gboolean      dc_sim_apply_profile         (DcSim        *sim,
+                                            const char   *name,
+                                            GError      **error);
+const char   *dc_sim_profile_brand         (const char   *name);
+char         *dc_sim_profile_list          (void);
+/* The end of the recording file holding @t (wall seconds). */
+gint64        dc_sim_file_end_at           (DcSim        *sim,
+                                            gint64        t);
 
 /* brands */
 void          dc_sim_hikvision_handle      (DcSim        *sim,

@@ -14,7 +14,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "download/dc-downloader-private.h"
+#include "download/dc-download-budget.h"
+#include "download/dc-download-evidence.h"
+#include "download/dc-download-job.h"
 #include "media/dc-media.h"
 #include "util/dc-file-util.h"
 
@@ -23,17 +25,6 @@
  * cost at most (the decoder stops reading once past the scan time). */
 #define PICTURE_WINDOW_AFTER_US (5 * G_USEC_PER_SEC)
 
-typedef struct
-{
-  DcWorker *worker;
-  DcJob    *job;
-  gint64    last_report_us;
-  gint64    speed_mark_us;
-  guint64   speed_mark_bytes;
-  guint64   base_done;   /* bytes of earlier transfers of this job */
-  gint64    search_from; /* the window a search must cover: the clip's, */
-  gint64    search_to;   /* or a second at the scan for a picture alone */
-} JobContext;
 
 static DcDownloader *
 owner_of (DcWorker *worker)
@@ -55,7 +46,7 @@ set_state (DcWorker *worker, DcJob *job, DcJobState state)
 static void
 on_progress (guint64 done, guint64 total, gpointer user_data)
 {
-  JobContext *ctx = user_data;
+  DcJobContext *ctx = user_data;
   DcDownloader *self = owner_of (ctx->worker);
   gint64 now = g_get_monotonic_time ();
 
@@ -79,15 +70,15 @@ on_progress (guint64 done, guint64 total, gpointer user_data)
   g_mutex_unlock (&self->lock);
 }
 
-static char *
-format_hms (gint64 pc_us)
+char *
+dc_job_format_hms (gint64 pc_us)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (pc_us / G_USEC_PER_SEC);
   return dt ? g_date_time_format (dt, "%H:%M:%S") : g_strdup ("?");
 }
 
-static gint64
-floor_second (gint64 us)
+gint64
+dc_job_floor_second (gint64 us)
 {
   return us - (((us % G_USEC_PER_SEC) + G_USEC_PER_SEC) % G_USEC_PER_SEC);
 }
@@ -105,8 +96,8 @@ file_is_complete (const char *path)
 static void
 no_recording_error (DcWorker *worker, DcJob *job, gint64 from_us, gint64 to_us, GError **error)
 {
-  g_autofree char *from = format_hms (from_us);
-  g_autofree char *to = format_hms (to_us);
+  g_autofree char *from = dc_job_format_hms (from_us);
+  g_autofree char *to = dc_job_format_hms (to_us);
 
   g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING,
                _("No recording at dock %s between %s and %s (DVR %s, channel %u)"),
@@ -189,8 +180,8 @@ mark_whole_files_only (DcWorker *worker)
 }
 
 /* Searches [from, to) unless @segments already holds a search result. */
-static gboolean
-ensure_segments (JobContext *ctx, GPtrArray **segments, GError **error)
+gboolean
+dc_job_ensure_segments (DcJobContext *ctx, GPtrArray **segments, GError **error)
 {
   DcWorker *worker = ctx->worker;
   DcJob *job = ctx->job;
@@ -269,9 +260,69 @@ remux_on_media_pool (DcWorker *worker, DcJob *job, const DcMediaInput *inputs, g
   return task.ok;
 }
 
+void
+dc_job_set_state (DcJobContext *ctx, DcJobState state)
+{
+  set_state (ctx->worker, ctx->job, state);
+}
+
+void
+dc_job_mark_whole_files_only (DcJobContext *ctx)
+{
+  mark_whole_files_only (ctx->worker);
+}
+
+void
+dc_job_no_recording_error (DcJobContext *ctx, gint64 from_us, gint64 to_us, GError **error)
+{
+  no_recording_error (ctx->worker, ctx->job, from_us, to_us, error);
+}
+
+gboolean
+dc_job_remux (DcJobContext *ctx, const DcMediaInput *inputs, guint n_inputs,
+              gint64 from_us, gint64 to_us, const char *part, DcClipResult *result,
+              GError **error)
+{
+  return remux_on_media_pool (ctx->worker, ctx->job, inputs, n_inputs, from_us, to_us, part,
+                              result, error);
+}
+
+DcByteSource *
+dc_job_bound_source (DcJobContext *ctx, DcByteSource *source, gint64 duration_us,
+                     guint64 known_size, const char *what_kind)
+{
+  DcDownloader *self = owner_of (ctx->worker);
+  guint64 max = dc_budget_for_window (duration_us, self->options.max_bytes_per_s, known_size);
+  g_autofree char *what = g_strdup_printf (_("the %s of waybill %s (%.0f s)"), what_kind,
+                                           ctx->job->request->waybill,
+                                           (double) duration_us / G_USEC_PER_SEC);
+
+  return dc_budget_source_new (source, max, what);
+}
+
+gboolean
+dc_job_write_evidence (DcJobContext *ctx, const char *file, const char *data_path,
+                       gboolean is_clip, gint64 t0_us, gint64 t1_us, GError **error)
+{
+  DcEvidence ev = { 0 };
+
+  ev.file = file;
+  ev.data_path = data_path;
+  ev.is_clip = is_clip;
+  ev.partial = is_clip && ctx->partial_note != NULL;
+  ev.note = ctx->partial_note;
+  ev.request = ctx->job->request;
+  ev.dvr = ctx->worker->runner->config;
+  ev.info = dc_dvr_session_get_info (ctx->worker->session);
+  ev.frame_us = t0_us;
+  ev.span_start_us = t0_us;
+  ev.span_end_us = t1_us;
+  return dc_evidence_write (&ev, error);
+}
+
 /* Copies a whole byte source into @path (a .part file). */
-static gboolean
-save_source (DcByteSource *source, const char *path, GError **error)
+gboolean
+dc_job_save_source (DcByteSource *source, const char *path, GError **error)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileOutputStream) out = NULL;
@@ -294,8 +345,8 @@ save_source (DcByteSource *source, const char *path, GError **error)
   return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
 }
 
-static const DcDvrSegment *
-segment_covering (GPtrArray *segments, gint64 t_us)
+const DcDvrSegment *
+dc_job_segment_covering (GPtrArray *segments, gint64 t_us)
 {
   for (guint i = 0; segments != NULL && i < segments->len; i++)
     {
@@ -315,13 +366,13 @@ overlay_text_for (const DcDownloadRequest *req)
 }
 
 static gboolean
-make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GError **error)
+make_picture (DcJobContext *ctx, GPtrArray **segments, const char *final_path, GError **error)
 {
   DcWorker *worker = ctx->worker;
   DcJob *job = ctx->job;
   const DcDownloadRequest *req = job->request;
   const DcDvrInfo *info = dc_dvr_session_get_info (worker->session);
-  const DcDvrSegment *seg = segment_covering (*segments, req->scan_us);
+  const DcDvrSegment *seg = dc_job_segment_covering (*segments, req->scan_us);
   g_autoptr(DcByteSource) source = NULL;
   g_autofree char *part = dc_part_path_for (final_path);
   g_autofree char *overlay = NULL;
@@ -343,7 +394,7 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
     {
       g_autoptr(GError) window_error = NULL;
 
-      stream_start = floor_second (req->scan_us);
+      stream_start = dc_job_floor_second (req->scan_us);
       source = dc_dvr_session_open_window (worker->session, req->channel, seg, stream_start,
                                            stream_start + PICTURE_WINDOW_AFTER_US, &window_error);
       if (source == NULL && !g_error_matches (window_error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED))
@@ -353,13 +404,16 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
         }
       if (source == NULL)
         mark_whole_files_only (worker);
+      else
+        source = dc_job_bound_source (ctx, source, PICTURE_WINDOW_AFTER_US + G_USEC_PER_SEC, 0,
+                                      _("picture window"));
     }
   if (source == NULL)
     {
       /* a whole-file recorder: the file holding the scan, from a search */
-      if (!ensure_segments (ctx, segments, error))
+      if (!dc_job_ensure_segments (ctx, segments, error))
         return FALSE;
-      seg = segment_covering (*segments, req->scan_us);
+      seg = dc_job_segment_covering (*segments, req->scan_us);
       if (seg == NULL)
         {
           no_recording_error (worker, job, req->scan_us, req->scan_us, error);
@@ -371,6 +425,10 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
       source = dc_dvr_session_open_segment_full (worker->session, seg, DC_DVR_OPEN_SPARSE, error);
       if (source == NULL)
         return FALSE;
+      /* Read forward (no Range), the file up to the scan and a little
+       * after is what the frame can cost. */
+      source = dc_job_bound_source (ctx, source, req->scan_us - seg->start_us + PICTURE_WINDOW_AFTER_US
+                                    + G_USEC_PER_SEC, seg->size, _("picture window"));
     }
 
   if (worker->runner->owner->options.overlay)
@@ -391,7 +449,10 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
       g_clear_error (&local_error);
       g_clear_pointer (&source, dc_byte_source_free);
       source = dc_dvr_session_open_segment (worker->session, seg, &local_error);
-      if (source != NULL && save_source (source, raw, &local_error))
+      if (source != NULL)
+        source = dc_job_bound_source (ctx, source, seg->end_us - seg->start_us, seg->size,
+                                      _("recording file"));
+      if (source != NULL && dc_job_save_source (source, raw, &local_error))
         {
           ctx->base_done += source->bytes_transferred;
           file_source = dc_byte_source_new_for_file (raw, &local_error);
@@ -404,117 +465,49 @@ make_picture (JobContext *ctx, GPtrArray **segments, const char *final_path, GEr
         g_file_delete (f, NULL, NULL);
       }
     }
+  if (!ok && g_error_matches (local_error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME))
+    {
+      /* What was received has no frame at the scan.  Whether the recorder
+       * has one is for its search to say: "no recording" only then;
+       * otherwise the transfer came back short of what it holds. */
+      g_autoptr(GError) search_error = NULL;
+
+      if (!dc_job_ensure_segments (ctx, segments, &search_error))
+        {
+          if (g_error_matches (search_error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING))
+            g_clear_error (&local_error), local_error = g_steal_pointer (&search_error);
+        }
+      else if (dc_job_segment_covering (*segments, req->scan_us) == NULL)
+        {
+          g_clear_error (&local_error);
+          no_recording_error (worker, job, req->scan_us, req->scan_us, &local_error);
+        }
+      else
+        {
+          g_autofree char *at = dc_job_format_hms (req->scan_us);
+          g_autofree char *why = g_strdup (local_error->message);
+
+          g_clear_error (&local_error);
+          g_set_error (&local_error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
+                       _("DVR %s sent video without the frame at %s although its search lists a "
+                         "recording then (%s)"),
+                       worker->runner->config->name, at, why);
+        }
+    }
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&local_error));
   dc_log_printf (worker->runner->log, "picture %s: %s, %" G_GUINT64_FORMAT " bytes fetched, frame at %+"
                  G_GINT64_FORMAT " ms from the scan",
                  req->waybill, ok ? "ok" : "failed", ctx->base_done,
                  ok ? (result.frame_us - req->scan_us) / 1000 : 0);
+  /* The record first: a file under its final name always has one. */
   if (ok)
-    ok = dc_commit_part_file (part, final_path, -1, error);
-  if (!ok)
-    {
-      g_autoptr(GFile) f = g_file_new_for_path (part);
-      g_file_delete (f, NULL, NULL);
-    }
-  return ok;
-}
-
-static gboolean
-make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *final_path,
-           GError **error)
-{
-  DcWorker *worker = ctx->worker;
-  DcJob *job = ctx->job;
-  const DcDownloadRequest *req = job->request;
-  const DcDvrInfo *info = dc_dvr_session_get_info (worker->session);
-  gint64 from = req->scan_us - req->pre_us;
-  gint64 to = req->scan_us + req->post_us;
-  g_autofree char *part = dc_part_path_for (final_path);
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) inputs = g_array_new (FALSE, TRUE, sizeof (DcMediaInput));
-  /* The recorder's raw files sit beside the clip as <stem>.mp4.<n>.part
-   * while it is made: the .part suffix says "not evidence yet", and a
-   * killed run's leftovers are cleaned like any other part file. */
-  g_autofree char *stem = g_path_get_basename (final_path);
-  DcClipResult result = { 0 };
-  gboolean by_time_done = FALSE;
-  gboolean ok = TRUE;
-
-  set_state (worker, job, DC_JOB_DOWNLOADING);
-  if (info->download_by_time)
-    {
-      gint64 start = floor_second (from);
-      gint64 end = floor_second (to) + G_USEC_PER_SEC;
-      const DcDvrSegment *seg = segment_covering (*segments, req->scan_us);
-      g_autoptr(DcByteSource) source = NULL;
-      g_autoptr(GError) local_error = NULL;
-      char *path = g_strdup_printf ("%s%s%s.0.part", dir, G_DIR_SEPARATOR_S, stem);
-      DcMediaInput input = { path, seg ? seg->container : NULL, start };
-
-      g_ptr_array_add (paths, path);
-      source = dc_dvr_session_open_window (worker->session, req->channel, seg, start, end, &local_error);
-      if (source == NULL && g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED))
-        mark_whole_files_only (worker);
-      else if (source == NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          ok = FALSE;
-        }
-      else
-        {
-          ok = save_source (source, path, error);
-          ctx->base_done += source->bytes_transferred;
-          g_array_append_val (inputs, input);
-          by_time_done = TRUE;
-        }
-    }
-  if (ok && !by_time_done)
-    {
-      ok = ensure_segments (ctx, segments, error);
-      for (guint i = 0; ok && i < (*segments)->len; i++)
-        {
-          const DcDvrSegment *seg = g_ptr_array_index (*segments, i);
-          g_autoptr(DcByteSource) source = NULL;
-          char *path;
-          DcMediaInput input;
-
-          if (seg->end_us <= from || seg->start_us >= to)
-            continue;
-          path = g_strdup_printf ("%s%s%s.%u.part", dir, G_DIR_SEPARATOR_S, stem, i);
-          g_ptr_array_add (paths, path);
-          source = dc_dvr_session_open_segment (worker->session, seg, error);
-          ok = source != NULL && save_source (source, path, error);
-          if (source != NULL)
-            ctx->base_done += source->bytes_transferred;
-          input.path = path;
-          input.format_hint = seg->container;
-          input.start_us = seg->start_us;
-          g_array_append_val (inputs, input);
-        }
-      if (ok && inputs->len == 0)
-        {
-          no_recording_error (worker, job, from, to, error);
-          ok = FALSE;
-        }
-    }
-
+    ok = dc_job_write_evidence (ctx, final_path, part, FALSE, result.frame_us, 0, error);
   if (ok)
     {
-      set_state (worker, job, DC_JOB_PROCESSING);
-      ok = remux_on_media_pool (worker, job, (const DcMediaInput *) (gpointer) inputs->data,
-                                inputs->len, from, to, part, &result, error);
-    }
-  if (ok)
-    ok = dc_commit_part_file (part, final_path, -1, error);
-  dc_log_printf (worker->runner->log, "clip %s: %s, %u segment file(s), %.1f s",
-                 req->waybill, ok ? "ok" : "failed", inputs->len,
-                 (double) result.duration_us / G_USEC_PER_SEC);
-
-  for (guint i = 0; i < paths->len; i++)
-    {
-      g_autoptr(GFile) f = g_file_new_for_path (g_ptr_array_index (paths, i));
-      g_file_delete (f, NULL, NULL);
+      ok = dc_commit_part_file (part, final_path, -1, error);
+      if (!ok)
+        dc_evidence_remove (final_path);
     }
   if (!ok)
     {
@@ -526,7 +519,7 @@ make_clip (JobContext *ctx, GPtrArray **segments, const char *dir, const char *f
 
 /* Runs one attempt of @job.  Returns TRUE when its files are in place. */
 static gboolean
-run_job (DcWorker *worker, DcJob *job, GError **error)
+run_job (DcWorker *worker, DcJob *job, char **partial_note, GError **error)
 {
   DcDownloader *self = owner_of (worker);
   const DcDownloadRequest *req = job->request;
@@ -540,7 +533,8 @@ run_job (DcWorker *worker, DcJob *job, GError **error)
   gboolean want_picture = (req->mode & DC_OUTPUT_PICTURE) && !file_is_complete (jpg);
   gboolean want_clip = (req->mode & DC_OUTPUT_CLIP) && !file_is_complete (mp4);
   g_autoptr(GPtrArray) segments = NULL;
-  JobContext ctx = { worker, job, 0, 0, 0, 0, 0, 0 };
+  DcJobContext ctx = { worker, job, 0, 0, 0, 0, 0, 0, NULL };
+  gboolean ok;
 
   g_mutex_lock (&self->lock);
   g_clear_pointer (&job->picture_path, g_free);
@@ -569,7 +563,7 @@ run_job (DcWorker *worker, DcJob *job, GError **error)
    * them), later, by the picture or clip step. */
   ctx.search_from = want_clip ? req->scan_us - req->pre_us : req->scan_us;
   ctx.search_to = want_clip ? req->scan_us + req->post_us : req->scan_us + G_USEC_PER_SEC;
-  if (self->options.check_first && !ensure_segments (&ctx, &segments, error))
+  if (self->options.check_first && !dc_job_ensure_segments (&ctx, &segments, error))
     return FALSE;
 
   g_mutex_lock (&self->lock);
@@ -578,9 +572,9 @@ run_job (DcWorker *worker, DcJob *job, GError **error)
 
   if (want_picture && !make_picture (&ctx, &segments, jpg, error))
     return FALSE;
-  if (want_clip && !make_clip (&ctx, &segments, dir, mp4, error))
-    return FALSE;
-  return TRUE;
+  ok = !want_clip || dc_job_make_clip (&ctx, &segments, dir, mp4, error);
+  *partial_note = g_steal_pointer (&ctx.partial_note);
+  return ok;
 }
 
 /* ------------------------------------------------------------------ */
@@ -596,7 +590,21 @@ static gboolean
 error_is_worth_a_few_tries (const GError *error)
 {
   return g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE) ||
-         g_error_matches (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME);
+         g_error_matches (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME) ||
+         g_error_matches (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT);
+}
+
+/* The transfer broke off: the connection dropped or stalled mid-file, or
+ * the recorder sent less than it holds.  Counted, so the final reason
+ * says how often. */
+static gboolean
+error_is_cut_short (const GError *error)
+{
+  return g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_DROPPED) ||
+         g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_TRUNCATED) ||
+         g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_STALLED) ||
+         g_error_matches (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_SOURCE) ||
+         g_error_matches (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT);
 }
 
 static gboolean
@@ -608,6 +616,8 @@ error_is_retryable (const GError *error)
     return TRUE;
   if (error->domain == DC_DVR_ERROR)
     return dc_dvr_error_is_retryable (error);
+  if (error->domain == DC_DOWNLOAD_ERROR)
+    return FALSE;
   if (error->domain == DC_MEDIA_ERROR)
     return error->code == DC_MEDIA_ERROR_FORMAT || error->code == DC_MEDIA_ERROR_DECODE ||
            error->code == DC_MEDIA_ERROR_SOURCE;
@@ -648,19 +658,28 @@ operator_message (DcDvrRunner *runner, DcJob *job, const GError *error, int retr
     return retry_in_s > 0
            ? g_strdup_printf (_("DVR %s is busy; retrying in %d s"), dvr, retry_in_s)
            : g_strdup_printf (_("DVR %s stayed busy: %s"), dvr, error->message);
+  /* The driver's text repeats the recorder and carries libcurl's English:
+   * it goes to the log, the operator gets one sentence. */
   if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE))
     return retry_in_s > 0
            ? g_strdup_printf (_("DVR %s (%s) cannot be reached; retrying in %d s"), dvr, host, retry_in_s)
-           : g_strdup_printf (_("DVR %s (%s) cannot be reached: %s"), dvr, host, error->message);
+           : g_strdup_printf (_("DVR %s (%s) cannot be reached: check that it is switched on and "
+                                "connected, and that its address in the DVR settings is right."),
+                              dvr, host);
+  if (g_error_matches (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_TOO_BIG))
+    return g_strdup_printf (_("DVR %s, waybill %s: %s. Check the recorder's firmware, then use "
+                              "Download missing."), dvr, job->request->waybill, error->message);
   if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING))
     return g_strdup (error->message);
-  if (retry_in_s > 0 && error->domain == DC_DVR_ERROR && strstr (error->message, dvr) != NULL)
+  if (retry_in_s > 0 && (error->domain == DC_DVR_ERROR || error->domain == DC_DOWNLOAD_ERROR) &&
+      strstr (error->message, dvr) != NULL)
     return g_strdup_printf (_("%s; retrying in %d s"), error->message, retry_in_s);
   if (retry_in_s > 0)
     return g_strdup_printf (_("Download from DVR %s was interrupted (%s); retrying in %d s"),
                             dvr, error->message, retry_in_s);
   /* the drivers' messages already name the recorder */
-  if (error->domain == DC_DVR_ERROR && strstr (error->message, dvr) != NULL)
+  if ((error->domain == DC_DVR_ERROR || error->domain == DC_DOWNLOAD_ERROR) &&
+      strstr (error->message, dvr) != NULL)
     return g_strdup (error->message);
   return g_strdup_printf (_("DVR %s: %s"), dvr, error->message);
 }
@@ -688,9 +707,11 @@ fail_queued_jobs_of (DcDownloader *self, DcDvrRunner *runner)
 
 /* Called with the lock held. */
 static void
-finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GError *error)
+finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GError *error,
+            char *partial_note)
 {
   DcDvrRunner *runner = worker->runner;
+  g_autofree char *note = partial_note;
   gboolean busy;
   int tries, limit;
 
@@ -698,9 +719,21 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
   g_clear_error (&job->error);
   g_clear_pointer (&job->message, g_free);
 
+  if (ok && note != NULL)
+    {
+      /* Final, but not done: the recorder has no recording for part of the
+       * window.  The message is the covered span in words. */
+      job->bytes_per_s = 0;
+      job->message = g_strdup_printf (_("Waybill %s (DVR %s): %s"), job->request->waybill,
+                                      runner->config->name, note);
+      dc_downloader_set_job_state (self, job, DC_JOB_PARTIAL);
+      g_clear_error (&error);
+      return;
+    }
   if (ok)
     {
       job->bytes_per_s = 0;
+      job->n_dropped = 0;
       dc_downloader_set_job_state (self, job, DC_JOB_DONE);
       g_clear_error (&error);
       return;
@@ -736,6 +769,8 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
   /* A busy recorder is serving someone else (often our own transfer that
    * it has not noticed is gone): waiting is not a failed try, so busy
    * answers have their own, longer budget instead of using up attempts. */
+  if (error_is_cut_short (error))
+    job->n_dropped++;
   busy = g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_BUSY);
   if (busy)
     {
@@ -768,7 +803,27 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
     }
 
   job->message = operator_message (runner, job, error, 0);
-  if (error_is_retryable (error))
+  if (error_is_retryable (error) && error_is_cut_short (error))
+    {
+      g_autofree char *last = job->message;
+      g_autofree char *host = dc_dvr_config_get_host (runner->config);
+
+      /* The cause is the broken transfers, not what the last broken one
+       * happened to look like. */
+      job->message = g_strdup_printf (ngettext ("DVR %s (%s): the connection dropped mid-file "
+                                                "%u time for waybill %s. Check the network to the "
+                                                "recorder, then use Download missing.",
+                                                "DVR %s (%s): the connection dropped mid-file "
+                                                "%u times for waybill %s. Check the network to the "
+                                                "recorder, then use Download missing.",
+                                                job->n_dropped),
+                                      runner->config->name, host, job->n_dropped,
+                                      job->request->waybill);
+      dc_log_printf (runner->log, "job %s: last error: %s", job->request->waybill, last);
+    }
+  else if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_UNREACHABLE))
+    ;  /* "cannot be reached", said once */
+  else if (error_is_retryable (error))
     {
       g_autofree char *last = job->message;
       job->message = g_strdup_printf (ngettext ("Gave up after %d attempt: %s",
@@ -837,6 +892,7 @@ dc_downloader_worker_main (gpointer data)
       gint64 wake_at;
       DcJob *job = next_job (runner, &wake_at);
       GError *error = NULL;
+      char *partial_note;
       gboolean ok;
 
       if (job == NULL)
@@ -863,18 +919,19 @@ dc_downloader_worker_main (gpointer data)
             error = g_error_copy (session_error);
           else
             error = g_error_new_literal (DC_DVR_ERROR, DC_DVR_ERROR_AUTH, runner->message);
-          finish_job (self, worker, job, FALSE, error);
+          finish_job (self, worker, job, FALSE, error, NULL);
           continue;
         }
 
       g_mutex_unlock (&self->lock);
-      ok = run_job (worker, job, &error);
+      partial_note = NULL;
+      ok = run_job (worker, job, &partial_note, &error);
       dc_dvr_session_set_progress_func (session, NULL, NULL);
       /* Whatever happened, free the device-side handles (Dahua finders). */
       dc_dvr_session_release (session);
       g_mutex_lock (&self->lock);
 
-      finish_job (self, worker, job, ok, error);
+      finish_job (self, worker, job, ok, error, partial_note);
     }
   worker->session = NULL;
   g_mutex_unlock (&self->lock);

@@ -21,6 +21,7 @@ struct _DcJob
   DcJobState         state;
   int                attempt;       /* tries that failed or succeeded, busy answers excluded */
   int                busy_waits;    /* "recorder busy" answers in a row */
+  guint              n_dropped;     /* attempts cut short: dropped, stalled, fewer bytes */
   gint64             not_before_us; /* monotonic; RETRY_WAIT */
   gboolean           cancel_requested;
   gboolean           pause_requested;

@@ -9,6 +9,7 @@
 
 #include "download/dc-downloader.h"
 #include "download/dc-downloader-private.h"
+#include "download/dc-download-budget.h"
 #include "util/dc-file-util.h"
 
 /* How often a worker may report progress of one job.  The main-loop source
@@ -20,7 +21,7 @@ G_DEFINE_QUARK (dc-download-error-quark, dc_download_error)
 
 static const char *const job_state_names[] = {
   "queued", "connecting", "searching", "downloading", "processing",
-  "retry-wait", "paused", "done", "failed", "cancelled",
+  "retry-wait", "paused", "done", "failed", "cancelled", "partial",
 };
 
 const char *
@@ -33,7 +34,8 @@ dc_job_state_to_string (DcJobState state)
 gboolean
 dc_job_state_is_final (DcJobState state)
 {
-  return state == DC_JOB_DONE || state == DC_JOB_FAILED || state == DC_JOB_CANCELLED;
+  return state == DC_JOB_DONE || state == DC_JOB_FAILED || state == DC_JOB_CANCELLED ||
+         state == DC_JOB_PARTIAL;
 }
 
 static const char *const dvr_state_names[] = {
@@ -85,6 +87,7 @@ dc_downloader_options_init (DcDownloaderOptions *options)
   options->retry_base_us = 5 * G_USEC_PER_SEC;
   options->retry_max_us = 60 * G_USEC_PER_SEC;
   options->stall_timeout_s = 30;
+  options->max_bytes_per_s = DC_BUDGET_DEFAULT_BYTES_PER_S;
 }
 
 /* ------------------------------------------------------------------ */
@@ -701,7 +704,8 @@ dc_downloader_resume (DcDownloader *self, guint job_id)
 static void
 retry_job_locked (DcDownloader *self, DcJob *job)
 {
-  if (job->state != DC_JOB_FAILED && job->state != DC_JOB_CANCELLED)
+  if (job->state != DC_JOB_FAILED && job->state != DC_JOB_CANCELLED &&
+      job->state != DC_JOB_PARTIAL)
     return;
   /* The operator asks again: maybe the password was fixed meanwhile. */
   if (job->runner->auth_failed)
@@ -712,6 +716,7 @@ retry_job_locked (DcDownloader *self, DcJob *job)
     }
   job->attempt = 0;
   job->busy_waits = 0;
+  job->n_dropped = 0;
   requeue_job (self, job, FALSE);
 }
 
@@ -735,7 +740,8 @@ dc_downloader_retry_failed (DcDownloader *self)
   for (guint i = 0; i < self->jobs->len; i++)
     {
       DcJob *job = g_ptr_array_index (self->jobs, i);
-      if (job->state == DC_JOB_FAILED || job->state == DC_JOB_CANCELLED)
+      if (job->state == DC_JOB_FAILED || job->state == DC_JOB_CANCELLED ||
+          job->state == DC_JOB_PARTIAL)
         {
           retry_job_locked (self, job);
           n++;

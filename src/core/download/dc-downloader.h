@@ -30,6 +30,8 @@ typedef enum
   DC_DOWNLOAD_ERROR_UNKNOWN_DVR,  /* the request names a DVR that is not configured */
   DC_DOWNLOAD_ERROR_OUTPUT,       /* cannot write the output folder / file */
   DC_DOWNLOAD_ERROR_GAVE_UP,      /* retryable failures until max attempts */
+  DC_DOWNLOAD_ERROR_TOO_BIG,      /* the recorder sent far more than the window can hold */
+  DC_DOWNLOAD_ERROR_SHORT,        /* the recorder sent less of the window than it has */
 } DcDownloadError;
 
 typedef enum
@@ -44,6 +46,12 @@ typedef enum
   DC_JOB_DONE,          /* files in place (or already there: skipped = TRUE) */
   DC_JOB_FAILED,        /* with an operator-facing message */
   DC_JOB_CANCELLED,
+  /* Final, counted with the missing: the recorder has no recording for
+   * part of the clip window (its search says so).  The clip covering the
+   * rest is kept as <stem>.partial.mp4 (never under the final name) and
+   * the message gives the covered span in words; "Download missing"
+   * retries it. */
+  DC_JOB_PARTIAL,
 } DcJobState;
 
 const char *dc_job_state_to_string (DcJobState state);
@@ -84,7 +92,7 @@ typedef struct
   char        *message;        /* operator-facing, translated; failures and retries */
   GError      *error;          /* the underlying error (domain/code for tests) */
   char        *picture_path;   /* DONE: the files written */
-  char        *clip_path;
+  char        *clip_path;      /* DONE: <stem>.mp4; PARTIAL: <stem>.partial.mp4 */
   /* DC_EVENT_DVR */
   DcDvrState   dvr_state;
   gint64       clock_offset_s;
@@ -108,6 +116,9 @@ typedef struct
   gint64    retry_base_us;     /* first backoff, doubled each time (default 5 s) */
   gint64    retry_max_us;      /* cap (default 60 s) */
   guint     stall_timeout_s;   /* no bytes for this long = stalled (default 30) */
+  /* The bitrate ceiling that bounds every transfer (bytes per second of
+   * window; default DC_BUDGET_DEFAULT_BYTES_PER_S, 64 Mbit/s; tests lower it). */
+  guint64   max_bytes_per_s;
 } DcDownloaderOptions;
 
 void dc_downloader_options_init (DcDownloaderOptions *options);  /* defaults; strings NULL */
@@ -131,12 +142,12 @@ guint         dc_downloader_get_n_jobs (DcDownloader *self);
 void          dc_downloader_cancel   (DcDownloader *self, guint job_id);
 void          dc_downloader_pause    (DcDownloader *self, guint job_id);
 void          dc_downloader_resume   (DcDownloader *self, guint job_id);
-/* A FAILED or CANCELLED job goes back to the queue. */
+/* A FAILED, PARTIAL or CANCELLED job goes back to the queue. */
 void          dc_downloader_retry    (DcDownloader *self, guint job_id);
 void          dc_downloader_cancel_dvr (DcDownloader *self, const char *dvr);
 void          dc_downloader_pause_dvr  (DcDownloader *self, const char *dvr);
 void          dc_downloader_resume_dvr (DcDownloader *self, const char *dvr);
-/* "Download missing": every FAILED/CANCELLED job back to the queue.
+/* "Download missing": every FAILED/PARTIAL/CANCELLED job back to the queue.
  * Returns how many. */
 guint         dc_downloader_retry_failed (DcDownloader *self);
 

@@ -199,6 +199,14 @@ dc_media_io_seek (void *opaque, int64_t offset, int whence)
   return target;
 }
 
+static gboolean
+dc_media_sniff_is_media_kind (const char *kind)
+{
+  return kind != NULL && (g_str_equal (kind, "imkh") || g_str_equal (kind, "mpeg") ||
+                          g_str_equal (kind, "mp4") || g_str_equal (kind, "dhav") ||
+                          g_str_equal (kind, "mpegts"));
+}
+
 static const AVInputFormat *
 dc_media_find_format (const char *hint)
 {
@@ -244,6 +252,7 @@ dc_media_demux_free (DcMediaDemux *demux)
   if (demux == NULL)
     return;
   avformat_close_input (&demux->fmt);
+  g_clear_pointer (&demux->sniff, dc_byte_source_free);
   if (demux->avio != NULL)
     av_freep (&demux->avio->buffer);
   avio_context_free (&demux->avio);
@@ -259,6 +268,7 @@ dc_media_demux_open (DcByteSource *source,
 {
   g_autoptr(DcMediaDemux) demux = g_new0 (DcMediaDemux, 1);
   const AVInputFormat *ifmt = NULL;
+  const char *sniffed = NULL;
   AVFormatContext *fmt;
   guint8 *buffer;
   AVRational rate;
@@ -267,11 +277,24 @@ dc_media_demux_open (DcByteSource *source,
   g_return_val_if_fail (source != NULL, NULL);
   dc_media_init_once ();
 
-  demux->source = source;
   demux->video_index = -1;
   demux->first_pts = AV_NOPTS_VALUE;
 
-  if (format_hint != NULL && (ifmt = dc_media_find_format (format_hint)) == NULL)
+  /* The first bytes decide the container; the recorder's word for it
+   * (@format_hint, e.g. Dahua's Type=dav on an .mp4) only when they say
+   * nothing. */
+  demux->sniff = dc_media_sniff_source_new (source, &sniffed, error);
+  if (demux->sniff == NULL)
+    return NULL;
+  demux->source = demux->sniff;
+  if (dc_media_sniff_is_media_kind (sniffed))
+    {
+      ifmt = dc_media_find_format (sniffed);
+      if (format_hint != NULL && ifmt != dc_media_find_format (format_hint))
+        g_debug ("the recorder says \"%s\", the bytes say \"%s\": using the bytes",
+                 format_hint, sniffed);
+    }
+  else if (format_hint != NULL && (ifmt = dc_media_find_format (format_hint)) == NULL)
     g_debug ("unknown format hint \"%s\", probing", format_hint);
 
   buffer = av_malloc (DC_MEDIA_IO_BUFFER);
@@ -322,7 +345,19 @@ dc_media_demux_open (DcByteSource *source,
 
   if (probe_bytes > 0)
     fmt->max_analyze_duration = AV_TIME_BASE / 2;
-  ret = avformat_find_stream_info (fmt, NULL);
+  {
+    /* The decoders libavformat runs to learn the streams must not be made
+     * to allocate a frame of a device's absurd size either. */
+    AVDictionary **opts = g_new0 (AVDictionary *, MAX (fmt->nb_streams, 1));
+    unsigned int n = fmt->nb_streams;
+
+    for (unsigned int i = 0; i < n; i++)
+      av_dict_set_int (&opts[i], "max_pixels", (int64_t) DC_MEDIA_MAX_DIMENSION * DC_MEDIA_MAX_DIMENSION, 0);
+    ret = avformat_find_stream_info (fmt, opts);
+    for (unsigned int i = 0; i < n; i++)
+      av_dict_free (&opts[i]);
+    g_free (opts);
+  }
   demux->hide_size = FALSE;
   if (ret < 0)
     {
@@ -341,6 +376,16 @@ dc_media_demux_open (DcByteSource *source,
     {
       dc_media_demux_set_error (demux, error, DC_MEDIA_ERROR_FORMAT, 0,
                                 _("The download has no video in it"));
+      return NULL;
+    }
+  if (fmt->streams[ret]->codecpar->width > DC_MEDIA_MAX_DIMENSION ||
+      fmt->streams[ret]->codecpar->height > DC_MEDIA_MAX_DIMENSION)
+    {
+      g_set_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_FORMAT,
+                   _("The recorder sent video of %d×%d pixels, more than any camera "
+                     "records (at most %d×%d)"),
+                   fmt->streams[ret]->codecpar->width, fmt->streams[ret]->codecpar->height,
+                   DC_MEDIA_MAX_DIMENSION, DC_MEDIA_MAX_DIMENSION);
       return NULL;
     }
   demux->video_index = ret;
@@ -414,6 +459,13 @@ gboolean
 dc_media_probe_file (const char *path, gint64 *duration_us, guint *n_frames,
                      int *width, int *height, GError **error)
 {
+  return dc_media_measure_file (path, NULL, duration_us, n_frames, width, height, error);
+}
+
+gboolean
+dc_media_measure_file (const char *path, const char *format_hint, gint64 *duration_us,
+                       guint *n_frames, int *width, int *height, GError **error)
+{
   g_autoptr(DcByteSource) source = NULL;
   g_autoptr(DcMediaDemux) demux = NULL;
   g_autoptr(AVPacket) pkt = NULL;
@@ -426,7 +478,7 @@ dc_media_probe_file (const char *path, gint64 *duration_us, guint *n_frames,
   source = dc_byte_source_new_for_file (path, error);
   if (source == NULL)
     return FALSE;
-  demux = dc_media_demux_open (source, NULL, 0, error);
+  demux = dc_media_demux_open (source, format_hint, 0, error);
   if (demux == NULL)
     {
       g_prefix_error (error, "%s: ", path);

@@ -390,6 +390,7 @@ dc_media_extract_picture (DcByteSource           *source,
   dec->thread_type = FF_THREAD_SLICE;
   dec->thread_count = 0;
   dec->pkt_timebase = demux->video->time_base;
+  dec->max_pixels = (int64_t) DC_MEDIA_MAX_DIMENSION * DC_MEDIA_MAX_DIMENSION;
   ret = avcodec_open2 (dec, codec, NULL);
   if (ret < 0)
     {
@@ -433,6 +434,26 @@ dc_media_extract_picture (DcByteSource           *source,
     {
       g_set_error_literal (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME,
                            _("The recording starts after the scan time"));
+      return FALSE;
+    }
+
+  /* The frame is evidence only if it is the scan's: a gap in the
+   * recording (or timestamps that jump) can make the nearest frame the
+   * stream has one from long before or after. */
+  if (ABS (p.best_us - target_us) > MAX (DC_MEDIA_GOP_GUESS_US, 2 * demux->frame_dur_us))
+    {
+      g_set_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME,
+                   _("The nearest frame the recorder sent is %.1f s from the scan time, more "
+                     "than one group of pictures"),
+                   (double) ABS (p.best_us - target_us) / G_USEC_PER_SEC);
+      return FALSE;
+    }
+  if (best->width > DC_MEDIA_MAX_DIMENSION || best->height > DC_MEDIA_MAX_DIMENSION)
+    {
+      g_set_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_FORMAT,
+                   _("The recorder sent video of %d×%d pixels, more than any camera "
+                     "records (at most %d×%d)"),
+                   best->width, best->height, DC_MEDIA_MAX_DIMENSION, DC_MEDIA_MAX_DIMENSION);
       return FALSE;
     }
 

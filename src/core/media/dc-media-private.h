@@ -9,9 +9,15 @@
 
 G_BEGIN_DECLS
 
+/* Larger frames are refused before anything is allocated for them: no
+ * camera records more than 8K, and a hostile stream must not make the
+ * decoder allocate gigabytes. */
+#define DC_MEDIA_MAX_DIMENSION 8192
+
 typedef struct
 {
-  DcByteSource    *source;        /* not owned */
+  DcByteSource    *source;        /* the sniffing wrapper below, or the caller's */
+  DcByteSource    *sniff;         /* owned: replays the bytes read to pick the demuxer */
   AVIOContext     *avio;
   AVFormatContext *fmt;
   /* First error the source reported, kept unchanged: the engine decides
@@ -59,6 +65,13 @@ void          dc_media_demux_set_error (DcMediaDemux *demux,
 gint64        dc_media_demux_time_us (DcMediaDemux *demux,
                                       gint64        stream_start_us,
                                       gint64        ts);
+
+/* Wraps @inner (not owned) after reading its first bytes, which the
+ * wrapper replays; @kind gets dc_media_sniff_is_media()'s kind of them.
+ * NULL with the source's own error when that first read fails. */
+DcByteSource *dc_media_sniff_source_new (DcByteSource *inner,
+                                         const char  **kind,
+                                         GError      **error);
 
 /* Burns @text into the bottom-left corner of an RGB24 image. */
 void          dc_media_draw_overlay (guint8     *rgb,

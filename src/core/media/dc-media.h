@@ -99,6 +99,13 @@ gboolean dc_media_write_clip (const DcMediaInput *inputs,
 gboolean dc_media_probe_file (const char *path, gint64 *duration_us, guint *n_frames,
                               int *width, int *height, GError **error);
 
+/* The same, for a recorder's download on disk: @format_hint as for
+ * dc_media_extract_picture (the first bytes win over it).  The duration is
+ * the span its video frames cover, from the first frame's timestamp to the
+ * last one's end: what the recorder really sent of a window. */
+gboolean dc_media_measure_file (const char *path, const char *format_hint, gint64 *duration_us,
+                                guint *n_frames, int *width, int *height, GError **error);
+
 /* Sniffs the first bytes of a download: TRUE for media (IMKH, MPEG-PS pack
  * 00 00 01 BA, ISO-BMFF ftyp, DHAV), FALSE for an XML/text error body.
  * @kind (may be NULL) gets "imkh", "mpeg", "mp4", "dhav" or "mpegts" for

@@ -168,6 +168,10 @@ dc_job_item_dup_status_text (DcJobItem *self)
                            : g_strdup (_("Failed"));
     case DC_JOB_CANCELLED:
       return g_strdup (_("Stopped"));
+    case DC_JOB_PARTIAL:
+      /* TRANSLATORS: a clip shorter than asked; %s says which part it covers */
+      return self->message ? g_strdup_printf (_("Partial: %s"), self->message)
+                           : g_strdup (_("Partial clip"));
     default:
       return g_strdup ("");
     }

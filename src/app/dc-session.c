@@ -108,6 +108,8 @@ dc_run_kind_for_state (DcJobState state)
       return DC_RUN_PAUSED;
     case DC_JOB_DONE:
       return DC_RUN_DONE;
+    case DC_JOB_PARTIAL:
+      return DC_RUN_PARTIAL;
     case DC_JOB_FAILED:
     case DC_JOB_CANCELLED:
     default:

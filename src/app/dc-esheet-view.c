@@ -285,6 +285,8 @@ order_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 
   g_object_set_data (G_OBJECT (cell), "view", g_object_get_data (G_OBJECT (f), "view"));
   g_object_set_data (G_OBJECT (cell), "column-id", GINT_TO_POINTER (col));
+  /* Ctrl+click finds the row under the pointer through its cell */
+  g_object_set_data (G_OBJECT (cell), "row", row);
   order_cell_refresh (row, NULL, cell);
   /* a new filter or sort puts another waybill at this position */
   g_signal_connect_object (row, "notify::content", G_CALLBACK (order_cell_refresh), cell, 0);
@@ -299,6 +301,7 @@ order_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
   GtkWidget *cell = gtk_list_item_get_child (li);
 
   g_signal_handlers_disconnect_by_func (row, order_cell_refresh, cell);
+  g_object_set_data (G_OBJECT (cell), "row", NULL);
   if (GPOINTER_TO_INT (user_data) == COL_STATUS)
     g_signal_handlers_disconnect_by_func (row, status_refresh, cell);
 }
@@ -862,6 +865,35 @@ dock_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, Dc
   dc_esheet_view_click_dock_entry (self, self->dock_first +
                                    GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "column")),
                                    GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "position")), state);
+}
+
+/* Ctrl+click by order adds or removes one waybill.  GTK 4.8's column
+ * view selects only the clicked row whatever the modifiers (the cells'
+ * own list items take the click), so the view does it, in the capture
+ * phase, as by dock; plain and Shift clicks stay GTK's. */
+static void
+order_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, DcEsheetView *self)
+{
+  GtkWidget *view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  GtkWidget *hit;
+  DcRowItem *row;
+  guint pos;
+  GtkSelectionModel *sel = GTK_SELECTION_MODEL (self->waybills);
+
+  if ((state & GDK_CONTROL_MASK) == 0 || (state & GDK_SHIFT_MASK) != 0)
+    return;
+  hit = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
+  while (hit && hit != view && !DC_IS_CELL (hit))
+    hit = gtk_widget_get_parent (hit);
+  if (hit == NULL || hit == view || (row = g_object_get_data (G_OBJECT (hit), "row")) == NULL)
+    return;
+  pos = dc_row_item_get_index (row);
+  if (gtk_selection_model_is_selected (sel, pos))
+    gtk_selection_model_unselect_item (sel, pos);
+  else
+    gtk_selection_model_select_item (sel, pos, FALSE);
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 /* The first rows of the by-dock view come a few at a time: GTK 4.8 makes
@@ -1543,6 +1575,11 @@ dc_esheet_view_init (DcEsheetView *self)
     gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
     g_signal_connect (click, "pressed", G_CALLBACK (dock_view_pressed), self);
     gtk_widget_add_controller (GTK_WIDGET (self->dock_view), GTK_EVENT_CONTROLLER (click));
+    click = gtk_gesture_click_new ();
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    g_signal_connect (click, "pressed", G_CALLBACK (order_view_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->order_view), GTK_EVENT_CONTROLLER (click));
   }
   g_signal_connect (self->docks, "items-changed", G_CALLBACK (docks_changed), self);
   g_signal_connect (self->order_toggle, "toggled", G_CALLBACK (view_toggled), self);

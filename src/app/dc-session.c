@@ -1090,6 +1090,20 @@ dc_session_stop (DcSession *self, const char *dvr)
   schedule_status (self);
 }
 
+/* Only a recorder with work that is not final can be paused: a pause
+ * pressed after its run would leave a "paused" recorder with nothing
+ * to resume. */
+static void
+set_recorder_paused (DcSession *self, const char *dvr, gboolean paused)
+{
+  Recorder *r = get_recorder (self, dvr);
+  const guint *n = r->counts.n;
+
+  if (paused && n[DC_RUN_QUEUED] + n[DC_RUN_RUNNING] + n[DC_RUN_RETRY_WAIT] + n[DC_RUN_PAUSED] == 0)
+    return;
+  r->paused = paused;
+}
+
 static void
 set_paused (DcSession *self, const char *dvr, gboolean paused)
 {
@@ -1098,10 +1112,10 @@ set_paused (DcSession *self, const char *dvr, gboolean paused)
       GPtrArray *dvrs = self->config ? dc_config_get_dvrs (self->config) : NULL;
 
       for (guint i = 0; dvrs && i < dvrs->len; i++)
-        get_recorder (self, ((DcDvrConfig *) g_ptr_array_index (dvrs, i))->name)->paused = paused;
+        set_recorder_paused (self, ((DcDvrConfig *) g_ptr_array_index (dvrs, i))->name, paused);
     }
   else
-    get_recorder (self, dvr)->paused = paused;
+    set_recorder_paused (self, dvr, paused);
   schedule_status (self);
 }
 
@@ -1301,8 +1315,9 @@ dc_session_dup_run_text (DcSession *self, DcStatusTone *tone)
     }
   else
     {
-      text = g_strdup_printf (ngettext ("%u of %u download is missing:",
-                                        "%u of %u downloads are missing:", missing),
+      /* the plural follows the total: "1 of 14 downloads missing:" */
+      text = g_strdup_printf (ngettext ("%u of %u download missing:",
+                                        "%u of %u downloads missing:", self->run.total),
                               missing, self->run.total);
       t = DC_STATUS_TONE_ERROR;
     }

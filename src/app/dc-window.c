@@ -823,8 +823,9 @@ selection_changed (DcWindow *self)
 {
   DcEsheet *esheet = dc_esheet_view_get_esheet (self->esheet_view);
 
+  /* counted in downloads (scans), what the button will queue */
   dc_downloader_panel_set_selection (self->panel, esheet ? dc_esheet_get_n_selected (esheet) : 0,
-                                     esheet ? dc_esheet_get_n_waybills (esheet) : 0);
+                                     esheet ? dc_esheet_get_n_rows (esheet) : 0);
 }
 
 DcWindow *

@@ -320,7 +320,7 @@ test_stop_all_counts (void)
   g_assert_false (dc_downloader_panel_is_busy (panel));
   {
     /* the run's summary names as many missing as the totals count */
-    g_autofree char *want = g_strdup_printf ("%u of 64 downloads are missing:", failed);
+    g_autofree char *want = g_strdup_printf ("%u of 64 downloads missing:", failed);
     g_assert_nonnull (find_label (GTK_WIDGET (panel), want));
   }
   fixture_stop (&f);

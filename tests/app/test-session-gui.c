@@ -421,7 +421,7 @@ test_many_failures_layout (void)
   dc_test_pump (500);
 
   panel = dc_window_get_panel (f.win);
-  g_assert_cmpstr (dc_downloader_panel_get_result_title (panel), ==, "80 of 80 downloads are missing:");
+  g_assert_cmpstr (dc_downloader_panel_get_result_title (panel), ==, "80 of 80 downloads missing:");
   {
     g_auto(GStrv) lines = g_strsplit (dc_downloader_panel_get_result_reasons (panel), "\n", -1);
     g_assert_cmpuint (g_strv_length (lines), ==, 80);

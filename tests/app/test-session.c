@@ -188,7 +188,7 @@ test_pause_unmapped_restart (void)
   g_assert_cmpint (tone, ==, DC_STATUS_TONE_SUCCESS);
   g_clear_pointer (&text, g_free);
   text = dc_session_dup_run_text (session, &tone);
-  g_assert_cmpstr (text, ==, "2 of 10 downloads are missing:");
+  g_assert_cmpstr (text, ==, "2 of 10 downloads missing:");
   g_assert_cmpint (tone, ==, DC_STATUS_TONE_ERROR);
   g_clear_pointer (&text, g_free);
   groups = dc_session_dup_missing_groups (session);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dc-cell.h"
+#include "dc-esheet-snapshot.h"
 #include "dc-esheet-view.h"
 
 struct _DcEsheetView
@@ -46,7 +47,12 @@ struct _DcEsheetView
   guint              order_grow_id;  /* tick: a new sheet's first rows by order */
   GArray            *dock_widths;    /* int per dock of the sheet: a width set by hand, or 0 */
   gboolean           dock_sizing;    /* the view sets the widths, not the operator */
+  DcEsheet          *undo_before;    /* the shown sheet before the last removal */
+  DcEsheet          *undo_after;     /* the sheet it became (borrowed, compared only) */
 };
+
+enum { SIGNAL_ESHEET_REPLACED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (DcEsheetView, dc_esheet_view, GTK_TYPE_BOX)
 
@@ -1259,18 +1265,75 @@ dc_esheet_view_get_dock_view (DcEsheetView *self)
 
 /* Actions */
 
+/* A copy of the shown sheet before an operation removes rows: Undo puts
+ * it back (the copy costs about as much as reading the sheet). */
+static DcEsheet *
+before_operation (DcEsheetView *self)
+{
+  g_autoptr(GError) error = NULL;
+  DcEsheet *copy = dc_esheet_snapshot_new (self->esheet, &error);
+
+  if (copy == NULL)
+    g_warning ("No undo for this change: %s", error->message);
+  return copy;
+}
+
 static void
-after_operation (DcEsheetView *self, guint removed)
+after_operation (DcEsheetView *self, DcEsheet *before, guint removed)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
   dc_esheet_view_refresh (self);
-  if (overlay && removed > 0)
+  if (removed == 0)
+    {
+      g_clear_object (&before);
+      return;
+    }
+  g_clear_object (&self->undo_before);
+  self->undo_before = before;
+  self->undo_after = self->esheet;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "esheet.undo", before != NULL);
+  if (overlay)
     {
       g_autofree char *msg = g_strdup_printf (ngettext ("%u scan removed", "%u scans removed", removed),
                                               removed);
-      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (msg));
+      AdwToast *toast = adw_toast_new (msg);
+
+      if (before != NULL)
+        {
+          adw_toast_set_button_label (toast, _("_Undo"));
+          adw_toast_set_action_name (toast, "esheet.undo");
+        }
+      adw_toast_set_timeout (toast, 10);
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
     }
+}
+
+gboolean
+dc_esheet_view_undo (DcEsheetView *self)
+{
+  DcEsheet *before = self->undo_before;
+  DcEsheet *after = self->undo_after;
+  guint i;
+
+  if (before == NULL || !g_ptr_array_find (self->esheets, after, &i))
+    return FALSE;
+  self->undo_before = NULL;
+  self->undo_after = NULL;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "esheet.undo", FALSE);
+  /* the copy takes the sheet's place (the old one may still be shown) */
+  g_ptr_array_index (self->esheets, i) = before;
+  if (self->esheet == after)
+    show_esheet (self, before);
+  g_signal_emit (self, signals[SIGNAL_ESHEET_REPLACED], 0, after, before);
+  g_object_unref (after);
+  return TRUE;
+}
+
+static void
+action_undo (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_esheet_view_undo (DC_ESHEET_VIEW (widget));
 }
 
 static void
@@ -1302,24 +1365,36 @@ static void
 action_delete_waybills (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  if (self->esheet)
-    after_operation (self, dc_esheet_delete_selected_waybills (self->esheet));
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  before = before_operation (self);
+  after_operation (self, before, dc_esheet_delete_selected_waybills (self->esheet));
 }
 
 static void
 action_delete_docks (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  if (self->esheet)
-    after_operation (self, dc_esheet_delete_selected_docks (self->esheet));
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  before = before_operation (self);
+  after_operation (self, before, dc_esheet_delete_selected_docks (self->esheet));
 }
 
 static void
 action_drop_unmapped (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  if (self->esheet)
-    after_operation (self, dc_esheet_drop_unmapped_docks (self->esheet, self->config));
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  before = before_operation (self);
+  after_operation (self, before, dc_esheet_drop_unmapped_docks (self->esheet, self->config));
 }
 
 static void
@@ -1346,9 +1421,14 @@ action_delete_dock (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
 
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  /* the copy keeps the operator's selection, not the one made here */
+  before = before_operation (self);
   select_dock (self, g_variant_get_string (param, NULL), TRUE);
-  if (self->esheet)
-    after_operation (self, dc_esheet_delete_selected_docks (self->esheet));
+  after_operation (self, before, dc_esheet_delete_selected_docks (self->esheet));
 }
 
 static void
@@ -1357,8 +1437,12 @@ keep_response (AdwMessageDialog *dialog, const char *response, DcEsheetView *sel
   GtkSpinButton *spin = GTK_SPIN_BUTTON (adw_message_dialog_get_extra_child (dialog));
 
   if (g_str_equal (response, "keep") && self->esheet)
-    after_operation (self, dc_esheet_keep_per_dock (self->esheet,
-                                                    (guint) gtk_spin_button_get_value_as_int (spin)));
+    {
+      DcEsheet *before = before_operation (self);
+
+      after_operation (self, before,
+                       dc_esheet_keep_per_dock (self->esheet, (guint) gtk_spin_button_get_value_as_int (spin)));
+    }
 }
 
 static void
@@ -1481,6 +1565,7 @@ dc_esheet_view_finalize (GObject *object)
 
   g_clear_object (&self->waybills);
   g_clear_object (&self->docks);
+  g_clear_object (&self->undo_before);
   g_clear_pointer (&self->esheets, g_ptr_array_unref);
 
   g_clear_pointer (&self->dock_widths, g_array_unref);
@@ -1510,6 +1595,11 @@ dc_esheet_view_class_init (DcEsheetViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
 
   gtk_widget_class_install_action (widget_class, "esheet.select-all", NULL, action_select_all);
+  gtk_widget_class_install_action (widget_class, "esheet.undo", NULL, action_undo);
+  /* Undo put a copy in place of a sheet: (old, new) */
+  signals[SIGNAL_ESHEET_REPLACED] =
+    g_signal_new ("esheet-replaced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, DC_TYPE_ESHEET, DC_TYPE_ESHEET);
   gtk_widget_class_install_action (widget_class, "esheet.select-none", NULL, action_select_none);
   gtk_widget_class_install_action (widget_class, "esheet.invert", NULL, action_invert);
   gtk_widget_class_install_action (widget_class, "esheet.delete-waybills", NULL, action_delete_waybills);
@@ -1525,6 +1615,7 @@ dc_esheet_view_init (DcEsheetView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "esheet.undo", FALSE);
   self->esheets = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->sheet_names = gtk_string_list_new (NULL);

@@ -50,6 +50,10 @@ void        dc_esheet_view_click_dock_entry (DcEsheetView *self, guint column, g
 /* A table cell's text, and whether it is drawn selected (by dock). */
 const char *dc_esheet_view_cell_get_text (GtkWidget *cell);
 gboolean    dc_esheet_view_cell_get_selected (GtkWidget *cell);
+/* Puts back the sheet as it was before the last Delete / Drop unmapped /
+ * Keep N per dock ("esheet-replaced" (old, new) follows).  FALSE when
+ * there is nothing to undo. */
+gboolean    dc_esheet_view_undo          (DcEsheetView *self);
 /* Opens the shown view's right-click menu at (@x, @y) (tests). */
 GtkPopover *dc_esheet_view_popup_context_menu (DcEsheetView *self, double x, double y);
 /* TRUE while a filter or sort is computed in the background. */

@@ -462,6 +462,23 @@ dc_session_add_esheet (DcSession *self, DcEsheet *esheet, const char *path)
   schedule_status (self);
 }
 
+void
+dc_session_replace_esheet (DcSession *self, DcEsheet *esheet, DcEsheet *copy)
+{
+  guint pos;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (!g_list_store_find (self->esheets, esheet, &pos))
+    return;
+  g_list_store_splice (self->esheets, pos, 1, (gpointer *) &copy, 1);
+  /* an e-sheet that owed the rest of an earlier session still does */
+  g_hash_table_iter_init (&iter, self->owed_batches);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == esheet)
+      g_hash_table_iter_replace (&iter, copy);
+}
+
 /* Jobs */
 
 GListModel *

@@ -98,6 +98,8 @@ gboolean    dc_session_load_config       (DcSession *self, GError **error);
  * its waybills from the output folder and remembers it as open. */
 GListModel *dc_session_get_esheets       (DcSession *self);
 void        dc_session_add_esheet        (DcSession *self, DcEsheet *esheet, const char *path);
+/* Undo of an operation on a sheet: @copy takes @esheet's place. */
+void        dc_session_replace_esheet    (DcSession *self, DcEsheet *esheet, DcEsheet *copy);
 /* Paths of the e-sheets open at the end of the last session (property
  * "open-esheets", bound to GSettings), newest last. */
 const char * const *dc_session_get_open_paths (DcSession *self);

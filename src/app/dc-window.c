@@ -811,6 +811,16 @@ dc_window_init (DcWindow *self)
 
 }
 
+static void selection_changed (DcWindow *self);
+
+static void
+esheet_replaced (DcEsheetView *view, DcEsheet *old, DcEsheet *copy, DcWindow *self)
+{
+  dc_session_replace_esheet (self->session, old, copy);
+  update_export_lookup (self);
+  selection_changed (self);
+}
+
 /* Nothing to stop when nothing runs: the ✕ is disabled, not a no-op. */
 static void
 busy_changed (DcWindow *self)
@@ -862,6 +872,7 @@ dc_window_new (DcApplication *app)
                             G_CALLBACK (selection_changed), self);
   g_signal_connect_swapped (dc_esheet_view_get_order_selection (self->esheet_view), "items-changed",
                             G_CALLBACK (selection_changed), self);
+  g_signal_connect (self->esheet_view, "esheet-replaced", G_CALLBACK (esheet_replaced), self);
   dc_esheet_view_set_session (self->esheet_view, self->session);
   dc_downloader_panel_set_session (self->panel, self->session);
   session_config_changed (self->session, self);

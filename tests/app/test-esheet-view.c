@@ -549,6 +549,79 @@ test_context_menu_acts (void)
   close_window (win);
 }
 
+static gboolean
+is_keep_dialog (gpointer data)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+      if (ADW_IS_MESSAGE_DIALOG (w))
+        {
+          *(gpointer *) data = w;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* "waybill dock time" per row, one line each */
+static char *
+rows_text (DcEsheet *e)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint r = 0; r < dc_esheet_get_n_rows (e); r++)
+    g_string_append_printf (s, "%s %s %" G_GINT64_FORMAT "\n", dc_esheet_get_row_waybill (e, r),
+                            dc_esheet_get_row_dock (e, r), dc_esheet_get_row_time (e, r));
+  return g_string_free (s, FALSE);
+}
+
+/* Delete and Keep N per dock can be undone: the rows, their times and the
+ * selection come back exactly. */
+static void
+test_undo_removals (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (40, 4);
+  g_autofree char *original = rows_text (esheet);
+  g_autofree char *after_undo = NULL, *after_second = NULL;
+  AdwMessageDialog *dialog = NULL;
+  DcEsheet *shown;
+
+  dc_esheet_view_add_esheet (view, esheet);
+  show_table_page (view);
+  dc_test_pump (100);
+  g_assert_false (dc_esheet_view_undo (view));
+  dc_esheet_view_set_search (view, "D01");
+  gtk_selection_model_select_all (dc_esheet_view_get_order_selection (view));
+  dc_esheet_view_set_search (view, "");
+  gtk_widget_activate_action (GTK_WIDGET (view), "esheet.delete-waybills", NULL);
+  g_assert_cmpuint (dc_esheet_get_n_waybills (dc_esheet_view_get_esheet (view)), ==, 30);
+  gtk_widget_activate_action (GTK_WIDGET (view), "esheet.undo", NULL);
+  shown = dc_esheet_view_get_esheet (view);
+  g_assert_true (shown != esheet);
+  after_undo = rows_text (shown);
+  g_assert_cmpstr (after_undo, ==, original);
+  g_assert_cmpuint (dc_esheet_get_n_selected (shown), ==, 10);
+
+  /* Keep 2 per dock, from its dialog, then undo */
+  gtk_selection_model_unselect_all (dc_esheet_view_get_order_selection (view));
+  gtk_widget_activate_action (GTK_WIDGET (view), "esheet.keep-per-dock", NULL);
+  g_assert_true (dc_test_wait_until (is_keep_dialog, &dialog, 3000));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (adw_message_dialog_get_extra_child (dialog)), 2);
+  adw_message_dialog_response (dialog, "keep");
+  dc_test_pump (100);
+  g_assert_cmpuint (dc_esheet_get_n_waybills (dc_esheet_view_get_esheet (view)), ==, 8);
+  g_assert_true (dc_esheet_view_undo (view));
+  after_second = rows_text (dc_esheet_view_get_esheet (view));
+  g_assert_cmpstr (after_second, ==, original);
+  g_assert_false (dc_esheet_view_undo (view));
+  close_window (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -566,5 +639,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/esheet-view/order-rows-grow", test_order_rows_grow);
   g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
   g_test_add_func ("/app/esheet-view/context-menu-acts", test_context_menu_acts);
+  g_test_add_func ("/app/esheet-view/undo-removals", test_undo_removals);
   return g_test_run ();
 }

@@ -1180,6 +1180,13 @@ dc_esheet_view_focus_search (DcEsheetView *self)
 static void
 apply_search (DcEsheetView *self, const char *text)
 {
+  GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->dock_view));
+
+  /* The docks found are shown from the first: a view left scrolled
+   * sideways kept its offset over far fewer columns, so the pool started
+   * past the docks found and the first ones could not be scrolled to. */
+  if (h != NULL)
+    gtk_adjustment_set_value (h, 0);
   self->busy_text = N_("Filtering…");
   dc_waybill_model_set_filter (self->waybills, text);
   dc_dock_model_set_filter (self->docks, text);

@@ -305,6 +305,26 @@ test_many_docks_scrolled (void)
   gtk_adjustment_set_value (h, 0);
   dc_test_pump (300);
   g_assert_nonnull (dock_cell_for (view, "SF0001000080"));
+
+  /* scrolled right, then a search: every dock found is shown (D01-D09) */
+  gtk_adjustment_set_value (h, gtk_adjustment_get_upper (h) - gtk_adjustment_get_page_size (h));
+  dc_test_pump (300);
+  dc_esheet_view_set_search (view, "D0");
+  dc_test_pump (600);
+  dc_esheet_view_flush_counts (view);
+  {
+    guint found = 0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+      {
+        g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+        const char *title = gtk_column_view_column_get_title (c);
+        found += gtk_column_view_column_get_visible (c) && title && g_str_has_prefix (title, "D0");
+      }
+    /* as many as fit in the window, from the first: D01 among them */
+    g_assert_cmpuint (found, >=, 3);
+    g_assert_nonnull (dock_cell_for (view, "SF0001000040"));
+  }
   close_window (win);
 }
 

@@ -457,7 +457,8 @@ dc_session_add_esheet (DcSession *self, DcEsheet *esheet, const char *path)
 
   read_disk_status (self, esheet);
   g_list_store_append (self->esheets, esheet);
-  if (path != NULL)
+  /* the demo's sample sheet is not the operator's work */
+  if (path != NULL && !dc_session_is_demo (self))
     remember_path (self, path);
   schedule_status (self);
 }

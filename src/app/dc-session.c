@@ -83,7 +83,6 @@ enum
   SIGNAL_RUN_STARTED,
   SIGNAL_RUN_FINISHED,
   SIGNAL_PICTURE_DONE,
-  SIGNAL_WAYBILLS_CHANGED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -1618,9 +1617,6 @@ dc_session_class_init (DcSessionClass *klass)
   signals[SIGNAL_PICTURE_DONE] =
     g_signal_new ("picture-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_WAYBILLS_CHANGED] =
-    g_signal_new ("waybills-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

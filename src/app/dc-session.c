@@ -1231,7 +1231,9 @@ dc_session_get_recorder_status (DcSession *self, const char *dvr, DcRecorderStat
     return;
   out->counts = r->counts;
   out->dvr_state = r->dvr_state;
-  out->paused = r->paused;
+  /* a pause outlived by its work (a job finishing as it was pressed) is over */
+  out->paused = r->paused && (r->counts.n[DC_RUN_QUEUED] + r->counts.n[DC_RUN_RUNNING] +
+                              r->counts.n[DC_RUN_RETRY_WAIT] + r->counts.n[DC_RUN_PAUSED]) > 0;
   out->clock_offset_s = r->clock_offset_s;
   out->model = r->model;
   out->last_error = r->last_error;

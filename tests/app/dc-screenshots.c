@@ -100,12 +100,11 @@ activate (GApplication *app, gpointer data)
 
   gtk_selection_model_select_all (dc_esheet_view_get_order_selection (view));
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-all", NULL);
+  /* one recorder paused at once (the demo is quick): its card says so,
+   * nothing says done while the other downloads */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.pause-dvr", "s", "demo-hikvision");
   dc_test_wait_until (some_progress, win, 30000);
   shoot (GTK_WIDGET (win), "downloading");
-  /* one recorder paused mid-run: its card says so, nothing says done */
-  gtk_widget_activate_action (GTK_WIDGET (win), "win.pause-dvr", "s", "demo-hikvision");
-  dc_test_pump (2500);
-  shoot (GTK_WIDGET (win), "paused");
   /* Quit mid-run asks first */
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   dc_test_pump (500);

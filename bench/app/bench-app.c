@@ -346,7 +346,7 @@ plain_new (DcEsheet *esheet)
   const char **names = g_new (const char *, n + 1);
   GtkWidget *sw = gtk_scrolled_window_new ();
   g_autoptr(GtkExpression) expr = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
-  const char *titles[] = { "Order no.", "Dock", "Scan time", "Scans", "Download" };
+  const char *titles[] = { "Waybill", "Dock", "Scan time", "Scans", "Download" };
 
   for (guint i = 0; i < n; i++)
     {

@@ -1,6 +1,6 @@
-/* dc-app-settings.h: the operator's preferences, in a key file next to the
- * DVR configuration (g_get_user_config_dir()/dockclip/settings.ini).  A key
- * file rather than GSettings so the app runs straight from the build tree. */
+/* dc-app-settings.h: the operator's preferences as the session holds them
+ * (the application binds them to GSettings, see dc-session.h), and where
+ * the DVR/dock key file lives (shared with the command line). */
 #pragma once
 
 #include <glib.h>
@@ -21,15 +21,8 @@ typedef struct
   DcOutputMode  mode;          /* picture (default), clip or both */
 } DcAppSettings;
 
-/* The folder of settings.ini and dvrs.conf. */
-char          *dc_app_settings_dir         (void);
 char          *dc_app_settings_config_path (void);   /* the DVR/dock key file */
 DcAppSettings *dc_app_settings_new_default (void);
-/* Missing or broken file: defaults (never fails). */
-DcAppSettings *dc_app_settings_load        (const char *path);
-gboolean       dc_app_settings_save        (const DcAppSettings *self, const char *path,
-                                            GError **error);
-char          *dc_app_settings_default_path (void);
 void           dc_app_settings_free        (DcAppSettings *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcAppSettings, dc_app_settings_free)
 

@@ -20,7 +20,8 @@ struct _DcApplication
 {
   AdwApplication  parent_instance;
 
-  DcAppSettings  *settings;
+  DcSession      *session;         /* the day's work: outlives any window */
+  GSettings      *gsettings;       /* NULL when the schema is not installed */
   DcSplashWindow *splash;
   DcWindow       *window;
   GCancellable   *update_cancellable;
@@ -61,17 +62,61 @@ DcAppSettings *
 dc_application_get_settings (DcApplication *self)
 {
   g_return_val_if_fail (DC_IS_APPLICATION (self), NULL);
-  return self->settings;
+  return dc_session_get_settings (self->session);
 }
 
 void
 dc_application_save_settings (DcApplication *self)
 {
-  g_autofree char *path = dc_app_settings_default_path ();
-  g_autoptr(GError) error = NULL;
+  /* bound to GSettings: written when changed */
+  if (self->gsettings)
+    g_settings_sync ();
+}
 
-  if (!dc_app_settings_save (self->settings, path, &error))
-    g_warning ("Cannot save the settings to %s: %s", path, error->message);
+DcSession *
+dc_application_get_session (DcApplication *self)
+{
+  g_return_val_if_fail (DC_IS_APPLICATION (self), NULL);
+  return self->session;
+}
+
+GSettings *
+dc_application_get_gsettings (DcApplication *self)
+{
+  g_return_val_if_fail (DC_IS_APPLICATION (self), NULL);
+  return self->gsettings;
+}
+
+static char *
+update_url (DcApplication *self)
+{
+  if (self->gsettings == NULL)
+    return g_strdup (DC_DEFAULT_UPDATE_URL);
+  return g_settings_get_string (self->gsettings, "update-url");
+}
+
+/* The operator's settings live in GSettings; the session's properties
+ * follow them both ways.  The recorders stay in the key file the command
+ * line shares. */
+static void
+bind_settings (DcApplication *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE)
+                                             : NULL;
+  static const char *keys[] = {
+    "output-dir", "pre-seconds", "post-seconds", "check-first", "mode", "open-esheets",
+  };
+
+  if (schema == NULL)
+    {
+      g_message ("The settings schema %s is not installed: settings are not kept", APPLICATION_ID);
+      return;
+    }
+  self->gsettings = g_settings_new_full (schema, NULL, NULL);
+  /* the key names are the session's property names */
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_bind (self->gsettings, keys[i], self->session, keys[i], G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -138,7 +183,7 @@ static void
 dc_application_activate (GApplication *app)
 {
   DcApplication *self = DC_APPLICATION (app);
-  const char *url = self->settings->update_url;
+  g_autofree char *url = update_url (self);
 
   if (self->window != NULL)
     {
@@ -206,7 +251,13 @@ on_unix_signal (gpointer user_data)
 static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  DcApplication *self = user_data;
+
+  /* mid-run, the main window asks first (and quits if the operator agrees) */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    if (DC_IS_WINDOW (l->data) && !dc_window_request_quit (l->data))
+      return;
+  g_application_quit (G_APPLICATION (self));
 }
 
 static void
@@ -299,6 +350,7 @@ dc_application_shutdown (GApplication *app)
       dc_window_shutdown (self->window);
       gtk_window_destroy (GTK_WINDOW (self->window));
     }
+  dc_session_shutdown (self->session);
   if (self->splash != NULL)
     gtk_window_destroy (GTK_WINDOW (self->splash));
   self->splash = NULL;
@@ -313,7 +365,8 @@ dc_application_finalize (GObject *object)
 
   g_clear_object (&self->update_cancellable);
   g_clear_pointer (&self->update, dc_update_info_free);
-  g_clear_pointer (&self->settings, dc_app_settings_free);
+  g_clear_object (&self->gsettings);
+  g_clear_object (&self->session);
   g_clear_pointer (&self->pending_files, g_ptr_array_unref);
   G_OBJECT_CLASS (dc_application_parent_class)->finalize (object);
 }
@@ -343,9 +396,8 @@ dc_application_init (DcApplication *self)
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
     { NULL }
   };
-  g_autofree char *path = dc_app_settings_default_path ();
-
-  self->settings = dc_app_settings_load (path);
+  self->session = dc_session_new ();
+  bind_settings (self);
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[E-SHEET…]"));
 }

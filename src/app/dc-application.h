@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "dc-app-settings.h"
+#include "dc-session.h"
 
 G_BEGIN_DECLS
 
@@ -13,6 +14,10 @@ G_DECLARE_FINAL_TYPE (DcApplication, dc_application, DC, APPLICATION, AdwApplica
 
 DcApplication *dc_application_new            (void);
 DcAppSettings *dc_application_get_settings   (DcApplication *self);
+/* The day's work (config, e-sheets, engine, jobs). */
+DcSession     *dc_application_get_session    (DcApplication *self);
+/* The operator's settings; NULL when the schema is not installed. */
+GSettings     *dc_application_get_gsettings  (DcApplication *self);
 void           dc_application_save_settings  (DcApplication *self);
 /* The build tree's po/ when run uninstalled, else LOCALEDIR. */
 const char    *dc_application_locale_dir     (void);

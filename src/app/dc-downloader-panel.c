@@ -13,6 +13,7 @@ struct _DcDownloaderPanel
 
   GtkLabel       *total_label;
   GtkDropDown    *mode_dropdown;
+  GtkButton      *download_all_button;
   GtkBox         *cards_box;
   GtkLabel       *no_dvr_label;
   GtkRevealer    *result_revealer;
@@ -22,120 +23,30 @@ struct _DcDownloaderPanel
   GtkStack       *jobs_stack;
   GtkListView    *job_list;
 
-  DcConfig       *config;          /* not owned */
-  char           *out_dir;
-  gboolean        check_first;
-  DcDownloader   *downloader;
-  gboolean        config_stale;    /* settings changed during a run */
-  GListStore     *jobs;            /* DcJobItem */
-  GHashTable     *by_id;           /* job id -> DcJobItem (borrowed from jobs) */
+  DcSession      *session;
   GHashTable     *cards;           /* dvr name -> DcDvrCard */
-  guint           counts_source;
-  guint           countdown_source;
   gboolean        disposed;
 
-  /* Engine events wait here and are applied a few milliseconds' worth per
-   * main-loop iteration, so a burst (64 transfers changing state at once)
-   * never holds up a frame.  Progress-only events of a job still waiting
-   * are merged: only the newest matters to a progress bar. */
-  GQueue          pending;         /* DcDownloadEvent copies, oldest first */
-  GHashTable     *pending_progress;/* job id -> its GList link in pending, while
-                                    * that is the job's newest event and progress-only */
-  guint           pending_source;
-
-  /* New jobs join the list a few per frame: for each of its first ~200
-   * items the list view makes and binds a row of fifteen widgets, whose
-   * style and size are worked out in the next frame's layout. */
-  GQueue          to_show;         /* DcJobItem (owned), not in jobs yet */
-  guint           show_tick;       /* tick callback on job_list */
+  /* The list view's rows: the session's jobs, joining a few per frame.
+   * For each of its first ~200 items the list view makes and binds a row
+   * of fifteen widgets, whose style and size are worked out in the next
+   * frame's layout; all at once that was one 125 ms frame for 256 jobs.
+   * This store is the view's, not work: the session has every job. */
+  GListStore     *rows;
+  guint           n_taken;         /* session jobs already in rows or to_show */
+  GQueue          to_show;         /* DcJobItem (owned), not in rows yet */
+  guint           show_tick;
   gint64          show_after;      /* frame counter: no rows in this frame or before */
-
-  /* Kept on every state change instead of scanning the jobs. */
-  GHashTable     *waiting;         /* DcJobItem set: waiting to retry (borrowed) */
-  GHashTable     *dvr_counts;      /* dvr name -> Counts */
-  guint           n_done;
-  guint           n_failed;        /* failed or stopped */
 };
 
-typedef struct
-{
-  guint   done, failed, total;
-  double  fraction;                /* sum over the recorder's jobs */
-} Counts;
-
-/* Work applied per main-loop iteration before yielding to drawing and
- * input: well under one 60 Hz frame. */
-#define EVENT_BUDGET_US  4000
-/* New rows per frame while the list view makes rows for them: GTK 4.8
- * makes (in the layout phase) a row for each of the first ~200 items,
- * seen or not, 2-3 ms each the first time; past that it makes none, and
- * the rest join at once.  Measured with 256 jobs: all at once, one 125 ms
- * frame; six per frame, 20 ms frames; two, 5-7 ms. */
+/* New rows per frame while the list view makes rows for them (measured
+ * with 256 jobs: all at once, one 125 ms frame; six per frame, 20 ms
+ * frames; two, 5-7 ms); past ~200 rows it makes none and the rest join
+ * at once. */
 #define SHOW_PER_FRAME   2
 #define SHOW_ROWS_MADE   200
 
 G_DEFINE_FINAL_TYPE (DcDownloaderPanel, dc_downloader_panel, GTK_TYPE_BOX)
-
-enum { SIGNAL_JOB_CHANGED, SIGNAL_RUN_FINISHED, SIGNAL_PICTURE_DONE, N_SIGNALS };
-static guint signals[N_SIGNALS];
-
-static void schedule_counts (DcDownloaderPanel *self);
-
-/* Once a second while a job waits to retry: its "Retrying in N s" counts
- * down in the job list and the status column. */
-static gboolean
-countdown_tick (gpointer user_data)
-{
-  DcDownloaderPanel *self = user_data;
-  GHashTableIter iter;
-  gpointer item;
-
-  g_hash_table_iter_init (&iter, self->waiting);
-  while (g_hash_table_iter_next (&iter, &item, NULL))
-    dc_job_item_tick (item);
-  if (g_hash_table_size (self->waiting) == 0)
-    {
-      self->countdown_source = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-state_is_failed (DcJobState st)
-{
-  return st == DC_JOB_FAILED || st == DC_JOB_CANCELLED;
-}
-
-/* Adds (@sign 1) or takes away (-1) @item's share of the counts. */
-static void
-account (DcDownloaderPanel *self, DcJobItem *item, int sign)
-{
-  const DcDownloadRequest *req = dc_job_item_get_request (item);
-  DcJobState st = dc_job_item_get_state (item);
-  Counts *c = g_hash_table_lookup (self->dvr_counts, req->dvr);
-
-  if (c == NULL)
-    g_hash_table_insert (self->dvr_counts, g_strdup (req->dvr), (c = g_new0 (Counts, 1)));
-  c->total += sign;
-  c->fraction += sign * dc_job_item_get_fraction (item);
-  if (st == DC_JOB_DONE)
-    c->done += sign, self->n_done += sign;
-  else if (state_is_failed (st))
-    c->failed += sign, self->n_failed += sign;
-  if (st == DC_JOB_RETRY_WAIT && sign > 0)
-    g_hash_table_add (self->waiting, item);
-  else if (st == DC_JOB_RETRY_WAIT)
-    g_hash_table_remove (self->waiting, item);
-}
-
-static void
-clear_pending (DcDownloaderPanel *self)
-{
-  g_queue_clear_full (&self->pending, (GDestroyNotify) dc_download_event_free);
-  g_hash_table_remove_all (self->pending_progress);
-  g_clear_handle_id (&self->pending_source, g_source_remove);
-}
 
 static void
 clear_to_show (DcDownloaderPanel *self)
@@ -146,35 +57,52 @@ clear_to_show (DcDownloaderPanel *self)
   self->show_tick = 0;
 }
 
-/* Forgets every job (the list empties). */
-static void
-clear_jobs (DcDownloaderPanel *self)
+DcSession *
+dc_downloader_panel_get_session (DcDownloaderPanel *self)
 {
-  clear_pending (self);
-  clear_to_show (self);
-  g_hash_table_remove_all (self->waiting);
-  g_hash_table_remove_all (self->dvr_counts);
-  self->n_done = self->n_failed = 0;
-  g_hash_table_remove_all (self->by_id);
-  g_list_store_remove_all (self->jobs);
+  return self->session;
 }
 
 const char *
 dc_downloader_panel_get_out_dir (DcDownloaderPanel *self)
 {
-  return self->out_dir;
+  return self->session ? dc_session_get_out_dir (self->session) : NULL;
 }
 
 GListModel *
 dc_downloader_panel_get_jobs (DcDownloaderPanel *self)
 {
-  return G_LIST_MODEL (self->jobs);
+  return G_LIST_MODEL (self->rows);
 }
 
 DcDvrCard *
 dc_downloader_panel_get_card (DcDownloaderPanel *self, const char *dvr)
 {
   return g_hash_table_lookup (self->cards, dvr);
+}
+
+const char *
+dc_downloader_panel_get_result_title (DcDownloaderPanel *self)
+{
+  return gtk_label_get_text (self->result_title);
+}
+
+const char *
+dc_downloader_panel_get_result_reasons (DcDownloaderPanel *self)
+{
+  return gtk_label_get_text (self->result_reasons);
+}
+
+GtkWidget *
+dc_downloader_panel_get_missing_button (DcDownloaderPanel *self)
+{
+  return GTK_WIDGET (self->missing_button);
+}
+
+const char *
+dc_downloader_panel_get_total_text (DcDownloaderPanel *self)
+{
+  return gtk_label_get_text (self->total_label);
 }
 
 DcOutputMode
@@ -195,28 +123,143 @@ dc_downloader_panel_set_mode (DcDownloaderPanel *self, DcOutputMode mode)
                               mode == DC_OUTPUT_CLIP ? 1 : mode == DC_OUTPUT_BOTH ? 2 : 0);
 }
 
-gboolean
-dc_downloader_panel_is_busy (DcDownloaderPanel *self)
+static void
+mode_selected (GtkDropDown *dropdown, GParamSpec *pspec, DcDownloaderPanel *self)
 {
-  return self->n_done + self->n_failed < g_hash_table_size (self->by_id);
+  if (self->session)
+    dc_session_set_mode (self->session, dc_downloader_panel_get_mode (self));
 }
 
 static void
-free_downloader (DcDownloaderPanel *self)
+session_mode_changed (DcSession *session, GParamSpec *pspec, DcDownloaderPanel *self)
 {
-  /* Events not applied yet belong to this engine: dropped with it. */
-  clear_pending (self);
-  if (self->downloader == NULL)
+  dc_downloader_panel_set_mode (self, dc_session_get_mode (session));
+}
+
+gboolean
+dc_downloader_panel_is_busy (DcDownloaderPanel *self)
+{
+  return self->session && dc_session_is_busy (self->session);
+}
+
+void
+dc_downloader_panel_get_totals (DcDownloaderPanel *self, guint *done, guint *failed, guint *total)
+{
+  DcRunCounts c = { 0 };
+
+  if (self->session)
+    dc_session_get_run_counts (self->session, &c);
+  if (done) *done = c.n[DC_RUN_DONE];
+  if (failed) *failed = c.n[DC_RUN_FAILED] + c.n[DC_RUN_PARTIAL];
+  if (total) *total = c.total;
+}
+
+void
+dc_downloader_panel_set_selection (DcDownloaderPanel *self, guint n_selected, guint n_waybills)
+{
+  g_autofree char *label = NULL;
+
+  if (n_selected == 0)
+    /* TRANSLATORS: the button when nothing is selected: it downloads every waybill */
+    label = g_strdup_printf (ngettext ("Download _all %u", "Download _all %u", n_waybills), n_waybills);
+  else
+    label = g_strdup_printf (ngettext ("Download _%u selected", "Download _%u selected", n_selected),
+                             n_selected);
+  gtk_button_set_label (self->download_all_button, label);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->download_all_button), n_waybills > 0);
+}
+
+static void
+tone_label (GtkWidget *label, DcStatusTone tone)
+{
+  gtk_widget_remove_css_class (label, "error");
+  gtk_widget_remove_css_class (label, "success");
+  gtk_widget_remove_css_class (label, "dim-label");
+  if (tone == DC_STATUS_TONE_ERROR)
+    gtk_widget_add_css_class (label, "error");
+  else if (tone == DC_STATUS_TONE_SUCCESS)
+    gtk_widget_add_css_class (label, "success");
+  else if (tone == DC_STATUS_TONE_DIM)
+    gtk_widget_add_css_class (label, "dim-label");
+}
+
+static void
+update_cards (DcDownloaderPanel *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->cards);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      DcRecorderStatus st;
+      DcStatusTone tone;
+      g_autofree char *text = dc_session_dup_recorder_text (self->session, key, &tone);
+
+      dc_session_get_recorder_status (self->session, key, &st);
+      dc_dvr_card_show_status (value, &st, text, tone);
+    }
+}
+
+/* The result of the run: what is missing, grouped by cause. */
+static void
+update_result (DcDownloaderPanel *self)
+{
+  DcStatusTone tone;
+  g_autofree char *title = dc_session_dup_run_text (self->session, &tone);
+  g_autoptr(GPtrArray) groups = dc_session_dup_missing_groups (self->session);
+  guint owed = dc_session_count_missing (self->session);
+  DcRunCounts c;
+  gboolean busy = dc_session_is_busy (self->session);
+  g_autofree char *lines = NULL;
+
+  dc_session_get_run_counts (self->session, &c);
+  g_ptr_array_add (groups, NULL);
+  lines = g_strjoinv ("\n", (char **) groups->pdata);
+  if (c.total == 0 && owed > 0)
+    {
+      /* an e-sheet reopened after a restart: part of it is on disk */
+      g_free (title);
+      title = g_strdup_printf (ngettext ("%u download of an earlier session is missing.",
+                                         "%u downloads of an earlier session are missing.", owed), owed);
+      tone = DC_STATUS_TONE_ERROR;
+    }
+  gtk_label_set_text (self->result_title, title);
+  tone_label (GTK_WIDGET (self->result_title), tone);
+  gtk_label_set_text (self->result_reasons, lines);
+  gtk_widget_set_visible (gtk_widget_get_ancestor (GTK_WIDGET (self->result_reasons), GTK_TYPE_SCROLLED_WINDOW),
+                          *lines != '\0' && !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->missing_button), owed > 0 && !busy);
+  gtk_revealer_set_reveal_child (self->result_revealer, (!busy && c.total > 0) || owed > 0);
+}
+
+static void
+update_status (DcDownloaderPanel *self)
+{
+  DcRunCounts c;
+  g_autofree char *text = NULL;
+  gboolean busy;
+
+  if (self->session == NULL || self->disposed)
     return;
-  /* Joins every worker; queued events are dropped with it. */
-  dc_downloader_free (g_steal_pointer (&self->downloader));
+  dc_session_get_run_counts (self->session, &c);
+  busy = dc_session_is_busy (self->session);
+  /* TRANSLATORS: the panel title's "done/total" */
+  text = c.total ? g_strdup_printf (_("%u/%u done"), c.n[DC_RUN_DONE], c.total) : g_strdup ("");
+  gtk_label_set_text (self->total_label, text);
+  update_cards (self);
+  update_result (self);
+  /* nothing to pause, resume or stop when no job is running */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dl.pause-all", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dl.resume-all", c.n[DC_RUN_PAUSED] > 0 || busy);
 }
 
 static void
 rebuild_cards (DcDownloaderPanel *self)
 {
   GtkWidget *child;
-  GPtrArray *dvrs;
+  DcConfig *config = self->session ? dc_session_get_config (self->session) : NULL;
+  GPtrArray *dvrs = config ? dc_config_get_dvrs (config) : NULL;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->cards_box))) != NULL &&
          child != GTK_WIDGET (self->no_dvr_label))
@@ -225,7 +268,6 @@ rebuild_cards (DcDownloaderPanel *self)
     gtk_box_remove (self->cards_box, child);
   g_hash_table_remove_all (self->cards);
 
-  dvrs = self->config ? dc_config_get_dvrs (self->config) : NULL;
   gtk_widget_set_visible (GTK_WIDGET (self->no_dvr_label), dvrs == NULL || dvrs->len == 0);
   for (guint i = 0; dvrs && i < dvrs->len; i++)
     {
@@ -235,295 +277,23 @@ rebuild_cards (DcDownloaderPanel *self)
       g_hash_table_insert (self->cards, g_strdup (cfg->name), card);
       gtk_box_append (self->cards_box, GTK_WIDGET (card));
     }
-  schedule_counts (self);
-}
-
-void
-dc_downloader_panel_set_config (DcDownloaderPanel *self, DcConfig *config,
-                                const DcAppSettings *settings)
-{
-  g_return_if_fail (DC_IS_DOWNLOADER_PANEL (self));
-
-  self->config = config;
-  g_free (self->out_dir);
-  self->out_dir = g_strdup (settings->output_dir);
-  self->check_first = settings->check_first;
-  if (self->downloader != NULL && dc_downloader_panel_is_busy (self))
-    self->config_stale = TRUE;   /* applied when the run ends */
-  else
-    {
-      free_downloader (self);
-      clear_jobs (self);
-      gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
-      gtk_stack_set_visible_child_name (self->jobs_stack, "empty");
-    }
-  rebuild_cards (self);
-}
-
-static void
-update_counts (DcDownloaderPanel *self)
-{
-  guint n = g_hash_table_size (self->by_id);
-  g_autofree char *text = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, self->cards);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      Counts *c = g_hash_table_lookup (self->dvr_counts, key);
-      if (c && c->total > 0)
-        dc_dvr_card_set_counts (value, c->done, c->total - c->done - c->failed, c->failed, c->total,
-                                CLAMP (c->fraction / c->total, 0.0, 1.0));
-      else
-        dc_dvr_card_set_counts (value, 0, 0, 0, 0, 0);
-    }
-  /* TRANSLATORS: the panel title's "done/total" */
-  text = n ? g_strdup_printf (_("%u/%u done"), self->n_done, n) : g_strdup ("");
-  gtk_label_set_text (self->total_label, text);
-}
-
-static gboolean
-counts_timeout (gpointer user_data)
-{
-  DcDownloaderPanel *self = user_data;
-
-  self->counts_source = 0;
-  update_counts (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_counts (DcDownloaderPanel *self)
-{
-  /* Counts are recomputed a few times a second at most, never per event. */
-  if (self->counts_source == 0 && !self->disposed)
-    self->counts_source = g_timeout_add (150, counts_timeout, self);
-}
-
-void
-dc_downloader_panel_get_totals (DcDownloaderPanel *self, guint *done, guint *failed, guint *total)
-{
-  if (done) *done = self->n_done;
-  if (failed) *failed = self->n_failed;
-  if (total) *total = g_hash_table_size (self->by_id);
-}
-
-static void
-note_missing (DcJobItem *item, guint *missing, GString *reasons)
-{
-  DcJobState st = dc_job_item_get_state (item);
-
-  if (st != DC_JOB_FAILED && st != DC_JOB_CANCELLED)
-    return;
-  ++*missing;
-  if (*missing <= 20)
-    g_string_append_printf (reasons, "%s%s — %s", reasons->len ? "\n" : "",
-                            dc_job_item_get_request (item)->waybill,
-                            dc_job_item_get_message (item) ? dc_job_item_get_message (item)
-                                                           : _("stopped"));
-}
-
-static void
-show_result (DcDownloaderPanel *self)
-{
-  /* every job of the run: rows still waiting to join the list count too */
-  guint n = g_hash_table_size (self->by_id);
-  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
-  g_autoptr(GString) reasons = g_string_new (NULL);
-  guint missing = 0;
-  g_autofree char *title = NULL;
-
-  for (guint i = 0; i < shown; i++)
-    {
-      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
-      note_missing (item, &missing, reasons);
-    }
-  for (GList *l = self->to_show.head; l != NULL; l = l->next)
-    note_missing (l->data, &missing, reasons);
-  if (missing == 0)
-    title = g_strdup_printf (ngettext ("All %u download done.", "All %u downloads done.", n), n);
-  else
-    title = g_strdup_printf (ngettext ("%u download is missing:", "%u downloads are missing:", missing),
-                             missing);
-  gtk_label_set_text (self->result_title, title);
-  gtk_label_set_text (self->result_reasons, reasons->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->result_reasons), missing > 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->missing_button), missing > 0);
-  gtk_revealer_set_reveal_child (self->result_revealer, TRUE);
-}
-
-static void
-apply_event (DcDownloaderPanel *self, const DcDownloadEvent *event)
-{
-  switch (event->kind)
-    {
-    case DC_EVENT_JOB:
-      {
-        DcJobItem *item = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (event->job_id));
-        DcJobState old;
-
-        if (item == NULL)
-          return;
-        old = dc_job_item_get_state (item);
-        account (self, item, -1);
-        dc_job_item_apply_event (item, event);
-        account (self, item, 1);
-        if (event->state == DC_JOB_RETRY_WAIT && self->countdown_source == 0 && !self->disposed)
-          self->countdown_source = g_timeout_add_seconds (1, countdown_tick, self);
-        if (old != event->state)
-          {
-            g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
-            if (event->state == DC_JOB_DONE && event->picture_path)
-              g_signal_emit (self, signals[SIGNAL_PICTURE_DONE], 0, event->picture_path);
-          }
-        schedule_counts (self);
-      }
-      break;
-    case DC_EVENT_DVR:
-      {
-        DcDvrCard *card = g_hash_table_lookup (self->cards, event->dvr);
-
-        if (card == NULL)
-          return;
-        dc_dvr_card_set_state (card, event->dvr_state, event->message);
-        if (event->dvr_state == DC_DVR_STATE_SIGNED_IN || event->dvr_model)
-          dc_dvr_card_set_clock_offset (card, event->clock_offset_s, event->dvr_model);
-      }
-      break;
-    case DC_EVENT_IDLE:
-      g_clear_handle_id (&self->counts_source, g_source_remove);
-      update_counts (self);
-      {
-        GHashTableIter iter;
-        gpointer card;
-
-        g_hash_table_iter_init (&iter, self->cards);
-        while (g_hash_table_iter_next (&iter, NULL, &card))
-          dc_dvr_card_run_ended (card);
-      }
-      show_result (self);
-      g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0);
-      break;
-    default:
-      break;
-    }
-}
-
-static gboolean
-is_progress_only (const DcDownloadEvent *event)
-{
-  return event->kind == DC_EVENT_JOB && event->state == DC_JOB_DOWNLOADING && event->message == NULL;
-}
-
-/* Applies the waiting events in order until the budget is spent; the rest
- * waits for the next iteration, after the frame is drawn. */
-static gboolean
-apply_pending (gpointer user_data)
-{
-  DcDownloaderPanel *self = user_data;
-  gint64 deadline = g_get_monotonic_time () + EVENT_BUDGET_US;
-  DcDownloadEvent *event;
-
-  GList *head;
-
-  while ((head = g_queue_peek_head_link (&self->pending)) != NULL)
-    {
-      event = head->data;
-      if (event->kind == DC_EVENT_JOB &&
-          g_hash_table_lookup (self->pending_progress, GUINT_TO_POINTER (event->job_id)) == head)
-        g_hash_table_remove (self->pending_progress, GUINT_TO_POINTER (event->job_id));
-      g_queue_pop_head (&self->pending);
-      apply_event (self, event);
-      dc_download_event_free (event);
-      if (g_get_monotonic_time () >= deadline)
-        break;
-    }
-  if (g_queue_is_empty (&self->pending))
-    {
-      self->pending_source = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-/* The engine's main-loop source hands over its batch here. */
-static void
-on_event (DcDownloader *dl, const DcDownloadEvent *event, gpointer user_data)
-{
-  DcDownloaderPanel *self = user_data;
-  gpointer key = GUINT_TO_POINTER (event->job_id);
-
-  if (self->disposed)
-    return;
-  if (is_progress_only (event))
-    {
-      GList *link = g_hash_table_lookup (self->pending_progress, key);
-
-      if (link != NULL)
-        {
-          /* the job's newest waiting event is progress too: replace it */
-          dc_download_event_free (link->data);
-          link->data = dc_download_event_copy (event);
-        }
-      else
-        {
-          g_queue_push_tail (&self->pending, dc_download_event_copy (event));
-          g_hash_table_insert (self->pending_progress, key, g_queue_peek_tail_link (&self->pending));
-        }
-    }
-  else
-    {
-      if (event->kind == DC_EVENT_JOB)
-        g_hash_table_remove (self->pending_progress, key);
-      g_queue_push_tail (&self->pending, dc_download_event_copy (event));
-    }
-  if (self->pending_source == 0)
-    {
-      self->pending_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, apply_pending, self, NULL);
-      g_source_set_name_by_id (self->pending_source, "DcDownloaderPanel events");
-    }
-}
-
-static gboolean
-ensure_downloader (DcDownloaderPanel *self, GError **error)
-{
-  DcDownloaderOptions options;
-
-  if (self->downloader != NULL && self->config_stale && !dc_downloader_panel_is_busy (self))
-    {
-      free_downloader (self);
-      clear_jobs (self);
-      self->config_stale = FALSE;
-    }
-  if (self->downloader != NULL)
-    return TRUE;
-  if (self->config == NULL)
-    {
-      g_set_error_literal (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_UNKNOWN_DVR,
-                           _("No recorder is set up yet. Open DVR settings to add one."));
-      return FALSE;
-    }
-  dc_downloader_options_init (&options);
-  options.out_dir = self->out_dir;
-  options.check_first = self->check_first;
-  self->downloader = dc_downloader_new (self->config, &options);
-  dc_downloader_attach (self->downloader, NULL, on_event, self);
-  return TRUE;
+  /* the cards show the session's status at once: a new card is never "Ready"
+   * while its recorder works */
+  update_status (self);
 }
 
 /* Moves a frame's share of the waiting jobs into the list. */
 static void
 show_some (DcDownloaderPanel *self)
 {
-  guint have = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+  guint have = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
   guint n = have >= SHOW_ROWS_MADE ? g_queue_get_length (&self->to_show)
                                    : MIN (SHOW_PER_FRAME, g_queue_get_length (&self->to_show));
   g_autofree gpointer *items = g_new (gpointer, MAX (n, 1));
 
   for (guint i = 0; i < n; i++)
     items[i] = g_queue_pop_head (&self->to_show);
-  g_list_store_splice (self->jobs, have, 0, items, n);
+  g_list_store_splice (self->rows, have, 0, items, n);
   for (guint i = 0; i < n; i++)
     g_object_unref (items[i]);
 }
@@ -544,43 +314,25 @@ show_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-guint
-dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, GError **error)
+/* The session's job store only grows (a job stays for the session). */
+static void
+jobs_changed (GListModel *jobs, guint pos, guint removed, guint added, DcDownloaderPanel *self)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GError) first_error = NULL;
-  guint n_added = 0;
+  guint n = g_list_model_get_n_items (jobs);
 
-  g_return_val_if_fail (DC_IS_DOWNLOADER_PANEL (self), 0);
-
-  if (!ensure_downloader (self, error))
-    return 0;
-  for (guint i = 0; i < requests->len; i++)
+  if (removed > 0 || pos < self->n_taken)
     {
-      const DcDownloadRequest *req = g_ptr_array_index (requests, i);
-      g_autoptr(GError) local_error = NULL;
-      guint id = dc_downloader_add (self->downloader, req, &local_error);
-      DcJobItem *item;
-
-      if (id == 0)
-        {
-          if (first_error == NULL)
-            first_error = g_steal_pointer (&local_error);
-          continue;
-        }
-      item = dc_job_item_new (id, req);
-      g_hash_table_insert (self->by_id, GUINT_TO_POINTER (id), item);
-      account (self, item, 1);
-      g_ptr_array_add (items, item);
-      n_added++;
-      g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, item);
+      /* not expected; start the view over rather than show wrong rows */
+      clear_to_show (self);
+      g_list_store_remove_all (self->rows);
+      self->n_taken = 0;
     }
+  for (guint i = self->n_taken; i < n; i++)
+    g_queue_push_tail (&self->to_show, g_list_model_get_item (jobs, i));
+  self->n_taken = n;
   /* Rows join from the frame after next on, a few per frame: the next
    * frame already lays out the start of the run (cards, the table's status
-   * column, the job list page).  The counts and the engine know every job
-   * already. */
-  for (guint i = 0; i < items->len; i++)
-    g_queue_push_tail (&self->to_show, g_object_ref (g_ptr_array_index (items, i)));
+   * column, the job list page). */
   if (self->show_tick == 0 && !g_queue_is_empty (&self->to_show) && !self->disposed)
     {
       /* the panel's clock: the job list is not realised before its first run */
@@ -589,54 +341,80 @@ dc_downloader_panel_add_requests (DcDownloaderPanel *self, GPtrArray *requests, 
       self->show_after = clock ? gdk_frame_clock_get_frame_counter (clock) + 1 : 0;
       self->show_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->job_list), show_tick, self, NULL);
     }
-  if (n_added > 0)
+  if (n > 0)
+    gtk_stack_set_visible_child_name (self->jobs_stack, "jobs");
+}
+
+static void
+session_run_started (DcSession *session, DcDownloaderPanel *self)
+{
+  gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
+  update_status (self);
+}
+
+void
+dc_downloader_panel_set_session (DcDownloaderPanel *self, DcSession *session)
+{
+  g_return_if_fail (DC_IS_DOWNLOADER_PANEL (self));
+
+  if (self->session == session)
+    return;
+  if (self->session)
     {
-      gtk_stack_set_visible_child_name (self->jobs_stack, "jobs");
-      gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_signal_handlers_disconnect_by_data (dc_session_get_jobs (self->session), self);
+      clear_to_show (self);
+      g_list_store_remove_all (self->rows);
+      self->n_taken = 0;
     }
-  else if (first_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&first_error));
-  schedule_counts (self);
-  return n_added;
+  g_set_object (&self->session, session);
+  if (session == NULL)
+    return;
+  g_signal_connect_swapped (session, "config-changed", G_CALLBACK (rebuild_cards), self);
+  g_signal_connect_swapped (session, "status-changed", G_CALLBACK (update_status), self);
+  g_signal_connect_swapped (session, "run-finished", G_CALLBACK (update_status), self);
+  g_signal_connect (session, "run-started", G_CALLBACK (session_run_started), self);
+  g_signal_connect (session, "notify::mode", G_CALLBACK (session_mode_changed), self);
+  g_signal_connect (dc_session_get_jobs (session), "items-changed", G_CALLBACK (jobs_changed), self);
+  dc_downloader_panel_set_mode (self, dc_session_get_mode (session));
+  jobs_changed (dc_session_get_jobs (session), 0, 0, 0, self);
+  rebuild_cards (self);
 }
 
 void
 dc_downloader_panel_stop_all (DcDownloaderPanel *self)
 {
-  if (self->downloader)
-    dc_downloader_cancel_dvr (self->downloader, NULL);
+  if (self->session)
+    dc_session_stop (self->session, NULL);
 }
 
 void
 dc_downloader_panel_stop_dvr (DcDownloaderPanel *self, const char *dvr)
 {
-  if (self->downloader)
-    dc_downloader_cancel_dvr (self->downloader, dvr);
+  if (self->session)
+    dc_session_stop (self->session, dvr);
 }
 
 void
 dc_downloader_panel_pause_dvr (DcDownloaderPanel *self, const char *dvr)
 {
-  DcDvrCard *card = g_hash_table_lookup (self->cards, dvr);
+  DcRecorderStatus st;
 
-  if (self->downloader == NULL || card == NULL)
+  if (self->session == NULL)
     return;
-  /* One button: pause, then resume. */
-  if (dc_dvr_card_get_paused (card))
-    dc_downloader_resume_dvr (self->downloader, dvr);
+  dc_session_get_recorder_status (self->session, dvr, &st);
+  if (st.paused)
+    dc_session_resume (self->session, dvr);
   else
-    dc_downloader_pause_dvr (self->downloader, dvr);
-  dc_dvr_card_set_paused (card, !dc_dvr_card_get_paused (card));
+    dc_session_pause (self->session, dvr);
+  update_status (self);
 }
 
 guint
 dc_downloader_panel_retry_failed (DcDownloaderPanel *self)
 {
-  guint n;
+  guint n = self->session ? dc_session_download_missing (self->session) : 0;
 
-  if (self->downloader == NULL)
-    return 0;
-  n = dc_downloader_retry_failed (self->downloader);
   if (n > 0)
     gtk_revealer_set_reveal_child (self->result_revealer, FALSE);
   return n;
@@ -645,12 +423,8 @@ dc_downloader_panel_retry_failed (DcDownloaderPanel *self)
 void
 dc_downloader_panel_shutdown (DcDownloaderPanel *self)
 {
-  clear_pending (self);
-  g_clear_handle_id (&self->counts_source, g_source_remove);
-  g_clear_handle_id (&self->countdown_source, g_source_remove);
-  if (self->downloader)
-    dc_downloader_shutdown (self->downloader);
-  free_downloader (self);
+  if (self->session)
+    dc_session_shutdown (self->session);
 }
 
 /* Job list rows. */
@@ -662,25 +436,18 @@ job_button_clicked (GtkButton *button, gpointer user_data)
   GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_BOX);
   const char *what = g_object_get_data (G_OBJECT (button), "what");
   DcJobItem *item;
-  guint id;
 
   while (row && g_object_get_data (G_OBJECT (row), "item") == NULL)
     row = gtk_widget_get_ancestor (gtk_widget_get_parent (row), GTK_TYPE_BOX);
   item = row ? g_object_get_data (G_OBJECT (row), "item") : NULL;
-  if (item == NULL || self->downloader == NULL)
+  if (item == NULL || self->session == NULL)
     return;
-  id = dc_job_item_get_id (item);
   if (g_str_equal (what, "pause"))
-    {
-      if (dc_job_item_get_state (item) == DC_JOB_PAUSED)
-        dc_downloader_resume (self->downloader, id);
-      else
-        dc_downloader_pause (self->downloader, id);
-    }
+    dc_session_job_pause_toggle (self->session, item);
   else if (g_str_equal (what, "cancel"))
-    dc_downloader_cancel (self->downloader, id);
+    dc_session_job_cancel (self->session, item);
   else if (g_str_equal (what, "retry"))
-    dc_downloader_retry (self->downloader, id);
+    dc_session_job_retry (self->session, item);
 }
 
 /* Tooltips are asked for only when the pointer rests on a widget:
@@ -764,11 +531,17 @@ job_refresh (DcJobItem *item, GtkWidget *row)
   GtkWidget *child;
 
   /* TRANSLATORS: job details: dock · DVR channel · scan time · speed */
-  sub = g_strdup_printf (_("%s · %s ch%u · %s %s"), req->dock ? req->dock : "", req->dvr,
-                         req->channel, time ? time : "", speed);
+  if (req->dvr == NULL || *req->dvr == '\0')
+    /* TRANSLATORS: job details of a waybill no recorder films: dock · scan time */
+    sub = g_strdup_printf (_("%s · no recorder · %s"), req->dock ? req->dock : "", time ? time : "");
+  else
+    sub = g_strdup_printf (_("%s · %s ch%u · %s %s"), req->dock ? req->dock : "", req->dvr,
+                           req->channel, time ? time : "", speed);
   dc_cell_set_text (g_object_get_data (G_OBJECT (row), "sub"), sub);
   dc_cell_set_text (DC_CELL (status_cell), status);
-  dc_cell_set_tone (DC_CELL (status_cell), st == DC_JOB_FAILED ? DC_CELL_TONE_ERROR : DC_CELL_TONE_NORMAL);
+  dc_cell_set_tone (DC_CELL (status_cell), dc_run_kind_for_state (st) == DC_RUN_FAILED ||
+                                           dc_run_kind_for_state (st) == DC_RUN_PARTIAL
+                                           ? DC_CELL_TONE_ERROR : DC_CELL_TONE_NORMAL);
   gtk_progress_bar_set_fraction (g_object_get_data (G_OBJECT (row), "bar"),
                                  dc_job_item_get_fraction (item));
   for (child = gtk_widget_get_first_child (row); child; child = gtk_widget_get_next_sibling (child))
@@ -776,8 +549,12 @@ job_refresh (DcJobItem *item, GtkWidget *row)
       const char *what = g_object_get_data (G_OBJECT (child), "what");
       if (what == NULL)
         continue;
-      if (g_str_equal (what, "retry"))
-        gtk_widget_set_sensitive (child, st == DC_JOB_FAILED || st == DC_JOB_CANCELLED);
+      /* a job that could never run (dock not mapped) has no controls */
+      if (dc_job_item_get_id (item) == 0)
+        gtk_widget_set_sensitive (child, FALSE);
+      else if (g_str_equal (what, "retry"))
+        gtk_widget_set_sensitive (child, dc_run_kind_for_state (st) == DC_RUN_FAILED ||
+                                         dc_run_kind_for_state (st) == DC_RUN_PARTIAL);
       else
         gtk_widget_set_sensitive (child, !dc_job_state_is_final (st));
       /* only when it changes: a new icon name reloads the image and
@@ -821,36 +598,23 @@ job_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 }
 
 static void
-set_all_paused (DcDownloaderPanel *self, gboolean paused)
-{
-  GHashTableIter iter;
-  gpointer card;
-
-  g_hash_table_iter_init (&iter, self->cards);
-  while (g_hash_table_iter_next (&iter, NULL, &card))
-    dc_dvr_card_set_paused (card, paused);
-}
-
-static void
 action_pause_all (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (widget);
-  if (self->downloader)
-    {
-      dc_downloader_pause_dvr (self->downloader, NULL);
-      set_all_paused (self, TRUE);
-    }
+
+  if (self->session)
+    dc_session_pause (self->session, NULL);
+  update_status (self);
 }
 
 static void
 action_resume_all (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (widget);
-  if (self->downloader)
-    {
-      dc_downloader_resume_dvr (self->downloader, NULL);
-      set_all_paused (self, FALSE);
-    }
+
+  if (self->session)
+    dc_session_resume (self->session, NULL);
+  update_status (self);
 }
 
 static void
@@ -864,12 +628,11 @@ dc_downloader_panel_dispose (GObject *object)
 {
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (object);
 
-  dc_downloader_panel_shutdown (self);
   self->disposed = TRUE;
-  clear_pending (self);
+  /* the session's work goes on without this view */
+  dc_downloader_panel_set_session (self, NULL);
   clear_to_show (self);
   G_OBJECT_CLASS (dc_downloader_panel_parent_class)->dispose (object);
-  g_clear_handle_id (&self->counts_source, g_source_remove);
 }
 
 static void
@@ -877,17 +640,9 @@ dc_downloader_panel_finalize (GObject *object)
 {
   DcDownloaderPanel *self = DC_DOWNLOADER_PANEL (object);
 
-  g_clear_handle_id (&self->counts_source, g_source_remove);
-  g_clear_handle_id (&self->countdown_source, g_source_remove);
-  clear_pending (self);
   clear_to_show (self);
-  g_clear_pointer (&self->pending_progress, g_hash_table_unref);
-  g_clear_pointer (&self->waiting, g_hash_table_unref);
-  g_clear_pointer (&self->dvr_counts, g_hash_table_unref);
-  g_clear_object (&self->jobs);
-  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_object (&self->rows);
   g_clear_pointer (&self->cards, g_hash_table_unref);
-  g_free (self->out_dir);
   G_OBJECT_CLASS (dc_downloader_panel_parent_class)->finalize (object);
 }
 
@@ -900,20 +655,11 @@ dc_downloader_panel_class_init (DcDownloaderPanelClass *klass)
   object_class->dispose = dc_downloader_panel_dispose;
   object_class->finalize = dc_downloader_panel_finalize;
 
-  signals[SIGNAL_JOB_CHANGED] =
-    g_signal_new ("job-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, DC_TYPE_JOB_ITEM);
-  signals[SIGNAL_RUN_FINISHED] =
-    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[SIGNAL_PICTURE_DONE] =
-    g_signal_new ("picture-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/dockclip/Dockclip/ui/dc-downloader-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, total_label);
   gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, mode_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, download_all_button);
   gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, cards_box);
   gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, no_dvr_label);
   gtk_widget_class_bind_template_child (widget_class, DcDownloaderPanel, result_revealer);
@@ -934,20 +680,18 @@ dc_downloader_panel_init (DcDownloaderPanel *self)
   GtkSelectionModel *sel;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->jobs = g_list_store_new (DC_TYPE_JOB_ITEM);
-  self->by_id = g_hash_table_new (NULL, NULL);
+  self->rows = g_list_store_new (DC_TYPE_JOB_ITEM);
   self->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init (&self->pending);
   g_queue_init (&self->to_show);
-  self->pending_progress = g_hash_table_new (NULL, NULL);
-  self->waiting = g_hash_table_new (NULL, NULL);
-  self->dvr_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_signal_connect (self->mode_dropdown, "notify::selected", G_CALLBACK (mode_selected), self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dl.pause-all", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dl.resume-all", FALSE);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (job_setup), self);
   g_signal_connect (factory, "bind", G_CALLBACK (job_bind), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (job_unbind), self);
-  sel = GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->jobs))));
+  sel = GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->rows))));
   gtk_list_view_set_model (self->job_list, sel);
   gtk_list_view_set_factory (self->job_list, factory);
   g_object_unref (sel);

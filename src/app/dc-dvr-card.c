@@ -126,6 +126,8 @@ dc_dvr_card_new (const DcDvrConfig *cfg)
   dc_dvr_card_set_clock_offset (self, G_MININT64, NULL);
   dc_dvr_card_set_state (self, DC_DVR_STATE_IDLE, NULL);
   dc_dvr_card_set_counts (self, 0, 0, 0, 0, 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pause), FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stop), FALSE);
   return self;
 }
 
@@ -207,7 +209,7 @@ dc_dvr_card_set_counts (DcDvrCard *self, guint done, guint queued, guint failed,
 
   /* TRANSLATORS: per-recorder counts of downloads */
   self->total = total;
-  text = g_strdup_printf (_("%u done · %u queued · %u failed"), done, queued, failed);
+  text = g_strdup_printf (_("%u done · %u to do · %u missing"), done, queued, failed);
   gtk_label_set_text (self->counts, text);
   gtk_progress_bar_set_fraction (self->progress, total ? fraction : 0.0);
 }
@@ -219,12 +221,34 @@ dc_dvr_card_get_state (DcDvrCard *self)
 }
 
 void
-dc_dvr_card_run_ended (DcDvrCard *self)
+dc_dvr_card_show_status (DcDvrCard *self, const DcRecorderStatus *st, const char *text,
+                         DcStatusTone tone)
 {
-  /* The engine's last word on a recorder may be "downloading": once every
-   * job is final, a recorder that did not fail is done. */
-  if (self->total > 0 && self->state != DC_DVR_STATE_FAILED)
-    dc_dvr_card_set_state (self, DC_DVR_STATE_DONE, NULL);
+  const guint *n = st->counts.n;
+  gboolean live = n[DC_RUN_QUEUED] + n[DC_RUN_RUNNING] + n[DC_RUN_PAUSED] + n[DC_RUN_RETRY_WAIT] > 0;
+
+  self->state = st->dvr_state;
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "dim-label");
+  if (tone == DC_STATUS_TONE_ERROR)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
+  else if (tone == DC_STATUS_TONE_SUCCESS)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "success");
+  else if (tone == DC_STATUS_TONE_DIM)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "dim-label");
+  if (g_strcmp0 (gtk_label_get_text (self->state_label), text) != 0)
+    gtk_label_set_text (self->state_label, text);
+  dc_dvr_card_set_clock_offset (self, st->clock_offset_s, st->model);
+  dc_dvr_card_set_counts (self, n[DC_RUN_DONE],
+                          n[DC_RUN_QUEUED] + n[DC_RUN_RUNNING] + n[DC_RUN_PAUSED] + n[DC_RUN_RETRY_WAIT],
+                          n[DC_RUN_FAILED] + n[DC_RUN_PARTIAL], st->counts.total,
+                          st->counts.total ? CLAMP (st->counts.fraction / st->counts.total, 0.0, 1.0) : 0.0);
+  if (self->paused != st->paused)
+    dc_dvr_card_set_paused (self, st->paused);
+  /* nothing to pause or stop on an idle recorder */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pause), live || st->paused);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->stop), live);
 }
 
 gboolean

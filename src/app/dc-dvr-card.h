@@ -7,6 +7,8 @@
 
 #include "download/dc-downloader.h"
 
+#include "dc-session.h"
+
 G_BEGIN_DECLS
 
 #define DC_TYPE_DVR_CARD (dc_dvr_card_get_type ())
@@ -24,7 +26,10 @@ DcDvrState  dc_dvr_card_get_state    (DcDvrCard *self);
 /* The pause button resumes once pressed. */
 gboolean    dc_dvr_card_get_paused   (DcDvrCard *self);
 void        dc_dvr_card_set_paused   (DcDvrCard *self, gboolean paused);
-/* Every job is final: a recorder that had jobs and did not fail is done. */
-void        dc_dvr_card_run_ended    (DcDvrCard *self);
+/* Shows the session's status of this recorder (text and tone derived by
+ * the session); the pause and stop buttons are enabled only while it has
+ * work that is not final. */
+void        dc_dvr_card_show_status  (DcDvrCard *self, const DcRecorderStatus *status,
+                                      const char *text, DcStatusTone tone);
 
 G_END_DECLS

@@ -1129,6 +1129,17 @@ dc_waybill_model_status_changed (DcWaybillModel *self, const char *waybill)
     }
 }
 
+void
+dc_waybill_model_all_status_changed (DcWaybillModel *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->alive);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    dc_row_item_status_changed (value);
+}
+
 guint
 dc_waybill_model_get_n_selected (DcWaybillModel *self)
 {

@@ -80,6 +80,8 @@ void            dc_waybill_model_refresh    (DcWaybillModel *self);
 guint           dc_waybill_model_get_waybill_index (DcWaybillModel *self, guint position);
 /* Tells a bound row that the status of @waybill changed. */
 void            dc_waybill_model_status_changed (DcWaybillModel *self, const char *waybill);
+/* Tells every bound row that its status may have changed (a new dock map). */
+void            dc_waybill_model_all_status_changed (DcWaybillModel *self);
 /* The dock of a waybill as shown (its first scan's). */
 const char     *dc_waybill_model_get_dock   (DcWaybillModel *self, guint waybill_index);
 /* Selected waybills among the visible rows. */

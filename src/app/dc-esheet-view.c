@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dc-cell.h"
+#include "dc-esheet-snapshot.h"
 #include "dc-esheet-view.h"
 
 struct _DcEsheetView
@@ -30,7 +31,7 @@ struct _DcEsheetView
   DcWaybillModel    *waybills;
   DcDockModel       *docks;
   GtkColumnViewColumn *columns[5];   /* waybill, dock, time, scans, status */
-  GHashTable        *jobs;           /* waybill -> DcJobItem */
+  DcSession         *session;        /* the jobs and their status */
   guint              counts_idle;
   int                probe_column;   /* see sorter_changed() */
   int                dock_anchor_column;     /* last plain or Ctrl click by dock */
@@ -46,7 +47,12 @@ struct _DcEsheetView
   guint              order_grow_id;  /* tick: a new sheet's first rows by order */
   GArray            *dock_widths;    /* int per dock of the sheet: a width set by hand, or 0 */
   gboolean           dock_sizing;    /* the view sets the widths, not the operator */
+  DcEsheet          *undo_before;    /* the shown sheet before the last removal */
+  DcEsheet          *undo_after;     /* the sheet it became (borrowed, compared only) */
 };
+
+enum { SIGNAL_ESHEET_REPLACED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (DcEsheetView, dc_esheet_view, GTK_TYPE_BOX)
 
@@ -94,82 +100,77 @@ format_time (gint64 us, gboolean with_date)
   return g_date_time_format (dt, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S");
 }
 
-/* Status */
+/* Status: the session's, never a copy of it. */
 
 static int
 status_rank (DcJobItem *item)
 {
   if (item == NULL)
     return 0;
-  switch (dc_job_item_get_state (item))
+  switch (dc_run_kind_for_state (dc_job_item_get_state (item)))
     {
-    case DC_JOB_FAILED: return 1;
-    case DC_JOB_CANCELLED: return 2;
-    case DC_JOB_DONE: return 9;
-    case DC_JOB_QUEUED: return 3;
+    case DC_RUN_FAILED: return 1;
+    case DC_RUN_PARTIAL: return 2;
+    case DC_RUN_DONE: return 9;
+    case DC_RUN_QUEUED: return 3;
     default: return 5;
     }
 }
 
-/* Ranks for a status sort: one look-up per job, not per waybill. */
+/* Ranks for a status sort: one look-up per waybill of the sheet. */
 static void
 status_func (DcEsheet *esheet, guint8 *ranks, gpointer user_data)
 {
   DcEsheetView *self = user_data;
-  GHashTableIter iter;
-  gpointer key, value;
+  const char *batch = dc_esheet_get_batch (esheet);
 
-  g_hash_table_iter_init (&iter, self->jobs);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  if (self->session == NULL)
+    return;
+  for (guint i = 0; i < dc_esheet_get_n_waybills (esheet); i++)
     {
-      int index = dc_esheet_find_waybill (esheet, key);
-      if (index >= 0)
-        ranks[index] = (guint8) status_rank (value);
+      DcEsheetWaybillItem it;
+
+      dc_esheet_get_waybill_item (esheet, i, &it);
+      ranks[i] = (guint8) status_rank (dc_session_lookup_job (self->session, batch, it.waybill));
     }
 }
 
 char *
 dc_esheet_view_dup_status (DcEsheetView *self, const char *waybill)
 {
-  DcJobItem *item = g_hash_table_lookup (self->jobs, waybill);
+  int index;
+  DcEsheetWaybillItem it;
 
-  return item ? dc_job_item_dup_status_text (item) : g_strdup ("");
+  if (self->session == NULL || self->esheet == NULL ||
+      (index = dc_esheet_find_waybill (self->esheet, waybill)) < 0)
+    return g_strdup ("");
+  dc_esheet_get_waybill_item (self->esheet, index, &it);
+  return dc_session_dup_waybill_status (self->session, self->esheet, waybill,
+                                        it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : NULL,
+                                        NULL);
 }
 
-static void
-job_notify (DcJobItem *item, GParamSpec *pspec, DcEsheetView *self)
+void
+dc_esheet_view_job_changed (DcEsheetView *self, DcJobItem *item)
 {
+  g_return_if_fail (DC_IS_ESHEET_VIEW (self));
   dc_waybill_model_status_changed (self->waybills, dc_job_item_get_request (item)->waybill);
 }
 
-void
-dc_esheet_view_set_job (DcEsheetView *self, DcJobItem *item)
-{
-  const char *waybill = dc_job_item_get_request (item)->waybill;
-  DcJobItem *old = g_hash_table_lookup (self->jobs, waybill);
-
-  if (old != item)
-    {
-      if (old)
-        g_signal_handlers_disconnect_by_func (old, job_notify, self);
-      g_hash_table_insert (self->jobs, g_strdup (waybill), g_object_ref (item));
-      g_signal_connect (item, "notify::state", G_CALLBACK (job_notify), self);
-      g_signal_connect (item, "notify::progress", G_CALLBACK (job_notify), self);
-    }
-  dc_waybill_model_status_changed (self->waybills, waybill);
-}
-
 static void
-disconnect_job (gpointer key, gpointer value, gpointer user_data)
+job_progress (DcSession *session, DcJobItem *item, DcEsheetView *self)
 {
-  g_signal_handlers_disconnect_by_func (value, job_notify, user_data);
+  dc_esheet_view_job_changed (self, item);
 }
 
 void
-dc_esheet_view_clear_jobs (DcEsheetView *self)
+dc_esheet_view_set_session (DcEsheetView *self, DcSession *session)
 {
-  g_hash_table_foreach (self->jobs, disconnect_job, self);
-  g_hash_table_remove_all (self->jobs);
+  g_return_if_fail (DC_IS_ESHEET_VIEW (self));
+
+  if (self->session)
+    g_signal_handlers_disconnect_by_func (self->session, job_progress, self);
+  g_set_object (&self->session, session);
 }
 
 const char *
@@ -216,34 +217,25 @@ status_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
 {
   DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
   DcEsheetWaybillItem it;
-  DcJobItem *job;
   g_autofree char *text = NULL;
   guint pos = dc_row_item_get_index (row);
+  DcStatusTone tone = DC_STATUS_TONE_DIM;
 
   if (self == NULL || self->esheet == NULL ||
       pos >= g_list_model_get_n_items (G_LIST_MODEL (self->waybills)))
     return;
   dc_esheet_get_waybill_item (self->esheet, dc_waybill_model_get_waybill_index (self->waybills, pos), &it);
-  job = g_hash_table_lookup (self->jobs, it.waybill);
-  if (job != NULL)
-    text = dc_job_item_dup_status_text (job);
-  else if (self->config != NULL && it.n_scans > 0 &&
-           dc_config_lookup_dock (self->config,
-                                  dc_esheet_get_row_dock (self->esheet, it.rows[0])) == NULL)
-    /* say why nothing will happen to it, before anyone presses Download */
-    text = g_strdup (_("Dock not mapped"));
+  if (self->session != NULL)
+    text = dc_session_dup_waybill_status (self->session, self->esheet, it.waybill,
+                                          it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : NULL,
+                                          &tone);
   else
     text = g_strdup (_("Not started"));
   dc_cell_set_text (cell, text);
   /* a tone, not a style class: a run's start changes every status cell */
-  if (job == NULL)
-    dc_cell_set_tone (cell, DC_CELL_TONE_DIM);
-  else if (dc_job_item_get_state (job) == DC_JOB_FAILED)
-    dc_cell_set_tone (cell, DC_CELL_TONE_ERROR);
-  else if (dc_job_item_get_state (job) == DC_JOB_DONE)
-    dc_cell_set_tone (cell, DC_CELL_TONE_SUCCESS);
-  else
-    dc_cell_set_tone (cell, DC_CELL_TONE_NORMAL);
+  dc_cell_set_tone (cell, tone == DC_STATUS_TONE_ERROR ? DC_CELL_TONE_ERROR
+                        : tone == DC_STATUS_TONE_SUCCESS ? DC_CELL_TONE_SUCCESS
+                        : tone == DC_STATUS_TONE_DIM ? DC_CELL_TONE_DIM : DC_CELL_TONE_NORMAL);
 }
 
 static void
@@ -299,6 +291,8 @@ order_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 
   g_object_set_data (G_OBJECT (cell), "view", g_object_get_data (G_OBJECT (f), "view"));
   g_object_set_data (G_OBJECT (cell), "column-id", GINT_TO_POINTER (col));
+  /* Ctrl+click finds the row under the pointer through its cell */
+  g_object_set_data (G_OBJECT (cell), "row", row);
   order_cell_refresh (row, NULL, cell);
   /* a new filter or sort puts another waybill at this position */
   g_signal_connect_object (row, "notify::content", G_CALLBACK (order_cell_refresh), cell, 0);
@@ -313,6 +307,7 @@ order_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
   GtkWidget *cell = gtk_list_item_get_child (li);
 
   g_signal_handlers_disconnect_by_func (row, order_cell_refresh, cell);
+  g_object_set_data (G_OBJECT (cell), "row", NULL);
   if (GPOINTER_TO_INT (user_data) == COL_STATUS)
     g_signal_handlers_disconnect_by_func (row, status_refresh, cell);
 }
@@ -394,7 +389,7 @@ static void
 add_order_columns (DcEsheetView *self)
 {
   static const struct { const char *title; gboolean expand; int width; } cols[] = {
-    { N_("Order no."), TRUE, 180 },
+    { N_("Waybill"), TRUE, 180 },
     { N_("Dock"), FALSE, 80 },
     { N_("Scan time"), FALSE, 170 },
     { N_("Scans"), FALSE, 60 },
@@ -878,6 +873,35 @@ dock_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, Dc
                                    GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (hit), "position")), state);
 }
 
+/* Ctrl+click by order adds or removes one waybill.  GTK 4.8's column
+ * view selects only the clicked row whatever the modifiers (the cells'
+ * own list items take the click), so the view does it, in the capture
+ * phase, as by dock; plain and Shift clicks stay GTK's. */
+static void
+order_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, DcEsheetView *self)
+{
+  GtkWidget *view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  GtkWidget *hit;
+  DcRowItem *row;
+  guint pos;
+  GtkSelectionModel *sel = GTK_SELECTION_MODEL (self->waybills);
+
+  if ((state & GDK_CONTROL_MASK) == 0 || (state & GDK_SHIFT_MASK) != 0)
+    return;
+  hit = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
+  while (hit && hit != view && !DC_IS_CELL (hit))
+    hit = gtk_widget_get_parent (hit);
+  if (hit == NULL || hit == view || (row = g_object_get_data (G_OBJECT (hit), "row")) == NULL)
+    return;
+  pos = dc_row_item_get_index (row);
+  if (gtk_selection_model_is_selected (sel, pos))
+    gtk_selection_model_unselect_item (sel, pos);
+  else
+    gtk_selection_model_select_item (sel, pos, FALSE);
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
 /* The first rows of the by-dock view come a few at a time: GTK 4.8 makes
  * about 200 rows of widgets for every column at once, about 2,000 cells
  * for a pool of ten columns (over 100 ms in one go). */
@@ -954,7 +978,8 @@ update_counts (DcEsheetView *self, gboolean all)
 {
   guint n = dc_waybill_model_get_n_rows (self->waybills);
   g_autofree char *count = format_count (n);
-  g_autofree char *title = g_strdup_printf (_("Order no. (%s)"), count);
+  /* TRANSLATORS: the waybill column's title with its live count, e.g. "Waybill (1,204)" */
+  g_autofree char *title = g_strdup_printf (_("Waybill (%s)"), count);
   g_autofree char *info = NULL;
 
   gtk_column_view_column_set_title (self->columns[COL_WAYBILL], title);
@@ -1131,7 +1156,11 @@ dc_esheet_view_set_config (DcEsheetView *self, DcConfig *config)
 {
   self->config = config;
   if (self->esheet)
-    dc_dock_model_refresh (self->docks);
+    {
+      dc_dock_model_refresh (self->docks);
+      /* "Dock not mapped" in the status column follows the new map */
+      dc_waybill_model_all_status_changed (self->waybills);
+    }
 }
 
 void
@@ -1151,6 +1180,13 @@ dc_esheet_view_focus_search (DcEsheetView *self)
 static void
 apply_search (DcEsheetView *self, const char *text)
 {
+  GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->dock_view));
+
+  /* The docks found are shown from the first: a view left scrolled
+   * sideways kept its offset over far fewer columns, so the pool started
+   * past the docks found and the first ones could not be scrolled to. */
+  if (h != NULL)
+    gtk_adjustment_set_value (h, 0);
   self->busy_text = N_("Filtering…");
   dc_waybill_model_set_filter (self->waybills, text);
   dc_dock_model_set_filter (self->docks, text);
@@ -1236,18 +1272,75 @@ dc_esheet_view_get_dock_view (DcEsheetView *self)
 
 /* Actions */
 
+/* A copy of the shown sheet before an operation removes rows: Undo puts
+ * it back (the copy costs about as much as reading the sheet). */
+static DcEsheet *
+before_operation (DcEsheetView *self)
+{
+  g_autoptr(GError) error = NULL;
+  DcEsheet *copy = dc_esheet_snapshot_new (self->esheet, &error);
+
+  if (copy == NULL)
+    g_warning ("No undo for this change: %s", error->message);
+  return copy;
+}
+
 static void
-after_operation (DcEsheetView *self, guint removed)
+after_operation (DcEsheetView *self, DcEsheet *before, guint removed)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
   dc_esheet_view_refresh (self);
-  if (overlay && removed > 0)
+  if (removed == 0)
+    {
+      g_clear_object (&before);
+      return;
+    }
+  g_clear_object (&self->undo_before);
+  self->undo_before = before;
+  self->undo_after = self->esheet;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "esheet.undo", before != NULL);
+  if (overlay)
     {
       g_autofree char *msg = g_strdup_printf (ngettext ("%u scan removed", "%u scans removed", removed),
                                               removed);
-      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (msg));
+      AdwToast *toast = adw_toast_new (msg);
+
+      if (before != NULL)
+        {
+          adw_toast_set_button_label (toast, _("_Undo"));
+          adw_toast_set_action_name (toast, "esheet.undo");
+        }
+      adw_toast_set_timeout (toast, 10);
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
     }
+}
+
+gboolean
+dc_esheet_view_undo (DcEsheetView *self)
+{
+  DcEsheet *before = self->undo_before;
+  DcEsheet *after = self->undo_after;
+  guint i;
+
+  if (before == NULL || !g_ptr_array_find (self->esheets, after, &i))
+    return FALSE;
+  self->undo_before = NULL;
+  self->undo_after = NULL;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "esheet.undo", FALSE);
+  /* the copy takes the sheet's place (the old one may still be shown) */
+  g_ptr_array_index (self->esheets, i) = before;
+  if (self->esheet == after)
+    show_esheet (self, before);
+  g_signal_emit (self, signals[SIGNAL_ESHEET_REPLACED], 0, after, before);
+  g_object_unref (after);
+  return TRUE;
+}
+
+static void
+action_undo (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dc_esheet_view_undo (DC_ESHEET_VIEW (widget));
 }
 
 static void
@@ -1279,24 +1372,36 @@ static void
 action_delete_waybills (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  if (self->esheet)
-    after_operation (self, dc_esheet_delete_selected_waybills (self->esheet));
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  before = before_operation (self);
+  after_operation (self, before, dc_esheet_delete_selected_waybills (self->esheet));
 }
 
 static void
 action_delete_docks (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  if (self->esheet)
-    after_operation (self, dc_esheet_delete_selected_docks (self->esheet));
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  before = before_operation (self);
+  after_operation (self, before, dc_esheet_delete_selected_docks (self->esheet));
 }
 
 static void
 action_drop_unmapped (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  if (self->esheet)
-    after_operation (self, dc_esheet_drop_unmapped_docks (self->esheet, self->config));
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  before = before_operation (self);
+  after_operation (self, before, dc_esheet_drop_unmapped_docks (self->esheet, self->config));
 }
 
 static void
@@ -1323,9 +1428,14 @@ action_delete_dock (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (widget);
 
+  DcEsheet *before;
+
+  if (self->esheet == NULL)
+    return;
+  /* the copy keeps the operator's selection, not the one made here */
+  before = before_operation (self);
   select_dock (self, g_variant_get_string (param, NULL), TRUE);
-  if (self->esheet)
-    after_operation (self, dc_esheet_delete_selected_docks (self->esheet));
+  after_operation (self, before, dc_esheet_delete_selected_docks (self->esheet));
 }
 
 static void
@@ -1334,8 +1444,12 @@ keep_response (AdwMessageDialog *dialog, const char *response, DcEsheetView *sel
   GtkSpinButton *spin = GTK_SPIN_BUTTON (adw_message_dialog_get_extra_child (dialog));
 
   if (g_str_equal (response, "keep") && self->esheet)
-    after_operation (self, dc_esheet_keep_per_dock (self->esheet,
-                                                    (guint) gtk_spin_button_get_value_as_int (spin)));
+    {
+      DcEsheet *before = before_operation (self);
+
+      after_operation (self, before,
+                       dc_esheet_keep_per_dock (self->esheet, (guint) gtk_spin_button_get_value_as_int (spin)));
+    }
 }
 
 static void
@@ -1360,25 +1474,46 @@ action_keep_per_dock (GtkWidget *widget, const char *name, GVariant *param)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* One popover per view, kept parented: a popover unparented in its
+ * "closed" handler is gone before its item's action is looked up (the
+ * menu closes first), so Select all / Invert / Delete did nothing. */
 static void
 context_menu (GtkGestureClick *gesture, int n_press, double x, double y, DcEsheetView *self)
 {
   GtkWidget *view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-  GtkWidget *popover = gtk_popover_menu_new_from_model (self->selection_menu);
+  GtkWidget *popover = g_object_get_data (G_OBJECT (view), "context-menu");
   GdkRectangle rect = { (int) x, (int) y, 1, 1 };
 
-  gtk_widget_set_parent (popover, view);
   gtk_popover_set_pointing_to (GTK_POPOVER (popover), &rect);
-  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
-  g_signal_connect (popover, "closed", G_CALLBACK (gtk_widget_unparent), NULL);
   gtk_popover_popup (GTK_POPOVER (popover));
+}
+
+GtkPopover *
+dc_esheet_view_popup_context_menu (DcEsheetView *self, double x, double y)
+{
+  GtkWidget *view = gtk_stack_get_visible_child (self->view_stack);
+  GtkWidget *popover;
+  GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  while (view && g_object_get_data (G_OBJECT (view), "context-menu") == NULL)
+    view = gtk_widget_get_first_child (view);
+  g_return_val_if_fail (view != NULL, NULL);
+  popover = g_object_get_data (G_OBJECT (view), "context-menu");
+  gtk_popover_set_pointing_to (GTK_POPOVER (popover), &rect);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  return GTK_POPOVER (popover);
 }
 
 static void
 add_context_menu (DcEsheetView *self, GtkWidget *view)
 {
   GtkGesture *gesture = gtk_gesture_click_new ();
+  GtkWidget *popover = gtk_popover_menu_new_from_model (self->selection_menu);
 
+  gtk_widget_set_parent (popover, view);
+  gtk_popover_set_has_arrow (GTK_POPOVER (popover), FALSE);
+  gtk_widget_set_halign (popover, GTK_ALIGN_START);
+  g_object_set_data (G_OBJECT (view), "context-menu", popover);
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
   g_signal_connect (gesture, "pressed", G_CALLBACK (context_menu), self);
   gtk_widget_add_controller (view, GTK_EVENT_CONTROLLER (gesture));
@@ -1389,13 +1524,24 @@ dc_esheet_view_dispose (GObject *object)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (object);
 
+  for (GtkWidget **v = (GtkWidget *[]) { GTK_WIDGET (self->order_view), GTK_WIDGET (self->dock_view), NULL };
+       *v != NULL; v++)
+    {
+      GtkWidget *popover = g_object_get_data (G_OBJECT (*v), "context-menu");
+      if (popover)
+        {
+          g_object_set_data (G_OBJECT (*v), "context-menu", NULL);
+          gtk_widget_unparent (popover);
+        }
+    }
+
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   stop_dock_rows (self);
   if (self->order_grow_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->order_grow_id);
   self->order_grow_id = 0;
-  if (self->jobs)
-    dc_esheet_view_clear_jobs (self);
+  if (self->session)
+    dc_esheet_view_set_session (self, NULL);
   if (self->waybills)
     {
       g_signal_handlers_disconnect_by_data (self->waybills, self);
@@ -1426,8 +1572,9 @@ dc_esheet_view_finalize (GObject *object)
 
   g_clear_object (&self->waybills);
   g_clear_object (&self->docks);
+  g_clear_object (&self->undo_before);
   g_clear_pointer (&self->esheets, g_ptr_array_unref);
-  g_clear_pointer (&self->jobs, g_hash_table_unref);
+
   g_clear_pointer (&self->dock_widths, g_array_unref);
   G_OBJECT_CLASS (dc_esheet_view_parent_class)->finalize (object);
 }
@@ -1455,6 +1602,11 @@ dc_esheet_view_class_init (DcEsheetViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_changed);
 
   gtk_widget_class_install_action (widget_class, "esheet.select-all", NULL, action_select_all);
+  gtk_widget_class_install_action (widget_class, "esheet.undo", NULL, action_undo);
+  /* Undo put a copy in place of a sheet: (old, new) */
+  signals[SIGNAL_ESHEET_REPLACED] =
+    g_signal_new ("esheet-replaced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, DC_TYPE_ESHEET, DC_TYPE_ESHEET);
   gtk_widget_class_install_action (widget_class, "esheet.select-none", NULL, action_select_none);
   gtk_widget_class_install_action (widget_class, "esheet.invert", NULL, action_invert);
   gtk_widget_class_install_action (widget_class, "esheet.delete-waybills", NULL, action_delete_waybills);
@@ -1470,8 +1622,9 @@ dc_esheet_view_init (DcEsheetView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "esheet.undo", FALSE);
   self->esheets = g_ptr_array_new_with_free_func (g_object_unref);
-  self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
   self->sheet_names = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->sheet_dropdown, G_LIST_MODEL (self->sheet_names));
   g_object_unref (self->sheet_names);   /* the drop-down keeps it */
@@ -1520,6 +1673,11 @@ dc_esheet_view_init (DcEsheetView *self)
     gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
     g_signal_connect (click, "pressed", G_CALLBACK (dock_view_pressed), self);
     gtk_widget_add_controller (GTK_WIDGET (self->dock_view), GTK_EVENT_CONTROLLER (click));
+    click = gtk_gesture_click_new ();
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    g_signal_connect (click, "pressed", G_CALLBACK (order_view_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->order_view), GTK_EVENT_CONTROLLER (click));
   }
   g_signal_connect (self->docks, "items-changed", G_CALLBACK (docks_changed), self);
   g_signal_connect (self->order_toggle, "toggled", G_CALLBACK (view_toggled), self);

@@ -9,6 +9,7 @@
 
 #include "dc-esheet-model.h"
 #include "dc-job-item.h"
+#include "dc-session.h"
 
 G_BEGIN_DECLS
 
@@ -19,9 +20,10 @@ void        dc_esheet_view_add_esheet    (DcEsheetView *self, DcEsheet *esheet);
 DcEsheet   *dc_esheet_view_get_esheet    (DcEsheetView *self);   /* the one shown */
 guint       dc_esheet_view_get_n_esheets (DcEsheetView *self);
 void        dc_esheet_view_set_config    (DcEsheetView *self, DcConfig *config);
-/* The latest job of its waybill: the status column follows it. */
-void        dc_esheet_view_set_job       (DcEsheetView *self, DcJobItem *item);
-void        dc_esheet_view_clear_jobs    (DcEsheetView *self);
+/* The status column shows the session's status of each waybill. */
+void        dc_esheet_view_set_session   (DcEsheetView *self, DcSession *session);
+/* A job's state changed: its waybill's row shows it. */
+void        dc_esheet_view_job_changed   (DcEsheetView *self, DcJobItem *item);
 /* "Done", "45%", "Failed: …", or "" when not started (new string). */
 char       *dc_esheet_view_dup_status    (DcEsheetView *self, const char *waybill);
 void        dc_esheet_view_focus_search  (DcEsheetView *self);
@@ -48,6 +50,12 @@ void        dc_esheet_view_click_dock_entry (DcEsheetView *self, guint column, g
 /* A table cell's text, and whether it is drawn selected (by dock). */
 const char *dc_esheet_view_cell_get_text (GtkWidget *cell);
 gboolean    dc_esheet_view_cell_get_selected (GtkWidget *cell);
+/* Puts back the sheet as it was before the last Delete / Drop unmapped /
+ * Keep N per dock ("esheet-replaced" (old, new) follows).  FALSE when
+ * there is nothing to undo. */
+gboolean    dc_esheet_view_undo          (DcEsheetView *self);
+/* Opens the shown view's right-click menu at (@x, @y) (tests). */
+GtkPopover *dc_esheet_view_popup_context_menu (DcEsheetView *self, double x, double y);
 /* TRUE while a filter or sort is computed in the background. */
 gboolean    dc_esheet_view_is_busy       (DcEsheetView *self);
 

@@ -168,6 +168,10 @@ dc_job_item_dup_status_text (DcJobItem *self)
                            : g_strdup (_("Failed"));
     case DC_JOB_CANCELLED:
       return g_strdup (_("Stopped"));
+    case DC_JOB_PARTIAL:
+      /* TRANSLATORS: a clip shorter than asked; %s says which part it covers */
+      return self->message ? g_strdup_printf (_("Partial: %s"), self->message)
+                           : g_strdup (_("Partial clip"));
     default:
       return g_strdup ("");
     }
@@ -233,4 +237,16 @@ dc_job_item_tick (DcJobItem *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   return TRUE;
+}
+
+void
+dc_job_item_set_final (DcJobItem *self, DcJobState state, const char *message)
+{
+  DcDownloadEvent event = { 0 };
+
+  event.kind = DC_EVENT_JOB;
+  event.job_id = self->id;
+  event.state = state;
+  event.message = (char *) message;
+  dc_job_item_apply_event (self, &event);
 }

@@ -28,6 +28,9 @@ void        dc_job_item_apply_event    (DcJobItem *self, const DcDownloadEvent *
 /* Waiting to retry: notifies "state" (and "changed") so "Retrying in N s"
  * counts down.
  * Returns whether the job is waiting. */
+/* Sets the state without the engine: a job that cannot run at all (final,
+ * with its reason), or one sent back to the queue.  Notifies like an event. */
+void        dc_job_item_set_final      (DcJobItem *self, DcJobState state, const char *message);
 gboolean    dc_job_item_tick           (DcJobItem *self);
 
 G_END_DECLS

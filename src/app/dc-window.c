@@ -25,8 +25,7 @@ struct _DcWindow
   DcEsheetView         *esheet_view;
   DcDownloaderPanel    *panel;
 
-  DcConfig             *config;
-  gboolean              config_is_demo;
+  DcSession            *session;
   DcDemo               *demo;
   gboolean              demo_starting;
   GCancellable         *cancellable;
@@ -35,32 +34,23 @@ struct _DcWindow
   char                 *last_picture_folder;
   char                 *last_message;
   gboolean              closing_confirmed;
+  gboolean              quit_after_close;
+  GtkWidget            *quit_dialog;    /* the "Stop the downloads?" question, while shown */
+  gboolean              owns_session;   /* no application (tests) */
 };
 
 G_DEFINE_FINAL_TYPE (DcWindow, dc_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static DcAppSettings *get_settings (DcWindow *self);
-
 DcAppSettings *
 dc_window_get_settings (DcWindow *self)
 {
-  return get_settings (self);
+  return dc_session_get_settings (self->session);
 }
 
-static DcAppSettings *
-get_settings (DcWindow *self)
+DcSession *
+dc_window_get_session (DcWindow *self)
 {
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
-  if (app && DC_IS_APPLICATION (app))
-    return dc_application_get_settings (DC_APPLICATION (app));
-  /* Only in tests without an application: process-wide defaults. */
-  {
-    static DcAppSettings *fallback;
-    if (fallback == NULL)
-      fallback = dc_app_settings_new_default ();
-    return fallback;
-  }
+  return self->session;
 }
 
 static void
@@ -83,7 +73,7 @@ dc_window_get_last_message (DcWindow *self)
 DcConfig *
 dc_window_get_config (DcWindow *self)
 {
-  return self->config;
+  return dc_session_get_config (self->session);
 }
 
 DcEsheetView *
@@ -113,105 +103,48 @@ dc_window_get_n_pending_imports (DcWindow *self)
 gboolean
 dc_window_is_demo_running (DcWindow *self)
 {
-  return self->demo != NULL && self->config_is_demo;
+  return self->demo != NULL && dc_session_is_demo (self->session);
 }
 
+/* "Output: ~/Dockclip": the folder in words an operator recognises, not
+ * its bare last name. */
 static void
 update_output_button (DcWindow *self)
 {
-  const char *dir = dc_downloader_panel_get_out_dir (self->panel);
-  g_autofree char *base = dir ? g_path_get_basename (dir) : NULL;
+  g_autofree char *shown = dc_session_dup_out_dir_display (self->session);
+  g_autofree char *label = NULL;
   g_autofree char *tip = NULL;
 
-  adw_button_content_set_label (self->output_button_content, base ? base : _("Output"));
-  tip = g_strdup_printf (_("Pictures and clips are saved in %s"), dir ? dir : "");
+  /* TRANSLATORS: the output-folder button, e.g. "Output: ~/Pictures/Dockclip" */
+  label = g_strdup_printf (_("Output: %s"), shown);
+  adw_button_content_set_label (self->output_button_content, label);
+  tip = g_strdup_printf (_("Pictures and clips are saved in %s"), dc_session_get_out_dir (self->session));
   gtk_widget_set_tooltip_text (gtk_widget_get_parent (GTK_WIDGET (self->output_button_content)), tip);
-}
-
-static void
-apply_config (DcWindow *self)
-{
-  DcAppSettings *settings = get_settings (self);
-  g_autoptr(DcAppSettings) effective = NULL;
-
-  if (self->config_is_demo && self->demo)
-    {
-      /* The demo writes into its own folder, not the operator's. */
-      effective = g_new0 (DcAppSettings, 1);
-      *effective = *settings;
-      effective->output_dir = g_strdup (dc_demo_get_out_dir (self->demo));
-      effective->update_url = NULL;
-      dc_downloader_panel_set_config (self->panel, self->config, effective);
-      g_free (effective->output_dir);
-      effective->output_dir = NULL;
-      g_free (g_steal_pointer (&effective));
-    }
-  else
-    dc_downloader_panel_set_config (self->panel, self->config, settings);
-  dc_esheet_view_set_config (self->esheet_view, self->config);
-  update_output_button (self);
 }
 
 void
 dc_window_set_config (DcWindow *self, DcConfig *config, gboolean save)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (config != NULL);
-
-  if (save)
-    {
-      g_autofree char *path = dc_app_settings_config_path ();
-      g_autofree char *dir = g_path_get_dirname (path);
-      g_autoptr(GError) error = NULL;
-
-      g_mkdir_with_parents (dir, 0700);
-      if (!dc_config_save (config, path, &error))
-        {
-          g_autofree char *msg = g_strdup_printf (_("The DVR settings could not be saved: %s"),
-                                                  error->message);
-          toast (self, msg);
-        }
-      self->config_is_demo = FALSE;
-    }
-  if (config != self->config)
-    {
-      /* The panel still points at the old config until apply_config(). */
-      DcConfig *old = self->config;
-      self->config = config;
-      apply_config (self);
-      g_clear_pointer (&old, dc_config_free);
-    }
-  else
-    apply_config (self);
+  if (!dc_session_set_config (self->session, config, save, &error))
+    toast (self, error->message);
 }
 
 void
 dc_window_settings_changed (DcWindow *self)
 {
-  dc_downloader_panel_set_mode (self->panel, get_settings (self)->mode);
-  apply_config (self);
+  dc_session_settings_changed (self->session);
 }
 
+/* The config changed (DVR settings, the demo): the views follow without
+ * being rebuilt; the table says at once which docks are mapped now. */
 static void
-load_config (DcWindow *self)
+session_config_changed (DcSession *session, DcWindow *self)
 {
-  g_autofree char *path = dc_app_settings_config_path ();
-  g_autoptr(GError) error = NULL;
-  DcConfig *config = NULL;
-
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      config = dc_config_load (path, &error);
-      if (config == NULL)
-        {
-          g_autofree char *msg = g_strdup_printf (_("The DVR settings in %s cannot be used: %s"),
-                                                  path, error->message);
-          toast (self, msg);
-        }
-    }
-  if (config == NULL)
-    config = dc_config_new ();
-  self->config = config;
-  apply_config (self);
+  dc_esheet_view_set_config (self->esheet_view, dc_session_get_config (session));
+  update_output_button (self);
 }
 
 /* Update banner */
@@ -234,6 +167,62 @@ gboolean
 dc_window_update_is_shown (DcWindow *self)
 {
   return gtk_revealer_get_reveal_child (self->update_revealer);
+}
+
+/* The picture export's lookup: dock and first scan time of each waybill,
+ * a snapshot of the open e-sheets (the export reads it on its thread). */
+typedef struct
+{
+  char   *dock;
+  gint64  scan_us;
+} ExportEntry;
+
+static void
+export_entry_free (ExportEntry *e)
+{
+  g_free (e->dock);
+  g_free (e);
+}
+
+static void
+export_lookup (const char *waybill, char **dock, GDateTime **scan_time, gpointer user_data)
+{
+  ExportEntry *e = g_hash_table_lookup (user_data, waybill);
+
+  if (e == NULL)
+    return;
+  *dock = g_strdup (e->dock);
+  *scan_time = g_date_time_new_from_unix_local (e->scan_us / G_USEC_PER_SEC);
+}
+
+static void
+update_export_lookup (DcWindow *self)
+{
+  GListModel *esheets = dc_session_get_esheets (self->session);
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) export_entry_free);
+
+  for (guint s = 0; s < g_list_model_get_n_items (esheets); s++)
+    {
+      g_autoptr(DcEsheet) esheet = g_list_model_get_item (esheets, s);
+
+      for (guint w = 0; w < dc_esheet_get_n_waybills (esheet); w++)
+        {
+          DcEsheetWaybillItem it;
+          ExportEntry *e;
+
+          dc_esheet_get_waybill_item (esheet, w, &it);
+          if (it.n_scans == 0)
+            continue;
+          e = g_new0 (ExportEntry, 1);
+          e->dock = g_strdup (dc_esheet_get_row_dock (esheet, it.rows[0]));
+          e->scan_us = it.first_us;
+          /* the newest e-sheet wins for a waybill in two */
+          g_hash_table_replace (table, g_strdup (it.waybill), e);
+        }
+    }
+  dc_picture_page_set_export_lookup (self->pictures_page, export_lookup, table,
+                                     (GDestroyNotify) g_hash_table_unref);
 }
 
 /* E-sheet import */
@@ -277,7 +266,9 @@ import_done (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       return;
     }
+  dc_session_add_esheet (self->session, esheet, path);
   dc_esheet_view_add_esheet (self->esheet_view, esheet);
+  update_export_lookup (self);
   gtk_stack_set_visible_child_name (self->esheet_stack, "table");
   adw_view_stack_set_visible_child_name (self->stack, "esheet");
   {
@@ -375,17 +366,10 @@ output_response (GtkNativeDialog *dialog, int response, DcWindow *self)
     {
       g_autoptr(GFile) dir = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       char *path = dir ? g_file_get_path (dir) : NULL;
-      GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-
+      /* the session's property is bound to GSettings: this saves it */
       if (path)
-        {
-          DcAppSettings *settings = get_settings (self);
-          g_free (settings->output_dir);
-          settings->output_dir = path;
-          if (app && DC_IS_APPLICATION (app))
-            dc_application_save_settings (DC_APPLICATION (app));
-          apply_config (self);
-        }
+        g_object_set (self->session, "output-dir", path, NULL);
+      g_free (path);
     }
   g_object_unref (dialog);
 }
@@ -395,7 +379,7 @@ action_choose_output (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcWindow *self = DC_WINDOW (widget);
   GtkFileChooserNative *dialog;
-  const char *current = get_settings (self)->output_dir;
+  const char *current = dc_session_get_out_dir (self->session);
 
   dialog = gtk_file_chooser_native_new (_("Where to Save Pictures and Clips"), GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
@@ -412,7 +396,7 @@ static void
 action_open_output_folder (GtkWidget *widget, const char *name, GVariant *param)
 {
   DcWindow *self = DC_WINDOW (widget);
-  const char *dir = dc_downloader_panel_get_out_dir (self->panel);
+  const char *dir = dc_session_get_out_dir (self->session);
   g_autoptr(GFile) file = NULL;
   g_autofree char *uri = NULL;
   g_autoptr(GError) error = NULL;
@@ -435,68 +419,18 @@ guint
 dc_window_download (DcWindow *self, const char *dvr)
 {
   DcEsheet *esheet = dc_esheet_view_get_esheet (self->esheet_view);
-  DcAppSettings *settings = get_settings (self);
-  DcEsheetPlanOptions options;
-  g_autoptr(GPtrArray) requests = NULL;
-  g_autoptr(GPtrArray) unmapped = NULL;
-  g_autoptr(GPtrArray) wanted = NULL;
   g_autoptr(GError) error = NULL;
-  guint n_selected, queued;
+  guint queued;
 
   if (esheet == NULL)
     {
       toast (self, _("Open an e-sheet first."));
       return 0;
     }
-  n_selected = dc_esheet_get_n_selected (esheet);
-  if (n_selected == 0 && dvr != NULL)
-    {
-      g_autofree char *msg = g_strdup_printf (_("Select the waybills to download from %s first "
-                                                "(Ctrl+A selects them all)."), dvr);
-      toast (self, msg);
-      return 0;
-    }
-  dc_esheet_plan_options_init (&options);
-  options.mode = dc_downloader_panel_get_mode (self->panel);
-  options.pre_us = (gint64) settings->pre_s * G_USEC_PER_SEC;
-  options.post_us = (gint64) settings->post_s * G_USEC_PER_SEC;
-  options.selected_only = n_selected > 0;
-  requests = dc_esheet_plan (esheet, self->config, &options, &unmapped);
-  wanted = g_ptr_array_new ();
-  for (guint i = 0; requests && i < requests->len; i++)
-    {
-      DcDownloadRequest *req = g_ptr_array_index (requests, i);
-      if (dvr == NULL || g_strcmp0 (req->dvr, dvr) == 0)
-        g_ptr_array_add (wanted, req);
-    }
-  if (wanted->len == 0)
-    {
-      g_autofree char *msg = NULL;
-
-      if (dvr)
-        msg = g_strdup_printf (_("None of the selected waybills is at a dock of %s. "
-                                 "Map docks in DVR settings."), dvr);
-      else
-        msg = g_strdup (_("None of these waybills is at a mapped dock. Map the docks to "
-                          "recorders in DVR settings."));
-      toast (self, msg);
-      return 0;
-    }
-  queued = dc_downloader_panel_add_requests (self->panel, wanted, &error);
+  /* one rule for every Download button: nothing selected = every waybill */
+  queued = dc_session_download (self->session, esheet, dvr, &error);
   if (queued == 0 && error)
     toast (self, error->message);
-  else if (dvr == NULL && unmapped && unmapped->len > 0)
-    {
-      g_autoptr(GString) list = g_string_new (NULL);
-      g_autofree char *msg = NULL;
-
-      for (guint i = 0; i < unmapped->len && i < 5; i++)
-        g_string_append_printf (list, "%s%s", i ? ", " : "", (char *) g_ptr_array_index (unmapped, i));
-      msg = g_strdup_printf (ngettext ("%u dock is on no recorder and was skipped: %s",
-                                       "%u docks are on no recorder and were skipped: %s",
-                                       unmapped->len), unmapped->len, list->str);
-      toast (self, msg);
-    }
   return queued;
 }
 
@@ -531,16 +465,16 @@ action_pause_dvr (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
-on_job_changed (DcDownloaderPanel *panel, DcJobItem *item, DcWindow *self)
+on_job_changed (DcSession *session, DcJobItem *item, DcWindow *self)
 {
-  dc_esheet_view_set_job (self->esheet_view, item);
+  dc_esheet_view_job_changed (self->esheet_view, item);
 }
 
 /* The pictures go straight to the picture grid: the batch folder becomes
  * its newest recent folder, and opens when the grid shows nothing yet (the
  * grid follows the folder, so later pictures appear as they land). */
 static void
-on_picture_done (DcDownloaderPanel *panel, const char *path, DcWindow *self)
+on_picture_done (DcSession *session, const char *path, DcWindow *self)
 {
   g_autofree char *folder = g_path_get_dirname (path);
 
@@ -555,12 +489,12 @@ on_picture_done (DcDownloaderPanel *panel, const char *path, DcWindow *self)
 }
 
 static void
-on_run_finished (DcDownloaderPanel *panel, DcWindow *self)
+on_run_finished (DcSession *session, DcWindow *self)
 {
   guint done, failed, total;
 
-  dc_downloader_panel_get_totals (panel, &done, &failed, &total);
-  if (failed == 0)
+  dc_downloader_panel_get_totals (self->panel, &done, &failed, &total);
+  if (failed == 0 && done == total)
     {
       g_autofree char *msg = g_strdup_printf (ngettext ("%u download finished.", "%u downloads finished.", done), done);
       toast (self, msg);
@@ -614,11 +548,12 @@ demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (self->demo)
     {
-      dc_downloader_panel_shutdown (self->panel);
+      dc_session_shutdown (self->session);
       dc_demo_stop (self->demo);
     }
   self->demo = demo;
-  self->config_is_demo = TRUE;
+  /* the demo writes into its own folder, not the operator's */
+  dc_session_set_demo (self->session, dc_demo_get_out_dir (demo));
   dc_window_set_config (self, config, FALSE);
   sheet = g_file_new_for_path (dc_demo_get_esheet_path (demo));
   dc_window_open_file (self, sheet);
@@ -710,7 +645,7 @@ void
 dc_window_shutdown (DcWindow *self)
 {
   g_cancellable_cancel (self->cancellable);
-  dc_downloader_panel_shutdown (self->panel);
+  dc_session_shutdown (self->session);
   g_clear_pointer (&self->demo, dc_demo_stop);
 }
 
@@ -719,22 +654,29 @@ close_response (AdwMessageDialog *dialog, const char *response, DcWindow *self)
 {
   if (g_str_equal (response, "stop"))
     {
+      GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
       self->closing_confirmed = TRUE;
       dc_window_shutdown (self);
-      gtk_window_close (GTK_WINDOW (self));
+      if (self->quit_after_close && app != NULL)
+        g_application_quit (app);
+      else
+        gtk_window_close (GTK_WINDOW (self));
     }
+  self->quit_after_close = FALSE;
+  self->quit_dialog = NULL;
 }
 
 static gboolean
-dc_window_close_request (GtkWindow *window)
+ask_before_stopping (DcWindow *self)
 {
-  DcWindow *self = DC_WINDOW (window);
+  GtkWindow *window = GTK_WINDOW (self);
   GtkWidget *dialog;
 
-  if (self->closing_confirmed || !dc_downloader_panel_is_busy (self->panel))
+  if (self->quit_dialog != NULL)
     {
-      dc_window_shutdown (self);
-      return GTK_WINDOW_CLASS (dc_window_parent_class)->close_request (window);
+      gtk_window_present (GTK_WINDOW (self->quit_dialog));
+      return TRUE;
     }
   dialog = adw_message_dialog_new (window, _("Stop the Downloads?"),
                                    _("Downloads are still running. Closing Dockclip stops them; "
@@ -745,8 +687,39 @@ dc_window_close_request (GtkWindow *window)
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (close_response), self);
+  self->quit_dialog = dialog;
   gtk_window_present (GTK_WINDOW (dialog));
   return TRUE;
+}
+
+static gboolean
+dc_window_close_request (GtkWindow *window)
+{
+  DcWindow *self = DC_WINDOW (window);
+
+  if (self->closing_confirmed || !dc_session_is_busy (self->session))
+    {
+      dc_window_shutdown (self);
+      return GTK_WINDOW_CLASS (dc_window_parent_class)->close_request (window);
+    }
+  return ask_before_stopping (self);
+}
+
+gboolean
+dc_window_request_quit (DcWindow *self)
+{
+  if (self->closing_confirmed || !dc_session_is_busy (self->session))
+    return TRUE;
+  /* Ctrl+Q and the menu's Quit ask like closing the window */
+  self->quit_after_close = TRUE;
+  ask_before_stopping (self);
+  return FALSE;
+}
+
+GtkWidget *
+dc_window_get_quit_dialog (DcWindow *self)
+{
+  return self->quit_dialog;
 }
 
 static void
@@ -756,8 +729,13 @@ dc_window_dispose (GObject *object)
 
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
-  if (self->panel)
-    dc_downloader_panel_shutdown (self->panel);
+  if (self->session)
+    {
+      /* the work belongs to the session: a window of its own (tests) ends it */
+      if (self->owns_session)
+        dc_session_shutdown (self->session);
+      g_signal_handlers_disconnect_by_data (self->session, self);
+    }
   g_clear_pointer (&self->demo, dc_demo_stop);
   G_OBJECT_CLASS (dc_window_parent_class)->dispose (object);
 }
@@ -768,7 +746,7 @@ dc_window_finalize (GObject *object)
   DcWindow *self = DC_WINDOW (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->config, dc_config_free);
+  g_clear_object (&self->session);
   g_free (self->last_message);
   g_free (self->last_picture_folder);
   G_OBJECT_CLASS (dc_window_parent_class)->finalize (object);
@@ -831,17 +809,83 @@ dc_window_init (DcWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
-  g_signal_connect (self->panel, "job-changed", G_CALLBACK (on_job_changed), self);
-  g_signal_connect (self->panel, "picture-done", G_CALLBACK (on_picture_done), self);
-  g_signal_connect (self->panel, "run-finished", G_CALLBACK (on_run_finished), self);
+}
+
+static void selection_changed (DcWindow *self);
+
+static void
+esheet_replaced (DcEsheetView *view, DcEsheet *old, DcEsheet *copy, DcWindow *self)
+{
+  dc_session_replace_esheet (self->session, old, copy);
+  update_export_lookup (self);
+  selection_changed (self);
+}
+
+/* Nothing to stop when nothing runs: the ✕ is disabled, not a no-op. */
+static void
+busy_changed (DcWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-all", dc_session_is_busy (self->session));
+}
+
+static void
+selection_changed (DcWindow *self)
+{
+  DcEsheet *esheet = dc_esheet_view_get_esheet (self->esheet_view);
+
+  /* counted in downloads (scans), what the button will queue */
+  dc_downloader_panel_set_selection (self->panel, esheet ? dc_esheet_get_n_selected (esheet) : 0,
+                                     esheet ? dc_esheet_get_n_rows (esheet) : 0);
 }
 
 DcWindow *
 dc_window_new (DcApplication *app)
 {
   DcWindow *self = g_object_new (DC_TYPE_WINDOW, "application", app, NULL);
+  const char * const *paths;
 
-  dc_downloader_panel_set_mode (self->panel, get_settings (self)->mode);
-  load_config (self);
+  if (app != NULL)
+    self->session = g_object_ref (dc_application_get_session (app));
+  else
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->session = dc_session_new ();
+      self->owns_session = TRUE;
+      if (!dc_session_load_config (self->session, &error))
+        toast (self, error->message);
+    }
+  if (dc_session_get_config (self->session) == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!dc_session_load_config (self->session, &error))
+        toast (self, error->message);
+    }
+  g_signal_connect (self->session, "config-changed", G_CALLBACK (session_config_changed), self);
+  g_signal_connect_swapped (self->session, "notify::output-dir", G_CALLBACK (update_output_button), self);
+  g_signal_connect (self->session, "job-changed", G_CALLBACK (on_job_changed), self);
+  g_signal_connect (self->session, "picture-done", G_CALLBACK (on_picture_done), self);
+  g_signal_connect (self->session, "run-finished", G_CALLBACK (on_run_finished), self);
+  g_signal_connect_swapped (self->session, "notify::busy", G_CALLBACK (busy_changed), self);
+  busy_changed (self);
+  g_signal_connect_swapped (dc_esheet_view_get_order_selection (self->esheet_view), "selection-changed",
+                            G_CALLBACK (selection_changed), self);
+  g_signal_connect_swapped (dc_esheet_view_get_order_selection (self->esheet_view), "items-changed",
+                            G_CALLBACK (selection_changed), self);
+  g_signal_connect (self->esheet_view, "esheet-replaced", G_CALLBACK (esheet_replaced), self);
+  dc_esheet_view_set_session (self->esheet_view, self->session);
+  dc_downloader_panel_set_session (self->panel, self->session);
+  session_config_changed (self->session, self);
+  selection_changed (self);
+
+  /* the e-sheets of the last session come back, with what is on disk */
+  paths = dc_session_get_open_paths (self->session);
+  if (g_list_model_get_n_items (dc_session_get_esheets (self->session)) == 0)
+    for (guint i = 0; paths && paths[i]; i++)
+      if (g_file_test (paths[i], G_FILE_TEST_IS_REGULAR))
+        {
+          g_autoptr(GFile) f = g_file_new_for_path (paths[i]);
+          dc_window_open_file (self, f);
+        }
   return self;
 }

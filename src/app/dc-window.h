@@ -8,6 +8,7 @@
 
 #include "dc-downloader-panel.h"
 #include "dc-esheet-view.h"
+#include "dc-session.h"
 
 G_BEGIN_DECLS
 
@@ -16,7 +17,15 @@ typedef struct _DcApplication DcApplication;
 #define DC_TYPE_WINDOW (dc_window_get_type ())
 G_DECLARE_FINAL_TYPE (DcWindow, dc_window, DC, WINDOW, AdwApplicationWindow)
 
+/* The window shows the application's session; without an application
+ * (tests) it makes one of its own, with the default config file. */
 DcWindow          *dc_window_new          (DcApplication *app);
+DcSession         *dc_window_get_session  (DcWindow *self);
+/* Quit (Ctrl+Q, the menu): TRUE when nothing runs; otherwise asks like
+ * closing the window does (and quits if the operator says so). */
+gboolean           dc_window_request_quit (DcWindow *self);
+/* The question asked before stopping a run, while it is shown (tests). */
+GtkWidget         *dc_window_get_quit_dialog (DcWindow *self);
 /* A non-modal banner with the release notes and a link. */
 void               dc_window_show_update  (DcWindow *self, const DcUpdateInfo *info);
 gboolean           dc_window_update_is_shown (DcWindow *self);
@@ -26,8 +35,8 @@ void               dc_window_open_file    (DcWindow *self, GFile *file);
 /* Cancels and joins every download worker and stops the demo recorders. */
 void               dc_window_shutdown     (DcWindow *self);
 DcConfig          *dc_window_get_config   (DcWindow *self);
-/* Replaces the DVR/dock configuration (takes ownership) and saves it
- * unless it is the demo's. */
+/* Replaces the session's DVR/dock configuration (takes ownership) and
+ * saves it when @save; the panel, cards and table follow. */
 void               dc_window_set_config   (DcWindow *self, DcConfig *config, gboolean save);
 DcEsheetView      *dc_window_get_esheet_view (DcWindow *self);
 DcDownloaderPanel *dc_window_get_panel    (DcWindow *self);
@@ -41,8 +50,8 @@ guint              dc_window_get_n_pending_imports (DcWindow *self);
 gboolean           dc_window_is_demo_running (DcWindow *self);
 /* The last toast's text (tests). */
 const char        *dc_window_get_last_message (DcWindow *self);
-/* The application's settings (process defaults without an application);
- * call dc_window_settings_changed() after changing them. */
+/* The session's settings; call dc_window_settings_changed() after
+ * changing them directly. */
 DcAppSettings     *dc_window_get_settings (DcWindow *self);
 void               dc_window_settings_changed (DcWindow *self);
 

@@ -1,5 +1,6 @@
 /* dc-screenshots: drives the real main window through each state (empty,
- * demo loaded, by dock, downloading, run finished, pictures, DVR settings,
+ * demo loaded, by dock, downloading, one recorder paused, the quit
+ * question, run finished, pictures, DVR settings,
  * preferences, splash) and saves a PNG of each.  Run by tools/screenshots
  * under Xvfb.  Usage: dc-screenshots OUTPUT-DIR */
 #include "config.h"
@@ -99,8 +100,20 @@ activate (GApplication *app, gpointer data)
 
   gtk_selection_model_select_all (dc_esheet_view_get_order_selection (view));
   gtk_widget_activate_action (GTK_WIDGET (win), "win.download-all", NULL);
+  /* one recorder paused at once (the demo is quick): its card says so,
+   * nothing says done while the other downloads */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.pause-dvr", "s", "demo-hikvision");
   dc_test_wait_until (some_progress, win, 30000);
   shoot (GTK_WIDGET (win), "downloading");
+  /* Quit mid-run asks first */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  dc_test_pump (500);
+  if (dc_window_get_quit_dialog (win))
+    {
+      shoot (dc_window_get_quit_dialog (win), "quit-question");
+      adw_message_dialog_response (ADW_MESSAGE_DIALOG (dc_window_get_quit_dialog (win)), "cancel");
+    }
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.pause-dvr", "s", "demo-hikvision");
   dc_test_wait_until (run_finished, win, 120000);
   dc_test_pump (7000);
   shoot (GTK_WIDGET (win), "finished");

@@ -82,7 +82,7 @@ test_counts_both_views (void)
   DcEsheetView *view = dc_window_get_esheet_view (win);
   const char *docks[] = { "A01 (5)", "A02 (3)", "B10 (2)", NULL };
 
-  assert_order_title (view, "Order no. (10)");
+  assert_order_title (view, "Waybill (10)");
   dc_esheet_view_show_by_dock (view, TRUE);
   assert_dock_titles (view, docks);
   dc_esheet_view_show_by_dock (view, FALSE);
@@ -99,16 +99,16 @@ test_filter_counts_follow (void)
   const char *all[] = { "A01 (5)", "A02 (3)", "B10 (2)", NULL };
 
   dc_esheet_view_set_search (view, "a02");
-  assert_order_title (view, "Order no. (3)");
+  assert_order_title (view, "Waybill (3)");
   assert_dock_titles (view, a02);
   dc_esheet_view_set_search (view, "1000004");
-  assert_order_title (view, "Order no. (1)");
+  assert_order_title (view, "Waybill (1)");
   assert_dock_titles (view, one);
   dc_esheet_view_set_search (view, "no such waybill");
-  assert_order_title (view, "Order no. (0)");
+  assert_order_title (view, "Waybill (0)");
   g_assert_cmpuint (dc_esheet_view_get_n_dock_columns (view), ==, 0);
   dc_esheet_view_set_search (view, "");
-  assert_order_title (view, "Order no. (10)");
+  assert_order_title (view, "Waybill (10)");
   assert_dock_titles (view, all);
   close_window (win);
 }
@@ -333,7 +333,8 @@ test_download_one_dvr (void)
           n_a++;
         }
       else
-        g_assert_cmpstr (status, ==, "");
+        /* C09 is on no recorder: the table says so before any run */
+        g_assert_cmpstr (status, ==, g_str_equal (dock, "C09") ? "Dock not mapped" : "Not started");
     }
   g_assert_cmpuint (n_a, >, 0);
   g_assert_cmpuint (total, >=, n_a);

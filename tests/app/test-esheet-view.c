@@ -305,6 +305,26 @@ test_many_docks_scrolled (void)
   gtk_adjustment_set_value (h, 0);
   dc_test_pump (300);
   g_assert_nonnull (dock_cell_for (view, "SF0001000080"));
+
+  /* scrolled right, then a search: every dock found is shown (D01-D09) */
+  gtk_adjustment_set_value (h, gtk_adjustment_get_upper (h) - gtk_adjustment_get_page_size (h));
+  dc_test_pump (300);
+  dc_esheet_view_set_search (view, "D0");
+  dc_test_pump (600);
+  dc_esheet_view_flush_counts (view);
+  {
+    guint found = 0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+      {
+        g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+        const char *title = gtk_column_view_column_get_title (c);
+        found += gtk_column_view_column_get_visible (c) && title && g_str_has_prefix (title, "D0");
+      }
+    /* as many as fit in the window, from the first: D01 among them */
+    g_assert_cmpuint (found, >=, 3);
+    g_assert_nonnull (dock_cell_for (view, "SF0001000040"));
+  }
   close_window (win);
 }
 
@@ -376,7 +396,10 @@ run_while_busy (DcEsheetView *view, Ticker *t, guint timeout_ms)
           busy_ticks += t->ticks - last;
           idle_since = g_get_monotonic_time ();
         }
-      else if (g_get_monotonic_time () - idle_since > 400000)
+      /* idle for 1.5 s once the work has begun (the search field's
+       * delay may pass first on a slow build, e.g. ASan) */
+      else if ((was_busy || g_get_monotonic_time () > end - (gint64) timeout_ms * 1000 + 5 * G_USEC_PER_SEC) &&
+               g_get_monotonic_time () - idle_since > 1500000)
         break;
       last = t->ticks;
     }
@@ -411,7 +434,7 @@ test_order_rows_grow (void)
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 5000);
   g_assert_true (gtk_selection_model_is_selected (GTK_SELECTION_MODEL (rows), 4999));
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (5,000)"));
+  g_assert_true (order_title_is (view, "Waybill (5,000)"));
   gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (rows));
   g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 0);
   close_window (win);
@@ -443,7 +466,7 @@ test_big_filter_in_background (void)
   dc_esheet_view_add_esheet (view, esheet);
   show_table_page (view);
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (200,000)"));
+  g_assert_true (order_title_is (view, "Waybill (200,000)"));
   dc_test_pump (100);
 
   id = g_timeout_add_full (G_PRIORITY_HIGH, 5, tick, &t, NULL);
@@ -454,7 +477,7 @@ test_big_filter_in_background (void)
   /* SF0001100000 .. SF0001199999 */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 100000);
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (100,000)"));
+  g_assert_true (order_title_is (view, "Waybill (100,000)"));
   dc_esheet_get_waybill_item (esheet, dc_waybill_model_get_waybill_index (model, 0), &it);
   g_assert_cmpstr (it.waybill, ==, "SF0001100000");
 
@@ -464,7 +487,7 @@ test_big_filter_in_background (void)
   gtk_editable_set_text (search, "D07");
   run_while_busy (view, &t, 20000);
   dc_esheet_view_flush_counts (view);
-  g_assert_true (order_title_is (view, "Order no. (5,000)"));
+  g_assert_true (order_title_is (view, "Waybill (5,000)"));
   for (guint i = 0; i < 5000; i += 997)
     g_assert_cmpstr (dc_waybill_model_get_dock (model, dc_waybill_model_get_waybill_index (model, i)), ==, "D07");
   /* the dock counts follow */
@@ -495,6 +518,133 @@ test_big_filter_in_background (void)
   close_window (win);
 }
 
+static gboolean
+label_is (GtkWidget *widget, gpointer data)
+{
+  return g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), data) == 0;
+}
+
+/* Clicks the right-click menu's item labelled @label, as a pointer does
+ * (the item's button emits "clicked"; the menu closes, then acts). */
+static void
+context_menu_click (DcEsheetView *view, const char *label)
+{
+  GtkPopover *popover = dc_esheet_view_popup_context_menu (view, 40, 80);
+  GtkWidget *item;
+
+  dc_test_pump (100);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+  item = find_widget (GTK_WIDGET (popover), GTK_TYPE_LABEL, label_is, (gpointer) label);
+  g_assert_nonnull (item);
+  while (item && !g_str_equal (G_OBJECT_TYPE_NAME (item), "GtkModelButton"))
+    item = gtk_widget_get_parent (item);
+  g_assert_nonnull (item);
+  g_signal_emit_by_name (item, "clicked");
+  dc_test_pump (100);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+}
+
+/* The right-click menu's items act, in both views, every time. */
+static void
+test_context_menu_acts (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (40, 4);
+
+  dc_esheet_view_add_esheet (view, esheet);
+  show_table_page (view);
+  dc_test_pump (200);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 0);
+  context_menu_click (view, "Select All");
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 40);
+  context_menu_click (view, "Invert Selection");
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 0);
+  /* select the waybills of D01, then delete them from the menu */
+  dc_esheet_view_set_search (view, "D01");
+  context_menu_click (view, "Select All");
+  dc_esheet_view_set_search (view, "");
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 10);
+  dc_esheet_view_show_by_dock (view, TRUE);
+  dc_test_pump (200);
+  context_menu_click (view, "Delete Selected Waybills");
+  g_assert_cmpuint (dc_esheet_get_n_waybills (esheet), ==, 30);
+  close_window (win);
+}
+
+static gboolean
+is_keep_dialog (gpointer data)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+      if (ADW_IS_MESSAGE_DIALOG (w))
+        {
+          *(gpointer *) data = w;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* "waybill dock time" per row, one line each */
+static char *
+rows_text (DcEsheet *e)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint r = 0; r < dc_esheet_get_n_rows (e); r++)
+    g_string_append_printf (s, "%s %s %" G_GINT64_FORMAT "\n", dc_esheet_get_row_waybill (e, r),
+                            dc_esheet_get_row_dock (e, r), dc_esheet_get_row_time (e, r));
+  return g_string_free (s, FALSE);
+}
+
+/* Delete and Keep N per dock can be undone: the rows, their times and the
+ * selection come back exactly. */
+static void
+test_undo_removals (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (40, 4);
+  g_autofree char *original = rows_text (esheet);
+  g_autofree char *after_undo = NULL, *after_second = NULL;
+  AdwMessageDialog *dialog = NULL;
+  DcEsheet *shown;
+
+  dc_esheet_view_add_esheet (view, esheet);
+  show_table_page (view);
+  dc_test_pump (100);
+  g_assert_false (dc_esheet_view_undo (view));
+  dc_esheet_view_set_search (view, "D01");
+  gtk_selection_model_select_all (dc_esheet_view_get_order_selection (view));
+  dc_esheet_view_set_search (view, "");
+  gtk_widget_activate_action (GTK_WIDGET (view), "esheet.delete-waybills", NULL);
+  g_assert_cmpuint (dc_esheet_get_n_waybills (dc_esheet_view_get_esheet (view)), ==, 30);
+  gtk_widget_activate_action (GTK_WIDGET (view), "esheet.undo", NULL);
+  shown = dc_esheet_view_get_esheet (view);
+  g_assert_true (shown != esheet);
+  after_undo = rows_text (shown);
+  g_assert_cmpstr (after_undo, ==, original);
+  g_assert_cmpuint (dc_esheet_get_n_selected (shown), ==, 10);
+
+  /* Keep 2 per dock, from its dialog, then undo */
+  gtk_selection_model_unselect_all (dc_esheet_view_get_order_selection (view));
+  gtk_widget_activate_action (GTK_WIDGET (view), "esheet.keep-per-dock", NULL);
+  g_assert_true (dc_test_wait_until (is_keep_dialog, &dialog, 3000));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (adw_message_dialog_get_extra_child (dialog)), 2);
+  adw_message_dialog_response (dialog, "keep");
+  dc_test_pump (100);
+  g_assert_cmpuint (dc_esheet_get_n_waybills (dc_esheet_view_get_esheet (view)), ==, 8);
+  g_assert_true (dc_esheet_view_undo (view));
+  after_second = rows_text (dc_esheet_view_get_esheet (view));
+  g_assert_cmpstr (after_second, ==, original);
+  g_assert_false (dc_esheet_view_undo (view));
+  close_window (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -511,5 +661,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/esheet-view/many-docks-scrolled", test_many_docks_scrolled);
   g_test_add_func ("/app/esheet-view/order-rows-grow", test_order_rows_grow);
   g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
+  g_test_add_func ("/app/esheet-view/context-menu-acts", test_context_menu_acts);
+  g_test_add_func ("/app/esheet-view/undo-removals", test_undo_removals);
   return g_test_run ();
 }

@@ -1,0 +1,276 @@
+/* DcSession without any window: it is plain GObject.  A run against a
+ * simulated recorder with a pause in the middle (never "done" while work
+ * waits), waybills at unmapped docks (final jobs of the run, counted as
+ * missing and grouped by cause), and a restart: a new session reading the
+ * output folder knows what is done and Download missing fetches exactly
+ * the rest. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "dc-session.h"
+#include "dc-test-sim.h"
+#include "dc-test-util.h"
+
+#define N_MAPPED 8
+#define N_UNMAPPED 2
+
+typedef struct
+{
+  DcTestSim *sim;
+  char      *dir;
+  char      *out;
+  GBytes    *csv;
+  guint      n_finished;
+} Fixture;
+
+static DcConfig *
+make_config (Fixture *f)
+{
+  DcConfig *config = dc_config_new ();
+  DcDvrConfig cfg = { 0 };
+
+  cfg.name = (char *) "north";
+  cfg.brand = DC_DVR_BRAND_HIKVISION;
+  cfg.url = (char *) dc_test_sim_get_url (f->sim);
+  cfg.user = (char *) "admin";
+  cfg.password = (char *) "secret";
+  cfg.max_downloads = 1;
+  cfg.download_by_time = -1;
+  dc_config_set_dvr (config, &cfg);
+  dc_config_set_dock (config, "A01", "north", 1);
+  dc_config_set_dock (config, "A02", "north", 2);
+  return config;
+}
+
+static void
+fixture_start (Fixture *f)
+{
+  const char *args[] = { "--max-downloads", "1", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) csv = g_string_new ("运单号,月台,扫描时间\n");
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  f->sim = dc_test_sim_start ("hikvision", args, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < N_MAPPED + N_UNMAPPED; k++)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (now - 2400 + k * 60);
+      g_autofree char *ts = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+      g_string_append_printf (csv, "SF%010u,%s,%s\n", 100 + k,
+                              k >= N_MAPPED ? "Z09" : k % 2 ? "A02" : "A01", ts);
+    }
+  f->csv = g_string_free_to_bytes (g_steal_pointer (&csv));
+  f->dir = dc_test_mkdtemp ();
+  f->out = g_build_filename (f->dir, "out", NULL);
+}
+
+static void
+fixture_stop (Fixture *f)
+{
+  dc_test_sim_stop (f->sim);
+  dc_test_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->out);
+  g_bytes_unref (f->csv);
+}
+
+static DcEsheet *
+load_sheet (Fixture *f)
+{
+  DcEsheet *esheet = dc_esheet_new ();
+  DcEsheetImportOptions options;
+  g_autoptr(GError) error = NULL;
+
+  dc_esheet_import_options_init (&options);
+  options.mapping_store = "";
+  g_assert_true (dc_esheet_import_bytes (esheet, "day.csv", f->csv, &options, &error));
+  g_assert_no_error (error);
+  return esheet;
+}
+
+static DcSession *
+new_session (Fixture *f)
+{
+  DcSession *session = dc_session_new ();
+
+  g_object_set (session, "output-dir", f->out, "mode", "picture", NULL);
+  g_assert_true (dc_session_set_config (session, make_config (f), FALSE, NULL));
+  return session;
+}
+
+static void
+on_finished (DcSession *session, Fixture *f)
+{
+  f->n_finished++;
+}
+
+static gboolean
+is_idle (gpointer data)
+{
+  return !dc_session_is_busy (data);
+}
+
+/* No job of north is running, for half a second on end. */
+static gboolean
+north_settled (gpointer data)
+{
+  static gint64 since;
+  DcRecorderStatus st;
+
+  dc_session_get_recorder_status (data, "north", &st);
+  if (st.counts.n[DC_RUN_RUNNING] > 0 || st.counts.n[DC_RUN_RETRY_WAIT] > 0)
+    {
+      since = 0;
+      return FALSE;
+    }
+  if (since == 0)
+    since = g_get_monotonic_time ();
+  return g_get_monotonic_time () - since > 500000;
+}
+
+static void
+test_pause_unmapped_restart (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(DcSession) session = NULL;
+  g_autoptr(DcSession) again = NULL;
+  g_autoptr(DcEsheet) esheet = NULL;
+  g_autoptr(DcEsheet) reopened = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *folder = NULL;
+  DcRunCounts c;
+  DcStatusTone tone;
+  guint n_removed = 0;
+
+  fixture_start (&f);
+  session = new_session (&f);
+  g_signal_connect (session, "run-finished", G_CALLBACK (on_finished), &f);
+  esheet = load_sheet (&f);
+  dc_session_add_esheet (session, esheet, NULL);
+
+  /* nothing selected: every waybill, the unmapped ones as final jobs */
+  g_assert_cmpuint (dc_session_download (session, esheet, NULL, &error), ==, N_MAPPED + N_UNMAPPED);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (dc_session_get_jobs (session)), ==, N_MAPPED + N_UNMAPPED);
+  dc_session_get_run_counts (session, &c);
+  g_assert_cmpuint (c.n[DC_RUN_FAILED], ==, N_UNMAPPED);
+  g_assert_true (dc_session_is_busy (session));
+
+  /* Pause north at once: the engine goes idle with work still queued */
+  dc_session_pause (session, "north");
+  g_assert_true (dc_test_wait_until (north_settled, session, 20000));
+  text = dc_session_dup_recorder_text (session, "north", &tone);
+  g_assert_cmpstr (text, ==, "Paused");
+  g_clear_pointer (&text, g_free);
+  dc_session_get_run_counts (session, &c);
+  g_assert_cmpuint (c.n[DC_RUN_DONE], <, N_MAPPED);
+  g_assert_true (dc_session_is_busy (session));
+  g_assert_cmpuint (f.n_finished, ==, 0);
+  text = dc_session_dup_run_text (session, &tone);
+  g_assert_null (strstr (text, "All"));
+  g_assert_cmpint (tone, !=, DC_STATUS_TONE_SUCCESS);
+  g_clear_pointer (&text, g_free);
+
+  /* Resume: the run ends once, with the unmapped ones missing */
+  dc_session_resume (session, "north");
+  g_assert_true (dc_test_wait_until (is_idle, session, 60000));
+  dc_test_pump (50);
+  g_assert_cmpuint (f.n_finished, ==, 1);
+  dc_session_get_run_counts (session, &c);
+  g_assert_cmpuint (c.n[DC_RUN_DONE], ==, N_MAPPED);
+  g_assert_cmpuint (c.n[DC_RUN_FAILED], ==, N_UNMAPPED);
+  text = dc_session_dup_recorder_text (session, "north", &tone);
+  g_assert_cmpstr (text, ==, "Done");
+  g_assert_cmpint (tone, ==, DC_STATUS_TONE_SUCCESS);
+  g_clear_pointer (&text, g_free);
+  text = dc_session_dup_run_text (session, &tone);
+  g_assert_cmpstr (text, ==, "2 of 10 downloads missing:");
+  g_assert_cmpint (tone, ==, DC_STATUS_TONE_ERROR);
+  g_clear_pointer (&text, g_free);
+  groups = dc_session_dup_missing_groups (session);
+  g_assert_cmpuint (groups->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (groups, 0), ==, "2 — dock not mapped to a recorder (DVR settings)");
+  g_clear_object (&session);
+
+  /* Restart: three pictures are lost from the folder meanwhile */
+  folder = g_build_filename (f.out, "day", NULL);
+  for (guint k = 0; k < 3; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("SF%010u.jpg", 100 + k);
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      n_removed += g_unlink (path) == 0;
+    }
+  g_assert_cmpuint (n_removed, ==, 3);
+  again = new_session (&f);
+  g_signal_connect (again, "run-finished", G_CALLBACK (on_finished), &f);
+  reopened = load_sheet (&f);
+  dc_session_add_esheet (again, reopened, NULL);
+  text = dc_session_dup_waybill_status (again, reopened, "SF0000000103", "A02", &tone);
+  g_assert_cmpstr (text, ==, "Done (already there)");
+  g_assert_cmpint (tone, ==, DC_STATUS_TONE_SUCCESS);
+  g_clear_pointer (&text, g_free);
+  text = dc_session_dup_waybill_status (again, reopened, "SF0000000100", "A01", &tone);
+  g_assert_cmpstr (text, ==, "Not started");
+  g_clear_pointer (&text, g_free);
+  text = dc_session_dup_waybill_status (again, reopened, "SF0000000108", "Z09", &tone);
+  g_assert_cmpstr (text, ==, "Dock not mapped");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (dc_session_count_missing (again), ==, 3 + N_UNMAPPED);
+
+  /* Download missing fetches exactly the rest */
+  g_assert_cmpuint (dc_session_download_missing (again), ==, 3 + N_UNMAPPED);
+  g_assert_cmpuint (g_list_model_get_n_items (dc_session_get_jobs (again)), ==, 3 + N_UNMAPPED);
+  g_assert_true (dc_test_wait_until (is_idle, again, 60000));
+  dc_session_get_run_counts (again, &c);
+  g_assert_cmpuint (c.n[DC_RUN_DONE], ==, 3);
+  g_assert_cmpuint (c.n[DC_RUN_FAILED], ==, N_UNMAPPED);
+  for (guint k = 0; k < N_MAPPED; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("SF%010u.jpg", 100 + k);
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+  dc_session_shutdown (again);
+  fixture_stop (&f);
+}
+
+/* The settings are properties (the application binds them to
+ * GSettings); the demo's folder wins while the demo runs. */
+static void
+test_settings_properties (void)
+{
+  g_autoptr(DcSession) session = dc_session_new ();
+  g_autofree char *shown = NULL;
+  g_autofree char *home_out = g_build_filename (g_get_home_dir (), "Dockclip", NULL);
+  g_autofree char *mode = NULL;
+  int pre = 0;
+
+  g_object_set (session, "output-dir", home_out, "pre-seconds", 12, "mode", "both", NULL);
+  g_object_get (session, "pre-seconds", &pre, "mode", &mode, NULL);
+  g_assert_cmpint (pre, ==, 12);
+  g_assert_cmpstr (mode, ==, "both");
+  g_assert_cmpint (dc_session_get_mode (session), ==, DC_OUTPUT_BOTH);
+  shown = dc_session_dup_out_dir_display (session);
+  g_assert_cmpstr (shown, ==, "~/Dockclip");
+  dc_session_set_demo (session, "/tmp/demo-out");
+  g_assert_cmpstr (dc_session_get_out_dir (session), ==, "/tmp/demo-out");
+  /* "" is the default folder, never an empty path */
+  g_object_set (session, "output-dir", "", NULL);
+  g_assert_true (dc_session_get_settings (session)->output_dir[0] != '\0');
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *xdg = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+  xdg = dc_test_private_xdg_dirs ();
+  g_test_add_func ("/session/pause-unmapped-restart", test_pause_unmapped_restart);
+  g_test_add_func ("/session/settings-properties", test_settings_properties);
+  return g_test_run ();
+}

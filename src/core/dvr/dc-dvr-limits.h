@@ -59,9 +59,10 @@ G_BEGIN_DECLS
 /* ---- Dahua CGI (key=value pages) ---- */
 
 /* Lines of one key=value answer: a findNextFile page of 100 items has
- * ~3,000 lines with every optional field; ChannelTitle of 1024 channels
- * ~2,000. */
-#define DC_DAHUA_MAX_LINES             200000
+ * ~4,000 lines with every optional field (Amcrest's Summary.*); ChannelTitle
+ * of 1024 channels ~2,000.  (Each line costs a hash entry: 200,000 lines
+ * took seconds under the fuzzer's instrumentation.) */
+#define DC_DAHUA_MAX_LINES             20000
 
 /* Items on one findNextFile page: we ask count=100; found= above this, or
  * an items[N] index above it, is refused. */

@@ -854,27 +854,6 @@ dc_isapi_parse_search_result (const char *data, gssize len, GError **error)
 /* ------------------------------------------------------------------ */
 /* Dahua                                                               */
 
-/* The lines of a page, or NULL when it has more than DC_DAHUA_MAX_LINES
- * (counted before anything is split, so a page of a million lines costs
- * one scan, not a million strings). */
-static char **
-split_lines (const char *data, gssize len)
-{
-  gsize n = len < 0 ? (data ? strlen (data) : 0) : (gsize) len;
-  gsize lines = 1;
-  g_autofree char *copy = NULL;
-  char **out;
-
-  for (gsize i = 0; i < n; i++)
-    if (data[i] == '\n' && ++lines > DC_DAHUA_MAX_LINES)
-      return NULL;
-  copy = g_strndup (data ? data : "", n);
-  out = g_strsplit (copy, "\n", -1);
-  for (guint i = 0; out[i]; i++)
-    g_strchomp (out[i]);   /* drops the \r of CRLF */
-  return out;
-}
-
 static void
 set_too_many_lines (GError **error)
 {
@@ -886,24 +865,36 @@ set_too_many_lines (GError **error)
 gboolean
 dc_dahua_is_error (const char *data, gssize len, char **detail)
 {
-  g_auto(GStrv) lines = split_lines (data, len);
-  guint i = 0;
+  gsize n = len < 0 ? (data ? strlen (data) : 0) : (gsize) len;
+  gsize i = 0, start, end;
 
   if (detail)
     *detail = NULL;
-  if (lines == NULL)
+  if (data == NULL)
     return FALSE;
-  while (lines[i] && *g_strstrip (lines[i]) == '\0')
+  /* Only the first non-blank line decides: no need to split the page. */
+  while (i < n && g_ascii_isspace (data[i]))
     i++;
-  if (lines[i] == NULL || g_ascii_strcasecmp (lines[i], "Error") != 0)
+  start = i;
+  while (i < n && data[i] != '\n')
+    i++;
+  end = i;
+  while (end > start && g_ascii_isspace (data[end - 1]))
+    end--;
+  if (end - start != 5 || g_ascii_strncasecmp (data + start, "Error", 5) != 0)
     return FALSE;
   if (detail)
     {
-      g_autoptr(GString) rest = g_string_new (NULL);
-      for (i++; lines[i] && rest->len < DC_DVR_MAX_TEXT_BYTES; i++)
-        if (*g_strstrip (lines[i]))
-          g_string_append_printf (rest, "%s%s", rest->len ? " " : "", lines[i]);
-      *detail = rest->len ? dc_dvr_text_sanitize (rest->str) : NULL;
+      /* The rest, bounded: it is shown in one line. */
+      gsize rest_len = MIN (n - i, (gsize) DC_DVR_MAX_TEXT_BYTES * 4);
+      g_autofree char *rest = g_strndup (data + i, rest_len);
+      g_autoptr(GString) joined = g_string_new (NULL);
+      g_auto(GStrv) lines = g_strsplit (rest, "\n", -1);
+
+      for (guint k = 0; lines[k]; k++)
+        if (*g_strstrip (lines[k]))
+          g_string_append_printf (joined, "%s%s", joined->len ? " " : "", lines[k]);
+      *detail = joined->len ? dc_dvr_text_sanitize (joined->str) : NULL;
     }
   return TRUE;
 }
@@ -919,42 +910,66 @@ check_dahua_error (const char *data, gssize len, GError **error)
   return FALSE;
 }
 
+/* key=value lines into a table in one pass over the page (no split, one
+ * key and one value allocated per line).  @bad_line, when not NULL, gets
+ * the first non-blank line without '=' (NULL when there is none). */
+static GHashTable *
+parse_kv_lines (const char *data, gssize len, char **bad_line, GError **error)
+{
+  gsize n = len < 0 ? (data ? strlen (data) : 0) : (gsize) len;
+  gsize lines = 1;
+  GHashTable *table;
+
+  if (bad_line)
+    *bad_line = NULL;
+  if (!check_dahua_error (data, len, error))
+    return NULL;
+  for (gsize i = 0; i < n; i++)
+    if (data[i] == '\n' && ++lines > DC_DAHUA_MAX_LINES)
+      {
+        set_too_many_lines (error);
+        return NULL;
+      }
+  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (gsize pos = 0; pos < n;)
+    {
+      const char *line = data + pos;
+      const char *nl = memchr (line, '\n', n - pos);
+      gsize line_len = nl ? (gsize) (nl - line) : n - pos;
+      const char *eq = memchr (line, '=', line_len);
+      const char *k0 = line, *k1 = eq, *v0, *v1 = line + line_len;
+      GString *key;
+
+      pos += line_len + 1;
+      if (eq == NULL)
+        {
+          const char *p = line;
+          while (p < v1 && g_ascii_isspace (*p))
+            p++;
+          if (p < v1 && bad_line && *bad_line == NULL)
+            *bad_line = g_strndup (line, MIN (line_len, (gsize) DC_DVR_MAX_TEXT_BYTES));
+          continue;
+        }
+      /* The spec's own examples have "items[0]. Channel =1": spaces in
+       * keys are dropped; values are trimmed (and lose CRLF's \r). */
+      key = g_string_sized_new ((gsize) (k1 - k0));
+      for (const char *p = k0; p < k1; p++)
+        if (!g_ascii_isspace (*p))
+          g_string_append_c (key, *p);
+      v0 = eq + 1;
+      while (v0 < v1 && g_ascii_isspace (*v0))
+        v0++;
+      while (v1 > v0 && g_ascii_isspace (v1[-1]))
+        v1--;
+      g_hash_table_replace (table, g_string_free (key, FALSE), g_strndup (v0, (gsize) (v1 - v0)));
+    }
+  return table;
+}
+
 GHashTable *
 dc_dahua_parse_kv (const char *data, gssize len, GError **error)
 {
-  g_auto(GStrv) lines = NULL;
-  GHashTable *table;
-
-  if (!check_dahua_error (data, len, error))
-    return NULL;
-  lines = split_lines (data, len);
-  if (lines == NULL)
-    {
-      set_too_many_lines (error);
-      return NULL;
-    }
-  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  for (guint i = 0; lines[i]; i++)
-    {
-      char *eq = strchr (lines[i], '=');
-      g_autofree char *key = NULL;
-      if (eq == NULL)
-        continue;
-      key = g_strndup (lines[i], eq - lines[i]);
-      /* The spec's own examples have "items[0]. Channel =1". */
-      g_strstrip (key);
-      if (strchr (key, ' '))
-        {
-          g_autoptr(GString) k = g_string_new (NULL);
-          for (const char *p = key; *p; p++)
-            if (*p != ' ')
-              g_string_append_c (k, *p);
-          g_free (key);
-          key = g_strdup (k->str);
-        }
-      g_hash_table_replace (table, g_steal_pointer (&key), g_strstrip (g_strdup (eq + 1)));
-    }
-  return table;
+  return parse_kv_lines (data, len, NULL, error);
 }
 
 char *
@@ -1010,34 +1025,36 @@ dc_dahua_parse_find_page (const char *data, gssize len, guint *found, GPtrArray 
 {
   g_autoptr(GHashTable) kv = NULL;
   g_autoptr(GPtrArray) out = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_autofree char *bad_line = NULL;
   /* Item indices present on the page: bounded, so a bitmap is the set. */
   guint8 present[DC_DAHUA_MAX_ITEMS_PER_PAGE / 8 + 1] = { 0 };
   const char *found_text;
+  GHashTableIter iter;
+  gpointer key;
   guint64 n;
 
   *found = 0;
   *items = NULL;
-  kv = dc_dahua_parse_kv (data, len, error);
+  kv = parse_kv_lines (data, len, &bad_line, error);
   if (kv == NULL)
     return FALSE;
   /* A file list is only key=value lines: anything else means a garbled
    * or cut page, and a partial list must not pass for a complete one. */
-  lines = split_lines (data, len);
-  for (guint i = 0; lines[i]; i++)
+  if (bad_line != NULL)
+    {
+      g_autofree char *shown = dc_dvr_text_sanitize (bad_line);
+      g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
+                   _("The recorder's file list has a malformed line “%s”"), shown);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, kv);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       guint idx;
 
-      if (*g_strstrip (lines[i]) != '\0' && strchr (lines[i], '=') == NULL)
-        {
-          g_autofree char *shown = dc_dvr_text_sanitize (lines[i]);
-          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
-                       _("The recorder's file list has a malformed line “%s”"), shown);
-          return FALSE;
-        }
-      if (strncmp (lines[i], "items[", 6) != 0)
+      if (strncmp (key, "items[", 6) != 0)
         continue;
-      if (sscanf (lines[i] + 6, "%u]", &idx) != 1 || idx >= DC_DAHUA_MAX_ITEMS_PER_PAGE)
+      if (sscanf ((const char *) key + 6, "%u]", &idx) != 1 || idx >= DC_DAHUA_MAX_ITEMS_PER_PAGE)
         {
           g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_BAD_RESPONSE,
                        _("The recorder's file list has more than %d items on one page; it was refused"),

@@ -320,6 +320,9 @@ dc_application_startup (GApplication *app)
   };
 
   G_APPLICATION_CLASS (dc_application_parent_class)->startup (app);
+  /* desktops other than GNOME take the window's icon from here, not from
+   * the .desktop file */
+  gtk_window_set_default_icon_name (APPLICATION_ID);
   /* before the splash, the first window */
   dc_renderer_choose (gdk_display_get_default ());
 

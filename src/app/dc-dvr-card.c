@@ -75,7 +75,7 @@ dc_dvr_card_new (const DcDvrConfig *cfg)
 
   self->name = g_strdup (cfg->name);
   self->host = dc_dvr_config_get_host (cfg);
-  self->brand = g_strdup (cfg->brand == DC_DVR_BRAND_DAHUA ? _("Dahua") : _("Hikvision"));
+  self->brand = g_strdup (dc_dvr_brand_display_name (cfg->brand));
   gtk_widget_add_css_class (GTK_WIDGET (self), "card");
   gtk_widget_add_css_class (GTK_WIDGET (self), "dc-dvr-card");
 

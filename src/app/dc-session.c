@@ -40,6 +40,7 @@ struct _DcSession
   GHashTable    *disk_scans;
   GHashTable    *disk_waybills;
   GHashTable    *owed_batches;     /* batch -> DcEsheet (borrowed from esheets) */
+  GHashTable    *batch_paths;      /* batch -> the e-sheet file it came from */
 
   DcDownloader  *downloader;
   gboolean       config_stale;     /* the engine has the config of before */
@@ -456,10 +457,21 @@ dc_session_add_esheet (DcSession *self, DcEsheet *esheet, const char *path)
 
   read_disk_status (self, esheet);
   g_list_store_append (self->esheets, esheet);
+  if (path != NULL)
+    g_hash_table_replace (self->batch_paths, g_strdup (dc_esheet_get_batch (esheet) ?: ""),
+                          g_strdup (path));
   /* the demo's sample sheet is not the operator's work */
   if (path != NULL && !dc_session_is_demo (self))
     remember_path (self, path);
   schedule_status (self);
+}
+
+const char *
+dc_session_get_esheet_path (DcSession *self, const char *batch)
+{
+  g_return_val_if_fail (DC_IS_SESSION (self), NULL);
+
+  return g_hash_table_lookup (self->batch_paths, batch ? batch : "");
 }
 
 void
@@ -1563,6 +1575,7 @@ dc_session_finalize (GObject *object)
   g_clear_pointer (&self->by_waybill, g_hash_table_unref);
   g_clear_object (&self->jobs);
   g_clear_pointer (&self->owed_batches, g_hash_table_unref);
+  g_clear_pointer (&self->batch_paths, g_hash_table_unref);
   g_clear_pointer (&self->disk_scans, g_hash_table_unref);
   g_clear_pointer (&self->disk_waybills, g_hash_table_unref);
   g_clear_object (&self->esheets);
@@ -1635,6 +1648,7 @@ dc_session_init (DcSession *self)
   self->disk_scans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->disk_waybills = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->owed_batches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->batch_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->open_paths = g_new0 (char *, 1);
   g_queue_init (&self->pending);
 }

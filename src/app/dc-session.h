@@ -98,6 +98,9 @@ gboolean    dc_session_load_config       (DcSession *self, GError **error);
  * its waybills from the output folder and remembers it as open. */
 GListModel *dc_session_get_esheets       (DcSession *self);
 void        dc_session_add_esheet        (DcSession *self, DcEsheet *esheet, const char *path);
+/* The file the e-sheet of @batch (its output sub-folder) was opened
+ * from, or NULL. */
+const char *dc_session_get_esheet_path   (DcSession *self, const char *batch);
 /* Undo of an operation on a sheet: @copy takes @esheet's place. */
 void        dc_session_replace_esheet    (DcSession *self, DcEsheet *esheet, DcEsheet *copy);
 /* Paths of the e-sheets open at the end of the last session (property

@@ -6,6 +6,7 @@
 
 #include "dc-application.h"
 #include "demo/dc-demo.h"
+#include "util/dc-file-util.h"
 #include "dc-dvr-settings-window.h"
 #include "pictures/dc-picture-page.h"
 #include "dc-window.h"
@@ -160,6 +161,13 @@ dc_window_show_update (DcWindow *self, const DcUpdateInfo *info)
     text = g_strdup_printf (_("Dockclip %s is available."), info->version);
   gtk_label_set_text (self->update_label, text);
   gtk_link_button_set_uri (self->update_link, info->url);
+  if (info->link_insecure)
+    {
+      /* TRANSLATORS: %s is the download address of a new version */
+      g_autofree char *label = g_strdup_printf (_("%s (not secure: plain http)"), info->url);
+
+      gtk_button_set_label (GTK_BUTTON (self->update_link), label);
+    }
   gtk_revealer_set_reveal_child (self->update_revealer, TRUE);
 }
 
@@ -209,16 +217,34 @@ update_export_lookup (DcWindow *self)
       for (guint w = 0; w < dc_esheet_get_n_waybills (esheet); w++)
         {
           DcEsheetWaybillItem it;
-          ExportEntry *e;
+          g_autofree char *base = NULL;
 
           dc_esheet_get_waybill_item (esheet, w, &it);
           if (it.n_scans == 0)
             continue;
-          e = g_new0 (ExportEntry, 1);
-          e->dock = g_strdup (dc_esheet_get_row_dock (esheet, it.rows[0]));
-          e->scan_us = it.first_us;
-          /* the newest e-sheet wins for a waybill in two */
-          g_hash_table_replace (table, g_strdup (it.waybill), e);
+          /* The export asks by file stem: <waybill> (sanitised) for the
+           * first scan, <waybill>_<hhmmss> for later ones — the names
+           * dc_esheet_plan() gives the files. */
+          base = dc_sanitize_file_name (it.waybill);
+          for (guint k = 0; k < it.n_scans; k++)
+            {
+              ExportEntry *e = g_new0 (ExportEntry, 1);
+              char *stem;
+
+              e->dock = g_strdup (dc_esheet_get_row_dock (esheet, it.rows[k]));
+              e->scan_us = dc_esheet_get_row_time (esheet, it.rows[k]);
+              if (k == 0)
+                stem = g_strdup (base);
+              else
+                {
+                  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (e->scan_us / G_USEC_PER_SEC);
+                  g_autofree char *hms = dt ? g_date_time_format (dt, "%H%M%S") : g_strdup ("000000");
+
+                  stem = g_strdup_printf ("%s_%s", base, hms);
+                }
+              /* the newest e-sheet wins for a waybill in two */
+              g_hash_table_replace (table, stem, e);
+            }
         }
     }
   dc_picture_page_set_export_lookup (self->pictures_page, export_lookup, table,
@@ -485,7 +511,14 @@ on_picture_done (DcSession *session, const char *path, DcWindow *self)
   self->last_picture_folder = g_strdup (folder);
   dc_picture_page_add_recent_folder (self->pictures_page, folder);
   if (g_strcmp0 (dc_picture_page_get_folder_path (self->pictures_page), folder) != 0)
-    dc_picture_page_set_folder (self->pictures_page, folder);
+    {
+      g_autofree char *batch = g_path_get_basename (folder);
+
+      dc_picture_page_set_folder (self->pictures_page, folder);
+      /* so "Evidence report…" knows the e-sheet of these pictures */
+      dc_picture_page_set_esheet_path (self->pictures_page,
+                                       dc_session_get_esheet_path (self->session, batch));
+    }
 }
 
 static void

@@ -358,7 +358,8 @@ dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
     {
       if (len >= 4 && memcmp (data, "PK\x03\x04", 4) == 0)
         format = DC_ESHEET_FORMAT_XLSX;
-      else if (len >= 8 && memcmp (data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+      else if ((len >= 8 && memcmp (data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) ||
+               dc_xls_is_bare_biff ((const guint8 *) data, len))
         format = DC_ESHEET_FORMAT_XLS;
       else
         format = DC_ESHEET_FORMAT_CSV;

@@ -522,13 +522,41 @@ dc_esheet_xlsx_trim (const char *xml, gsize len, gsize chunk)
   return g_string_free (out, FALSE);
 }
 
+/* Some writers store part names with backslashes ("xl\workbook.xml"). */
+static zip_int64_t
+locate (zip_t *zip, const char *entry)
+{
+  zip_int64_t index = zip_name_locate (zip, entry, ZIP_FL_NOCASE);
+  zip_int64_t n;
+
+  if (index >= 0)
+    return index;
+  n = zip_get_num_entries (zip, 0);
+  for (zip_int64_t i = 0; i < n; i++)
+    {
+      const char *name = zip_get_name (zip, i, 0);
+      gsize k;
+      if (name == NULL)
+        continue;
+      for (k = 0; name[k] && entry[k]; k++)
+        {
+          char a = name[k] == '\\' ? '/' : g_ascii_tolower (name[k]);
+          if (a != g_ascii_tolower (entry[k]))
+            break;
+        }
+      if (name[k] == '\0' && entry[k] == '\0')
+        return i;
+    }
+  return -1;
+}
+
 static gboolean
 stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupParser *parser,
               gpointer user_data, gboolean required, gboolean trim, GError **error)
 {
   g_autoptr(GMarkupParseContext) ctx = NULL;
   g_autofree char *buf = NULL;
-  zip_int64_t index = zip_name_locate (zip, entry, ZIP_FL_NOCASE);
+  zip_int64_t index = locate (zip, entry);
   zip_file_t *zf;
   zip_int64_t n;
   gboolean ok = TRUE;
@@ -1196,17 +1224,24 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
 
   /* The workbook part is the package's officeDocument, usually but not
    * always xl/workbook.xml. */
-  if (!stream_entry (zip, "_rels/.rels", name, &workbook_parser, &wb, FALSE, FALSE, error))
-    goto out;
+  {
+    /* A damaged _rels/.rels costs only the search: xl/workbook.xml is
+     * where every writer puts the workbook anyway. */
+    g_autoptr(GError) rels_error = NULL;
+    if (!stream_entry (zip, "_rels/.rels", name, &workbook_parser, &wb, FALSE, FALSE, &rels_error))
+      g_debug ("%s", rels_error->message);
+  }
   workbook_entry = resolve_target (NULL, wb.office_document ? wb.office_document
                                                              : "xl/workbook.xml");
-  if (zip_name_locate (zip, workbook_entry, ZIP_FL_NOCASE) < 0)
+  if (locate (zip, workbook_entry) < 0)
     {
       g_free (workbook_entry);
       workbook_entry = g_strdup ("xl/workbook.xml");
     }
   g_hash_table_remove_all (wb.rels);
   g_hash_table_remove_all (wb.rel_types);
+  g_array_set_size (wb.ns, 0);
+  wb.depth = 0;
   g_clear_pointer (&wb.shared_target, g_free);
   workbook_rels = rels_of (workbook_entry);
   if (!stream_entry (zip, workbook_entry, name, &workbook_parser, &wb, TRUE, FALSE, error) ||

@@ -697,6 +697,19 @@ sheet_start (Biff *b, guint index, gsize globals_end)
   return G_MAXSIZE;
 }
 
+gboolean
+dc_xls_is_bare_biff (const guint8 *data, gsize len)
+{
+  guint16 type, size;
+
+  if (len < 8)
+    return FALSE;
+  type = le16 (data);
+  size = le16 (data + 2);
+  return (type == REC_BOF2 || type == REC_BOF3 || type == REC_BOF4 || type == REC_BOF) &&
+         size >= 4 && size <= 20;
+}
+
 DcXlsSheet *
 dc_xls_read_sheet (const guint8 *data, gsize len, int sheet)
 {
@@ -712,6 +725,8 @@ dc_xls_read_sheet (const guint8 *data, gsize len, int sheet)
   stream = dc_xls_cfb_read_stream (data, len, "Workbook", &is_cfb);
   if (stream == NULL && is_cfb)
     stream = dc_xls_cfb_read_stream (data, len, "Book", &is_cfb);
+  if (stream == NULL && !is_cfb && dc_xls_is_bare_biff (data, len))
+    stream = g_bytes_new_static (data, len);   /* Excel 2.x-4.0 saved no container */
   if (stream == NULL)
     {
       gboolean dummy;

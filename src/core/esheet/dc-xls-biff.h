@@ -63,6 +63,9 @@ typedef struct
 /* @sheet: 0-based, or -1 for the first worksheet.  Never NULL. */
 DcXlsSheet *dc_xls_read_sheet (const guint8 *data, gsize len, int sheet);
 void        dc_xls_sheet_free (DcXlsSheet *sheet);
+/* TRUE when @data starts with a BIFF BOF record outside any container
+ * (what Excel 2.x to 4.0 saved). */
+gboolean    dc_xls_is_bare_biff (const guint8 *data, gsize len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DcXlsSheet, dc_xls_sheet_free)
 
 /* The OLE2 compound-file layer, for the tests: the stream @name (ASCII,

@@ -27,6 +27,9 @@ scan_utf8 (const char *data, gsize len, gboolean *multibyte_first)
     {
       const char *q;
 
+      while (end - p >= 32 && !((dc_swar_load (p) | dc_swar_load (p + 8) | dc_swar_load (p + 16) |
+                                 dc_swar_load (p + 24)) & DC_SWAR_HIGHS))
+        p += 32;
       while (end - p >= 8 && !(dc_swar_load (p) & DC_SWAR_HIGHS))
         p += 8;
       while (p < end && !((guchar) *p & 0x80))

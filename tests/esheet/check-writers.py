@@ -194,6 +194,10 @@ def check_libreoffice(cli, folder):
 
 def main():
     mode, cli, folder = sys.argv[1:4]
+    expected = json.load(open(os.path.join(folder, "expected.json"), encoding="utf-8"))
+    if "_error" in expected:
+        print("FAIL: the fixtures could not be made: " + expected["_error"])
+        sys.exit(1)
     bad = check_expected(cli, folder) if mode == "expected" else check_libreoffice(cli, folder)
     print("%d difference(s)" % bad)
     sys.exit(1 if bad else 0)

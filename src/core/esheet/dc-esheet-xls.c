@@ -1,15 +1,16 @@
-/* dc-esheet-xls.c: Excel 97-2003 (BIFF) sheets through freexl, and the
- * format sniffing that picks a reader. */
+/* dc-esheet-xls.c: Excel 97-2003 and 5/95 (BIFF8/BIFF5) sheets through
+ * dc-xls-biff.c, run in the dockclip-xls-reader helper, and the format
+ * sniffing that picks a reader. */
 #define G_LOG_DOMAIN "dc-esheet"
 
 #include "config.h"
 
-#include <freexl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "esheet/dc-esheet-private.h"
+#include "esheet/dc-xls-biff.h"
 
 int
 dc_esheet_column_from_letters (const char *text)
@@ -46,107 +47,124 @@ dc_esheet_column_to_letters (guint column)
   return g_strdup (buf + i);
 }
 
+/* ---- from a DcXlsSheet to rows ------------------------------------------- */
+
+/* Why a sheet cannot be read, in words; FALSE with *error set. */
 static gboolean
-read_xls_path (const char *name, const char *path, int sheet, DcRowFunc func,
-               gpointer user_data, gboolean *date1904, GError **error)
+status_error (const char *name, const DcXlsSheet *xs, int asked, GError **error)
 {
-  const void *handle = NULL;
-  unsigned int n_sheets = 0, mode = 0, n_rows = 0;
-  unsigned short n_cols = 0;
-  g_autoptr(GArray) cells = g_array_new (FALSE, TRUE, sizeof (DcCell));
-  g_autofree char *numbers = NULL;
-  int rc;
-
-  rc = freexl_open (path, &handle);
-  if (rc != FREEXL_OK)
+  switch (xs->status)
     {
-      if (handle)
-        freexl_close (handle);
+    case DC_XLS_OK:
+      return TRUE;
+    case DC_XLS_ENCRYPTED:
+    case DC_XLS_ENCRYPTED_OOXML:
       g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
-                   _("%s is not a readable XLS (Excel 97-2003) file (FreeXL error %d). Open it in Excel and save it as .xlsx."),
-                   name, rc);
+                   _("%s is protected with a password: open it in Excel and save it without one."),
+                   name);
       return FALSE;
-    }
-  if (freexl_get_info (handle, FREEXL_BIFF_SHEET_COUNT, &n_sheets) != FREEXL_OK)
-    n_sheets = 0;
-  if (freexl_get_info (handle, FREEXL_BIFF_DATEMODE, &mode) == FREEXL_OK)
-    *date1904 = mode == FREEXL_BIFF_DATEMODE_1904;
-  if (sheet < 0)
-    sheet = 0;
-  if ((unsigned) sheet >= n_sheets || sheet > G_MAXUINT16 ||
-      freexl_select_active_worksheet (handle, (unsigned short) sheet) != FREEXL_OK ||
-      freexl_worksheet_dimensions (handle, &n_rows, &n_cols) != FREEXL_OK)
-    {
-      freexl_close (handle);
+    case DC_XLS_NOT_OLE2:
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is not an Excel 97-2003 (.xls) file. Open it in Excel and save it as .xlsx."),
+                   name);
+      return FALSE;
+    case DC_XLS_NO_WORKBOOK:
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is an Office file but holds no Excel workbook (a Word or other document?)."),
+                   name);
+      return FALSE;
+    case DC_XLS_OLD_BIFF:
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s was saved by Excel 4.0 or older, which Dockclip does not read: open it in Excel or LibreOffice and save it as .xlsx."),
+                   name);
+      return FALSE;
+    case DC_XLS_NO_SHEET:
       g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_SHEET,
-                   _("%s has %u sheet(s); there is no sheet %d."), name, n_sheets, sheet + 1);
+                   _("%s has %u sheet(s); there is no sheet %d."), name, xs->n_sheets,
+                   MAX (asked, 0) + 1);
+      return FALSE;
+    case DC_XLS_NOT_WORKSHEET:
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_SHEET,
+                   _("Sheet %d of %s is a chart or macro sheet, not a table: choose another sheet."),
+                   xs->sheet + 1, name);
+      return FALSE;
+    case DC_XLS_DAMAGED:
+    default:
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is a damaged XLS file: its sheet could not be read to the end. Open it in Excel and save it as .xlsx."),
+                   name);
       return FALSE;
     }
+}
 
-  g_array_set_size (cells, n_cols);
-  numbers = g_malloc0 ((gsize) MAX (n_cols, 1) * 32);
-  for (unsigned int r = 0; r < n_rows; r++)
+/* Numbers get the text Excel's General format shows (15 significant
+ * digits), so a dock stored as 2.01 reads "2.01", as on the XLSX path. */
+static gboolean
+emit_rows (const char *name, DcXlsSheet *xs, DcRowFunc func, gpointer user_data, GError **error)
+{
+  DcCell cells[DC_XLS_MAX_COLUMNS];
+  char numbers[DC_XLS_MAX_COLUMNS][32];
+  guint i = 0, n = xs->cells->len;
+
+  while (i < n)
     {
-      for (unsigned short c = 0; c < n_cols; c++)
-        {
-          FreeXL_CellValue v;
-          DcCell *cell = &g_array_index (cells, DcCell, c);
-          char *num = numbers + (gsize) c * 32;
+      guint32 row = g_array_index (xs->cells, DcXlsCell, i).row;
+      guint n_cells = 0;
 
-          memset (cell, 0, sizeof *cell);
-          cell->kind = DC_CELL_EMPTY;
-          if (freexl_get_cell_value (handle, r, c, &v) != FREEXL_OK)
-            continue;
-          switch (v.type)
+      for (; i < n && g_array_index (xs->cells, DcXlsCell, i).row == row; i++)
+        {
+          const DcXlsCell *x = &g_array_index (xs->cells, DcXlsCell, i);
+          DcCell *cell;
+
+          while (n_cells <= x->col)
             {
-            case FREEXL_CELL_INT:
-              cell->kind = DC_CELL_NUMBER;
-              cell->number = v.value.int_value;
-              g_snprintf (num, 32, "%d", v.value.int_value);
-              cell->text = num;
-              cell->len = strlen (num);
-              break;
-            case FREEXL_CELL_DOUBLE:
-              cell->kind = DC_CELL_NUMBER;
-              cell->number = v.value.double_value;
-              g_ascii_formatd (num, 32, "%.17g", v.value.double_value);
-              cell->text = num;
-              cell->len = strlen (num);
-              break;
-            case FREEXL_CELL_TEXT:
-            case FREEXL_CELL_SST_TEXT:
-            case FREEXL_CELL_DATE:
-            case FREEXL_CELL_DATETIME:
-            case FREEXL_CELL_TIME:
-              if (v.value.text_value && v.value.text_value[0])
-                {
-                  cell->kind = DC_CELL_TEXT;
-                  cell->text = v.value.text_value;
-                  cell->len = strlen (v.value.text_value);
-                }
-              break;
-            default:
-              break;
+              memset (&cells[n_cells], 0, sizeof (DcCell));
+              cells[n_cells].kind = DC_CELL_EMPTY;
+              n_cells++;
+            }
+          cell = &cells[x->col];
+          if (x->kind == DC_XLS_CELL_TEXT)
+            {
+              cell->kind = DC_CELL_TEXT;
+              cell->text = xs->text->str + x->text_offset;
+              cell->len = x->text_len;
+            }
+          else
+            {
+              cell->kind = x->kind == DC_XLS_CELL_BOOL ? DC_CELL_BOOL : DC_CELL_NUMBER;
+              cell->number = x->number;
+              g_ascii_formatd (numbers[x->col], sizeof numbers[0], "%.15g", x->number);
+              cell->text = numbers[x->col];
+              cell->len = strlen (numbers[x->col]);
+              cell->plain = TRUE;
             }
         }
-      if (!func (r + 1, (const DcCell *) cells->data, cells->len, user_data, error))
-        {
-          freexl_close (handle);
-          return error == NULL || *error == NULL;
-        }
+      if (!func (row + 1, cells, n_cells, user_data, error))
+        return error == NULL || *error == NULL;
     }
-  freexl_close (handle);
   return TRUE;
 }
 
+static gboolean
+read_xls_in_process (const char *name, const guint8 *data, gsize len, int sheet, DcRowFunc func,
+                     gpointer user_data, gboolean *date1904, GError **error)
+{
+  g_autoptr(DcXlsSheet) xs = dc_xls_read_sheet (data, len, sheet);
 
-/* ---- FreeXL in a process of its own ------------------------------------------
- * FreeXL 1.0.6 has memory errors on damaged files (fuzzing found stack
- * buffer underflows in its charset conversion), so when the helper
- * dockclip-xls-reader is available the sheet is read there and a crash is
- * only an error message.  Its output: "DCXLS1", one byte date1904, then
- * per row 'R' u32 row u32 n_cells and per cell 'N' double | 'T' u32 len
- * bytes | '0', and 'E' at the end (native byte order: same machine). */
+  *date1904 = xs->date1904;
+  if (!status_error (name, xs, sheet, error))
+    return FALSE;
+  return emit_rows (name, xs, func, user_data, error);
+}
+
+
+/* ---- the reader in a process of its own ------------------------------------
+ * Every size in an .xls comes from the file, so the sheet is read by the
+ * helper dockclip-xls-reader when it is found, and a crash there is only
+ * an error message.  Its output: "DCXLS2", u8 status, u32 sheets, u32
+ * sheet, u8 date1904, u8 biff, and when the status is OK u32 cells, u32
+ * text bytes, the text, the DcXlsCell array (native layout: the same
+ * build on the same machine); then 'E'. */
 
 static char *
 find_reader (void)
@@ -160,6 +178,9 @@ find_reader (void)
   const char *candidates[] = {
 #ifdef DC_BUILD_ROOT
     DC_BUILD_ROOT "/src/core/esheet/dockclip-xls-reader" EXE_SUFFIX,
+#endif
+#ifdef DC_LIBEXECDIR
+    DC_LIBEXECDIR "/dockclip-xls-reader" EXE_SUFFIX,
 #endif
 #ifdef DC_BINDIR
     DC_BINDIR "/dockclip-xls-reader" EXE_SUFFIX,
@@ -176,79 +197,65 @@ find_reader (void)
 }
 
 static gboolean
-decode_reader_output (const char *name, GBytes *out, DcRowFunc func, gpointer user_data,
-                      gboolean *date1904, GError **error)
+take (const guint8 **p, const guint8 *end, void *out, gsize n)
+{
+  if ((gsize) (end - *p) < n)
+    return FALSE;
+  memcpy (out, *p, n);
+  *p += n;
+  return TRUE;
+}
+
+/* The helper's output back into a DcXlsSheet, every field checked. */
+static DcXlsSheet *
+decode_reader_output (GBytes *out)
 {
   gsize len = 0;
   const guint8 *p = g_bytes_get_data (out, &len);
   const guint8 *end = p + len;
-  g_autofree DcCell *cells = NULL;
-  guint cap = 0;
+  g_autoptr(DcXlsSheet) xs = g_new0 (DcXlsSheet, 1);
+  guint8 status, d1904, biff;
+  guint32 n_sheets, sheet, n_cells, text_len;
 
-  if (len < 7 || memcmp (p, "DCXLS1", 6) != 0)
-    goto bad;
-  *date1904 = p[6] != 0;
-  p += 7;
-  while (p < end)
+  xs->cells = g_array_new (FALSE, FALSE, sizeof (DcXlsCell));
+  xs->text = g_string_new (NULL);
+  if (len < 6 || memcmp (p, "DCXLS2", 6) != 0)
+    return NULL;
+  p += 6;
+  if (!take (&p, end, &status, 1) || !take (&p, end, &n_sheets, 4) || !take (&p, end, &sheet, 4) ||
+      !take (&p, end, &d1904, 1) || !take (&p, end, &biff, 1) || status > DC_XLS_DAMAGED)
+    return NULL;
+  xs->status = status;
+  xs->n_sheets = n_sheets;
+  xs->sheet = (int) sheet;
+  xs->date1904 = d1904 != 0;
+  xs->biff = biff;
+  if (status == DC_XLS_OK)
     {
-      guint32 row, n;
-      guint8 tag = *p++;
-
-      if (tag == 'E')
-        return TRUE;
-      if (tag != 'R' || end - p < 8)
-        goto bad;
-      memcpy (&row, p, 4);
-      memcpy (&n, p + 4, 4);
-      p += 8;
-      if (n > 65536)
-        goto bad;
-      if (n > cap)
+      if (!take (&p, end, &n_cells, 4) || !take (&p, end, &text_len, 4) ||
+          (gsize) (end - p) < text_len)
+        return NULL;
+      g_string_append_len (xs->text, (const char *) p, text_len);
+      p += text_len;
+      if ((gsize) (end - p) / sizeof (DcXlsCell) < n_cells)
+        return NULL;
+      g_array_set_size (xs->cells, n_cells);
+      memcpy (xs->cells->data, p, (gsize) n_cells * sizeof (DcXlsCell));
+      p += (gsize) n_cells * sizeof (DcXlsCell);
+      for (guint i = 0; i < n_cells; i++)
         {
-          cap = n;
-          cells = g_renew (DcCell, cells, cap);
+          const DcXlsCell *c = &g_array_index (xs->cells, DcXlsCell, i);
+          const DcXlsCell *prev = i ? c - 1 : NULL;
+          if (c->col >= DC_XLS_MAX_COLUMNS ||
+              (c->kind == DC_XLS_CELL_TEXT && (c->text_offset > text_len ||
+                                               c->text_len > text_len - c->text_offset)) ||
+              (prev && (prev->row > c->row || (prev->row == c->row && prev->col >= c->col))))
+            return NULL;
         }
-      for (guint32 i = 0; i < n; i++)
-        {
-          DcCell *cell = &cells[i];
-          memset (cell, 0, sizeof *cell);
-          cell->kind = DC_CELL_EMPTY;
-          if (p >= end)
-            goto bad;
-          tag = *p++;
-          if (tag == 'N')
-            {
-              if (end - p < 8)
-                goto bad;
-              memcpy (&cell->number, p, 8);
-              p += 8;
-              cell->kind = DC_CELL_NUMBER;
-            }
-          else if (tag == 'T')
-            {
-              guint32 tl;
-              if (end - p < 4)
-                goto bad;
-              memcpy (&tl, p, 4);
-              p += 4;
-              if ((gsize) (end - p) < tl)
-                goto bad;
-              cell->kind = tl ? DC_CELL_TEXT : DC_CELL_EMPTY;
-              cell->text = (const char *) p;
-              cell->len = tl;
-              p += tl;
-            }
-          else if (tag != '0')
-            goto bad;
-        }
-      if (!func (row, cells, n, user_data, error))
-        return error == NULL || *error == NULL;
     }
-bad:
-  g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
-               _("%s is a damaged XLS file: the XLS reader could not read it to the end. Open it in Excel and save it as .xlsx."),
-               name);
-  return FALSE;
+  if (p >= end || *p != 'E')
+    return NULL;
+  return g_steal_pointer (&xs);
 }
 
 /* FALSE with *ran = FALSE when there is no helper. */
@@ -260,44 +267,40 @@ read_xls_isolated (const char *name, const char *path, int sheet, DcRowFunc func
   g_autofree char *sheet_arg = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
   g_autoptr(GError) local = NULL;
+  g_autoptr(DcXlsSheet) xs = NULL;
 
   *ran = FALSE;
   if (reader == NULL)
     return FALSE;
-  sheet_arg = g_strdup_printf ("%d", MAX (sheet, 0));
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &local,
+  sheet_arg = g_strdup_printf ("%d", sheet);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &local,
                            reader, path, sheet_arg, NULL);
-  if (proc == NULL || !g_subprocess_communicate (proc, NULL, NULL, &out, &err, &local))
+  if (proc == NULL || !g_subprocess_communicate (proc, NULL, NULL, &out, NULL, &local))
     {
       g_debug ("XLS reader %s unusable (%s), reading in-process", reader, local->message);
       return FALSE;
     }
   *ran = TRUE;
-  if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 0)
-    return decode_reader_output (name, out, func, user_data, date1904, error);
-  if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 3)
-    {
-      gsize elen = 0;
-      const char *edata = err ? g_bytes_get_data (err, &elen) : NULL;
-      g_autofree char *count = g_strndup (edata ? edata : "0", edata ? MIN (elen, 16) : 1);
-      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_SHEET,
-                   _("%s has %u sheet(s); there is no sheet %d."), name,
-                   (guint) g_ascii_strtoull (count, NULL, 10), sheet + 1);
-      return FALSE;
-    }
   if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 2)
     {
       g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
-                   _("%s is not a readable XLS (Excel 97-2003) file. Open it in Excel and save it as .xlsx."),
+                   _("%s cannot be opened by the XLS reader. Check that the file is still there and readable."),
                    name);
       return FALSE;
     }
-  g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
-               _("%s is a damaged XLS file: the XLS reader stopped on it. Open it in Excel and save it as .xlsx."),
-               name);
-  return FALSE;
+  if (!g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0 ||
+      (xs = decode_reader_output (out)) == NULL)
+    {
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is a damaged XLS file: the XLS reader stopped on it. Open it in Excel and save it as .xlsx."),
+                   name);
+      return FALSE;
+    }
+  *date1904 = xs->date1904;
+  if (!status_error (name, xs, sheet, error))
+    return FALSE;
+  return emit_rows (name, xs, func, user_data, error);
 }
 
 gboolean
@@ -306,8 +309,9 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
                     gboolean *date1904, GError **error)
 {
   g_autofree char *tmp = NULL;
+  g_autofree char *reader = NULL;
   gsize len = 0;
-  const char *data;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
   gboolean ok;
   gboolean ran;
   int fd;
@@ -315,22 +319,24 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
   if (path)
     {
       ok = read_xls_isolated (name, path, sheet, func, user_data, date1904, &ran, error);
-      return ran ? ok : read_xls_path (name, path, sheet, func, user_data, date1904, error);
+      return ran ? ok : read_xls_in_process (name, data, len, sheet, func, user_data, date1904, error);
     }
+  reader = find_reader ();
+  if (reader == NULL)
+    return read_xls_in_process (name, data, len, sheet, func, user_data, date1904, error);
 
-  data = g_bytes_get_data (bytes, &len);
   fd = g_file_open_tmp ("dockclip-XXXXXX.xls", &tmp, error);
   if (fd < 0)
     return FALSE;
   g_close (fd, NULL);
-  if (!g_file_set_contents (tmp, data, len, error))
+  if (!g_file_set_contents (tmp, (const char *) data, len, error))
     {
       g_unlink (tmp);
       return FALSE;
     }
   ok = read_xls_isolated (name, tmp, sheet, func, user_data, date1904, &ran, error);
   if (!ran)
-    ok = read_xls_path (name, tmp, sheet, func, user_data, date1904, error);
+    ok = read_xls_in_process (name, data, len, sheet, func, user_data, date1904, error);
   g_unlink (tmp);
   return ok;
 }
@@ -354,7 +360,8 @@ dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
     {
       if (len >= 4 && memcmp (data, "PK\x03\x04", 4) == 0)
         format = DC_ESHEET_FORMAT_XLSX;
-      else if (len >= 8 && memcmp (data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+      else if ((len >= 8 && memcmp (data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) ||
+               dc_xls_is_bare_biff ((const guint8 *) data, len))
         format = DC_ESHEET_FORMAT_XLS;
       else
         format = DC_ESHEET_FORMAT_CSV;

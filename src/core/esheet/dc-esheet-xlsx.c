@@ -522,18 +522,47 @@ dc_esheet_xlsx_trim (const char *xml, gsize len, gsize chunk)
   return g_string_free (out, FALSE);
 }
 
+/* Some writers store part names with backslashes ("xl\workbook.xml"). */
+static zip_int64_t
+locate (zip_t *zip, const char *entry)
+{
+  zip_int64_t index = zip_name_locate (zip, entry, ZIP_FL_NOCASE);
+  zip_int64_t n;
+
+  if (index >= 0)
+    return index;
+  n = zip_get_num_entries (zip, 0);
+  for (zip_int64_t i = 0; i < n; i++)
+    {
+      const char *name = zip_get_name (zip, i, 0);
+      gsize k;
+      if (name == NULL)
+        continue;
+      for (k = 0; name[k] && entry[k]; k++)
+        {
+          char a = name[k] == '\\' ? '/' : g_ascii_tolower (name[k]);
+          if (a != g_ascii_tolower (entry[k]))
+            break;
+        }
+      if (name[k] == '\0' && entry[k] == '\0')
+        return i;
+    }
+  return -1;
+}
+
 static gboolean
 stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupParser *parser,
               gpointer user_data, gboolean required, gboolean trim, GError **error)
 {
   g_autoptr(GMarkupParseContext) ctx = NULL;
   g_autofree char *buf = NULL;
-  zip_int64_t index = zip_name_locate (zip, entry, ZIP_FL_NOCASE);
+  zip_int64_t index = locate (zip, entry);
   zip_file_t *zf;
   zip_int64_t n;
   gboolean ok = TRUE;
   AttrTrim trimmer = { .mode = TRIM_MARKUP, .track = TRUE };
   gsize have = 0;
+  gboolean first = TRUE;
 
   if (index < 0)
     {
@@ -552,7 +581,9 @@ stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupPars
                    zip_strerror (zip));
       return FALSE;
     }
-  ctx = g_markup_parse_context_new (parser, G_MARKUP_PREFIX_ERROR_POSITION, user_data, NULL);
+  /* CDATA is text (some generators wrap every string in it). */
+  ctx = g_markup_parse_context_new (parser, G_MARKUP_PREFIX_ERROR_POSITION |
+                                    G_MARKUP_TREAT_CDATA_AS_TEXT, user_data, NULL);
   /* Room for a chunk after what a cut tag left over (< TRIM_MAX_TAG). */
   buf = g_malloc (CHUNK + TRIM_MAX_TAG);
   for (;;)
@@ -563,6 +594,15 @@ stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupPars
       if (n < 0)
         break;
       total = have + n;
+      if (first && total >= 3 && memcmp (buf, "\xEF\xBB\xBF", 3) == 0)
+        {
+          /* A UTF-8 byte-order mark (.NET / Open XML SDK writers): GMarkup
+           * refuses it before the first element. */
+          memmove (buf, buf + 3, total - 3);
+          total -= 3;
+        }
+      if (total >= 3 || n == 0)
+        first = FALSE;
       ready = trim && dc_esheet_fast_paths ? trim_attributes (&trimmer, buf, total, n == 0) : total;
       if (ready > 0 && !g_markup_parse_context_parse (ctx, buf, ready, error))
         {
@@ -598,14 +638,62 @@ stream_entry (zip_t *zip, const char *entry, const char *name, const GMarkupPars
 
 /* ---- workbook.xml and its rels ---------------------------------------- */
 
+#define NS_MAIN        "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#define NS_MAIN_STRICT "http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+typedef struct
+{
+  char *prefix;             /* "" for the default namespace */
+  char *uri;
+  guint depth;              /* the element that declared it */
+} NsDecl;
+
 typedef struct
 {
   GPtrArray *sheet_ids;     /* r:id of each <sheet>, in order */
   GPtrArray *sheet_names;
   gboolean   date1904;
   GHashTable *rels;         /* Id -> Target */
+  GHashTable *rel_types;    /* Id -> Type */
   char      *shared_target;
+  char      *office_document;   /* from _rels/.rels */
+  GArray    *ns;            /* NsDecl, innermost last */
+  guint      depth;
 } Workbook;
+
+static void
+ns_decl_clear (gpointer p)
+{
+  NsDecl *d = p;
+  g_free (d->prefix);
+  g_free (d->uri);
+}
+
+/* The namespace URI of @element's prefix, or NULL when undeclared. */
+static const char *
+ns_lookup (Workbook *wb, const char *element)
+{
+  const char *colon = strchr (element, ':');
+  gsize plen = colon ? (gsize) (colon - element) : 0;
+
+  for (guint i = wb->ns->len; i-- > 0;)
+    {
+      NsDecl *d = &g_array_index (wb->ns, NsDecl, i);
+      if (strlen (d->prefix) == plen && strncmp (d->prefix, element, plen) == 0)
+        return d->uri;
+    }
+  return NULL;
+}
+
+/* Excel 2013 and later write <x15:workbookPr> in an extension further
+ * down: matching local names alone let it reset date1904.  Only elements
+ * of the SpreadsheetML main namespace (transitional or strict) count. */
+static gboolean
+in_main_ns (Workbook *wb, const char *element)
+{
+  const char *uri = ns_lookup (wb, element);
+  return uri && (strcmp (uri, NS_MAIN) == 0 || strcmp (uri, NS_MAIN_STRICT) == 0);
+}
 
 static void
 workbook_start (GMarkupParseContext *ctx, const char *element, const char **names,
@@ -614,14 +702,22 @@ workbook_start (GMarkupParseContext *ctx, const char *element, const char **name
   Workbook *wb = user_data;
   const char *el = local_name (element);
 
-  if (strcmp (el, "sheet") == 0)
+  wb->depth++;
+  for (guint i = 0; names[i]; i++)
+    if (strcmp (names[i], "xmlns") == 0 || g_str_has_prefix (names[i], "xmlns:"))
+      {
+        NsDecl d = { g_strdup (names[i][5] ? names[i] + 6 : ""), g_strdup (values[i]), wb->depth };
+        g_array_append_val (wb->ns, d);
+      }
+
+  if (strcmp (el, "sheet") == 0 && in_main_ns (wb, element))
     {
       const char *id = attr (names, values, "id");
       const char *nm = attr (names, values, "name");
       g_ptr_array_add (wb->sheet_ids, g_strdup (id ? id : ""));
       g_ptr_array_add (wb->sheet_names, g_strdup (nm ? nm : ""));
     }
-  else if (strcmp (el, "workbookPr") == 0)
+  else if (strcmp (el, "workbookPr") == 0 && in_main_ns (wb, element))
     {
       const char *v = attr (names, values, "date1904");
       wb->date1904 = v && (strcmp (v, "1") == 0 || strcmp (v, "true") == 0);
@@ -633,22 +729,81 @@ workbook_start (GMarkupParseContext *ctx, const char *element, const char **name
       const char *type = attr (names, values, "Type");
       if (id && target)
         g_hash_table_replace (wb->rels, g_strdup (id), g_strdup (target));
+      if (id && type)
+        g_hash_table_replace (wb->rel_types, g_strdup (id), g_strdup (type));
       if (target && type && g_str_has_suffix (type, "/sharedStrings"))
         {
           g_free (wb->shared_target);
           wb->shared_target = g_strdup (target);
         }
+      if (target && type && g_str_has_suffix (type, "/officeDocument") &&
+          wb->office_document == NULL)
+        wb->office_document = g_strdup (target);
     }
 }
 
-static char *
-resolve_target (const char *target)
+static void
+workbook_end (GMarkupParseContext *ctx, const char *element, gpointer user_data, GError **error)
 {
-  if (target[0] == '/')
-    return g_strdup (target + 1);
-  if (g_str_has_prefix (target, "xl/"))
-    return g_strdup (target);
-  return g_strconcat ("xl/", target, NULL);
+  Workbook *wb = user_data;
+
+  while (wb->ns->len > 0 && g_array_index (wb->ns, NsDecl, wb->ns->len - 1).depth == wb->depth)
+    g_array_set_size (wb->ns, wb->ns->len - 1);
+  wb->depth--;
+}
+
+/* A part name from a relationship @target, relative to the folder of the
+ * part @base ("xl/workbook.xml" -> "xl/"), or absolute with a leading /.
+ * ".." steps up; the result never leaves the package. */
+static char *
+resolve_target (const char *base, const char *target)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) steps = NULL;
+  GString *out;
+
+  if (target[0] != '/' && base)
+    {
+      const char *slash = strrchr (base, '/');
+      if (slash)
+        {
+          g_auto(GStrv) dirs = g_strsplit (base, "/", -1);
+          for (guint i = 0; dirs[i] && dirs[i + 1]; i++)
+            if (dirs[i][0])
+              g_ptr_array_add (parts, g_strdup (dirs[i]));
+        }
+    }
+  steps = g_strsplit (target, "/", -1);
+  for (guint i = 0; steps[i]; i++)
+    {
+      if (steps[i][0] == '\0' || strcmp (steps[i], ".") == 0)
+        continue;
+      if (strcmp (steps[i], "..") == 0)
+        {
+          if (parts->len > 0)
+            g_ptr_array_remove_index (parts, parts->len - 1);
+          continue;
+        }
+      g_ptr_array_add (parts, g_strdup (steps[i]));
+    }
+  out = g_string_new (NULL);
+  for (guint i = 0; i < parts->len; i++)
+    {
+      if (i)
+        g_string_append_c (out, '/');
+      g_string_append (out, g_ptr_array_index (parts, i));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* "xl/workbook.xml" -> "xl/_rels/workbook.xml.rels" */
+static char *
+rels_of (const char *part)
+{
+  const char *slash = strrchr (part, '/');
+  if (slash == NULL)
+    return g_strconcat ("_rels/", part, ".rels", NULL);
+  return g_strdup_printf ("%.*s/_rels/%s.rels", (int) (slash - part), part, slash + 1);
 }
 
 /* ---- shared strings ------------------------------------------------------ */
@@ -714,7 +869,7 @@ shared_text (GMarkupParseContext *ctx, const char *text, gsize len, gpointer use
 
 /* ---- the sheet ------------------------------------------------------------ */
 
-enum { CELL_NUMBER, CELL_SHARED, CELL_STRING, CELL_BOOL };
+enum { CELL_NUMBER, CELL_SHARED, CELL_STRING, CELL_BOOL, CELL_INLINE };
 
 static int
 cell_type (const char *t)
@@ -725,7 +880,9 @@ cell_type (const char *t)
     return CELL_SHARED;
   if (t[0] == 'b' && t[1] == '\0')
     return CELL_BOOL;
-  return CELL_STRING;   /* inlineStr, str, d (ISO date), e (error) */
+  if (strcmp (t, "inlineStr") == 0)
+    return CELL_INLINE;
+  return CELL_STRING;   /* str, d (ISO date), e (error) */
 }
 
 typedef struct
@@ -740,13 +897,15 @@ typedef struct
   guint       n_cells;
   guint       cap_cells;
   GString    *text;         /* the row's cell texts */
-  GString    *value;        /* the current <v>/<t> */
+  GString    *value;        /* the current <v> */
+  GString    *inline_text;  /* the current <is><t>...</t></is> */
   guint       row;          /* 1-based */
   int         col;          /* 0-based, current cell */
   int         next_col;
   int         type;         /* CELL_* */
   gboolean    in_row, in_cell, in_value, in_is_t;
   int         phonetic;
+  int         ext;          /* inside <extLst>: extensions, not cells */
   gboolean    stopped;      /* the callback asked to stop */
   GError     *stop_error;
 } Sheet;
@@ -758,6 +917,10 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
   Sheet *sh = user_data;
   const char *el = local_name (element);
 
+  if (G_UNLIKELY (el[0] == 'e' && is_name (el, "extLst")))
+    sh->ext++;
+  if (G_UNLIKELY (sh->ext > 0))
+    return;
   if (is_name (el, "row"))
     {
       const char *r = NULL;
@@ -838,6 +1001,7 @@ sheet_start (GMarkupParseContext *ctx, const char *element, const char **names,
       sh->type = cell_type (t);
       sh->in_cell = TRUE;
       g_string_truncate (sh->value, 0);
+      g_string_truncate (sh->inline_text, 0);
     }
   else if (sh->in_cell && is_name (el, "v"))
     sh->in_value = TRUE;
@@ -872,7 +1036,20 @@ sheet_put_cell (Sheet *sh)
   const char *text = NULL;
   gsize len = 0;
 
-  if (sh->type == CELL_SHARED)
+  /* An inline string is its <is> text, whatever <v> a writer added
+   * (both glued together was wrong); a cell with only <is> is text too. */
+  if (sh->type == CELL_INLINE || (sh->value->len == 0 && sh->inline_text->len > 0))
+    {
+      text = sh->inline_text->str;
+      len = sh->inline_text->len;
+      cell.kind = DC_CELL_TEXT;
+      if (len == 0 && sh->value->len > 0)
+        {
+          text = v;
+          len = sh->value->len;
+        }
+    }
+  else if (sh->type == CELL_SHARED)
     {
       guint64 idx;
       guint small;
@@ -953,6 +1130,12 @@ sheet_end (GMarkupParseContext *ctx, const char *element, gpointer user_data, GE
   Sheet *sh = user_data;
   const char *el = local_name (element);
 
+  if (G_UNLIKELY (sh->ext > 0))
+    {
+      if (is_name (el, "extLst"))
+        sh->ext--;
+      return;
+    }
   if (is_name (el, "row") && sh->in_row)
     {
       sh->in_row = FALSE;
@@ -986,8 +1169,10 @@ sheet_text (GMarkupParseContext *ctx, const char *text, gsize len, gpointer user
             GError **error)
 {
   Sheet *sh = user_data;
-  if (sh->in_value || sh->in_is_t)
+  if (sh->in_value)
     g_string_append_len (sh->value, text, len);
+  else if (sh->in_is_t)
+    g_string_append_len (sh->inline_text, text, len);
 }
 
 gboolean
@@ -995,7 +1180,7 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
                      DcRowFunc func, gpointer user_data,
                      gboolean *date1904, GError **error)
 {
-  static const GMarkupParser workbook_parser = { workbook_start, NULL, NULL, NULL, NULL };
+  static const GMarkupParser workbook_parser = { workbook_start, workbook_end, NULL, NULL, NULL };
   static const GMarkupParser shared_parser = { shared_start, shared_end, shared_text, NULL, NULL };
   static const GMarkupParser sheet_parser = { sheet_start, sheet_end, sheet_text, NULL, NULL };
   zip_error_t zerr;
@@ -1008,6 +1193,8 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
   Sheet sh = { 0 };
   g_autofree char *sheet_entry = NULL;
   g_autofree char *shared_entry = NULL;
+  g_autofree char *workbook_entry = NULL;
+  g_autofree char *workbook_rels = NULL;
   gboolean ok = FALSE;
 
   zip_error_init (&zerr);
@@ -1027,19 +1214,56 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
   wb.sheet_ids = g_ptr_array_new_with_free_func (g_free);
   wb.sheet_names = g_ptr_array_new_with_free_func (g_free);
   wb.rels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  wb.rel_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  wb.ns = g_array_new (FALSE, FALSE, sizeof (NsDecl));
+  g_array_set_clear_func (wb.ns, ns_decl_clear);
   shared.chunk = g_string_chunk_new (64 * 1024);
   shared.strings = g_ptr_array_new ();
   shared.lens = g_array_new (FALSE, FALSE, sizeof (guint32));
   shared.current = g_string_new (NULL);
 
-  if (!stream_entry (zip, "xl/workbook.xml", name, &workbook_parser, &wb, TRUE, FALSE, error) ||
-      !stream_entry (zip, "xl/_rels/workbook.xml.rels", name, &workbook_parser, &wb, FALSE, FALSE,
-                     error))
+  /* The workbook part is the package's officeDocument, usually but not
+   * always xl/workbook.xml. */
+  {
+    /* A damaged _rels/.rels costs only the search: xl/workbook.xml is
+     * where every writer puts the workbook anyway. */
+    g_autoptr(GError) rels_error = NULL;
+    if (!stream_entry (zip, "_rels/.rels", name, &workbook_parser, &wb, FALSE, FALSE, &rels_error))
+      g_debug ("%s", rels_error->message);
+  }
+  workbook_entry = resolve_target (NULL, wb.office_document ? wb.office_document
+                                                             : "xl/workbook.xml");
+  if (locate (zip, workbook_entry) < 0)
+    {
+      g_free (workbook_entry);
+      workbook_entry = g_strdup ("xl/workbook.xml");
+    }
+  g_hash_table_remove_all (wb.rels);
+  g_hash_table_remove_all (wb.rel_types);
+  g_array_set_size (wb.ns, 0);
+  wb.depth = 0;
+  g_clear_pointer (&wb.shared_target, g_free);
+  workbook_rels = rels_of (workbook_entry);
+  if (!stream_entry (zip, workbook_entry, name, &workbook_parser, &wb, TRUE, FALSE, error) ||
+      !stream_entry (zip, workbook_rels, name, &workbook_parser, &wb, FALSE, FALSE, error))
     goto out;
   *date1904 = wb.date1904;
 
   if (sheet < 0)
-    sheet = 0;
+    {
+      /* The first worksheet: a chart sheet (or dialog/macro sheet) placed
+       * first holds no cells. */
+      sheet = 0;
+      for (guint i = 0; i < wb.sheet_ids->len; i++)
+        {
+          const char *type = g_hash_table_lookup (wb.rel_types, g_ptr_array_index (wb.sheet_ids, i));
+          if (type == NULL || g_str_has_suffix (type, "/worksheet"))
+            {
+              sheet = i;
+              break;
+            }
+        }
+    }
   if ((guint) sheet >= MAX (wb.sheet_ids->len, 1))
     {
       g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_SHEET,
@@ -1049,13 +1273,23 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
     }
   if (sheet < (int) wb.sheet_ids->len)
     {
-      const char *target = g_hash_table_lookup (wb.rels, g_ptr_array_index (wb.sheet_ids, sheet));
+      const char *id = g_ptr_array_index (wb.sheet_ids, sheet);
+      const char *target = g_hash_table_lookup (wb.rels, id);
+      const char *type = g_hash_table_lookup (wb.rel_types, id);
+      if (type && !g_str_has_suffix (type, "/worksheet"))
+        {
+          g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_SHEET,
+                       _("Sheet %d of %s (“%s”) is a chart or macro sheet, not a table: choose another sheet."),
+                       sheet + 1, name, (const char *) g_ptr_array_index (wb.sheet_names, sheet));
+          goto out;
+        }
       if (target)
-        sheet_entry = resolve_target (target);
+        sheet_entry = resolve_target (workbook_entry, target);
     }
   if (sheet_entry == NULL)
     sheet_entry = g_strdup_printf ("xl/worksheets/sheet%d.xml", sheet + 1);
-  shared_entry = resolve_target (wb.shared_target ? wb.shared_target : "sharedStrings.xml");
+  shared_entry = resolve_target (workbook_entry, wb.shared_target ? wb.shared_target
+                                                                  : "sharedStrings.xml");
 
   if (!stream_entry (zip, shared_entry, name, &shared_parser, &shared, FALSE, FALSE, error))
     goto out;
@@ -1066,6 +1300,7 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
   sh.user_data = user_data;
   sh.text = g_string_sized_new (1024);
   sh.value = g_string_sized_new (64);
+  sh.inline_text = g_string_sized_new (64);
   ok = stream_entry (zip, sheet_entry, name, &sheet_parser, &sh, TRUE, TRUE, error);
   if (sh.stopped)
     {
@@ -1083,13 +1318,17 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
   g_free (sh.offsets);
   g_string_free (sh.text, TRUE);
   g_string_free (sh.value, TRUE);
+  g_string_free (sh.inline_text, TRUE);
 
 out:
   zip_discard (zip);
   g_ptr_array_unref (wb.sheet_ids);
   g_ptr_array_unref (wb.sheet_names);
   g_hash_table_unref (wb.rels);
+  g_hash_table_unref (wb.rel_types);
+  g_array_unref (wb.ns);
   g_free (wb.shared_target);
+  g_free (wb.office_document);
   g_string_chunk_free (shared.chunk);
   g_ptr_array_unref (shared.strings);
   g_array_unref (shared.lens);

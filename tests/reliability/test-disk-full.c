@@ -160,11 +160,9 @@ assert_clean_failure (const DcDownloadEvent *e, const char *out, const char *fin
   g_test_message ("attempts: %d", e->attempt);
   g_assert_cmpuint (finals->len, ==, 0);
   g_assert_cmpuint (parts->len, ==, 0);
-  /* The operator must be told which file could not be written (and that
-   * the recorder is not at fault): see the report of issue 6 for the fix
-   * in src/core/download/dc-download-worker.c. */
-  if (strstr (e->message, "SF4242") == NULL)
-    g_test_incomplete ("the disk-full message does not name the file (src bug, fix described in the reliability report)");
+  /* The operator must be told which waybill's file could not be written
+   * (and so that the recorder is not at fault). */
+  g_assert_nonnull (strstr (e->message, "SF4242"));
 }
 
 static void

@@ -18,10 +18,11 @@
 static gboolean
 have_sim (void)
 {
-  if (g_getenv ("DC_DVR_SIM") != NULL)
-    return TRUE;
-  g_test_skip ("DC_DVR_SIM is not set (simulator not built)");
-  return FALSE;
+  /* meson always builds the simulator and sets DC_DVR_SIM: its absence
+   * is a broken test set-up, not a reason to pass */
+  if (g_getenv ("DC_DVR_SIM") == NULL)
+    g_error ("DC_DVR_SIM is not set (run the tests with meson test)");
+  return TRUE;
 }
 
 static DcTestSim *

@@ -174,9 +174,10 @@ xtest_input_drag (GtkWidget *from, double fx, double fy, GtkWidget *to, double t
 }
 
 static void
-click (GtkWidget *widget, double x, double y, guint button, guint n_clicks)
+click (GtkWidget *widget, double x, double y, guint button, guint n_clicks, gboolean ctrl)
 {
   Display *dpy = xdisplay (widget);
+  KeyCode control = XKeysymToKeycode (dpy, XK_Control_L);
   GtkNative *native = gtk_widget_get_native (widget);
   GdkSurface *surface = gtk_native_get_surface (native);
   graphene_point_t p = GRAPHENE_POINT_INIT ((float) x, (float) y), q;
@@ -190,24 +191,34 @@ click (GtkWidget *widget, double x, double y, guint button, guint n_clicks)
                          (int) (q.x + sx), (int) (q.y + sy), &rx, &ry, &child);
   focus_toplevel (widget);
   fake_motion (dpy, rx, ry);
+  if (ctrl)
+    fake_key (dpy, control, TRUE);
   for (guint i = 0; i < n_clicks; i++)
     {
       fake_button (dpy, button, TRUE);
       fake_button (dpy, button, FALSE);
     }
+  if (ctrl)
+    fake_key (dpy, control, FALSE);
   XSync (dpy, False);
 }
 
 void
 xtest_input_click (GtkWidget *widget, double x, double y, guint n_clicks)
 {
-  click (widget, x, y, 1, n_clicks);
+  click (widget, x, y, 1, n_clicks, FALSE);
+}
+
+void
+xtest_input_ctrl_click (GtkWidget *widget, double x, double y)
+{
+  click (widget, x, y, 1, 1, TRUE);
 }
 
 void
 xtest_input_right_click (GtkWidget *widget, double x, double y)
 {
-  click (widget, x, y, 3, 1);
+  click (widget, x, y, 3, 1, FALSE);
 }
 
 static void

@@ -16,6 +16,8 @@ gboolean xtest_input_init   (GError **error);
 /* Moves the pointer to (@x, @y) of @widget, presses and releases the
  * primary button @n_clicks times, as a double-click does. */
 void     xtest_input_click  (GtkWidget *widget, double x, double y, guint n_clicks);
+/* One primary click with Ctrl held, as a person adds to a selection. */
+void     xtest_input_ctrl_click (GtkWidget *widget, double x, double y);
 void     xtest_input_right_click (GtkWidget *widget, double x, double y);
 /* Presses the primary button at (@fx, @fy) of @from, moves in steps to
  * (@tx, @ty) of @to (both in one window) and releases there. */

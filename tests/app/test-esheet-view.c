@@ -8,6 +8,7 @@
 
 #include "dc-window.h"
 #include "dc-test-util.h"
+#include "xtest-input.h"
 
 static DcWindow *
 new_window (void)
@@ -645,6 +646,103 @@ test_undo_removals (void)
   close_window (win);
 }
 
+/* The cell of the by-order view that shows @waybill (mapped). */
+static GtkWidget *
+order_cell_for (DcEsheetView *view, const char *waybill)
+{
+  CellWanted want = { waybill };
+  GType cell_type = g_type_from_name ("DcCell");
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  GtkWidget *cell;
+
+  while ((cell = find_widget (GTK_WIDGET (dc_esheet_view_get_order_view (view)), cell_type,
+                              cell_shows, &want)) == NULL &&
+         g_get_monotonic_time () < end)
+    dc_test_pump (20);
+  return cell;
+}
+
+static gboolean
+row_is_selected (DcEsheet *esheet, const char *waybill)
+{
+  for (guint r = 0; r < dc_esheet_get_n_rows (esheet); r++)
+    if (g_str_equal (dc_esheet_get_row_waybill (esheet, r), waybill))
+      return (dc_esheet_get_row_flags (esheet, r) & DC_ESHEET_ROW_SELECTED) != 0;
+  g_assert_not_reached ();
+}
+
+/* What the person sees: the row around the cell is drawn selected. */
+static gboolean
+shown_selected (GtkWidget *cell)
+{
+  for (GtkWidget *w = cell; w && !GTK_IS_COLUMN_VIEW (w); w = gtk_widget_get_parent (w))
+    if (gtk_widget_get_state_flags (w) & GTK_STATE_FLAG_SELECTED)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+real_click (DcEsheetView *view, const char *waybill, gboolean ctrl)
+{
+  GtkWidget *cell = order_cell_for (view, waybill);
+  double x, y;
+
+  g_assert_nonnull (cell);
+  x = gtk_widget_get_width (cell) / 2.0;
+  y = gtk_widget_get_height (cell) / 2.0;
+  if (ctrl)
+    xtest_input_ctrl_click (cell, x, y);
+  else
+    xtest_input_click (cell, x, y, 1);
+  dc_test_pump (150);
+}
+
+/* By order, real pointer clicks through the X server (XTEST): a plain
+ * click selects one waybill, Ctrl+click adds another and a second
+ * Ctrl+click on it takes it away again, as in By dock; the status line
+ * and the highlighted cells agree with the sheet's selection. */
+static void
+test_ctrl_click_by_order (void)
+{
+  g_autoptr(GError) error = NULL;
+  DcWindow *win;
+  DcEsheetView *view;
+  g_autoptr(DcEsheet) esheet = make_sheet (40, 4);
+
+  if (!xtest_input_init (&error))
+    g_error ("real input is needed for this test: %s", error->message);
+  win = new_window ();
+  view = dc_window_get_esheet_view (win);
+  dc_esheet_view_add_esheet (view, esheet);
+  show_table_page (view);
+  dc_test_pump (300);
+
+  real_click (view, "SF0001000002", FALSE);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 1);
+  g_assert_true (row_is_selected (esheet, "SF0001000002"));
+
+  real_click (view, "SF0001000005", TRUE);
+  real_click (view, "SF0001000009", TRUE);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 3);
+  g_assert_true (row_is_selected (esheet, "SF0001000002"));
+  g_assert_true (row_is_selected (esheet, "SF0001000005"));
+  g_assert_true (row_is_selected (esheet, "SF0001000009"));
+  g_assert_true (shown_selected (order_cell_for (view, "SF0001000005")));
+  g_assert_true (shown_selected (order_cell_for (view, "SF0001000002")));
+
+  /* Ctrl+click on a selected waybill takes it out */
+  real_click (view, "SF0001000005", TRUE);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 2);
+  g_assert_false (row_is_selected (esheet, "SF0001000005"));
+  g_assert_false (shown_selected (order_cell_for (view, "SF0001000005")));
+
+  /* a plain click starts again from one */
+  real_click (view, "SF0001000007", FALSE);
+  g_assert_cmpuint (dc_esheet_get_n_selected (esheet), ==, 1);
+  g_assert_true (row_is_selected (esheet, "SF0001000007"));
+  close_window (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -663,5 +761,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
   g_test_add_func ("/app/esheet-view/context-menu-acts", test_context_menu_acts);
   g_test_add_func ("/app/esheet-view/undo-removals", test_undo_removals);
+  g_test_add_func ("/app/esheet-view/ctrl-click-by-order", test_ctrl_click_by_order);
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "dc-cell.h"
+#include "dc-tooltip.h"
 
 /* A GtkLabel queues a resize whenever its text changes, and a list view
  * then measures the label again with Pango, and in GTK 4.8 every row it
@@ -162,7 +163,7 @@ dc_cell_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTo
     tip = self->text;
   if (tip == NULL || *tip == '\0')
     return FALSE;
-  gtk_tooltip_set_text (tooltip, tip);
+  dc_tooltip_show_text (tooltip, tip);
   return TRUE;
 }
 

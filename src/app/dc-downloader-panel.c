@@ -6,6 +6,7 @@
 
 #include "dc-cell.h"
 #include "dc-downloader-panel.h"
+#include "dc-tooltip.h"
 
 struct _DcDownloaderPanel
 {
@@ -457,7 +458,7 @@ static gboolean
 button_query_tooltip (GtkWidget *button, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
                       gpointer text)
 {
-  gtk_tooltip_set_text (tooltip, text);
+  dc_tooltip_show_text (tooltip, text);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "dc-dvr-card.h"
+#include "dc-tooltip.h"
 
 struct _DcDvrCard
 {
@@ -56,7 +57,7 @@ icon_button (const char *icon, const char *tooltip, const char *action, const ch
 {
   GtkWidget *b = gtk_button_new_from_icon_name (icon);
 
-  gtk_widget_set_tooltip_text (b, tooltip);
+  dc_tooltip_set_text (b, tooltip);
   gtk_widget_add_css_class (b, "flat");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (b), "s", name);
@@ -98,7 +99,7 @@ dc_dvr_card_new (const DcDvrConfig *cfg)
   self->stop = icon_button ("process-stop-symbolic", _("Stop this recorder’s downloads"),
                             "win.stop-dvr", cfg->name);
   self->download = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Download")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->download),
+  dc_tooltip_set_text (GTK_WIDGET (self->download),
                                _("Download the selected waybills whose dock is on this recorder"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->download), "win.download-dvr");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->download), "s", cfg->name);
@@ -198,7 +199,7 @@ dc_dvr_card_set_clock_offset (DcDvrCard *self, gint64 offset_s, const char *mode
   gtk_label_set_text (self->subtitle, text);
   /* the model is long ("DS-7608NXI-I2/8P/S"): a tooltip, not the line */
   if (model)
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->subtitle), model);
+    dc_tooltip_set_text (GTK_WIDGET (self->subtitle), model);
 }
 
 void
@@ -263,7 +264,7 @@ dc_dvr_card_set_paused (DcDvrCard *self, gboolean paused)
   self->paused = paused;
   gtk_button_set_icon_name (self->pause, paused ? "media-playback-start-symbolic"
                                                 : "media-playback-pause-symbolic");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause),
+  dc_tooltip_set_text (GTK_WIDGET (self->pause),
                                paused ? _("Resume this recorder’s downloads")
                                       : _("Pause this recorder’s downloads"));
 }

@@ -13,6 +13,7 @@
 #include "dc-dock-map-report.h"
 #include "dc-dvr-settings-window.h"
 #include "dc-window.h"
+#include "dc-tooltip.h"
 
 struct _DcDvrSettingsWindow
 {
@@ -869,7 +870,7 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   g_autoptr(GtkStringList) times = gtk_string_list_new (NULL);
   GtkWidget *row;
 
-  gtk_widget_set_tooltip_text (back, _("Back"));
+  dc_tooltip_set_text (back, _("Back"));
   g_signal_connect_swapped (back, "clicked", G_CALLBACK (adw_preferences_window_close_subpage), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), back);
   self->save_button = GTK_BUTTON (save);
@@ -953,7 +954,7 @@ build_editor (DcDvrSettingsWindow *self, const DcDvrConfig *cfg)
   self->cert_row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->cert_row), _("Certificate"));
   self->cert_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Check Certificate")));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cert_button),
+  dc_tooltip_set_text (GTK_WIDGET (self->cert_button),
                                _("Shows the certificate the recorder presents, without signing in"));
   gtk_widget_set_valign (GTK_WIDGET (self->cert_button), GTK_ALIGN_CENTER);
   g_signal_connect (self->cert_button, "clicked", G_CALLBACK (check_clicked), self);
@@ -1248,8 +1249,8 @@ rebuild (DcDvrSettingsWindow *self)
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), cfg->name);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
-      gtk_widget_set_tooltip_text (edit, _("Edit"));
-      gtk_widget_set_tooltip_text (remove, _("Remove"));
+      dc_tooltip_set_text (edit, _("Edit"));
+      dc_tooltip_set_text (remove, _("Remove"));
       gtk_widget_set_valign (edit, GTK_ALIGN_CENTER);
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (edit, "flat");
@@ -1305,8 +1306,8 @@ rebuild (DcDvrSettingsWindow *self)
       gtk_drop_down_set_selected (GTK_DROP_DOWN (dd), sel);
       gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), m ? m->channel : 1);
       gtk_widget_set_sensitive (spin, sel != 0);
-      gtk_widget_set_tooltip_text (dd, _("Recorder"));
-      gtk_widget_set_tooltip_text (spin, _("Channel"));
+      dc_tooltip_set_text (dd, _("Recorder"));
+      dc_tooltip_set_text (spin, _("Channel"));
       gtk_widget_set_valign (dd, GTK_ALIGN_CENTER);
       gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), dd);
@@ -1387,7 +1388,7 @@ dc_dvr_settings_window_init (DcDvrSettingsWindow *self)
   adw_preferences_page_set_title (self->page, _("Recorders"));
   self->dvr_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->dvr_group, _("Recorders"));
-  gtk_widget_set_tooltip_text (add, _("Add a recorder"));
+  dc_tooltip_set_text (add, _("Add a recorder"));
   gtk_widget_add_css_class (add, "flat");
   gtk_widget_add_css_class (import, "flat");
   g_signal_connect (add, "clicked", G_CALLBACK (add_clicked), self);

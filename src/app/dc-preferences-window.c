@@ -6,6 +6,7 @@
 
 #include "dc-preferences-window.h"
 #include "dc-window.h"
+#include "dc-tooltip.h"
 
 struct _DcPreferencesWindow
 {
@@ -171,7 +172,7 @@ dc_preferences_window_new (DcApplication *app, GtkWindow *parent)
   self->folder_row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->folder_row), _("Output folder"));
   button = gtk_button_new_from_icon_name ("folder-open-symbolic");
-  gtk_widget_set_tooltip_text (button, _("Choose the output folder"));
+  dc_tooltip_set_text (button, _("Choose the output folder"));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   g_signal_connect (button, "clicked", G_CALLBACK (choose_folder), self);
   adw_action_row_add_suffix (self->folder_row, button);

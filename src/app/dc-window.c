@@ -10,6 +10,7 @@
 #include "dc-dvr-settings-window.h"
 #include "pictures/dc-picture-page.h"
 #include "dc-window.h"
+#include "dc-tooltip.h"
 
 struct _DcWindow
 {
@@ -120,7 +121,7 @@ update_output_button (DcWindow *self)
   label = g_strdup_printf (_("Output: %s"), shown);
   adw_button_content_set_label (self->output_button_content, label);
   tip = g_strdup_printf (_("Pictures and clips are saved in %s"), dc_session_get_out_dir (self->session));
-  gtk_widget_set_tooltip_text (gtk_widget_get_parent (GTK_WIDGET (self->output_button_content)), tip);
+  dc_tooltip_set_text (gtk_widget_get_parent (GTK_WIDGET (self->output_button_content)), tip);
 }
 
 void
@@ -841,7 +842,8 @@ dc_window_init (DcWindow *self)
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
-
+  /* the templates' tooltips (window, table, panel, picture grid) */
+  dc_tooltip_install_tree (GTK_WIDGET (self));
 }
 
 static void selection_changed (DcWindow *self);

@@ -250,3 +250,39 @@ xtest_input_ctrl_key (GtkWidget *widget, guint keyval)
 {
   key (widget, keyval, TRUE);
 }
+
+void
+xtest_input_hover (GtkWidget *widget, double x, double y)
+{
+  Display *dpy = xdisplay (widget);
+  int rx, ry;
+
+  to_root (widget, x, y, &rx, &ry);
+  focus_toplevel (widget);
+  fake_motion (dpy, rx, ry);
+  XSync (dpy, False);
+}
+
+int
+xtest_input_popup_height (GtkWidget *widget)
+{
+  Display *dpy = xdisplay (widget);
+  Window root, parent, *children = NULL;
+  unsigned int n = 0;
+  int height = 0;
+
+  if (!XQueryTree (dpy, DefaultRootWindow (dpy), &root, &parent, &children, &n))
+    return 0;
+  for (unsigned int i = 0; i < n; i++)
+    {
+      XWindowAttributes a;
+
+      /* a tooltip is an override-redirect window, mapped while shown */
+      if (XGetWindowAttributes (dpy, children[i], &a) && a.override_redirect &&
+          a.map_state == IsViewable && a.width > 1 && a.height > 1)
+        height = a.height;
+    }
+  if (children)
+    XFree (children);
+  return height;
+}

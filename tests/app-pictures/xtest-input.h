@@ -18,6 +18,11 @@ gboolean xtest_input_init   (GError **error);
 void     xtest_input_click  (GtkWidget *widget, double x, double y, guint n_clicks);
 /* One primary click with Ctrl held, as a person adds to a selection. */
 void     xtest_input_ctrl_click (GtkWidget *widget, double x, double y);
+/* Moves the pointer to (@x, @y) of @widget, no button. */
+void     xtest_input_hover  (GtkWidget *widget, double x, double y);
+/* Height of the last mapped override-redirect window (a tooltip), 0 if
+ * none is shown. */
+int      xtest_input_popup_height (GtkWidget *widget);
 void     xtest_input_right_click (GtkWidget *widget, double x, double y);
 /* Presses the primary button at (@fx, @fy) of @from, moves in steps to
  * (@tx, @ty) of @to (both in one window) and releases there. */

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "dc-picture-canvas.h"
+#include "dc-tooltip.h"
 
 #define BADGE_RADIUS 13.0
 #define BADGE_MARGIN 6.0
@@ -401,7 +402,7 @@ dc_picture_canvas_query_tooltip (GtkWidget *widget, int x, int y, gboolean keybo
 
   if (!self->placeholder || self->reason == NULL || self->reason[0] == '\0')
     return FALSE;
-  gtk_tooltip_set_text (tooltip, self->reason);
+  dc_tooltip_show_text (tooltip, self->reason);
   return TRUE;
 }
 

@@ -64,6 +64,19 @@ icon_button (const char *icon, const char *tooltip, const char *action, const ch
   return GTK_BUTTON (b);
 }
 
+/* The status line's whole text, when the card had to cut it short. */
+static gboolean
+state_label_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                           gpointer user_data)
+{
+  GtkLabel *label = GTK_LABEL (widget);
+
+  if (!pango_layout_is_ellipsized (gtk_label_get_layout (label)))
+    return FALSE;
+  dc_tooltip_show_text (tooltip, gtk_label_get_text (label));
+  return TRUE;
+}
+
 DcDvrCard *
 dc_dvr_card_new (const DcDvrConfig *cfg)
 {
@@ -112,9 +125,14 @@ dc_dvr_card_new (const DcDvrConfig *cfg)
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_box_append (GTK_BOX (self), GTK_WIDGET (self->progress));
 
+  /* one line whatever the reason's length, so the card keeps its height
+   * in the bounded cards area; the whole sentence is its tooltip */
   self->state_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (self->state_label, 0);
-  gtk_label_set_wrap (self->state_label, TRUE);
+  gtk_label_set_ellipsize (self->state_label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (self->state_label, TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->state_label), TRUE);
+  g_signal_connect (self->state_label, "query-tooltip", G_CALLBACK (state_label_query_tooltip), NULL);
   gtk_widget_set_hexpand (GTK_WIDGET (self->state_label), TRUE);
   self->counts = GTK_LABEL (gtk_label_new (NULL));
   gtk_widget_add_css_class (GTK_WIDGET (self->counts), "numeric");

@@ -289,14 +289,15 @@ table_scrolled (gpointer data)
   return g_strcmp0 (now, t->first_title) != 0;
 }
 
+/* The by-dock rows are there (the model hides none: GTK makes the
+ * widgets of the rows it shows as it gets them). */
 static gboolean
 dock_rows_made (gpointer data)
 {
   Table *t = data;
   GtkColumnView *dv = dc_esheet_view_get_dock_view (t->view);
-  return g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (dv))) > 256 ||
-         dc_dock_model_get_row_limit (DC_DOCK_MODEL (gtk_no_selection_get_model (
-           GTK_NO_SELECTION (gtk_column_view_get_model (dv))))) == G_MAXUINT;
+  return !dc_esheet_view_is_busy (t->view) &&
+         g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (dv))) > 256;
 }
 
 /* Baseline: the same table the stock GTK way, in its own window: a

@@ -91,6 +91,22 @@ slots_get (GHashTable *slots, guint position)
   return item;
 }
 
+/* Notifies @pspec on every live item (the rows GTK shows). */
+static void
+slots_notify (GHashTable *slots, GParamSpec *pspec)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  /* collected first: a handler may drop the last reference of an item */
+  g_hash_table_iter_init (&iter, slots);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (items, g_object_ref (value));
+  for (guint i = 0; i < items->len; i++)
+    g_object_notify_by_pspec (g_ptr_array_index (items, i), pspec);
+}
+
 static void
 slots_detach (GHashTable *slots)
 {
@@ -1187,16 +1203,7 @@ dc_waybill_model_status_changed (DcWaybillModel *self, const char *waybill)
 void
 dc_waybill_model_all_status_changed (DcWaybillModel *self)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTableIter iter;
-  gpointer value;
-
-  /* collected first: a handler may drop the last reference of an item */
-  g_hash_table_iter_init (&iter, self->slots);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (items, g_object_ref (value));
-  for (guint i = 0; i < items->len; i++)
-    dc_row_item_status_changed (g_ptr_array_index (items, i));
+  slots_notify (self->slots, row_properties[ROW_PROP_STATUS]);
 }
 
 guint
@@ -1589,14 +1596,5 @@ dc_dock_model_get_entry_row (DcDockModel *self, guint column, guint i)
 void
 dc_dock_model_touch (DcDockModel *self)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTableIter iter;
-  gpointer value;
-
-  /* collected first: a handler may drop the last reference of an item */
-  g_hash_table_iter_init (&iter, self->slots);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (items, g_object_ref (value));
-  for (guint i = 0; i < items->len; i++)
-    dc_row_item_content_changed (g_ptr_array_index (items, i));
+  slots_notify (self->slots, row_properties[ROW_PROP_CONTENT]);
 }

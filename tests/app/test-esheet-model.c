@@ -252,6 +252,16 @@ model_gone (gpointer data)
   return FALSE;
 }
 
+/* Drops the checker and the model, and waits until the model is gone. */
+static void
+finish (Checker *c, gpointer model, GWeakRef *weak)
+{
+  checker_clear (c);
+  g_object_unref (model);
+  g_assert_true (dc_test_wait_until (model_gone, weak, 30000));
+  g_weak_ref_clear (weak);
+}
+
 /* Waits for the worker as the window does: by running the main loop. */
 static void
 wait_idle (DcWaybillModel *model)
@@ -346,10 +356,7 @@ run_waybill_contract (gboolean async, guint rows, gboolean hold_all)
     /* GTK 4.8 asks for every row such a change adds: it stays near the
      * number of rows GTK holds, not the sheet's */
     g_assert_cmpuint (c.max_searched, <=, 200 + 2 * 32);
-  checker_clear (&c);
-  g_object_unref (model);
-  g_assert_true (dc_test_wait_until (model_gone, &weak, 30000));
-  g_weak_ref_clear (&weak);
+  finish (&c, model, &weak);
 }
 
 static void
@@ -412,10 +419,7 @@ test_waybill_cancel (void)
     }
   g_assert_true (busy_seen);
   checker_verify (&c);
-  checker_clear (&c);
-  g_object_unref (model);
-  g_assert_true (dc_test_wait_until (model_gone, &weak, 30000));
-  g_weak_ref_clear (&weak);
+  finish (&c, model, &weak);
 }
 
 /* By dock */
@@ -492,10 +496,7 @@ run_dock_contract (gboolean async, guint rows, gboolean hold_all)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
   if (!hold_all)
     g_assert_cmpuint (c.max_searched, <=, 200 + 2 * 32);
-  checker_clear (&c);
-  g_object_unref (model);
-  g_assert_true (dc_test_wait_until (model_gone, &weak, 30000));
-  g_weak_ref_clear (&weak);
+  finish (&c, model, &weak);
   dock_sheet = NULL;
 }
 

@@ -112,22 +112,35 @@ is_idle (gpointer data)
   return !dc_session_is_busy (data);
 }
 
-/* No job of north is running, for half a second on end. */
+/* No job of a recorder is running, for half a second on end. */
+static gboolean
+recorder_settled (DcSession *session, const char *dvr, gint64 *since)
+{
+  DcRecorderStatus st;
+
+  dc_session_get_recorder_status (session, dvr, &st);
+  if (st.counts.n[DC_RUN_RUNNING] > 0 || st.counts.n[DC_RUN_RETRY_WAIT] > 0)
+    {
+      *since = 0;
+      return FALSE;
+    }
+  if (*since == 0)
+    *since = g_get_monotonic_time ();
+  return g_get_monotonic_time () - *since > 500000;
+}
+
 static gboolean
 north_settled (gpointer data)
 {
   static gint64 since;
-  DcRecorderStatus st;
+  return recorder_settled (data, "north", &since);
+}
 
-  dc_session_get_recorder_status (data, "north", &st);
-  if (st.counts.n[DC_RUN_RUNNING] > 0 || st.counts.n[DC_RUN_RETRY_WAIT] > 0)
-    {
-      since = 0;
-      return FALSE;
-    }
-  if (since == 0)
-    since = g_get_monotonic_time ();
-  return g_get_monotonic_time () - since > 500000;
+static gboolean
+south_settled (gpointer data)
+{
+  static gint64 since;
+  return recorder_settled (data, "south", &since);
 }
 
 static void
@@ -236,24 +249,6 @@ test_pause_unmapped_restart (void)
     }
   dc_session_shutdown (again);
   fixture_stop (&f);
-}
-
-/* No job of @data's recorder "south" is running, for half a second on end. */
-static gboolean
-south_settled (gpointer data)
-{
-  static gint64 since;
-  DcRecorderStatus st;
-
-  dc_session_get_recorder_status (data, "south", &st);
-  if (st.counts.n[DC_RUN_RUNNING] > 0 || st.counts.n[DC_RUN_RETRY_WAIT] > 0)
-    {
-      since = 0;
-      return FALSE;
-    }
-  if (since == 0)
-    since = g_get_monotonic_time ();
-  return g_get_monotonic_time () - since > 500000;
 }
 
 /* The south recorder's jobs that the removal stopped: each says why, and

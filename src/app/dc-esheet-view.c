@@ -908,6 +908,20 @@ stop_dock_rows (DcEsheetView *self)
   self->dock_columns_id = 0;
 }
 
+/* GTK 4.8 makes ~200 rows of cells for each column of a model it is
+ * given, shown or not: the by-dock view gets its model (which counts and
+ * titles read all the same) when it is first shown. */
+static void
+dock_view_attach (DcEsheetView *self)
+{
+  g_autoptr(GtkSelectionModel) sel = NULL;
+
+  if (gtk_column_view_get_model (self->dock_view) != NULL)
+    return;
+  sel = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->docks))));
+  gtk_column_view_set_model (self->dock_view, sel);
+}
+
 /* Header counts, from one coalesced idle */
 
 static void
@@ -1555,11 +1569,7 @@ dc_esheet_view_init (DcEsheetView *self)
   dc_dock_model_set_async (self->docks, TRUE);
   add_order_columns (self);
   gtk_column_view_set_model (self->order_view, GTK_SELECTION_MODEL (self->waybills));
-  {
-    GtkSelectionModel *sel = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->docks))));
-    gtk_column_view_set_model (self->dock_view, sel);
-    g_object_unref (sel);
-  }
+  g_signal_connect_swapped (self->dock_view, "map", G_CALLBACK (dock_view_attach), self);
   g_signal_connect (gtk_column_view_get_sorter (self->dock_view), "changed",
                     G_CALLBACK (dock_sorter_changed), self);
   self->dock_widths = g_array_new (FALSE, TRUE, sizeof (int));

@@ -6,13 +6,13 @@
 
 #include "dc-esheet-model.h"
 
-/* DcRowItem */
+/* DcRowItem: the item of a position (a slot) */
 
 struct _DcRowItem
 {
   GObject     parent_instance;
-  guint       index;
-  GHashTable *alive;   /* its model's cache of live items, or NULL */
+  guint       index;   /* its position, G_MAXUINT once removed */
+  GHashTable *slots;   /* its model's live items, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (DcRowItem, dc_row_item, G_TYPE_OBJECT)
@@ -32,8 +32,8 @@ dc_row_item_finalize (GObject *object)
 {
   DcRowItem *self = DC_ROW_ITEM (object);
 
-  if (self->alive && g_hash_table_lookup (self->alive, GUINT_TO_POINTER (self->index)) == self)
-    g_hash_table_remove (self->alive, GUINT_TO_POINTER (self->index));
+  if (self->slots && g_hash_table_lookup (self->slots, GUINT_TO_POINTER (self->index)) == self)
+    g_hash_table_remove (self->slots, GUINT_TO_POINTER (self->index));
   G_OBJECT_CLASS (dc_row_item_parent_class)->finalize (object);
 }
 
@@ -74,54 +74,162 @@ dc_row_item_content_changed (DcRowItem *self)
   g_object_notify_by_pspec (G_OBJECT (self), row_properties[ROW_PROP_CONTENT]);
 }
 
-/* The item of a position: the same object as long as GTK holds it, so a
- * new permutation leaves GTK's rows in place. */
+/* The item of a position: made when asked for, and the same object as
+ * long as anyone holds it (the cache holds no reference: an item leaves
+ * it when freed). */
 static gpointer
-alive_item (GHashTable *alive, guint position)
+slots_get (GHashTable *slots, guint position)
 {
-  DcRowItem *item = g_hash_table_lookup (alive, GUINT_TO_POINTER (position));
+  DcRowItem *item = g_hash_table_lookup (slots, GUINT_TO_POINTER (position));
 
   if (item != NULL)
     return g_object_ref (item);
   item = g_object_new (DC_TYPE_ROW_ITEM, NULL);
   item->index = position;
-  /* The cache holds no reference: the item removes itself when freed. */
-  item->alive = alive;
-  g_hash_table_insert (alive, GUINT_TO_POINTER (position), item);
+  item->slots = slots;
+  g_hash_table_insert (slots, GUINT_TO_POINTER (position), item);
   return item;
 }
 
+/* Notifies @pspec on every live item (the rows GTK shows). */
 static void
-alive_detach (GHashTable *alive)
+slots_notify (GHashTable *slots, GParamSpec *pspec)
 {
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, alive);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    ((DcRowItem *) value)->alive = NULL;
-  g_hash_table_unref (alive);
-}
-
-/* Replaces a model's content of @old_n rows by @new_n rows: items-changed
- * for the tail only, notify::content for the live items before it. */
-static void
-alive_replace (GListModel *model, GHashTable *alive, guint old_n, guint new_n)
-{
-  guint common = MIN (old_n, new_n);
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
+  gpointer value;
+
+  /* collected first: a handler may drop the last reference of an item */
+  g_hash_table_iter_init (&iter, slots);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (items, g_object_ref (value));
+  for (guint i = 0; i < items->len; i++)
+    g_object_notify_by_pspec (g_ptr_array_index (items, i), pspec);
+}
+
+static void
+slots_detach (GHashTable *slots)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, slots);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ((DcRowItem *) value)->slots = NULL;
+      ((DcRowItem *) value)->index = G_MAXUINT;
+    }
+  g_hash_table_unref (slots);
+}
+
+/* Keeps the live items of positions [@from, @from + @n) as the items of
+ * [0, @n) and lets the others go; called just before the items-changed
+ * that puts the rows there.  GTK 4.8 finds the row widgets of a change
+ * by item: one it finds is bound again, one it does not find is
+ * destroyed and built anew (~1,000 cells for 200 rows). */
+static void
+slots_move (GHashTable *slots, guint from, guint n)
+{
+  g_autoptr(GPtrArray) moved = g_ptr_array_new ();
+  GHashTableIter iter;
   gpointer key, value;
 
-  if (old_n != new_n)
-    g_list_model_items_changed (model, common, old_n - common, new_n - common);
-  /* collect first: a handler may drop the last reference of an item */
-  g_hash_table_iter_init (&iter, alive);
+  g_hash_table_iter_init (&iter, slots);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (GPOINTER_TO_UINT (key) < common)
-      g_ptr_array_add (items, g_object_ref (value));
-  for (guint i = 0; i < items->len; i++)
-    dc_row_item_content_changed (g_ptr_array_index (items, i));
+    {
+      DcRowItem *item = value;
+      guint q = GPOINTER_TO_UINT (key);
+
+      if (from == 0 && q < n)
+        continue;
+      g_hash_table_iter_steal (&iter);
+      if (q >= from && q - from < n)
+        {
+          item->index = q - from;
+          g_ptr_array_add (moved, item);
+        }
+      else
+        {
+          item->slots = NULL;
+          item->index = G_MAXUINT;
+        }
+    }
+  for (guint i = 0; i < moved->len; i++)
+    {
+      DcRowItem *item = g_ptr_array_index (moved, i);
+      g_hash_table_insert (slots, GUINT_TO_POINTER (item->index), item);
+    }
+}
+
+static int
+cmp_uint (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Live items closer than this are one cluster (one row range GTK shows). */
+#define CLUSTER_GAP 32
+/* GTK keeps the scroll position of a new content when its rows are no
+ * further down than this; further, the rows it showed show the top. */
+#define KEEP_POSITION_ROWS 10000
+
+/* Replaces a model's @old_n rows by @new_n others, every position
+ * covered by items-changed.
+ *
+ * One items-changed (0, old_n, new_n) would be the plain way, and on
+ * GTK 4.8 it costs 100-500 ms for a million rows: when a change removes
+ * a row GTK tracks (the scroll anchor, the focus, the cursor), GTK asks
+ * the model for every added item, one g_list_model_get_item() each, to
+ * find out whether the tracked one came back (gtklistitemmanager.c, "do
+ * a more expensive rebuild"); each answer is a new object, for a million
+ * positions nobody looks at.  So the replacement is two changes:
+ * items-changed (0, old_n, k), the first k new rows, then items-changed
+ * (k, 0, new_n - k), the rest, which removes nothing GTK tracks and
+ * costs it nothing per row.  k covers the rows GTK shows (the biggest
+ * cluster of live items), whose items stay the items of the positions
+ * they land at: GTK asks k times, finds them, and binds its row widgets
+ * again instead of building new ones.  Between the two the model holds
+ * exactly the first k new rows: @set_shown (model, k), then (new_n).
+ *
+ * Where GTK shows rows near the top (up to KEEP_POSITION_ROWS) they stay
+ * at their positions (a sort keeps the scroll position); further down,
+ * they show the first new rows (GTK would otherwise ask for every row
+ * above them). */
+static void
+slots_replace (GListModel *model, GHashTable *slots, guint old_n, guint new_n,
+               void (*set_shown) (GListModel *model, guint shown))
+{
+  g_autoptr(GArray) live = g_array_new (FALSE, FALSE, sizeof (guint));
+  GHashTableIter iter;
+  gpointer key;
+  guint lo = 0, main_lo = 0, main_hi = 0, from, k, v;
+
+  g_hash_table_iter_init (&iter, slots);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if ((v = GPOINTER_TO_UINT (key)) < old_n)
+      g_array_append_val (live, v);
+  g_array_sort (live, cmp_uint);
+  for (guint i = 0; i < live->len; i++)
+    {
+      guint q = g_array_index (live, guint, i);
+
+      if (i == 0 || q - g_array_index (live, guint, i - 1) > CLUSTER_GAP)
+        lo = q;
+      if (q + 1 - lo > main_hi - main_lo)
+        main_lo = lo, main_hi = q + 1;
+    }
+  if (main_hi <= MIN (new_n, KEEP_POSITION_ROWS))
+    from = 0, k = main_hi;
+  else
+    from = main_lo, k = MIN (main_hi - main_lo, new_n);
+  slots_move (slots, from, k);
+  set_shown (model, k);
+  if (old_n || k)
+    g_list_model_items_changed (model, 0, old_n, k);
+  set_shown (model, new_n);
+  if (new_n > k)
+    g_list_model_items_changed (model, k, 0, new_n - k);
 }
 
 /* Case-insensitive (ASCII) substring test; @needle is already lower case.
@@ -153,7 +261,6 @@ contains_ci (const char *hay, const char *needle)
 
 typedef struct
 {
-  gatomicrefcount  ref;
   DcEsheet        *esheet;      /* keeps the strings alive (its arena) */
   guint            n;           /* waybills */
   guint            built;       /* waybills copied so far */
@@ -184,9 +291,8 @@ typedef struct
 static Snapshot *
 snapshot_new (DcEsheet *esheet)
 {
-  Snapshot *snap = g_new0 (Snapshot, 1);
+  Snapshot *snap = g_atomic_rc_box_new0 (Snapshot);
 
-  g_atomic_ref_count_init (&snap->ref);
   g_mutex_init (&snap->lock);
   snap->esheet = g_object_ref (esheet);
   snap->n = dc_esheet_get_n_waybills (esheet);
@@ -252,16 +358,14 @@ snapshot_build (Snapshot *snap, guint budget)
 static Snapshot *
 snapshot_ref (Snapshot *snap)
 {
-  g_atomic_ref_count_inc (&snap->ref);
-  return snap;
+  return g_atomic_rc_box_acquire (snap);
 }
 
-/* The last reference is always dropped on the main thread. */
 static void
-snapshot_unref (Snapshot *snap)
+snapshot_clear (gpointer data)
 {
-  if (snap == NULL || !g_atomic_ref_count_dec (&snap->ref))
-    return;
+  Snapshot *snap = data;
+
   g_object_unref (snap->esheet);
   g_free (snap->name);
   g_free (snap->dock);
@@ -272,7 +376,15 @@ snapshot_unref (Snapshot *snap)
   g_array_unref (snap->entries);
   g_clear_pointer (&snap->buckets, g_ptr_array_unref);
   g_mutex_clear (&snap->lock);
-  g_free (snap);
+}
+
+/* The last reference is dropped on the main thread: the model's, or a
+ * job's in its callback (runner_task_done). */
+static void
+snapshot_unref (Snapshot *snap)
+{
+  if (snap != NULL)
+    g_atomic_rc_box_release_full (snap, snapshot_clear);
 }
 
 static int
@@ -313,87 +425,65 @@ snapshot_get_buckets (Snapshot *snap)
   return snap->buckets;
 }
 
-/* Background work: one task at a time per model.  The model asks for a
- * result (runner_request); the runner completes the snapshot in idle
- * slices, runs the task in a thread (or inline for small sheets, or when
- * someone waits) and hands the result to the model on the main thread.
- * A newer request cancels the running task (it stops early) and runs
- * after it. */
+/* Background work.  Each request of a model (a filter, a sort, a new
+ * sheet) becomes a GTask run in GLib's thread pool with its own
+ * GCancellable; a newer request cancels it (the worker stops early) and
+ * its result, if it still comes, is dropped in the callback: only the
+ * newest request's result is ever applied.  The snapshot is completed
+ * first in idle slices on the main thread (the sheet belongs to it).
+ * Small sheets, or a caller that waits, get the result at once. */
 
-typedef struct _Task Task;
-typedef struct _Runner Runner;
-
-struct _Task
+typedef struct
 {
-  gatomicrefcount  ref;
   Snapshot        *snap;
   gpointer         params;
   GDestroyNotify   free_params;
-  gpointer         result;
+  /* the result, or NULL when @cancellable was cancelled */
+  gpointer       (*compute) (const Snapshot *snap, gconstpointer params, GCancellable *cancellable);
   GDestroyNotify   free_result;
-  void           (*compute) (Task *task);
-  int              cancelled;    /* atomic */
-  GThread         *thread;
-  GMutex           lock;
-  GCond            cond;
-  gboolean         done;         /* under lock */
-  guint            idle_id;      /* under lock: the worker's "done" idle */
-  Runner          *runner;       /* NULL once the runner let it go */
-};
+} Job;
 
-struct _Runner
+typedef struct
 {
-  gpointer   owner;
-  gboolean   async;
-  Snapshot  *snap;
-  guint      snap_idle;
-  gboolean   wanted;             /* a request waits for the snapshot */
-  Task      *task;               /* running in a worker */
-  gboolean   again;              /* the task is superseded */
+  gpointer       owner;          /* the model (the GTask's source object) */
+  gboolean       async;
+  Snapshot      *snap;
+  guint          snap_idle;
+  gboolean       wanted;         /* a request waits for the snapshot */
+  GTask         *task;           /* the newest request in a worker (the GTask
+                                  * lives until its callback) */
+  GCancellable  *cancellable;    /* the newest request's */
   /* the owner's part (main thread) */
-  Task     *(*make_task)   (gpointer owner, Snapshot *snap);
-  void      (*apply)       (gpointer owner, Task *task);
-  void      (*busy_changed) (gpointer owner);
-};
+  Job         *(*make_job)     (gpointer owner, Snapshot *snap);
+  void         (*apply)        (gpointer owner, gpointer result);
+  void         (*busy_changed) (gpointer owner);
+} Runner;
 
-#define CANCELLED(task) g_atomic_int_get (&(task)->cancelled)
 #define SYNC_LIMIT 20000   /* below this many waybills, no thread */
 
-static Task *
-task_new (Snapshot *snap, void (*compute) (Task *), gpointer params, GDestroyNotify free_params)
+static Job *
+job_new (Snapshot *snap,
+         gpointer (*compute) (const Snapshot *, gconstpointer, GCancellable *),
+         GDestroyNotify free_result, gpointer params, GDestroyNotify free_params)
 {
-  Task *task = g_new0 (Task, 1);
+  Job *job = g_new0 (Job, 1);
 
-  g_atomic_ref_count_init (&task->ref);
-  g_mutex_init (&task->lock);
-  g_cond_init (&task->cond);
-  task->snap = snapshot_ref (snap);
-  task->compute = compute;
-  task->params = params;
-  task->free_params = free_params;
-  return task;
-}
-
-static Task *
-task_ref (Task *task)
-{
-  g_atomic_ref_count_inc (&task->ref);
-  return task;
+  job->snap = snapshot_ref (snap);
+  job->compute = compute;
+  job->free_result = free_result;
+  job->params = params;
+  job->free_params = free_params;
+  return job;
 }
 
 static void
-task_unref (Task *task)
+job_free (gpointer data)
 {
-  if (task == NULL || !g_atomic_ref_count_dec (&task->ref))
-    return;
-  snapshot_unref (task->snap);
-  if (task->free_params)
-    task->free_params (task->params);
-  if (task->result && task->free_result)
-    task->free_result (task->result);
-  g_mutex_clear (&task->lock);
-  g_cond_clear (&task->cond);
-  g_free (task);
+  Job *job = data;
+
+  snapshot_unref (job->snap);
+  job->free_params (job->params);
+  g_free (job);
 }
 
 static gboolean
@@ -402,67 +492,87 @@ runner_busy (Runner *r)
   return r->task != NULL || r->wanted;
 }
 
-static void runner_start (Runner *r);
-
-/* Waits for the worker and joins it (main thread). */
+/* The newest request's task (if any) is no longer wanted. */
 static void
-task_join (Task *task)
+runner_cancel (Runner *r)
 {
-  g_mutex_lock (&task->lock);
-  while (!task->done)
-    g_cond_wait (&task->cond, &task->lock);
-  g_clear_handle_id (&task->idle_id, g_source_remove);
-  g_mutex_unlock (&task->lock);
-  g_clear_pointer (&task->thread, g_thread_join);
-}
-
-static void
-runner_finish (Runner *r)
-{
-  Task *task = r->task;
-
+  if (r->cancellable != NULL)
+    g_cancellable_cancel (r->cancellable);
+  g_clear_object (&r->cancellable);
   r->task = NULL;
-  task->runner = NULL;
-  if (!r->again && !CANCELLED (task))
-    {
-      r->apply (r->owner, task);
-      r->busy_changed (r->owner);
-    }
-  else
-    {
-      r->again = FALSE;
-      runner_start (r);
-    }
-  task_unref (task);
 }
 
-static gboolean
-task_done_idle (gpointer data)
+static void
+runner_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  Task *task = data;
+  Job *job = task_data;
+  gpointer result = job->compute (job->snap, job->params, cancellable);
 
-  g_mutex_lock (&task->lock);
-  task->idle_id = 0;
-  g_mutex_unlock (&task->lock);
-  g_clear_pointer (&task->thread, g_thread_join);
-  if (task->runner && task->runner->task == task)
-    runner_finish (task->runner);
-  return G_SOURCE_REMOVE;
+  if (result == NULL || g_cancellable_is_cancelled (cancellable))
+    {
+      g_clear_pointer (&result, job->free_result);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "superseded");
+      return;
+    }
+  g_task_return_pointer (task, result, job->free_result);
 }
 
-static gpointer
-task_thread (gpointer data)
+static void
+runner_task_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  Task *task = data;
+  Runner *r = user_data;
+  GTask *task = G_TASK (res);
+  Job *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gpointer result = g_task_propagate_pointer (task, &error);
 
-  task->compute (task);
-  g_mutex_lock (&task->lock);
-  task->done = TRUE;
-  task->idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, task_done_idle, task_ref (task),
-                                   (GDestroyNotify) task_unref);
-  g_cond_broadcast (&task->cond);
-  g_mutex_unlock (&task->lock);
-  return NULL;
+  /* the worker may drop the task's last reference: the sheet the
+   * snapshot holds is let go here, on the main thread */
+  g_clear_pointer (&job->snap, snapshot_unref);
+  if (task != r->task || result == NULL)
+    {
+      /* superseded: never applied */
+      g_clear_pointer (&result, job->free_result);
+      return;
+    }
+  g_clear_object (&r->cancellable);
+  r->task = NULL;
+  r->apply (r->owner, result);
+  job->free_result (result);
+  r->busy_changed (r->owner);
+}
+
+/* Starts the worker for the owner's current state (snapshot complete). */
+static void
+runner_start (Runner *r)
+{
+  g_autoptr(GTask) task = NULL;
+
+  runner_cancel (r);
+  r->cancellable = g_cancellable_new ();
+  task = g_task_new (r->owner, r->cancellable, runner_task_done, r);
+  g_task_set_name (task, "dc-esheet-model");
+  g_task_set_task_data (task, r->make_job (r->owner, r->snap), job_free);
+  r->task = task;
+  g_task_run_in_thread (task, runner_thread);
+}
+
+/* Computes and applies the owner's current state here and now. */
+static void
+runner_run_here (Runner *r)
+{
+  Job *job;
+  gpointer result;
+
+  runner_cancel (r);
+  snapshot_build (r->snap, G_MAXUINT);
+  g_clear_handle_id (&r->snap_idle, g_source_remove);
+  r->wanted = FALSE;
+  job = r->make_job (r->owner, r->snap);
+  result = job->compute (job->snap, job->params, NULL);
+  r->apply (r->owner, result);
+  job->free_result (result);
+  job_free (job);
 }
 
 static gboolean
@@ -481,117 +591,68 @@ snapshot_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Starts the task for the owner's current state (the snapshot must exist). */
-static void
-runner_start (Runner *r)
-{
-  gboolean was_busy = runner_busy (r);
-
-  if (r->snap == NULL)
-    {
-      /* the sheet went away (reset) and nothing was asked since */
-      if (was_busy != runner_busy (r) || !was_busy)
-        r->busy_changed (r->owner);
-      return;
-    }
-  if (r->snap->built < r->snap->n)
-    {
-      r->wanted = TRUE;
-      if (r->snap_idle == 0)
-        r->snap_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, snapshot_idle, r, NULL);
-    }
-  else
-    {
-      r->task = r->make_task (r->owner, r->snap);
-      r->task->runner = r;
-      r->task->thread = g_thread_new ("dc-esheet-view", task_thread, r->task);
-    }
-  if (!was_busy)
-    r->busy_changed (r->owner);
-}
-
 /* The owner's state changed: a result is wanted (computed and applied at
  * once for small sheets or a synchronous owner). */
 static void
 runner_request (Runner *r, DcEsheet *esheet)
 {
+  gboolean was_busy = runner_busy (r);
+
   if (r->snap == NULL)
     r->snap = snapshot_new (esheet);
-  if (r->task)
-    {
-      g_atomic_int_set (&r->task->cancelled, TRUE);
-      r->again = TRUE;
-      return;
-    }
-  if (r->wanted)
-    return;   /* the newest state is read when the snapshot is complete */
   if (!r->async || r->snap->n < SYNC_LIMIT)
+    runner_run_here (r);
+  else if (r->snap->built < r->snap->n)
     {
-      Task *task;
-
-      snapshot_build (r->snap, G_MAXUINT);
-      g_clear_handle_id (&r->snap_idle, g_source_remove);
-      task = r->make_task (r->owner, r->snap);
-      task->compute (task);
-      r->apply (r->owner, task);
-      task_unref (task);
-      return;
+      /* the newest state is read when the snapshot is complete */
+      runner_cancel (r);
+      r->wanted = TRUE;
+      if (r->snap_idle == 0)
+        r->snap_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, snapshot_idle, r, NULL);
     }
-  runner_start (r);
+  else
+    runner_start (r);
+  if (was_busy != runner_busy (r))
+    r->busy_changed (r->owner);
 }
 
-/* Blocks until the wanted result is shown. */
+/* Blocks until the wanted result is shown: computed here (a worker's
+ * result would be superseded). */
 static void
 runner_wait (Runner *r)
 {
-  while (runner_busy (r))
-    {
-      if (r->wanted)
-        {
-          snapshot_build (r->snap, G_MAXUINT);
-          g_clear_handle_id (&r->snap_idle, g_source_remove);
-          r->wanted = FALSE;
-          r->task = r->make_task (r->owner, r->snap);
-          r->task->runner = r;
-          r->task->thread = g_thread_new ("dc-esheet-view", task_thread, r->task);
-        }
-      task_join (r->task);
-      runner_finish (r);
-    }
+  if (!runner_busy (r))
+    return;
+  runner_run_here (r);
+  r->busy_changed (r->owner);
 }
 
-/* The sheet changed: the snapshot goes (a task running keeps its own). */
+/* The owner's state needs no work (the sheet as it is): what is under
+ * way is dropped, the snapshot stays for the next request. */
+static void
+runner_drop (Runner *r)
+{
+  gboolean was_busy = runner_busy (r);
+
+  runner_cancel (r);
+  r->wanted = FALSE;
+  if (was_busy)
+    r->busy_changed (r->owner);
+}
+
+/* The sheet changed (or the model goes): the snapshot goes, and so does
+ * the work on it.  The owner requests again. */
 static void
 runner_reset (Runner *r)
 {
-  g_clear_handle_id (&r->snap_idle, g_source_remove);
-  g_clear_pointer (&r->snap, snapshot_unref);
-  if (r->wanted)
-    {
-      /* requested again by the owner */
-      r->wanted = FALSE;
-      r->busy_changed (r->owner);
-    }
-  if (r->task)
-    {
-      g_atomic_int_set (&r->task->cancelled, TRUE);
-      r->again = TRUE;
-    }
-}
+  gboolean was_busy = runner_busy (r);
 
-static void
-runner_clear (Runner *r)
-{
   g_clear_handle_id (&r->snap_idle, g_source_remove);
-  if (r->task)
-    {
-      g_atomic_int_set (&r->task->cancelled, TRUE);
-      task_join (r->task);
-      r->task->runner = NULL;
-      g_clear_pointer (&r->task, task_unref);
-    }
-  r->wanted = FALSE;
   g_clear_pointer (&r->snap, snapshot_unref);
+  runner_cancel (r);
+  r->wanted = FALSE;
+  if (was_busy)
+    r->busy_changed (r->owner);
 }
 
 /* The waybill filter and sort */
@@ -660,11 +721,10 @@ cmp_keys (gconstpointer pa, gconstpointer pb, gpointer user_data)
   return c;
 }
 
-static void
-waybill_compute (Task *task)
+static gpointer
+waybill_compute (const Snapshot *snap, gconstpointer params, GCancellable *cancellable)
 {
-  const Snapshot *snap = task->snap;
-  const WaybillParams *p = task->params;
+  const WaybillParams *p = params;
   g_autofree guint8 *dock_hit = g_new0 (guint8, snap->n_docks + 1);
   gboolean filtering = p->filter != NULL && *p->filter != '\0';
   gboolean strings = p->sort == DC_WAYBILL_SORT_WAYBILL || p->sort == DC_WAYBILL_SORT_DOCK;
@@ -676,13 +736,13 @@ waybill_compute (Task *task)
     dock_hit[d] = contains_ci (snap->dock_name[d], p->filter);
   for (guint w = 0; w < snap->n; w++)
     {
-      if ((w & 0xffff) == 0 && CANCELLED (task))
+      if ((w & 0xffff) == 0 && g_cancellable_is_cancelled (cancellable))
         break;
       if (filtering && !dock_hit[snap->dock[w]] && !contains_ci (snap->name[w], p->filter))
         continue;
       perm[n++] = w;
     }
-  if (p->sort != DC_WAYBILL_SORT_SHEET && !CANCELLED (task))
+  if (p->sort != DC_WAYBILL_SORT_SHEET && !g_cancellable_is_cancelled (cancellable))
     {
       SortKey *keys = g_new (SortKey, MAX (n, 1));
 
@@ -718,8 +778,7 @@ waybill_compute (Task *task)
       }
   res->perm = perm;
   res->n = n;
-  task->result = res;
-  task->free_result = waybill_result_free;
+  return res;
 }
 
 /* DcWaybillModel */
@@ -731,14 +790,14 @@ struct _DcWaybillModel
   DcEsheet      *esheet;
   guint32       *perm;           /* waybill indexes, filtered and sorted */
   guint          n;
+  guint          shown;          /* n, or its first rows inside slots_replace() */
   char          *filter;         /* lower case */
   DcWaybillSort  sort;
   gboolean       descending;
   Runner         runner;
-  GHashTable    *alive;          /* position -> DcRowItem (weak) */
+  GHashTable    *slots;          /* position -> DcRowItem (weak) */
   DcStatusFunc   status_func;
   gpointer       status_data;
-  guint          row_limit;      /* rows GTK is told of, at most (see the view) */
 };
 
 enum { WM_PROP_0, WM_PROP_BUSY, WM_N_PROPS };
@@ -757,19 +816,30 @@ wm_get_item_type (GListModel *list)
   return DC_TYPE_ROW_ITEM;
 }
 
-/* The rows GTK sees: all of them, or the first row_limit.  Selecting
- * (select all, the counts) covers every row all the same. */
+/* The rows the model holds now (every one of them: nothing is hidden). */
 static guint
-wm_shown (DcWaybillModel *self)
+wm_n (DcWaybillModel *self)
 {
-  return MIN (self->n, self->row_limit);
+  return self->shown;
 }
 
-/* selection-changed for the rows GTK sees of @position..+@n. */
+/* The waybill at @position. */
+static guint32
+wm_row (DcWaybillModel *self, guint position)
+{
+  return self->perm[position];
+}
+
+static void
+wm_set_shown (GListModel *list, guint shown)
+{
+  DC_WAYBILL_MODEL (list)->shown = shown;
+}
+
 static void
 wm_selection_changed (DcWaybillModel *self, guint position, guint n)
 {
-  guint shown = wm_shown (self);
+  guint shown = wm_n (self);
 
   if (position < shown && n > 0)
     gtk_selection_model_selection_changed (GTK_SELECTION_MODEL (self), position,
@@ -779,7 +849,7 @@ wm_selection_changed (DcWaybillModel *self, guint position, guint n)
 static guint
 wm_get_n_items (GListModel *list)
 {
-  return wm_shown (DC_WAYBILL_MODEL (list));
+  return wm_n (DC_WAYBILL_MODEL (list));
 }
 
 static gpointer
@@ -787,9 +857,9 @@ wm_get_item (GListModel *list, guint position)
 {
   DcWaybillModel *self = DC_WAYBILL_MODEL (list);
 
-  if (position >= wm_shown (self))
+  if (position >= wm_n (self))
     return NULL;
-  return alive_item (self->alive, position);
+  return slots_get (self->slots, position);
 }
 
 static void
@@ -806,9 +876,9 @@ wm_is_selected (GtkSelectionModel *model, guint position)
   DcWaybillModel *self = DC_WAYBILL_MODEL (model);
   DcEsheetWaybillItem it;
 
-  if (self->esheet == NULL || position >= self->n)
+  if (self->esheet == NULL || position >= wm_n (self))
     return FALSE;
-  dc_esheet_get_waybill_item (self->esheet, self->perm[position], &it);
+  dc_esheet_get_waybill_item (self->esheet, wm_row (self, position), &it);
   return it.selected;
 }
 
@@ -817,27 +887,26 @@ wm_set_selection (GtkSelectionModel *model, GtkBitset *selected, GtkBitset *mask
 {
   DcWaybillModel *self = DC_WAYBILL_MODEL (model);
   GtkBitsetIter iter;
-  guint pos, lo = G_MAXUINT, hi = 0;
+  guint pos, lo = G_MAXUINT, hi = 0, n = wm_n (self);
 
   if (self->esheet == NULL)
     return FALSE;
   /* Whole sheet visible and every row set the same way: one call. */
-  if (self->n == dc_esheet_get_n_waybills (self->esheet) &&
-      gtk_bitset_get_size (mask) >= self->n && self->n > 0)
+  if (n == dc_esheet_get_n_waybills (self->esheet) && gtk_bitset_get_size (mask) >= n && n > 0)
     {
-      guint64 n_sel = gtk_bitset_get_size_in_range (selected, 0, self->n - 1);
-      if (n_sel == 0 || n_sel == self->n)
+      guint64 n_sel = gtk_bitset_get_size_in_range (selected, 0, n - 1);
+      if (n_sel == 0 || n_sel == n)
         {
           dc_esheet_select_all (self->esheet, n_sel != 0);
-          wm_selection_changed (self, 0, self->n);
+          wm_selection_changed (self, 0, n);
           return TRUE;
         }
     }
   for (gboolean ok = gtk_bitset_iter_init_first (&iter, mask, &pos);
-       ok && pos < self->n;
+       ok && pos < n;
        ok = gtk_bitset_iter_next (&iter, &pos))
     {
-      dc_esheet_set_waybill_selected (self->esheet, self->perm[pos],
+      dc_esheet_set_waybill_selected (self->esheet, wm_row (self, pos),
                                       gtk_bitset_contains (selected, pos));
       lo = MIN (lo, pos);
       hi = MAX (hi, pos);
@@ -847,13 +916,11 @@ wm_set_selection (GtkSelectionModel *model, GtkBitset *selected, GtkBitset *mask
   return TRUE;
 }
 
-/* Every row, not only those GTK sees (GTK's own select-all would ask for
- * get_n_items() rows). */
 static gboolean
 wm_set_all (GtkSelectionModel *model, gboolean selected)
 {
   DcWaybillModel *self = DC_WAYBILL_MODEL (model);
-  g_autoptr(GtkBitset) all = gtk_bitset_new_range (0, self->n);
+  g_autoptr(GtkBitset) all = gtk_bitset_new_range (0, wm_n (self));
   g_autoptr(GtkBitset) none = gtk_bitset_new_empty ();
 
   return wm_set_selection (model, selected ? all : none, all);
@@ -883,7 +950,7 @@ dc_waybill_model_selection_iface_init (GtkSelectionModelInterface *iface)
 static void
 dc_waybill_model_dispose (GObject *object)
 {
-  runner_clear (&DC_WAYBILL_MODEL (object)->runner);
+  runner_reset (&DC_WAYBILL_MODEL (object)->runner);
   G_OBJECT_CLASS (dc_waybill_model_parent_class)->dispose (object);
 }
 
@@ -892,7 +959,7 @@ dc_waybill_model_finalize (GObject *object)
 {
   DcWaybillModel *self = DC_WAYBILL_MODEL (object);
 
-  alive_detach (self->alive);
+  slots_detach (self->slots);
   g_clear_object (&self->esheet);
   g_free (self->perm);
   g_free (self->filter);
@@ -926,22 +993,22 @@ dc_waybill_model_class_init (DcWaybillModelClass *klass)
   g_object_class_install_properties (G_OBJECT_CLASS (klass), WM_N_PROPS, wm_properties);
 }
 
-/* Shows a new permutation (takes @perm). */
+/* Shows a new permutation (takes @perm): every position is covered by
+ * items-changed, and GTK reads each row's selection again as it binds it. */
 static void
 show_perm (DcWaybillModel *self, guint32 *perm, guint n)
 {
-  guint old_shown = wm_shown (self);
+  guint old_n = wm_n (self);
 
+  g_return_if_fail (self->shown == self->n);   /* not from inside a replacement */
   g_free (self->perm);
   self->perm = perm;
   self->n = n;
-  alive_replace (G_LIST_MODEL (self), self->alive, old_shown, wm_shown (self));
-  /* the rows that stayed in place now show other waybills */
-  wm_selection_changed (self, 0, MIN (old_shown, wm_shown (self)));
+  slots_replace (G_LIST_MODEL (self), self->slots, old_n, n, wm_set_shown);
 }
 
-static Task *
-wm_make_task (gpointer owner, Snapshot *snap)
+static Job *
+wm_make_job (gpointer owner, Snapshot *snap)
 {
   DcWaybillModel *self = owner;
   WaybillParams *p = g_new0 (WaybillParams, 1);
@@ -954,13 +1021,13 @@ wm_make_task (gpointer owner, Snapshot *snap)
       p->ranks = g_new0 (guint8, MAX (snap->n, 1));
       self->status_func (self->esheet, p->ranks, self->status_data);
     }
-  return task_new (snap, waybill_compute, p, waybill_params_free);
+  return job_new (snap, waybill_compute, waybill_result_free, p, waybill_params_free);
 }
 
 static void
-wm_apply (gpointer owner, Task *task)
+wm_apply (gpointer owner, gpointer result)
 {
-  WaybillResult *res = task->result;
+  WaybillResult *res = result;
 
   show_perm (owner, g_steal_pointer (&res->perm), res->n);
 }
@@ -974,10 +1041,9 @@ wm_busy_changed (gpointer owner)
 static void
 dc_waybill_model_init (DcWaybillModel *self)
 {
-  self->alive = g_hash_table_new (NULL, NULL);
-  self->row_limit = G_MAXUINT;
+  self->slots = g_hash_table_new (NULL, NULL);
   self->runner.owner = self;
-  self->runner.make_task = wm_make_task;
+  self->runner.make_job = wm_make_job;
   self->runner.apply = wm_apply;
   self->runner.busy_changed = wm_busy_changed;
 }
@@ -1052,9 +1118,14 @@ rebuild (DcWaybillModel *self, gboolean stale)
     runner_reset (&self->runner);
   /* a permutation of another sheet must not be read: the sheet as it
    * is until the result is there */
-  if (stale || (trivial && !runner_busy (&self->runner)))
-    show_identity (self, n);
-  if (n == 0 || (trivial && !runner_busy (&self->runner)))
+  if (stale || trivial)
+    {
+      /* a trivial state supersedes any work under way */
+      if (trivial)
+        runner_drop (&self->runner);
+      show_identity (self, n);
+    }
+  if (n == 0 || trivial)
     return;
   runner_request (&self->runner, self->esheet);
 }
@@ -1103,8 +1174,8 @@ dc_waybill_model_refresh (DcWaybillModel *self)
 guint
 dc_waybill_model_get_waybill_index (DcWaybillModel *self, guint position)
 {
-  g_return_val_if_fail (position < self->n, 0);
-  return self->perm[position];
+  g_return_val_if_fail (position < wm_n (self), 0);
+  return wm_row (self, position);
 }
 
 void
@@ -1117,11 +1188,11 @@ dc_waybill_model_status_changed (DcWaybillModel *self, const char *waybill)
   if (self->esheet == NULL || (index = dc_esheet_find_waybill (self->esheet, waybill)) < 0)
     return;
   /* only the rows GTK shows have items: a couple of hundred at most */
-  g_hash_table_iter_init (&iter, self->alive);
+  g_hash_table_iter_init (&iter, self->slots);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       guint pos = GPOINTER_TO_UINT (key);
-      if (pos < self->n && self->perm[pos] == (guint32) index)
+      if (pos < wm_n (self) && wm_row (self, pos) == (guint32) index)
         {
           dc_row_item_status_changed (value);
           break;
@@ -1132,12 +1203,7 @@ dc_waybill_model_status_changed (DcWaybillModel *self, const char *waybill)
 void
 dc_waybill_model_all_status_changed (DcWaybillModel *self)
 {
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->alive);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    dc_row_item_status_changed (value);
+  slots_notify (self->slots, row_properties[ROW_PROP_STATUS]);
 }
 
 guint
@@ -1165,32 +1231,13 @@ dc_waybill_model_get_n_selected (DcWaybillModel *self)
 void
 dc_waybill_model_selection_touched (DcWaybillModel *self)
 {
-  wm_selection_changed (self, 0, self->n);
+  wm_selection_changed (self, 0, wm_n (self));
 }
 
 guint
 dc_waybill_model_get_n_rows (DcWaybillModel *self)
 {
-  return self->n;
-}
-
-guint
-dc_waybill_model_get_row_limit (DcWaybillModel *self)
-{
-  return self->row_limit;
-}
-
-void
-dc_waybill_model_set_row_limit (DcWaybillModel *self, guint limit)
-{
-  guint old_n = wm_shown (self), n;
-
-  self->row_limit = limit;
-  n = wm_shown (self);
-  if (n > old_n)
-    g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, n - old_n);
-  else if (n < old_n)
-    g_list_model_items_changed (G_LIST_MODEL (self), n, old_n - n, 0);
+  return wm_n (self);
 }
 
 /* The by-dock filter */
@@ -1225,18 +1272,17 @@ dock_result_free (gpointer data)
   g_free (res);
 }
 
-static void
-dock_compute (Task *task)
+static gpointer
+dock_compute (const Snapshot *snap, gconstpointer params, GCancellable *cancellable)
 {
-  Snapshot *snap = task->snap;
-  const DockParams *p = task->params;
-  GPtrArray *buckets = snapshot_get_buckets (snap);
+  const DockParams *p = params;
+  GPtrArray *buckets = snapshot_get_buckets ((Snapshot *) snap);
   const DockEntry *base = (const DockEntry *) snap->entries->data;
   DockResult *res = g_new0 (DockResult, 1);
 
   res->visible = g_array_new (FALSE, FALSE, sizeof (guint32));
   res->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  for (guint32 d = 0; d < snap->n_docks && !CANCELLED (task); d++)
+  for (guint32 d = 0; d < snap->n_docks && !g_cancellable_is_cancelled (cancellable); d++)
     {
       GArray *bucket = g_ptr_array_index (buckets, d);
       gboolean whole = contains_ci (snap->dock_name[d], p->filter);
@@ -1259,8 +1305,7 @@ dock_compute (Task *task)
       g_ptr_array_add (res->entries, rows);
       res->max = MAX (res->max, rows->len);
     }
-  task->result = res;
-  task->free_result = dock_result_free;
+  return res;
 }
 
 /* DcDockModel */
@@ -1272,11 +1317,11 @@ struct _DcDockModel
   DcEsheet   *esheet;
   GArray     *visible;     /* guint32 dock indexes */
   GPtrArray  *entries;     /* per visible column: GArray of guint32 rows (filtered) */
+  guint       n_items;     /* the summary row and the longest column's entries */
+  guint       shown;       /* n_items, or its first rows inside slots_replace() */
   char       *filter;
   gboolean    descending;
-  guint       n_items;     /* rows with content */
-  guint       row_limit;   /* rows shown at most (see the view) */
-  GHashTable *alive;       /* position -> DcRowItem (weak) */
+  GHashTable *slots;       /* position -> DcRowItem (weak) */
   Runner      runner;
 };
 
@@ -1284,9 +1329,15 @@ enum { DM_PROP_0, DM_PROP_BUSY, DM_N_PROPS };
 static GParamSpec *dm_properties[DM_N_PROPS];
 
 static guint
-dm_shown (DcDockModel *self)
+dm_n (DcDockModel *self)
 {
-  return MIN (self->n_items, self->row_limit);
+  return self->shown;
+}
+
+static void
+dm_set_shown (GListModel *list, guint shown)
+{
+  DC_DOCK_MODEL (list)->shown = shown;
 }
 
 static void dc_dock_model_list_iface_init (GListModelInterface *iface);
@@ -1303,15 +1354,17 @@ dm_get_item_type (GListModel *list)
 static guint
 dm_get_n_items (GListModel *list)
 {
-  return dm_shown (DC_DOCK_MODEL (list));
+  return dm_n (DC_DOCK_MODEL (list));
 }
 
 static gpointer
 dm_get_item (GListModel *list, guint position)
 {
-  if (position >= dm_shown (DC_DOCK_MODEL (list)))
+  DcDockModel *self = DC_DOCK_MODEL (list);
+
+  if (position >= dm_n (self))
     return NULL;
-  return alive_item (DC_DOCK_MODEL (list)->alive, position);
+  return slots_get (self->slots, position);
 }
 
 static void
@@ -1325,7 +1378,7 @@ dc_dock_model_list_iface_init (GListModelInterface *iface)
 static void
 dc_dock_model_dispose (GObject *object)
 {
-  runner_clear (&DC_DOCK_MODEL (object)->runner);
+  runner_reset (&DC_DOCK_MODEL (object)->runner);
   G_OBJECT_CLASS (dc_dock_model_parent_class)->dispose (object);
 }
 
@@ -1334,7 +1387,7 @@ dc_dock_model_finalize (GObject *object)
 {
   DcDockModel *self = DC_DOCK_MODEL (object);
 
-  alive_detach (self->alive);
+  slots_detach (self->slots);
   g_clear_object (&self->esheet);
   g_clear_pointer (&self->entries, g_ptr_array_unref);
   g_array_unref (self->visible);
@@ -1367,37 +1420,46 @@ dc_dock_model_class_init (DcDockModelClass *klass)
   g_object_class_install_properties (G_OBJECT_CLASS (klass), DM_N_PROPS, dm_properties);
 }
 
-/* Shows new columns and entries (takes them). */
+/* Shows new columns and entries (takes them) in @n_items rows: each
+ * position is covered by items-changed. */
 static void
-dm_show (DcDockModel *self, GArray *visible, GPtrArray *entries, guint max)
+dm_show (DcDockModel *self, GArray *visible, GPtrArray *entries, guint n_items)
 {
-  guint old_n = dm_shown (self);
+  guint old_n = dm_n (self);
 
+  g_return_if_fail (self->shown == self->n_items);   /* not from inside a replacement */
   g_array_unref (self->visible);
   self->visible = visible;
   g_ptr_array_unref (self->entries);
   self->entries = entries;
-  self->n_items = visible->len ? max + 1 : 0;
-  alive_replace (G_LIST_MODEL (self), self->alive, old_n, dm_shown (self));
+  self->n_items = n_items;
+  slots_replace (G_LIST_MODEL (self), self->slots, old_n, n_items, dm_set_shown);
 }
 
-static Task *
-dm_make_task (gpointer owner, Snapshot *snap)
+static GPtrArray *
+entries_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+}
+
+static Job *
+dm_make_job (gpointer owner, Snapshot *snap)
 {
   DcDockModel *self = owner;
   DockParams *p = g_new0 (DockParams, 1);
 
   p->filter = g_strdup (self->filter);
   p->descending = self->descending;
-  return task_new (snap, dock_compute, p, dock_params_free);
+  return job_new (snap, dock_compute, dock_result_free, p, dock_params_free);
 }
 
 static void
-dm_apply (gpointer owner, Task *task)
+dm_apply (gpointer owner, gpointer result)
 {
-  DockResult *res = task->result;
+  DockResult *res = result;
+  guint n = res->visible->len ? res->max + 1 : 0;
 
-  dm_show (owner, g_steal_pointer (&res->visible), g_steal_pointer (&res->entries), res->max);
+  dm_show (owner, g_steal_pointer (&res->visible), g_steal_pointer (&res->entries), n);
 }
 
 static void
@@ -1410,11 +1472,10 @@ static void
 dc_dock_model_init (DcDockModel *self)
 {
   self->visible = g_array_new (FALSE, FALSE, sizeof (guint32));
-  self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  self->alive = g_hash_table_new (NULL, NULL);
-  self->row_limit = G_MAXUINT;
+  self->entries = entries_new ();
+  self->slots = g_hash_table_new (NULL, NULL);
   self->runner.owner = self;
-  self->runner.make_task = dm_make_task;
+  self->runner.make_job = dm_make_job;
   self->runner.apply = dm_apply;
   self->runner.busy_changed = dm_busy_changed;
 }
@@ -1429,14 +1490,19 @@ dc_dock_model_new (void)
 static void
 dm_rebuild (DcDockModel *self, gboolean stale)
 {
+  gboolean empty = self->esheet == NULL || dc_esheet_get_n_waybills (self->esheet) == 0;
+
   if (stale)
     {
       runner_reset (&self->runner);
-      /* nothing by dock until the result is there */
-      dm_show (self, g_array_new (FALSE, FALSE, sizeof (guint32)),
-               g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref), 0);
+      /* Until the result is there: as many rows, blank (no dock).  Not
+       * none: GTK 4.8 would destroy its ~200 rows of cells for every
+       * column and build them again for the result (over 100 ms); a
+       * change that keeps the rows binds them again. */
+      dm_show (self, g_array_new (FALSE, FALSE, sizeof (guint32)), entries_new (),
+               empty ? 0 : self->n_items);
     }
-  if (self->esheet == NULL || dc_esheet_get_n_waybills (self->esheet) == 0)
+  if (empty)
     return;
   runner_request (&self->runner, self->esheet);
 }
@@ -1518,33 +1584,17 @@ dc_dock_model_get_entry_row (DcDockModel *self, guint column, guint i)
 {
   GArray *rows;
 
-  if (column >= self->entries->len)
+  /* row 0 is the docks' summary; rows past those the model holds: none */
+  if (i + 1 >= dm_n (self) || column >= self->entries->len)
     return -1;
   rows = g_ptr_array_index (self->entries, column);
   return i < rows->len ? (int) g_array_index (rows, guint32, i) : -1;
 }
 
+/* The view's columns show other docks, or the selection changed: the
+ * bound rows draw again.  What each position holds is the same. */
 void
 dc_dock_model_touch (DcDockModel *self)
 {
-  alive_replace (G_LIST_MODEL (self), self->alive, dm_shown (self), dm_shown (self));
-}
-
-guint
-dc_dock_model_get_row_limit (DcDockModel *self)
-{
-  return self->row_limit;
-}
-
-void
-dc_dock_model_set_row_limit (DcDockModel *self, guint limit)
-{
-  guint old_n = dm_shown (self), n;
-
-  self->row_limit = limit;
-  n = dm_shown (self);
-  if (n > old_n)
-    g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, n - old_n);
-  else if (n < old_n)
-    g_list_model_items_changed (G_LIST_MODEL (self), n, old_n - n, 0);
+  slots_notify (self->slots, row_properties[ROW_PROP_CONTENT]);
 }

@@ -2,19 +2,24 @@
  *
  * A million-row sheet must not become a million GObjects: the models keep
  * a permutation of indexes (filtered and sorted in C on precomputed keys)
- * and create a small DcRowItem only when a row is bound.
+ * and create a small DcRowItem only when a position is asked for.
  *
- * Items stand for positions, not for waybills: when a filter or a sort
- * replaces the permutation, the items that GTK holds stay the same and
- * are told (notify::content) to show their new row.  GTK 4.8 destroys and
- * recreates the widgets of every row an items-changed covers (about 200
- * rows x every column), which cost 100-500 ms per change on its own;
- * only a change of length still emits items-changed, for the tail.
+ * They keep the GListModel contract: every change of what a position
+ * holds (a filter, a sort, a new or edited sheet) is announced by
+ * items-changed with its exact position, removed and added, and
+ * g_list_model_get_n_items() counts every row (GTK's own virtualization
+ * makes widgets only for the rows it shows).  An item stands for a
+ * position (dc_row_item_get_index()); after items-changed replaced the
+ * rows around it, the item at a position GTK already showed is the same
+ * object, so GTK binds its row widgets again instead of building new
+ * ones.  See slots_replace() in the .c for what a full replacement costs
+ * GTK 4.8 and how it is cut to keep it cheap.
  *
- * Big sheets are filtered and sorted in a worker thread over an immutable
- * snapshot of the sheet (the DcEsheet itself belongs to the main thread);
- * the result is swapped in on the main thread.  Small sheets (or
- * dc_waybill_model_wait()) get the result at once.
+ * Big sheets are filtered and sorted in a GTask (GLib's thread pool)
+ * over an immutable snapshot of the sheet (the DcEsheet itself belongs
+ * to the main thread), with a GCancellable: a newer filter or sort
+ * cancels the older one, whose result is never applied.  Small sheets
+ * (or dc_waybill_model_wait()) get the result at once.
  *
  * DcWaybillModel ("by order", one row per waybill) is also the selection
  * model: the selection lives in the DcEsheet (per scan), so it survives
@@ -33,10 +38,13 @@ G_BEGIN_DECLS
 #define DC_TYPE_ROW_ITEM (dc_row_item_get_type ())
 G_DECLARE_FINAL_TYPE (DcRowItem, dc_row_item, DC, ROW_ITEM, GObject)
 
-guint       dc_row_item_get_index (DcRowItem *self);   /* position in its model */
+/* Its position in its model; G_MAXUINT once its row was removed. */
+guint       dc_row_item_get_index (DcRowItem *self);
 /* Emits notify::status so a bound status cell refreshes. */
 void        dc_row_item_status_changed (DcRowItem *self);
-/* Emits notify::content: the row at this position is another one now. */
+/* Emits notify::content: a bound row draws again (by dock: the view's
+ * columns show other docks, or the selection changed).  Never used for
+ * a change of what the position holds: that is items-changed. */
 void        dc_row_item_content_changed (DcRowItem *self);
 
 typedef enum
@@ -65,7 +73,7 @@ void            dc_waybill_model_set_status_func (DcWaybillModel *self, DcStatus
 /* TRUE: filters and sorts of big sheets run in a worker thread (the UI);
  * FALSE (the default): at once. */
 void            dc_waybill_model_set_async  (DcWaybillModel *self, gboolean async);
-/* TRUE while a worker computes a filter or sort ("busy" is notified). */
+/* TRUE while a filter or sort is computed ("busy" is notified). */
 gboolean        dc_waybill_model_get_busy   (DcWaybillModel *self);
 /* Blocks until pending work is done and shown. */
 void            dc_waybill_model_wait       (DcWaybillModel *self);
@@ -89,12 +97,7 @@ guint           dc_waybill_model_get_n_selected (DcWaybillModel *self);
 /* Tells the bound rows that the selection changed without a
  * selection-changed signal covering them (by-dock clicks). */
 void            dc_waybill_model_selection_touched (DcWaybillModel *self);
-/* GTK is told of the first @limit rows at most (G_MAXUINT, the default:
- * all of them), so that a new sheet's rows can be made a few per frame;
- * selecting all and the counts cover every row all the same. */
-void            dc_waybill_model_set_row_limit (DcWaybillModel *self, guint limit);
-guint           dc_waybill_model_get_row_limit (DcWaybillModel *self);
-/* Rows after the filter, whatever the limit. */
+/* Rows after the filter: g_list_model_get_n_items(). */
 guint           dc_waybill_model_get_n_rows (DcWaybillModel *self);
 
 #define DC_TYPE_DOCK_MODEL (dc_dock_model_get_type ())
@@ -116,10 +119,8 @@ guint           dc_dock_model_get_dock_index (DcDockModel *self, guint column);
 guint           dc_dock_model_get_n_entries (DcDockModel *self, guint column);
 /* Row index (of the sheet) of entry @i of a visible dock, or -1. */
 int             dc_dock_model_get_entry_row (DcDockModel *self, guint column, guint i);
-/* Asks the bound rows to show their content again (selection, status). */
+/* Asks the bound rows to draw again (the view's columns show other
+ * docks, the selection changed); what each position holds is the same. */
 void            dc_dock_model_touch         (DcDockModel *self);
-/* Shows at most @limit rows (G_MAXUINT, the default: all of them). */
-void            dc_dock_model_set_row_limit (DcDockModel *self, guint limit);
-guint           dc_dock_model_get_row_limit (DcDockModel *self);
 
 G_END_DECLS

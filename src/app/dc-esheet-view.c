@@ -36,7 +36,6 @@ struct _DcEsheetView
   int                probe_column;   /* see sorter_changed() */
   int                dock_anchor_column;     /* last plain or Ctrl click by dock */
   int                dock_anchor_position;
-  guint              dock_grow_id;
   const char        *busy_text;      /* what the worker is doing */
   gboolean           dock_touch;     /* the by-dock cells redraw the selection */
   guint              dock_columns_id; /* tick: more columns to show or hide */
@@ -44,7 +43,6 @@ struct _DcEsheetView
   guint              dock_first;     /* the dock (filtered) of the pool's first column */
   gint64             dock_shown_frame; /* frame of the last column shown or hidden, + 1 */
   gboolean           dock_in_tick;   /* in a frame (its tick), not before it */
-  guint              order_grow_id;  /* tick: a new sheet's first rows by order */
   GArray            *dock_widths;    /* int per dock of the sheet: a width set by hand, or 0 */
   gboolean           dock_sizing;    /* the view sets the widths, not the operator */
   DcEsheet          *undo_before;    /* the shown sheet before the last removal */
@@ -902,73 +900,26 @@ order_view_pressed (GtkGestureClick *gesture, int n_press, double x, double y, D
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
-/* The first rows of the by-dock view come a few at a time: GTK 4.8 makes
- * about 200 rows of widgets for every column at once, about 2,000 cells
- * for a pool of ten columns (over 100 ms in one go). */
-static gboolean
-dock_rows_grow (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
-{
-  DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  guint n_cols = MAX (1, g_list_model_get_n_items (gtk_column_view_get_columns (self->dock_view)));
-  guint limit = dc_dock_model_get_row_limit (self->docks);
-  guint step = MAX (2, 150 / n_cols);   /* ~150 new cells per frame */
-
-  limit = limit + step >= 256 ? G_MAXUINT : limit + step;
-  dc_dock_model_set_row_limit (self->docks, limit);
-  if (limit == G_MAXUINT)
-    {
-      self->dock_grow_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 stop_dock_rows (DcEsheetView *self)
 {
-  if (self->dock_grow_id)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->dock_grow_id);
-  self->dock_grow_id = 0;
   if (self->dock_columns_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->dock_columns_id);
   self->dock_columns_id = 0;
 }
 
+/* GTK 4.8 makes ~200 rows of cells for each column of a model it is
+ * given, shown or not: the by-dock view gets its model (which counts and
+ * titles read all the same) when it is first shown. */
 static void
-dock_rows_start (DcEsheetView *self)
+dock_view_attach (DcEsheetView *self)
 {
-  if (self->dock_grow_id == 0 && dc_dock_model_get_row_limit (self->docks) != G_MAXUINT &&
-      gtk_widget_get_mapped (GTK_WIDGET (self->dock_view)))
-    self->dock_grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), dock_rows_grow, NULL, NULL);
-}
+  g_autoptr(GtkSelectionModel) sel = NULL;
 
-/* By order, the same for a new sheet: GTK 4.8 makes its first ~200 rows
- * (1,000 cells) in the items-changed that shows them, 60-80 ms in one go;
- * 20 rows a frame instead (the first frame lays out and draws its rows). */
-static gboolean
-order_rows_grow (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
-{
-  DcEsheetView *self = DC_ESHEET_VIEW (widget);
-  guint limit = dc_waybill_model_get_row_limit (self->waybills);
-
-  limit = limit + 20 >= 256 ? G_MAXUINT : limit + 20;
-  dc_waybill_model_set_row_limit (self->waybills, limit);
-  if (limit == G_MAXUINT)
-    {
-      self->order_grow_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-/* All rows now (and no more growing). */
-static void
-stop_order_rows (DcEsheetView *self)
-{
-  if (self->order_grow_id)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->order_grow_id);
-  self->order_grow_id = 0;
-  dc_waybill_model_set_row_limit (self->waybills, G_MAXUINT);
+  if (gtk_column_view_get_model (self->dock_view) != NULL)
+    return;
+  sel = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->docks))));
+  gtk_column_view_set_model (self->dock_view, sel);
 }
 
 /* Header counts, from one coalesced idle */
@@ -1035,7 +986,6 @@ schedule_counts (DcEsheetView *self)
 void
 dc_esheet_view_flush_counts (DcEsheetView *self)
 {
-  stop_order_rows (self);
   dc_waybill_model_wait (self->waybills);
   dc_dock_model_wait (self->docks);
   g_clear_handle_id (&self->counts_idle, g_source_remove);
@@ -1091,25 +1041,9 @@ show_esheet (DcEsheetView *self, DcEsheet *esheet)
   self->busy_text = N_("Loading…");
   self->dock_anchor_column = -1;
   g_array_set_size (self->dock_widths, 0);
-  /* the by-dock rows are made when that view is shown, a few at a time */
   stop_dock_rows (self);
-  dc_dock_model_set_row_limit (self->docks, 0);
-  /* by order too, when it shows (hidden, all rows come at once, as
-   * before); the rows it has stay, to show the new sheet's first ones */
-  if (self->order_grow_id)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->order_grow_id);
-  self->order_grow_id = 0;
-  if (gtk_widget_get_mapped (GTK_WIDGET (self->order_view)))
-    {
-      dc_waybill_model_set_row_limit (self->waybills,
-                                      MIN (g_list_model_get_n_items (G_LIST_MODEL (self->waybills)), 256));
-      self->order_grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), order_rows_grow, NULL, NULL);
-    }
-  else
-    dc_waybill_model_set_row_limit (self->waybills, G_MAXUINT);
   dc_waybill_model_set_esheet (self->waybills, esheet);
   dc_dock_model_set_esheet (self->docks, esheet, self->config);
-  dock_rows_start (self);
   schedule_counts (self);
 }
 
@@ -1197,7 +1131,6 @@ dc_esheet_view_set_search (DcEsheetView *self, const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
   apply_search (self, text);
-  stop_order_rows (self);
   dc_waybill_model_wait (self->waybills);
   dc_dock_model_wait (self->docks);
 }
@@ -1537,9 +1470,6 @@ dc_esheet_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->counts_idle, g_source_remove);
   stop_dock_rows (self);
-  if (self->order_grow_id)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->order_grow_id);
-  self->order_grow_id = 0;
   if (self->session)
     dc_esheet_view_set_session (self, NULL);
   if (self->waybills)
@@ -1636,15 +1566,10 @@ dc_esheet_view_init (DcEsheetView *self)
   dc_waybill_model_set_async (self->waybills, TRUE);
   dc_waybill_model_set_status_func (self->waybills, status_func, self);
   self->docks = dc_dock_model_new ();
-  dc_dock_model_set_row_limit (self->docks, 0);
   dc_dock_model_set_async (self->docks, TRUE);
   add_order_columns (self);
   gtk_column_view_set_model (self->order_view, GTK_SELECTION_MODEL (self->waybills));
-  {
-    GtkSelectionModel *sel = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->docks))));
-    gtk_column_view_set_model (self->dock_view, sel);
-    g_object_unref (sel);
-  }
+  g_signal_connect_swapped (self->dock_view, "map", G_CALLBACK (dock_view_attach), self);
   g_signal_connect (gtk_column_view_get_sorter (self->dock_view), "changed",
                     G_CALLBACK (dock_sorter_changed), self);
   self->dock_widths = g_array_new (FALSE, TRUE, sizeof (int));
@@ -1664,7 +1589,6 @@ dc_esheet_view_init (DcEsheetView *self)
   g_signal_connect (self->waybills, "selection-changed", G_CALLBACK (selection_changed), self);
   g_signal_connect (self->waybills, "notify::busy", G_CALLBACK (models_busy), self);
   g_signal_connect (self->docks, "notify::busy", G_CALLBACK (models_busy), self);
-  g_signal_connect_swapped (self->dock_view, "map", G_CALLBACK (dock_rows_start), self);
   {
     GtkGesture *click = gtk_gesture_click_new ();
 

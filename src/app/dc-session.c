@@ -21,6 +21,7 @@ typedef struct
   gint64       clock_offset_s;
   char        *model;
   char        *last_error;
+  gboolean     removed;        /* no longer in the settings: see engine_config_changed() */
 } Recorder;
 
 struct _DcSession
@@ -89,6 +90,7 @@ enum
 static guint signals[N_SIGNALS];
 
 static void schedule_status (DcSession *self);
+static void engine_config_changed (DcSession *self);
 
 DcRunKind
 dc_run_kind_for_state (DcJobState state)
@@ -324,10 +326,8 @@ dc_session_set_config (DcSession *self, DcConfig *config, gboolean save, GError 
       g_clear_pointer (&self->config, dc_config_free);
       self->config = config;
     }
-  /* A running engine keeps the recorders it started with; the next run
-   * gets a new engine.  The jobs and their status stay. */
   if (self->downloader != NULL)
-    self->config_stale = TRUE;
+    engine_config_changed (self);
   g_signal_emit (self, signals[SIGNAL_CONFIG_CHANGED], 0);
   schedule_status (self);
   return ok;
@@ -659,6 +659,11 @@ apply_event (DcSession *self, const DcDownloadEvent *event)
 
         if (item == NULL)
           return;
+        /* a removed recorder's jobs keep their reason; only a file that
+         * landed as they were stopped still counts */
+        if (get_recorder (self, dc_job_item_get_request (item)->dvr)->removed &&
+            event->state != DC_JOB_DONE && event->state != DC_JOB_PARTIAL)
+          return;
         old = dc_job_item_get_state (item);
         account (self, item, -1);
         dc_job_item_apply_event (item, event);
@@ -842,6 +847,66 @@ ensure_downloader (DcSession *self, GError **error)
   self->downloader = dc_downloader_new (self->config, &options);
   dc_downloader_attach (self->downloader, NULL, on_event, self);
   return TRUE;
+}
+
+/* The jobs not final of recorders that are no longer in the settings:
+ * the engine stops them and each says why, not a bare "stopped".  A
+ * recorder added back under its name runs again from the next job on. */
+static void
+fail_removed_recorders (DcSession *self)
+{
+  g_autoptr(GPtrArray) changed = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->recorders);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Recorder *r = value;
+      gboolean gone = *(const char *) key != '\0' && dc_config_get_dvr (self->config, key) == NULL;
+
+      if (gone && !r->removed && self->downloader != NULL)
+        dc_downloader_cancel_dvr (self->downloader, key);
+      r->removed = gone;
+    }
+  g_hash_table_iter_init (&iter, self->by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      DcJobItem *item = value;
+      const char *dvr = dc_job_item_get_request (item)->dvr;
+      g_autofree char *reason = NULL;
+
+      if (kind_is_final (dc_run_kind_for_state (dc_job_item_get_state (item))) ||
+          !get_recorder (self, dvr)->removed)
+        continue;
+      /* TRANSLATORS: why a job stopped: the operator deleted its recorder mid-run */
+      reason = g_strdup_printf (_("recorder “%s” was removed from the DVR settings"), dvr);
+      account (self, item, -1);
+      dc_job_item_set_final (item, DC_JOB_FAILED, reason);
+      account (self, item, 1);
+      g_ptr_array_add (changed, item);
+    }
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (self, signals[SIGNAL_JOB_CHANGED], 0, g_ptr_array_index (changed, i));
+  if (changed->len > 0)
+    check_run_end (self);
+}
+
+/* The settings changed with an engine: the jobs of removed recorders
+ * fail with that reason, and the engine's jobs not started yet take the
+ * new recorder settings.  The jobs and their status stay. */
+static void
+engine_config_changed (DcSession *self)
+{
+  fail_removed_recorders (self);
+  /* >>> The one call into the engine, for the lead to add (one line) once
+   * src/core/download has it:
+   *     dc_downloader_set_config (self->downloader, self->config);
+   * Until then the engine keeps the recorders it started with for the
+   * rest of its run.  Either way the next run after this one gets a new
+   * engine (config_stale), and Download missing plans its jobs again
+   * from the new settings instead of retrying them in the engine. */
+  self->config_stale = TRUE;
 }
 
 /* A job that cannot run at all: final at once, with the reason, and
@@ -1148,22 +1213,30 @@ set_paused (DcSession *self, const char *dvr, gboolean paused)
   schedule_status (self);
 }
 
-void
-dc_session_pause (DcSession *self, const char *dvr)
+/* The engine first, then the cards: a recorder shows Paused only once
+ * its workers were told. */
+static void
+pause_or_resume (DcSession *self, const char *dvr, gboolean paused)
 {
   if (self->downloader == NULL)
     return;
-  dc_downloader_pause_dvr (self->downloader, dvr);
-  set_paused (self, dvr, TRUE);
+  if (paused)
+    dc_downloader_pause_dvr (self->downloader, dvr);
+  else
+    dc_downloader_resume_dvr (self->downloader, dvr);
+  set_paused (self, dvr, paused);
+}
+
+void
+dc_session_pause (DcSession *self, const char *dvr)
+{
+  pause_or_resume (self, dvr, TRUE);
 }
 
 void
 dc_session_resume (DcSession *self, const char *dvr)
 {
-  if (self->downloader == NULL)
-    return;
-  dc_downloader_resume_dvr (self->downloader, dvr);
-  set_paused (self, dvr, FALSE);
+  pause_or_resume (self, dvr, FALSE);
 }
 
 void
@@ -1587,6 +1660,14 @@ dc_session_finalize (GObject *object)
   G_OBJECT_CLASS (dc_session_parent_class)->finalize (object);
 }
 
+/* A signal without arguments. */
+static guint
+plain_signal (DcSessionClass *klass, const char *name)
+{
+  return g_signal_new (name, G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                       NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
 static void
 dc_session_class_init (DcSessionClass *klass)
 {
@@ -1609,26 +1690,16 @@ dc_session_class_init (DcSessionClass *klass)
                                                 G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[SIGNAL_CONFIG_CHANGED] =
-    g_signal_new ("config-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[SIGNAL_SETTINGS_CHANGED] =
-    g_signal_new ("settings-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CONFIG_CHANGED] = plain_signal (klass, "config-changed");
+  signals[SIGNAL_SETTINGS_CHANGED] = plain_signal (klass, "settings-changed");
   signals[SIGNAL_JOB_CHANGED] =
     g_signal_new ("job-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, DC_TYPE_JOB_ITEM);
   /* counts and recorder status changed (coalesced, a few per second) */
-  signals[SIGNAL_STATUS_CHANGED] =
-    g_signal_new ("status-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[SIGNAL_RUN_STARTED] =
-    g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_STATUS_CHANGED] = plain_signal (klass, "status-changed");
+  signals[SIGNAL_RUN_STARTED] = plain_signal (klass, "run-started");
   /* every job of the run is final */
-  signals[SIGNAL_RUN_FINISHED] =
-    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_RUN_FINISHED] = plain_signal (klass, "run-finished");
   signals[SIGNAL_PICTURE_DONE] =
     g_signal_new ("picture-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

@@ -112,22 +112,35 @@ is_idle (gpointer data)
   return !dc_session_is_busy (data);
 }
 
-/* No job of north is running, for half a second on end. */
+/* No job of a recorder is running, for half a second on end. */
+static gboolean
+recorder_settled (DcSession *session, const char *dvr, gint64 *since)
+{
+  DcRecorderStatus st;
+
+  dc_session_get_recorder_status (session, dvr, &st);
+  if (st.counts.n[DC_RUN_RUNNING] > 0 || st.counts.n[DC_RUN_RETRY_WAIT] > 0)
+    {
+      *since = 0;
+      return FALSE;
+    }
+  if (*since == 0)
+    *since = g_get_monotonic_time ();
+  return g_get_monotonic_time () - *since > 500000;
+}
+
 static gboolean
 north_settled (gpointer data)
 {
   static gint64 since;
-  DcRecorderStatus st;
+  return recorder_settled (data, "north", &since);
+}
 
-  dc_session_get_recorder_status (data, "north", &st);
-  if (st.counts.n[DC_RUN_RUNNING] > 0 || st.counts.n[DC_RUN_RETRY_WAIT] > 0)
-    {
-      since = 0;
-      return FALSE;
-    }
-  if (since == 0)
-    since = g_get_monotonic_time ();
-  return g_get_monotonic_time () - since > 500000;
+static gboolean
+south_settled (gpointer data)
+{
+  static gint64 since;
+  return recorder_settled (data, "south", &since);
 }
 
 static void
@@ -238,6 +251,93 @@ test_pause_unmapped_restart (void)
   fixture_stop (&f);
 }
 
+/* The south recorder's jobs that the removal stopped: each says why, and
+ * no later word of the engine ("stopped") replaces the reason. */
+static guint
+count_removed_jobs (DcSession *session)
+{
+  GListModel *jobs = dc_session_get_jobs (session);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (jobs); i++)
+    {
+      g_autoptr(DcJobItem) item = g_list_model_get_item (jobs, i);
+      g_autofree char *text = dc_job_item_dup_status_text (item);
+
+      if (g_strcmp0 (dc_job_item_get_request (item)->dvr, "south") != 0 ||
+          dc_job_item_get_state (item) == DC_JOB_DONE)
+        continue;
+      g_assert_cmpint (dc_job_item_get_state (item), ==, DC_JOB_FAILED);
+      g_assert_cmpstr (dc_job_item_get_message (item), ==,
+                       "recorder “south” was removed from the DVR settings");
+      g_assert_cmpstr (text, ==, "Failed: recorder “south” was removed from the DVR settings");
+      n++;
+    }
+  return n;
+}
+
+/* The DVR settings change mid-run: a recorder is deleted while its jobs
+ * wait.  They become missing with that reason (not "stopped", not
+ * queued for ever), the other recorder finishes its run, and the run's
+ * summary and the missing list say so. */
+static void
+test_recorder_removed_mid_run (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(DcSession) session = NULL;
+  g_autoptr(DcEsheet) esheet = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *expect = NULL;
+  DcConfig *config;
+  DcDvrConfig south = { 0 };
+  DcRunCounts c;
+  guint n_removed;
+
+  fixture_start (&f);
+  session = new_session (&f);
+  /* A02 on a second recorder (the same simulator under another name) */
+  config = make_config (&f);
+  south = *dc_config_get_dvr (config, "north");
+  south.name = (char *) "south";
+  dc_config_set_dvr (config, &south);
+  dc_config_set_dock (config, "A02", "south", 2);
+  g_assert_true (dc_session_set_config (session, config, FALSE, NULL));
+  esheet = load_sheet (&f);
+  dc_session_add_esheet (session, esheet, NULL);
+  g_assert_cmpuint (dc_session_download (session, esheet, NULL, &error), ==, N_MAPPED + N_UNMAPPED);
+  g_assert_no_error (error);
+  dc_session_pause (session, "south");
+  g_assert_true (dc_test_wait_until (south_settled, session, 20000));
+
+  /* south goes from the settings while its jobs wait */
+  g_assert_true (dc_session_set_config (session, make_config (&f), FALSE, NULL));
+  n_removed = count_removed_jobs (session);
+  g_assert_cmpuint (n_removed, >=, 1);
+  g_assert_cmpuint (n_removed, <=, N_MAPPED / 2);
+
+  g_assert_true (dc_test_wait_until (is_idle, session, 60000));
+  dc_test_pump (200);
+  g_assert_cmpuint (count_removed_jobs (session), ==, n_removed);
+  dc_session_get_run_counts (session, &c);
+  g_assert_cmpuint (c.n[DC_RUN_DONE], ==, N_MAPPED - n_removed);
+  g_assert_cmpuint (c.n[DC_RUN_FAILED], ==, N_UNMAPPED + n_removed);
+  text = dc_session_dup_recorder_text (session, "north", NULL);
+  g_assert_cmpstr (text, ==, "Done");
+  g_clear_pointer (&text, g_free);
+  text = dc_session_dup_run_text (session, NULL);
+  expect = g_strdup_printf ("%u of %u downloads missing:", N_UNMAPPED + n_removed,
+                            N_MAPPED + N_UNMAPPED);
+  g_assert_cmpstr (text, ==, expect);
+  g_clear_pointer (&expect, g_free);
+  groups = dc_session_dup_missing_groups (session);
+  expect = g_strdup_printf ("%u — recorder “south” was removed from the DVR settings", n_removed);
+  g_assert_true (g_ptr_array_find_with_equal_func (groups, expect, g_str_equal, NULL));
+  dc_session_shutdown (session);
+  fixture_stop (&f);
+}
+
 /* The settings are properties (the application binds them to
  * GSettings); the demo's folder wins while the demo runs. */
 static void
@@ -272,5 +372,6 @@ main (int argc, char **argv)
   xdg = dc_test_private_xdg_dirs ();
   g_test_add_func ("/session/pause-unmapped-restart", test_pause_unmapped_restart);
   g_test_add_func ("/session/settings-properties", test_settings_properties);
+  g_test_add_func ("/session/recorder-removed-mid-run", test_recorder_removed_mid_run);
   return g_test_run ();
 }

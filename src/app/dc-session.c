@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dc-session.h"
+#include "pictures/dc-marks.h"
 
 #define MAX_OPEN_PATHS 5
 /* Work applied per main-loop iteration before yielding to drawing and
@@ -40,6 +41,7 @@ struct _DcSession
    * ("batch\x1fwaybill"); e-sheets opened this way still owe the rest. */
   GHashTable    *disk_scans;
   GHashTable    *disk_waybills;
+  GHashTable    *reviewed_waybills; /* same keys: a picture of theirs was pruned in review */
   GHashTable    *owed_batches;     /* batch -> DcEsheet (borrowed from esheets) */
   GHashTable    *batch_paths;      /* batch -> the e-sheet file it came from */
 
@@ -391,19 +393,33 @@ plan_all_scans (DcEsheet *esheet, DcOutputMode mode)
   return dc_esheet_plan (esheet, all, &options, NULL);
 }
 
+typedef enum
+{
+  SCAN_OWED,        /* a file the mode asks for was never downloaded */
+  SCAN_ON_DISK,     /* every file is under its final name */
+  SCAN_REVIEWED,    /* downloaded; a review moved its picture to the trash */
+} ScanOnDisk;
+
 /* A scan's files are complete when each file the mode asks for is under
- * its final name: the engine renames into place only verified files. */
-static gboolean
-scan_on_disk (GHashTable *names, const DcDownloadRequest *req)
+ * its final name: the engine renames into place only verified files.  A
+ * picture that Prune unmarked moved to the trash (the marks sidecar says
+ * so) was downloaded and judged: it is not owed again. */
+static ScanOnDisk
+scan_on_disk (GHashTable *names, DcMarkIndex *marks, const DcDownloadRequest *req)
 {
   g_autofree char *jpg = g_strconcat (req->file_stem, ".jpg", NULL);
   g_autofree char *mp4 = g_strconcat (req->file_stem, ".mp4", NULL);
+  gboolean reviewed = FALSE;
 
   if ((req->mode & DC_OUTPUT_PICTURE) && !g_hash_table_contains (names, jpg))
-    return FALSE;
+    {
+      if (marks == NULL || !dc_mark_index_is_pruned (marks, jpg))
+        return SCAN_OWED;
+      reviewed = TRUE;
+    }
   if ((req->mode & DC_OUTPUT_CLIP) && !g_hash_table_contains (names, mp4))
-    return FALSE;
-  return TRUE;
+    return SCAN_OWED;
+  return reviewed ? SCAN_REVIEWED : SCAN_ON_DISK;
 }
 
 static void
@@ -413,8 +429,11 @@ read_disk_status (DcSession *self, DcEsheet *esheet)
   g_autofree char *folder = g_build_filename (dc_session_get_out_dir (self), batch, NULL);
   g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) incomplete = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) reviewed = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) scans = NULL;
   g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  g_autoptr(DcMarkIndex) marks = NULL;
+  g_autoptr(GError) marks_error = NULL;
   const char *name;
   guint n_found = 0;
 
@@ -424,15 +443,22 @@ read_disk_status (DcSession *self, DcEsheet *esheet)
     g_hash_table_add (names, g_strdup (name));
   if (g_hash_table_size (names) == 0)
     return;
+  /* a damaged sidecar: nothing counts as reviewed, so nothing is lost */
+  marks = dc_mark_index_load (folder, &marks_error);
+  if (marks == NULL)
+    g_debug ("%s", marks_error->message);
   scans = plan_all_scans (esheet, self->settings->mode);
   for (guint i = 0; i < scans->len; i++)
     {
       const DcDownloadRequest *req = g_ptr_array_index (scans, i);
+      ScanOnDisk state = scan_on_disk (names, marks, req);
 
-      if (scan_on_disk (names, req))
+      if (state != SCAN_OWED)
         {
           g_hash_table_add (self->disk_scans, waybill_key (batch, req->file_stem));
           n_found++;
+          if (state == SCAN_REVIEWED)
+            g_hash_table_add (reviewed, req->waybill);
         }
       else
         g_hash_table_add (incomplete, req->waybill);
@@ -441,8 +467,11 @@ read_disk_status (DcSession *self, DcEsheet *esheet)
     {
       const DcDownloadRequest *req = g_ptr_array_index (scans, i);
 
-      if (!g_hash_table_contains (incomplete, req->waybill))
-        g_hash_table_add (self->disk_waybills, waybill_key (batch, req->waybill));
+      if (g_hash_table_contains (incomplete, req->waybill))
+        continue;
+      g_hash_table_add (self->disk_waybills, waybill_key (batch, req->waybill));
+      if (g_hash_table_contains (reviewed, req->waybill))
+        g_hash_table_add (self->reviewed_waybills, waybill_key (batch, req->waybill));
     }
   /* some work of an earlier session is there: the rest is owed */
   if (n_found > 0 && n_found < scans->len)
@@ -532,9 +561,21 @@ dc_session_dup_waybill_status (DcSession *self, DcEsheet *esheet, const char *wa
     {
       DcRunKind kind = dc_run_kind_for_state (dc_job_item_get_state (job));
 
-      text = dc_job_item_dup_status_text (job);
+      /* the table is not redrawn every second: a countdown there would
+       * stand still ("Retrying in 9 s" while the job row says 3 s) */
+      if (dc_job_item_get_state (job) == DC_JOB_RETRY_WAIT)
+        text = g_strdup (_("Waiting to retry"));
+      else
+        text = dc_job_item_dup_status_text (job);
       t = kind == DC_RUN_DONE ? DC_STATUS_TONE_SUCCESS
         : kind_is_missing (kind) ? DC_STATUS_TONE_ERROR : DC_STATUS_TONE_NORMAL;
+    }
+  else if (g_hash_table_contains (self->reviewed_waybills, key))
+    {
+      /* TRANSLATORS: status of a waybill whose picture was downloaded and
+       * then moved to the trash by Prune unmarked */
+      text = g_strdup (_("Removed in review"));
+      t = DC_STATUS_TONE_DIM;
     }
   else if (g_hash_table_contains (self->disk_waybills, key))
     {
@@ -1651,6 +1692,7 @@ dc_session_finalize (GObject *object)
   g_clear_pointer (&self->batch_paths, g_hash_table_unref);
   g_clear_pointer (&self->disk_scans, g_hash_table_unref);
   g_clear_pointer (&self->disk_waybills, g_hash_table_unref);
+  g_clear_pointer (&self->reviewed_waybills, g_hash_table_unref);
   g_clear_object (&self->esheets);
   g_clear_pointer (&self->open_paths, g_strfreev);
   g_clear_pointer (&self->config, dc_config_free);
@@ -1718,6 +1760,7 @@ dc_session_init (DcSession *self)
   self->pending_progress = g_hash_table_new (NULL, NULL);
   self->disk_scans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->disk_waybills = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reviewed_waybills = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->owed_batches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->batch_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->open_paths = g_new0 (char *, 1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dc-session.h"
+#include "pictures/dc-marks.h"
 #include "dc-test-sim.h"
 #include "dc-test-util.h"
 
@@ -218,11 +219,31 @@ test_pause_unmapped_restart (void)
       n_removed += g_unlink (path) == 0;
     }
   g_assert_cmpuint (n_removed, ==, 3);
+  /* and two were judged in review and pruned: the sidecar says so (as
+   * dc_picture_folder_prune_unmarked() writes it) and they are gone */
+  {
+    g_autoptr(DcMarkIndex) marks = dc_mark_index_load (folder, &error);
+
+    g_assert_no_error (error);
+    for (guint k = 3; k < 5; k++)
+      {
+        g_autofree char *name = g_strdup_printf ("SF%010u.jpg", 100 + k);
+        g_autofree char *path = g_build_filename (folder, name, NULL);
+
+        g_assert_cmpint (g_unlink (path), ==, 0);
+        dc_mark_index_set_pruned (marks, name, TRUE);
+      }
+    g_assert_true (dc_mark_index_save (marks, &error));
+    g_assert_no_error (error);
+  }
   again = new_session (&f);
   g_signal_connect (again, "run-finished", G_CALLBACK (on_finished), &f);
   reopened = load_sheet (&f);
   dc_session_add_esheet (again, reopened, NULL);
   text = dc_session_dup_waybill_status (again, reopened, "SF0000000103", "A02", &tone);
+  g_assert_cmpstr (text, ==, "Removed in review");
+  g_clear_pointer (&text, g_free);
+  text = dc_session_dup_waybill_status (again, reopened, "SF0000000105", "A02", &tone);
   g_assert_cmpstr (text, ==, "Done (already there)");
   g_assert_cmpint (tone, ==, DC_STATUS_TONE_SUCCESS);
   g_clear_pointer (&text, g_free);
@@ -245,7 +266,8 @@ test_pause_unmapped_restart (void)
     {
       g_autofree char *name = g_strdup_printf ("SF%010u.jpg", 100 + k);
       g_autofree char *path = g_build_filename (folder, name, NULL);
-      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      /* the two pruned in review are not fetched again */
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR) == (k < 3 || k >= 5));
     }
   dc_session_shutdown (again);
   fixture_stop (&f);

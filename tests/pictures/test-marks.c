@@ -579,6 +579,17 @@ test_prune_undo (void)
   names_now = model_names (G_LIST_MODEL (folder));
   g_assert_cmpstr (names_now, ==, "keep.jpg");
   g_assert_false (g_file_test (p1, G_FILE_TEST_EXISTS));
+  /* The sidecar, read afresh, says the review removed them (a restart
+   * must not call them never downloaded), and the kept one is not. */
+  {
+    g_autoptr(DcMarkIndex) on_disk = dc_mark_index_load (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (dc_mark_index_is_pruned (on_disk, "p1.jpg"));
+    g_assert_true (dc_mark_index_is_pruned (on_disk, "p3.jpg"));
+    g_assert_false (dc_mark_index_is_pruned (on_disk, "keep.jpg"));
+    g_assert_true (dc_mark_index_is_marked (on_disk, "keep.jpg"));
+  }
   /* In the trash with a .trashinfo naming where it was. */
   {
     g_autofree char *in_trash = g_build_filename (trash_files, "p1.jpg", NULL);
@@ -601,6 +612,13 @@ test_prune_undo (void)
   names_now = model_names (G_LIST_MODEL (folder));
   g_assert_cmpstr (names_now, ==, "keep.jpg p1.jpg p2.png p3.jpg");
   g_assert_true (bytes_equal_file (p1, p1_contents, p1_len));
+  {
+    g_autoptr(DcMarkIndex) on_disk = dc_mark_index_load (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (dc_mark_index_is_pruned (on_disk, "p1.jpg"));
+    g_assert_false (dc_mark_index_is_pruned (on_disk, "p3.jpg"));
+  }
   {
     g_autofree char *info = g_build_filename (trash_info, "p1.jpg.trashinfo", NULL);
     g_autofree char *in_trash = g_build_filename (trash_files, "p1.jpg", NULL);

@@ -108,7 +108,10 @@ struct _DcMarkIndex
   gint        ref_count;
   char       *folder;
   GHashTable *marks;   /* name -> DcMark* */
+  GHashTable *pruned;  /* names moved to the trash by a review: a set */
 };
+
+static int compare_names (gconstpointer a, gconstpointer b);
 
 DcMarkIndex *
 dc_mark_index_new (const char *folder)
@@ -121,6 +124,7 @@ dc_mark_index_new (const char *folder)
   self->ref_count = 1;
   self->folder = g_strdup (folder);
   self->marks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->pruned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return self;
 }
 
@@ -141,6 +145,9 @@ dc_mark_index_copy (DcMarkIndex *self)
   g_hash_table_iter_init (&iter, self->marks);
   while (g_hash_table_iter_next (&iter, &name, &mark))
     g_hash_table_insert (copy->marks, g_strdup (name), dc_mark_copy (mark));
+  g_hash_table_iter_init (&iter, self->pruned);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    g_hash_table_add (copy->pruned, g_strdup (name));
   return copy;
 }
 
@@ -150,6 +157,7 @@ dc_mark_index_unref (DcMarkIndex *self)
   if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
     return;
   g_hash_table_unref (self->marks);
+  g_hash_table_unref (self->pruned);
   g_free (self->folder);
   g_free (self);
 }
@@ -248,6 +256,20 @@ dc_mark_index_load (const char *folder, GError **error)
         g_warning ("%s: skipping an unreadable mark for “%s”", path, (const char *) l->data);
     }
   g_list_free (members);
+  /* "pruned": the names a review moved to the trash (absent before) */
+  if (json_object_has_member (json_node_get_object (root), "pruned") &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (root), "pruned")))
+    {
+      JsonArray *pruned = json_object_get_array_member (json_node_get_object (root), "pruned");
+
+      for (guint i = 0; i < json_array_get_length (pruned); i++)
+        {
+          const char *name = json_node_get_string (json_array_get_element (pruned, i));
+
+          if (name != NULL && *name != '\0')
+            g_hash_table_add (self->pruned, g_strdup (name));
+        }
+    }
   return g_steal_pointer (&self);
 }
 
@@ -294,6 +316,18 @@ dc_mark_index_save (DcMarkIndex *self, GError **error)
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
+  if (g_hash_table_size (self->pruned) > 0)
+    {
+      g_autofree const char **pruned = (const char **) g_hash_table_get_keys_as_array (self->pruned, NULL);
+      guint n = g_hash_table_size (self->pruned);
+
+      qsort (pruned, n, sizeof (char *), compare_names);
+      json_builder_set_member_name (builder, "pruned");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < n; i++)
+        json_builder_add_string_value (builder, pruned[i]);
+      json_builder_end_array (builder);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -364,4 +398,20 @@ dc_mark_index_get_names (DcMarkIndex *self)
     copy[i] = g_strdup (names[i]);
   g_free (names);
   return copy;
+}
+
+void
+dc_mark_index_set_pruned (DcMarkIndex *self, const char *name, gboolean pruned)
+{
+  g_return_if_fail (self != NULL && name != NULL);
+  if (pruned)
+    g_hash_table_add (self->pruned, g_strdup (name));
+  else
+    g_hash_table_remove (self->pruned, name);
+}
+
+gboolean
+dc_mark_index_is_pruned (DcMarkIndex *self, const char *name)
+{
+  return g_hash_table_contains (self->pruned, name);
 }

@@ -92,4 +92,11 @@ guint        dc_mark_index_get_n_marks (DcMarkIndex *self);
 /* Sorted names of the marked pictures (free with g_strfreev). */
 char       **dc_mark_index_get_names (DcMarkIndex *self);
 
+/* Pictures a review moved to the trash (Prune unmarked), kept in the
+ * sidecar as "pruned": after a restart the app tells "removed in review"
+ * from "never downloaded", so Download missing does not fetch again
+ * what the operator threw away.  A restored picture is taken out. */
+void         dc_mark_index_set_pruned (DcMarkIndex *self, const char *name, gboolean pruned);
+gboolean     dc_mark_index_is_pruned  (DcMarkIndex *self, const char *name);
+
 G_END_DECLS

@@ -831,6 +831,21 @@ dc_picture_folder_set_mark (DcPictureFolder *self, DcPicture *picture, const DcM
   return TRUE;
 }
 
+/* The sidecar after a prune or its undo.  A first error (of the trash)
+ * wins; a sidecar that cannot be written is said, but the files have
+ * moved all the same. */
+static gboolean
+save_pruned (DcPictureFolder *self, gboolean ok, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (dc_mark_index_save (self->marks, &local))
+    return ok;
+  if (ok)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
 gboolean
 dc_picture_folder_prune_unmarked (DcPictureFolder *self, DcTrashUndo **undo,
                                   GCancellable *cancellable, GError **error)
@@ -850,7 +865,8 @@ dc_picture_folder_prune_unmarked (DcPictureFolder *self, DcTrashUndo **undo,
     }
   ok = dc_trash_files ((const char * const *) paths->pdata, paths->len, undo,
                        cancellable, error);
-  /* Remove what went, now (the monitor will agree a moment later). */
+  /* Remove what went, now (the monitor will agree a moment later), and
+   * say in the sidecar that the review removed them */
   begin_batch (self);
   for (guint i = 0; i < dc_trash_undo_get_n_files (*undo); i++)
     {
@@ -858,10 +874,13 @@ dc_picture_folder_prune_unmarked (DcPictureFolder *self, DcTrashUndo **undo,
       g_autofree char *name = relative_name (self, file);
 
       if (name != NULL)
-        remove_name (self, name);
+        {
+          remove_name (self, name);
+          dc_mark_index_set_pruned (self->marks, name, TRUE);
+        }
     }
   end_batch (self);
-  return ok;
+  return save_pruned (self, ok, error);
 }
 
 gboolean
@@ -878,10 +897,14 @@ dc_picture_folder_undo_prune (DcPictureFolder *self, DcTrashUndo *undo, GError *
   for (guint i = 0; i < restored->len; i++)
     {
       g_autoptr(GFile) file = g_file_new_for_path (g_ptr_array_index (restored, i));
+      g_autofree char *name = relative_name (self, file);
+
+      if (name != NULL)
+        dc_mark_index_set_pruned (self->marks, name, FALSE);
       refresh_file (self, file);
     }
   end_batch (self);
-  return ok;
+  return save_pruned (self, ok, error);
 }
 
 /* --- GObject ----------------------------------------------------------- */

@@ -282,6 +282,7 @@ typedef struct
   gint64              from_us, to_us;
   const char         *part;
   DcClipResult       *result;
+  DcMediaInputSpan   *spans;
   gboolean            ok;
   GError             *error;
   gboolean            done;     /* under the downloader's lock */
@@ -300,8 +301,9 @@ dc_downloader_media_task_run (gpointer data, gpointer user_data)
   if (skip)
     g_set_error_literal (&task->error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
   else
-    task->ok = dc_media_write_clip (task->inputs, task->n_inputs, task->from_us, task->to_us,
-                                    task->part, task->result, &task->error);
+    task->ok = dc_media_write_clip_measured (task->inputs, task->n_inputs, task->from_us,
+                                             task->to_us, task->part, task->result, task->spans,
+                                             &task->error);
   g_mutex_lock (&self->lock);
   task->done = TRUE;
   g_cond_broadcast (&self->cond);
@@ -311,10 +313,11 @@ dc_downloader_media_task_run (gpointer data, gpointer user_data)
 static gboolean
 remux_on_media_pool (DcWorker *worker, DcJob *job, const DcMediaInput *inputs, guint n_inputs,
                      gint64 from_us, gint64 to_us, const char *part, DcClipResult *result,
-                     GError **error)
+                     DcMediaInputSpan *spans, GError **error)
 {
   DcDownloader *self = owner_of (worker);
-  ClipTask task = { job, inputs, n_inputs, from_us, to_us, part, result, FALSE, NULL, FALSE };
+  ClipTask task = { job, inputs, n_inputs, from_us, to_us, part, result, spans, FALSE, NULL,
+                    FALSE };
 
   g_thread_pool_push (self->media_pool, &task, NULL);
   g_mutex_lock (&self->lock);
@@ -347,10 +350,10 @@ dc_job_no_recording_error (DcJobContext *ctx, gint64 from_us, gint64 to_us, GErr
 gboolean
 dc_job_remux (DcJobContext *ctx, const DcMediaInput *inputs, guint n_inputs,
               gint64 from_us, gint64 to_us, const char *part, DcClipResult *result,
-              GError **error)
+              DcMediaInputSpan *spans, GError **error)
 {
   return remux_on_media_pool (ctx->worker, ctx->job, inputs, n_inputs, from_us, to_us, part,
-                              result, error);
+                              result, spans, error);
 }
 
 DcByteSource *

@@ -441,7 +441,7 @@ dc_job_bound_source (DcJobContext *ctx, DcByteSource *source, gint64 duration_us
                                            ctx->job->request->waybill,
                                            (double) duration_us / G_USEC_PER_SEC);
 
-  return dc_budget_source_new (source, max, what);
+  return dc_budget_source_new (source, max, ctx->worker->runner->config->name, what);
 }
 
 gboolean
@@ -810,9 +810,11 @@ operator_message (DcDvrRunner *runner, DcJob *job, const GError *error, int retr
            : g_strdup_printf (_("DVR %s (%s) cannot be reached: check that it is switched on and "
                                 "connected, and that its address in the DVR settings is right."),
                               dvr, host);
+  /* The error names the recorder and the waybill's window once each:
+   * one sentence with what to do. */
   if (g_error_matches (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_TOO_BIG))
-    return g_strdup_printf (_("DVR %s, waybill %s: %s. Check the recorder's firmware, then use "
-                              "Download missing."), dvr, job->request->waybill, error->message);
+    return g_strdup_printf (_("%s: check the recorder's firmware, then use Download missing."),
+                            error->message);
   if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING))
     return g_strdup (error->message);
   if (retry_in_s > 0 && (error->domain == DC_DVR_ERROR || error->domain == DC_DOWNLOAD_ERROR) &&

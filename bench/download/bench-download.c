@@ -639,14 +639,21 @@ run_day (const char *dir, const char *name, gboolean share, int every)
   config = dc_config_load_from_data (text->str, -1, &error);
   if (config == NULL)
     g_error ("config: %s", error->message);
-  for (int i = 0; i < day_waybills; i += every)
+  for (int i = 0; i < day_waybills; i++)
     {
       g_autofree char *waybill = g_strdup_printf ("DAY%05d", i);
       g_autofree char *dvr = g_strdup_printf ("r%d", i % 8);
+      gint64 scan_us;
+
+      /* a sample takes whole rounds of the 8 recorders: each brand and
+       * recorder in its share (the naive plan shares nothing, so which
+       * channel does not matter) */
+      if ((i / 8) % every != 0)
+        continue;
       /* evenly over the day, at odd fractions of a second */
-      gint64 scan_us = day_start_s * G_USEC_PER_SEC
-                       + (gint64) ((double) i / day_waybills * day_hours * 3600 * G_USEC_PER_SEC)
-                       + (i * 7919 % 1000) * 1000;
+      scan_us = day_start_s * G_USEC_PER_SEC
+                + (gint64) ((double) i / day_waybills * day_hours * 3600 * G_USEC_PER_SEC)
+                + (i * 7919 % 1000) * 1000;
 
       g_ptr_array_add (requests, dc_download_request_new (waybill, "A01", dvr, 1 + (i / 8) % 4, scan_us));
     }

@@ -2,7 +2,8 @@
  *
  * - New settings during a run (dc_downloader_set_config): jobs that have
  *   not started go to the recorder's new address and follow their dock to
- *   its new channel; the job running finishes on the old settings; a
+ *   its new channel or recorder; the job running finishes on the old
+ *   settings; a
  *   recorder removed fails its queued jobs with a sentence saying so and
  *   takes no new ones.
  * - Searches shared per channel: waybills spread over hours of one
@@ -195,7 +196,9 @@ picture_channel (const DcDownloadEvent *e)
 static void
 test_new_settings (Fixture *f, gconstpointer data)
 {
-  static const char *const slow[] = { "--latency-ms", "150", NULL };
+  /* slow enough that the first jobs are still running when the settings
+   * change, even under a sanitizer on a busy machine */
+  static const char *const slow[] = { "--latency-ms", "400", NULL };
   DcTestSim *old_r1 = start_sim (f, "hikvision", slow);
   DcTestSim *new_r1 = start_sim (f, "hikvision", NULL);
   DcTestSim *r2 = start_sim (f, "hikvision", slow);
@@ -204,13 +207,15 @@ test_new_settings (Fixture *f, gconstpointer data)
   g_autofree char *g_new_r1 = dvr_group ("r1", new_r1, 2);
   g_autofree char *g_r2 = dvr_group ("r2", r2, 1);
   g_autofree char *g_r3 = dvr_group ("r3", r3, 1);
-  g_autofree char *text1 = g_strconcat (g_old_r1, g_r2, "[dock A01]\ndvr=r1\nchannel=1\n\n", NULL);
-  g_autofree char *text2 = g_strconcat (g_new_r1, g_r3, "[dock A01]\ndvr=r1\nchannel=3\n\n", NULL);
+  g_autofree char *text1 = g_strconcat (g_old_r1, g_r2, "[dock A01]\ndvr=r1\nchannel=1\n\n",
+                                        "[dock B01]\ndvr=r2\nchannel=2\n\n", NULL);
+  g_autofree char *text2 = g_strconcat (g_new_r1, g_r3, "[dock A01]\ndvr=r1\nchannel=3\n\n",
+                                        "[dock B01]\ndvr=r3\nchannel=2\n\n", NULL);
   g_autoptr(DcConfig) config1 = config_from (text1);
   g_autoptr(DcConfig) config2 = config_from (text2);
   g_autoptr(DcDownloader) d = make_downloader (f, config1);
   g_autoptr(GError) error = NULL;
-  guint r1_jobs[4], r2_jobs[3];
+  guint r1_jobs[4], r2_jobs[3], b01_job;
 
   for (guint i = 0; i < G_N_ELEMENTS (r1_jobs); i++)
     {
@@ -224,6 +229,8 @@ test_new_settings (Fixture *f, gconstpointer data)
 
       r2_jobs[i] = add_picture (d, waybill, NULL, "r2", 2, scan_time (50 + (int) i, 23));
     }
+  /* dock B01 is on r2 now and moves to r3, which the new settings add */
+  b01_job = add_picture (d, "B01-0", "B01", "r2", 2, scan_time (55, 29));
 
   /* Once r1's and r2's first jobs run, the operator saves new settings. */
   f->wait_for = r1_jobs[0];
@@ -288,8 +295,12 @@ test_new_settings (Fixture *f, gconstpointer data)
   g_assert_cmpint (final_of (f, r2_jobs[1])->state, ==, DC_JOB_FAILED);
   g_assert_cmpint (downloads_served (r2), ==, 1);
 
-  /* r3, added mid-run */
-  g_assert_cmpint (downloads_served (r3), ==, 1);
+  /* r3, added mid-run: its own job and the one whose dock moved to it
+   * (docks are followed before r2's queued jobs fail) */
+  g_assert_cmpint (final_of (f, b01_job)->state, ==, DC_JOB_DONE);
+  g_assert_cmpuint (picture_channel (final_of (f, b01_job)), ==, 2);
+  g_assert_cmpstr (dc_downloader_get_request (d, b01_job)->dvr, ==, "r3");
+  g_assert_cmpint (downloads_served (r3), ==, 2);
 }
 
 /* A recorder whose password was wrong: saving the right one lets its

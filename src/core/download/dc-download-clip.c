@@ -184,7 +184,7 @@ fetch_by_time (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GError *
         {
           g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                        _("DVR %s needed more than %d requests for one clip window"),
-                       ctx->worker->runner->config->name, MAX_PIECES);
+                       ctx->worker->runner->name, MAX_PIECES);
           return FALSE;
         }
       if (*segments != NULL && seg == NULL)
@@ -279,7 +279,7 @@ fetch_by_time (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GError *
         g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                      _("DVR %s sent no video after %s although its search lists a recording "
                        "until %s"),
-                     ctx->worker->runner->config->name, at, until);
+                     ctx->worker->runner->name, at, until);
       }
       return FALSE;
     }
@@ -342,7 +342,7 @@ check_whole_files (Pieces *p, gint64 to, GError **error)
         g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                      _("DVR %s sent a recording file that ends at %s although its search "
                        "lists it until %s"),
-                     p->ctx->worker->runner->config->name, at, until);
+                     p->ctx->worker->runner->name, at, until);
         return FALSE;
       }
     }
@@ -360,7 +360,7 @@ judge_coverage (DcJobContext *ctx, GPtrArray **segments, gint64 from, gint64 to,
   gboolean tail = span_end < to - COVER_TOLERANCE_US;
   g_autofree char *s0 = dc_job_format_hms (span_start);
   g_autofree char *s1 = dc_job_format_hms (span_end);
-  const char *dvr = ctx->worker->runner->config->name;
+  const char *dvr = ctx->worker->runner->name;
 
   *note = NULL;
   if (!head && !tail)
@@ -461,7 +461,7 @@ dc_job_make_clip (DcJobContext *ctx, GPtrArray **segments, const char *dir,
           if (search_has_recording (*segments, from, to))
             g_set_error (&local_error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                          _("DVR %s sent no video for the clip window although its search lists "
-                           "a recording in it"), worker->runner->config->name);
+                           "a recording in it"), worker->runner->name);
           else
             dc_job_no_recording_error (ctx, from, to, &local_error);
         }

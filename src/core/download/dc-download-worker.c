@@ -102,7 +102,7 @@ no_recording_error (DcWorker *worker, DcJob *job, gint64 from_us, gint64 to_us, 
   g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING,
                _("No recording at dock %s between %s and %s (DVR %s, channel %u)"),
                job->request->dock ? job->request->dock : "?", from, to,
-               worker->runner->config->name, job->request->channel);
+               worker->runner->name, job->request->channel);
 }
 
 /* Probes the recorder once for all its workers. */
@@ -441,7 +441,7 @@ dc_job_bound_source (DcJobContext *ctx, DcByteSource *source, gint64 duration_us
                                            ctx->job->request->waybill,
                                            (double) duration_us / G_USEC_PER_SEC);
 
-  return dc_budget_source_new (source, max, ctx->worker->runner->config->name, what);
+  return dc_budget_source_new (source, max, ctx->worker->runner->name, what);
 }
 
 gboolean
@@ -635,7 +635,7 @@ make_picture (DcJobContext *ctx, GPtrArray **segments, const char *final_path, G
           g_set_error (&local_error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                        _("DVR %s sent video without the frame at %s although its search lists a "
                          "recording then (%s)"),
-                       worker->runner->config->name, at, why);
+                       worker->runner->name, at, why);
         }
     }
   if (!ok)
@@ -782,7 +782,7 @@ error_is_local_file (const GError *error)
 static char *
 operator_message (DcDvrRunner *runner, DcJob *job, const GError *error, int retry_in_s)
 {
-  const char *dvr = runner->config->name;
+  const char *dvr = runner->name;
   g_autofree char *host = dc_dvr_config_get_host (runner->config);
   const char *file = job->picture_path ? job->picture_path : job->clip_path;
 
@@ -871,7 +871,7 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
        * window.  The message is the covered span in words. */
       job->bytes_per_s = 0;
       job->message = g_strdup_printf (_("Waybill %s (DVR %s): %s"), job->request->waybill,
-                                      runner->config->name, note);
+                                      runner->name, note);
       dc_downloader_set_job_state (self, job, DC_JOB_PARTIAL);
       g_clear_error (&error);
       return;
@@ -963,7 +963,7 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
                                                 "%u times for waybill %s. Check the network to the "
                                                 "recorder, then use Download missing.",
                                                 job->n_dropped),
-                                      runner->config->name, host, job->n_dropped,
+                                      runner->name, host, job->n_dropped,
                                       job->request->waybill);
       dc_log_printf (runner->log, "job %s: last error: %s", job->request->waybill, last);
     }
@@ -1023,7 +1023,7 @@ dc_downloader_worker_main (gpointer data)
       runner->log = dc_log_open (self->options.log_dir, name,
                                  &log_error);
       if (runner->log == NULL)
-        g_warning ("No log file for DVR %s: %s", runner->config->name, log_error->message);
+        g_warning ("No log file for DVR %s: %s", runner->name, log_error->message);
     }
   g_mutex_unlock (&self->lock);
 

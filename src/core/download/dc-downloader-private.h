@@ -43,6 +43,9 @@ struct _DcDvrRunner
    * since a running job's worker still uses the one it started with. */
   DcDvrConfig  *config;
   GPtrArray    *old_configs;   /* DcDvrConfig* */
+  /* Its name, which new settings never change: what workers read without
+   * the lock (it points into the first config, kept alive). */
+  const char   *name;
   guint         config_serial; /* + 1 each time config is replaced */
   /* Removed from the settings: its jobs fail with removed_message. */
   gboolean      removed;

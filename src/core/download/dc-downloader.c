@@ -358,6 +358,7 @@ runner_new (DcDownloader *self, const DcDvrConfig *cfg)
 
   runner->owner = self;
   runner->config = dc_dvr_config_copy (cfg);
+  runner->name = runner->config->name;
   runner->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_config_free);
   runner->workers = g_ptr_array_new ();
   g_mutex_init (&runner->probe_lock);

@@ -488,6 +488,12 @@ run_endless (Fixture *f, const char *fault, DcOutputMode mode)
     {
       g_assert_error (e->error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_TOO_BIG);
       g_assert_nonnull (strstr (e->message, "far more video"));
+      /* One sentence naming the recorder and the waybill once each. */
+      g_assert_true (g_str_has_prefix (e->message, "DVR north sent far more video"));
+      g_assert_null (strstr (e->message + 1, "DVR north"));
+      g_assert_null (strstr (strstr (e->message, "SF0200") + 1, "SF0200"));
+      g_assert_null (strstr (e->message, "The recorder sent"));
+      g_assert_true (g_str_has_suffix (e->message, "then use Download missing."));
     }
   g_assert_null (strstr (e->message, "no recording"));
   assert_only_files (batch, nothing);

@@ -10,6 +10,7 @@
 #include "dc-test-sim.h"
 #include "dc-test-util.h"
 #include "dvr/dc-dvr.h"
+#include "dvr/dc-dvr-parse.h"
 #include "dvr/dc-http.h"
 
 #define HOUR_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
@@ -78,7 +79,7 @@ test_profiles (void)
         {
           g_autoptr(GPtrArray) segs = dc_dvr_session_search (s, ch, now - 3 * HOUR_US, now - 2 * HOUR_US, &error);
           g_autofree char *hik = g_strdup_printf ("/tracks/%u01/", ch);
-          g_autofree char *dahua = g_strdup_printf ("/%u/dav/", ch - 1);
+          g_autofree char *dahua = g_strdup_printf ("/%03u/dav/", ch);
 
           g_assert_no_error (error);
           g_assert_cmpuint (segs->len, >=, 1);
@@ -87,6 +88,11 @@ test_profiles (void)
               const DcDvrSegment *seg = g_ptr_array_index (segs, i);
               g_assert_cmpuint (seg->channel, ==, ch);
               g_assert_nonnull (strstr (seg->uri, brand == DC_DVR_BRAND_DAHUA ? dahua : hik));
+              /* The camera folder is what the driver checks every result
+               * against (and learns the numbering from): it must read
+               * the simulator's paths as it reads a real device's. */
+              if (brand == DC_DVR_BRAND_DAHUA)
+                g_assert_cmpint (dc_dahua_path_channel (seg->uri), ==, (int) ch);
               if (g_str_equal (cases[k].profile, "amcrest"))
                 g_assert_null (seg->container);
             }

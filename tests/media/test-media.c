@@ -671,6 +671,78 @@ test_clip_errors (void)
   g_assert_false (g_file_query_exists (file, NULL));
 }
 
+/* The remux measures each input on the way (the clip step relies on it
+ * instead of a pass of its own): frames and span read, whether it reached
+ * the input's end, inputs it never needed, and a recorder's piece that
+ * holds no video skipped instead of failing the clip. */
+static void
+test_clip_measured (void)
+{
+  g_autofree char *xml = g_build_filename (tmpdir, "piece-error.xml", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "measured.mp4", NULL);
+  g_autoptr(GError) error = NULL;
+  DcMediaInputSpan spans[3];
+  DcClipResult res = { 0 };
+
+  g_assert_true (g_file_set_contents (xml, "<?xml version=\"1.0\"?><ResponseStatus/>", -1, NULL));
+  {
+    DcMediaInput inputs[] = {
+      { seg2_path, NULL, T0 + 200 * FX_FRAME_US, TRUE },
+      { xml, NULL, T0 + 100 * FX_FRAME_US, TRUE },
+      { seg1_path, "mpeg", T0, TRUE },
+    };
+
+    /* 2 s .. 14 s: seg1 (frames 0..299, 0..12 s) is read to its end,
+     * seg2 (8..20 s) only up to the window's end; the error body covers
+     * nothing. */
+    g_assert_true (dc_media_write_clip_measured (inputs, 3, T0 + 2 * G_USEC_PER_SEC,
+                                                 T0 + 14 * G_USEC_PER_SEC, out, &res, spans,
+                                                 &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (res.first_frame_us, ==, T0 + 50 * FX_FRAME_US);
+    g_assert_true (spans[2].read);
+    g_assert_true (spans[2].to_end);
+    g_assert_cmpuint (spans[2].n_frames, ==, 300);
+    g_assert_cmpint (spans[2].first_us, ==, T0);
+    g_assert_cmpint (spans[2].end_us, ==, T0 + 300 * FX_FRAME_US);
+    g_assert_cmpint (spans[2].largest_gap_us, ==, 0);
+    g_assert_true (spans[1].read);
+    g_assert_cmpuint (spans[1].n_frames, ==, 0);
+    g_assert_true (spans[0].read);
+    g_assert_false (spans[0].to_end);
+    g_assert_cmpint (spans[0].first_us, ==, T0 + 200 * FX_FRAME_US);
+    g_assert_cmpint (spans[0].end_us, >=, T0 + 14 * G_USEC_PER_SEC);
+    g_assert_cmpint (spans[0].end_us, <, T0 + 15 * G_USEC_PER_SEC);
+
+    /* 1 s .. 3 s: done inside seg1; seg2 is never opened. */
+    g_assert_true (dc_media_write_clip_measured (inputs, 3, T0 + G_USEC_PER_SEC,
+                                                 T0 + 3 * G_USEC_PER_SEC, out, &res, spans, &error));
+    g_assert_no_error (error);
+    g_assert_false (spans[2].to_end);
+    g_assert_false (spans[0].read);
+    g_assert_cmpuint (spans[0].n_frames, ==, 0);
+  }
+  {
+    /* Only pieces without video: NO_FRAME, nothing written, spans say so;
+     * the same piece not marked may_be_empty fails as before. */
+    DcMediaInput only_xml = { xml, NULL, T0, TRUE };
+    g_autoptr(GFile) file = g_file_new_for_path (out);
+
+    g_assert_true (g_file_delete (file, NULL, NULL));
+    g_assert_false (dc_media_write_clip_measured (&only_xml, 1, T0, T0 + G_USEC_PER_SEC, out, &res,
+                                                  spans, &error));
+    g_assert_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME);
+    g_clear_error (&error);
+    g_assert_true (spans[0].read);
+    g_assert_cmpuint (spans[0].n_frames, ==, 0);
+    g_assert_false (g_file_query_exists (file, NULL));
+    only_xml.may_be_empty = FALSE;
+    g_assert_false (dc_media_write_clip_measured (&only_xml, 1, T0, T0 + G_USEC_PER_SEC, out, &res,
+                                                  spans, &error));
+    g_assert_error (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_FORMAT);
+  }
+}
+
 static void
 test_probe (void)
 {
@@ -860,6 +932,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media/clip/formats", test_clip_formats);
   g_test_add_func ("/media/clip/audio", test_clip_audio);
   g_test_add_func ("/media/clip/errors", test_clip_errors);
+  g_test_add_func ("/media/clip/measured", test_clip_measured);
 
   ret = g_test_run ();
   dc_test_rmdir (tmpdir);

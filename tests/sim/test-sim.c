@@ -719,7 +719,7 @@ test_dahua_download (void)
   file = dahua_value (strstr (r.body->str, "items[0].FilePath="), "items[0].FilePath");
   length = dahua_value (strstr (r.body->str, "items[0].Length="), "items[0].Length");
   channel = dahua_value (strstr (r.body->str, "items[0].Channel="), "items[0].Channel");
-  g_assert_cmpstr (file, ==, "/mnt/dvr/2025-11-03/2/dav/14/14.10.00-14.12.30[R][0@0][0].mp4");
+  g_assert_cmpstr (file, ==, "/mnt/dvr/2025-11-03/003/dav/14/14.10.00-14.12.30[R][0@0][0].mp4");
   g_assert_cmpstr (channel, ==, "3");
   reply_clear (&r);
 
@@ -780,7 +780,7 @@ fetch_segment (DcTestSim  *sim,
       request (sim, "/ISAPI/ContentMgmt/download", "GET", body, NULL, range, r);
     }
   else
-    request (sim, "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/0/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
+    request (sim, "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/001/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
              NULL, NULL, NULL, range, r);
 }
 
@@ -980,7 +980,7 @@ test_client_abort (void)
 {
   g_autoptr(DcTestSim) sim = start_sim ("dahua", "--record-from", REC_FROM, "--record-to", REC_TO_SHORT, NULL);
   g_autofree char *url = g_strconcat (dc_test_sim_get_url (sim),
-                                      "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/0/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
+                                      "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/001/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
                                       NULL);
   Reply r = { 0 };
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
@@ -999,7 +999,7 @@ test_client_abort (void)
       g_assert_cmpint (dc_test_sim_get_stat (sim, "downloads_active"), ==, 0);
     }
   /* With one slot, a fourth download is not refused as busy. */
-  request (sim, "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/0/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
+  request (sim, "/cgi-bin/RPC_Loadfile/mnt/dvr/2025-11-03/001/dav/14/14.10.00-14.12.30[R][0@0][0].mp4",
            NULL, NULL, NULL, NULL, &r);
   g_assert_cmpint (r.status, ==, 200);
   g_assert_cmpuint (r.body->len, ==, header_uint (&r, "content-length"));

@@ -77,8 +77,11 @@ file_path (DcSim              *sim,
   g_autofree char *from = dc_sim_format_wall (seg->start, "%H.%M.%S");
   g_autofree char *to = dc_sim_format_wall (seg->end, "%H.%M.%S");
 
-  return g_strdup_printf ("/mnt/dvr/%s/%u/dav/%s/%s-%s[R][0@0][0].mp4",
-                          day, seg->channel - 1, hour, from, to);
+  /* As real devices write it: the camera's folder counted from 1 in
+   * three digits, whatever numbering condition.Channel and items[].Channel
+   * use (/mnt/dvr/2012-01-15/001/dav/10/10.05.32-10.10.00[R][0@0][0].dav). */
+  return g_strdup_printf ("/mnt/dvr/%s/%03u/dav/%s/%s-%s[R][0@0][0].mp4",
+                          day, seg->channel, hour, from, to);
 }
 
 /* The reverse of file_path(): only the channel folder and the start matter
@@ -94,14 +97,14 @@ parse_file_path (DcSim        *sim,
 
   while (path[0] == '/' && path[1] == '/')
     path++;
-  if (sscanf (path, "/mnt/dvr/%4d-%2d-%2d/%u/dav/%2d/%2d.%2d.%2d-%2d.%2d.%2d[R][0@0][0].mp4%n",
+  if (sscanf (path, "/mnt/dvr/%4d-%2d-%2d/%3u/dav/%2d/%2d.%2d.%2d-%2d.%2d.%2d[R][0@0][0].mp4%n",
               &y, &mo, &d, &folder, &h, &h2, &mi, &s, &h3, &mi3, &s3, &n) != 11
       || path[n] != '\0' || h != h2)
     return FALSE;
   dt = g_date_time_new_utc (y, mo, d, h2, mi, s);
-  if (dt == NULL || folder + 1 > sim->channels)
+  if (dt == NULL || folder < 1 || folder > sim->channels)
     return FALSE;
-  return dc_sim_find_segment_at (sim, folder + 1, g_date_time_to_unix (dt), seg);
+  return dc_sim_find_segment_at (sim, folder, g_date_time_to_unix (dt), seg);
 }
 
 static int

@@ -29,6 +29,7 @@ typedef struct
   DcByteSource  parent;
   DcByteSource *inner;     /* owned */
   guint64       max_bytes;
+  char         *dvr;
   char         *what;
 } BudgetSource;
 
@@ -42,9 +43,9 @@ over_budget (BudgetSource *b, GError **error)
     return FALSE;
   limit = g_format_size (b->max_bytes);
   g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_TOO_BIG,
-               _("The recorder sent far more video than %s can hold (more than %s), so the "
+               _("DVR %s sent far more video than %s can hold (more than %s), so the "
                  "transfer was stopped"),
-               b->what, limit);
+               b->dvr, b->what, limit);
   return TRUE;
 }
 
@@ -78,6 +79,7 @@ budget_source_finalize (DcByteSource *self)
   BudgetSource *b = (BudgetSource *) self;
 
   dc_byte_source_free (b->inner);
+  g_free (b->dvr);
   g_free (b->what);
   g_free (b);
 }
@@ -90,7 +92,7 @@ static const DcByteSourceClass budget_class_noseek = {
 };
 
 DcByteSource *
-dc_budget_source_new (DcByteSource *inner, guint64 max_bytes, const char *what)
+dc_budget_source_new (DcByteSource *inner, guint64 max_bytes, const char *dvr, const char *what)
 {
   BudgetSource *b = g_new0 (BudgetSource, 1);
 
@@ -100,6 +102,7 @@ dc_budget_source_new (DcByteSource *inner, guint64 max_bytes, const char *what)
   b->parent.bytes_transferred = inner->bytes_transferred;
   b->inner = inner;
   b->max_bytes = max_bytes;
+  b->dvr = g_strdup (dvr);
   b->what = g_strdup (what);
   return &b->parent;
 }

@@ -26,8 +26,9 @@ G_BEGIN_DECLS
 guint64       dc_budget_for_window (gint64 duration_us, guint64 bytes_per_s, guint64 known_size);
 
 /* Takes @inner over; reads fail with DC_DOWNLOAD_ERROR_TOO_BIG once more
- * than @max_bytes crossed the wire.  @what names the window in the error
- * ("the clip window of waybill 123 (60 s)"). */
-DcByteSource *dc_budget_source_new (DcByteSource *inner, guint64 max_bytes, const char *what);
+ * than @max_bytes crossed the wire.  The error names the recorder @dvr
+ * once and @what the window ("the clip window of waybill 123 (60 s)"). */
+DcByteSource *dc_budget_source_new (DcByteSource *inner, guint64 max_bytes, const char *dvr,
+                                    const char *what);
 
 G_END_DECLS

@@ -37,8 +37,16 @@ typedef struct
   DcJobContext *ctx;
   const char   *dir;
   const char   *stem;
+  const char   *part;     /* the clip being made */
+  gint64        from, to; /* its window */
   GPtrArray    *paths;    /* char*: the raw pieces, deleted at the end */
   GArray       *inputs;   /* DcMediaInput */
+  GPtrArray    *segs;     /* const DcDvrSegment* of each input (whole files), or NULL */
+  /* The last remux: the clip at part, and what each input held. */
+  DcClipResult      result;
+  DcMediaInputSpan *spans;
+  gboolean      remuxed;   /* of every input so far */
+  gboolean      clip_made; /* FALSE: no input had any video */
 } Pieces;
 
 static const DcDvrSegment *
@@ -78,15 +86,62 @@ pieces_next_path (Pieces *p)
   return path;
 }
 
+/* A piece the recorder sent; it may hold no video (the remux skips it). */
 static void
-pieces_add (Pieces *p, const char *path, const char *hint, gint64 start_us)
+pieces_add (Pieces *p, const char *path, const char *hint, gint64 start_us,
+            const DcDvrSegment *seg)
 {
-  DcMediaInput input = { path, hint, start_us };
+  DcMediaInput input = { path, hint, start_us, TRUE };
 
   g_array_append_val (p->inputs, input);
+  g_ptr_array_add (p->segs, (gpointer) seg);
+  p->remuxed = FALSE;
 }
 
-/* The span a downloaded piece covers, from its own frames. */
+/* Remuxes every piece into the clip, measuring each on the way: the
+ * pieces are read once, by the remux that has to read them anyway.
+ * FALSE with an error when the remux fails for another reason than "no
+ * piece holds any video" (then clip_made is FALSE). */
+static gboolean
+pieces_remux (Pieces *p, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint frames = 0;
+  gboolean ok;
+
+  g_free (p->spans);
+  p->spans = g_new0 (DcMediaInputSpan, MAX (p->inputs->len, 1));
+  memset (&p->result, 0, sizeof p->result);
+  dc_job_set_state (p->ctx, DC_JOB_PROCESSING);
+  ok = dc_job_remux (p->ctx, (const DcMediaInput *) (gpointer) p->inputs->data, p->inputs->len,
+                     p->from, p->to, p->part, &p->result, p->spans, &local_error);
+  dc_job_set_state (p->ctx, DC_JOB_DOWNLOADING);
+  p->remuxed = TRUE;
+  p->clip_made = ok;
+  for (guint i = 0; i < p->inputs->len; i++)
+    frames += p->spans[i].n_frames;
+  if (!ok && frames == 0 && g_error_matches (local_error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME))
+    return TRUE;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
+}
+
+/* The span input @i covers from its start (0: none), as the last remux
+ * saw it; reaching past the window's end when the remux stopped there. */
+static gint64
+pieces_covered (Pieces *p, guint i)
+{
+  const DcMediaInputSpan *span = &p->spans[i];
+  gint64 start = g_array_index (p->inputs, DcMediaInput, i).start_us;
+
+  if (span->n_frames == 0)
+    return 0;
+  return MAX (span->end_us - start, 0);
+}
+
+/* The span a downloaded piece covers, from its own frames (a piece after
+ * the first of a window the recorder cut: rare, and small). */
 static gint64
 measure_piece (Pieces *p, const char *path, const char *hint)
 {
@@ -129,7 +184,7 @@ fetch_by_time (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GError *
         {
           g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                        _("DVR %s needed more than %d requests for one clip window"),
-                       ctx->worker->runner->config->name, MAX_PIECES);
+                       ctx->worker->runner->name, MAX_PIECES);
           return FALSE;
         }
       if (*segments != NULL && seg == NULL)
@@ -176,13 +231,27 @@ fetch_by_time (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GError *
           return FALSE;
         }
       ctx->base_done += source->bytes_transferred;
-      covered = measure_piece (p, path, seg ? seg->container : NULL);
+      if (n == 0)
+        {
+          /* Most windows come whole in one piece: its remux is the clip,
+           * and measures the piece on the way. */
+          pieces_add (p, path, seg ? seg->container : NULL, start, NULL);
+          if (!pieces_remux (p, error))
+            return FALSE;
+          covered = pieces_covered (p, 0);
+        }
+      else
+        {
+          /* The recorder cut the window: measure this piece, remux all
+           * of them at the end. */
+          covered = measure_piece (p, path, seg ? seg->container : NULL);
+          if (covered > 0)
+            pieces_add (p, path, seg ? seg->container : NULL, start, NULL);
+        }
       dc_log_printf (ctx->worker->runner->log,
                      "clip %s: piece %u asked %.1f s from %+.1f s, got %.1f s",
                      req->waybill, n, (double) (end - start) / G_USEC_PER_SEC,
                      (double) (start - from) / G_USEC_PER_SEC, (double) covered / G_USEC_PER_SEC);
-      if (covered > 0)
-        pieces_add (p, path, seg ? seg->container : NULL, start);
       if (start + covered > cursor + COVER_TOLERANCE_US)
         {
           cursor = start + covered;
@@ -210,14 +279,15 @@ fetch_by_time (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GError *
         g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                      _("DVR %s sent no video after %s although its search lists a recording "
                        "until %s"),
-                     ctx->worker->runner->config->name, at, until);
+                     ctx->worker->runner->name, at, until);
       }
       return FALSE;
     }
   return TRUE;
 }
 
-/* Downloads every recording file of [from, to) whole, measuring each. */
+/* Downloads every recording file of [from, to) whole; the remux
+ * measures them (check_whole_files). */
 static gboolean
 fetch_whole_files (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GError **error)
 {
@@ -229,7 +299,6 @@ fetch_whole_files (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GErr
     {
       const DcDvrSegment *seg = g_ptr_array_index (*segments, i);
       g_autoptr(DcByteSource) source = NULL;
-      gint64 covered;
       char *path;
 
       if (seg->end_us <= from || seg->start_us >= to)
@@ -246,22 +315,36 @@ fetch_whole_files (Pieces *p, GPtrArray **segments, gint64 from, gint64 to, GErr
           return FALSE;
         }
       ctx->base_done += source->bytes_transferred;
-      covered = measure_piece (p, path, seg->container);
-      if (covered > 0)
-        pieces_add (p, path, seg->container, seg->start_us);
-      /* A file shorter than the search says, where the window needs it:
-       * the transfer fell short, not the recording. */
-      if (seg->start_us + covered < MIN (seg->end_us, to) - COVER_TOLERANCE_US && !seg->still_writing)
-        {
-          g_autofree char *at = dc_job_format_hms (seg->start_us + covered);
-          g_autofree char *until = dc_job_format_hms (MIN (seg->end_us, to));
+      pieces_add (p, path, seg->container, seg->start_us, seg);
+    }
+  return TRUE;
+}
 
-          g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
-                       _("DVR %s sent a recording file that ends at %s although its search "
-                         "lists it until %s"),
-                       ctx->worker->runner->config->name, at, until);
-          return FALSE;
-        }
+/* After the remux: a whole file that ends sooner than the search says,
+ * where the window needs it, is a transfer that fell short, not the
+ * recording.  A file the remux did not need to reach is not judged. */
+static gboolean
+check_whole_files (Pieces *p, gint64 to, GError **error)
+{
+  for (guint i = 0; i < p->inputs->len; i++)
+    {
+      const DcDvrSegment *seg = g_ptr_array_index (p->segs, i);
+      const DcMediaInputSpan *span = &p->spans[i];
+      gint64 ends = seg != NULL ? seg->start_us + pieces_covered (p, i) : 0;
+
+      if (seg == NULL || !span->read || !span->to_end || seg->still_writing ||
+          ends >= MIN (seg->end_us, to) - COVER_TOLERANCE_US)
+        continue;
+      {
+        g_autofree char *at = dc_job_format_hms (ends);
+        g_autofree char *until = dc_job_format_hms (MIN (seg->end_us, to));
+
+        g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
+                     _("DVR %s sent a recording file that ends at %s although its search "
+                       "lists it until %s"),
+                     p->ctx->worker->runner->name, at, until);
+        return FALSE;
+      }
     }
   return TRUE;
 }
@@ -277,7 +360,7 @@ judge_coverage (DcJobContext *ctx, GPtrArray **segments, gint64 from, gint64 to,
   gboolean tail = span_end < to - COVER_TOLERANCE_US;
   g_autofree char *s0 = dc_job_format_hms (span_start);
   g_autofree char *s1 = dc_job_format_hms (span_end);
-  const char *dvr = ctx->worker->runner->config->name;
+  const char *dvr = ctx->worker->runner->name;
 
   *note = NULL;
   if (!head && !tail)
@@ -340,28 +423,37 @@ dc_job_make_clip (DcJobContext *ctx, GPtrArray **segments, const char *dir,
   g_autofree char *stem = g_path_get_basename (final_path);
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) inputs = g_array_new (FALSE, TRUE, sizeof (DcMediaInput));
-  Pieces p = { ctx, dir, stem, paths, inputs };
+  g_autoptr(GPtrArray) segs = g_ptr_array_new ();
+  Pieces p = { ctx, dir, stem, part, from, to, paths, inputs, segs, { 0 }, NULL, FALSE, FALSE };
   g_autoptr(GError) local_error = NULL;
-  DcClipResult result = { 0 };
+  const DcClipResult *result = &p.result;
   const char *target = final_path;
+  gboolean whole_files = !info->download_by_time;
   gboolean ok = TRUE;
 
   dc_job_set_state (ctx, DC_JOB_DOWNLOADING);
   g_clear_pointer (&ctx->partial_note, g_free);
-  if (info->download_by_time)
+  if (!whole_files)
     {
       ok = fetch_by_time (&p, segments, from, to, &local_error);
       if (!ok && g_error_matches (local_error, DC_DVR_ERROR, DC_DVR_ERROR_NOT_SUPPORTED))
         {
           dc_job_mark_whole_files_only (ctx);
           g_clear_error (&local_error);
-          ok = fetch_whole_files (&p, segments, from, to, &local_error);
+          whole_files = TRUE;
         }
     }
-  else
+  if (whole_files)
     ok = fetch_whole_files (&p, segments, from, to, &local_error);
 
-  if (ok && inputs->len == 0)
+  /* The pieces are measured by the remux (the clip is made and each
+   * piece's span read in one pass); a by-time window that came whole is
+   * already remuxed. */
+  if (ok && inputs->len > 0 && !p.remuxed)
+    ok = pieces_remux (&p, &local_error);
+  if (ok && whole_files && inputs->len > 0)
+    ok = check_whole_files (&p, to, &local_error);
+  if (ok && !p.clip_made)
     {
       /* Nothing at all: the search says whether that is the truth. */
       if (dc_job_ensure_segments (ctx, segments, &local_error))
@@ -369,7 +461,7 @@ dc_job_make_clip (DcJobContext *ctx, GPtrArray **segments, const char *dir,
           if (search_has_recording (*segments, from, to))
             g_set_error (&local_error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                          _("DVR %s sent no video for the clip window although its search lists "
-                           "a recording in it"), worker->runner->config->name);
+                           "a recording in it"), worker->runner->name);
           else
             dc_job_no_recording_error (ctx, from, to, &local_error);
         }
@@ -377,20 +469,21 @@ dc_job_make_clip (DcJobContext *ctx, GPtrArray **segments, const char *dir,
     }
   if (ok)
     {
+      for (guint i = 0; i < inputs->len; i++)
+        if (p.spans[i].largest_gap_us > G_USEC_PER_SEC)
+          dc_log_printf (worker->runner->log, "clip %s: piece %u has a gap of %.1f s in its video",
+                         req->waybill, i, (double) p.spans[i].largest_gap_us / G_USEC_PER_SEC);
       dc_job_set_state (ctx, DC_JOB_PROCESSING);
-      ok = dc_job_remux (ctx, (const DcMediaInput *) (gpointer) inputs->data, inputs->len,
-                         from, to, part, &result, &local_error);
+      ok = judge_coverage (ctx, segments, from, to, result->first_frame_us,
+                           result->first_frame_us + result->duration_us, &ctx->partial_note,
+                           &local_error);
     }
-  if (ok)
-    ok = judge_coverage (ctx, segments, from, to, result.first_frame_us,
-                         result.first_frame_us + result.duration_us, &ctx->partial_note,
-                         &local_error);
   if (ok && ctx->partial_note != NULL)
     target = partial;
   /* The record first: a file under its final name always has one. */
   if (ok)
-    ok = dc_job_write_evidence (ctx, target, part, TRUE, result.first_frame_us,
-                                result.first_frame_us + result.duration_us, &local_error);
+    ok = dc_job_write_evidence (ctx, target, part, TRUE, result->first_frame_us,
+                                result->first_frame_us + result->duration_us, &local_error);
   if (ok)
     {
       ok = dc_commit_part_file (part, target, -1, &local_error);
@@ -412,12 +505,13 @@ dc_job_make_clip (DcJobContext *ctx, GPtrArray **segments, const char *dir,
     }
   dc_log_printf (worker->runner->log, "clip %s: %s, %u piece(s), %.1f s of %.1f s%s%s",
                  req->waybill, !ok ? "failed" : ctx->partial_note ? "partial" : "ok",
-                 inputs->len, (double) result.duration_us / G_USEC_PER_SEC,
+                 inputs->len, (double) result->duration_us / G_USEC_PER_SEC,
                  (double) (to - from) / G_USEC_PER_SEC,
                  ok && ctx->partial_note ? ": " : "", ok && ctx->partial_note ? ctx->partial_note : "");
 
   for (guint i = 0; i < paths->len; i++)
     delete_file (g_ptr_array_index (paths, i));
+  g_free (p.spans);
   if (!ok)
     {
       delete_file (part);

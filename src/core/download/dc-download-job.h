@@ -42,10 +42,11 @@ gboolean dc_job_save_source (DcByteSource *source, const char *path, GError **er
  * (and @known_size when the search gave it). */
 DcByteSource *dc_job_bound_source (DcJobContext *ctx, DcByteSource *source, gint64 duration_us,
                                    guint64 known_size, const char *what_kind);
-/* Remuxes on the engine's media pool (waits for it). */
+/* Remuxes on the engine's media pool (waits for it); @spans (n_inputs,
+ * or NULL) get what each input held, measured on the way. */
 gboolean dc_job_remux (DcJobContext *ctx, const DcMediaInput *inputs, guint n_inputs,
                        gint64 from_us, gint64 to_us, const char *part, DcClipResult *result,
-                       GError **error);
+                       DcMediaInputSpan *spans, GError **error);
 /* Writes the evidence record of @data_path (bytes about to go to @file). */
 gboolean dc_job_write_evidence (DcJobContext *ctx, const char *file, const char *data_path,
                                 gboolean is_clip, gint64 t0_us, gint64 t1_us, GError **error);

@@ -102,7 +102,7 @@ no_recording_error (DcWorker *worker, DcJob *job, gint64 from_us, gint64 to_us, 
   g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING,
                _("No recording at dock %s between %s and %s (DVR %s, channel %u)"),
                job->request->dock ? job->request->dock : "?", from, to,
-               worker->runner->config->name, job->request->channel);
+               worker->runner->name, job->request->channel);
 }
 
 /* Probes the recorder once for all its workers. */
@@ -179,8 +179,34 @@ mark_whole_files_only (DcWorker *worker)
   g_mutex_unlock (&self->lock);
 }
 
-/* Searches [from, to) unless @segments already holds a search result. */
 #define HOUR_US ((gint64) 3600 * G_USEC_PER_SEC)
+/* How far one shared search reaches: a warehouse day of waybills on one
+ * channel is one search (a Dahua search is five requests of a few hundred
+ * milliseconds each, a Hikvision page holds 40 files), and 12 hours of
+ * even one-minute event files stay well under the 5,000 recordings a
+ * search may hold. */
+#define SHARED_SPAN_MAX_US (12 * HOUR_US)
+/* A span is shared only once it is over, with a margin for the
+ * recorder's clock and a file still being closed: its recordings are
+ * final. */
+#define SHARED_SPAN_SETTLED_US ((gint64) 10 * 60 * G_USEC_PER_SEC)
+
+/* A shared search: what the recorder has on one channel in [from, to). */
+typedef struct
+{
+  guint      channel;
+  gint64     from_us, to_us;
+  GPtrArray *segments;   /* DcDvrSegment* */
+} SharedSearch;
+
+void
+dc_shared_search_free (gpointer data)
+{
+  SharedSearch *search = data;
+
+  g_ptr_array_unref (search->segments);
+  g_free (search);
+}
 
 /* The segments of @all that overlap [from, to), copied. */
 static GPtrArray *
@@ -198,8 +224,45 @@ segments_within (GPtrArray *all, gint64 from, gint64 to)
   return out;
 }
 
-/* Searches [from, to); a window inside one past hour is answered from that
- * hour's search, made once for every waybill of the channel in it. */
+/* The window a request's search must cover (as run_job sets it). */
+static void
+request_window (const DcDownloadRequest *req, gint64 *from, gint64 *to)
+{
+  gboolean clip = (req->mode & DC_OUTPUT_CLIP) != 0;
+
+  *from = clip ? req->scan_us - req->pre_us : req->scan_us;
+  *to = clip ? req->scan_us + req->post_us : req->scan_us + G_USEC_PER_SEC;
+}
+
+/* Called with the lock held: the span to search for [from, to) so that
+ * the waybills still queued on this channel after it are answered by the
+ * same search -- [from, the end of the last such window), at most
+ * SHARED_SPAN_MAX_US and only what is settled. */
+static void
+shared_span_for (DcDvrRunner *runner, guint channel, gint64 from, gint64 to, gint64 settled,
+                 gint64 *span_from, gint64 *span_to)
+{
+  gint64 lo = dc_job_floor_second (from);
+  gint64 hi = to;
+
+  for (GList *l = runner->queue.head; l != NULL; l = l->next)
+    {
+      DcJob *job = l->data;
+      gint64 jf, jt;
+
+      if (job->request->channel != channel)
+        continue;
+      request_window (job->request, &jf, &jt);
+      if (jf >= lo && jt <= settled && jt <= lo + SHARED_SPAN_MAX_US)
+        hi = MAX (hi, jt);
+    }
+  *span_from = lo;
+  *span_to = dc_job_floor_second (hi + G_USEC_PER_SEC - 1);
+}
+
+/* Searches [from, to); a settled window is answered from one search that
+ * also covers the later waybills queued on the channel, made once for all
+ * of them. */
 static GPtrArray *
 search_shared (DcJobContext *ctx, gint64 from, gint64 to, GError **error)
 {
@@ -207,44 +270,56 @@ search_shared (DcJobContext *ctx, gint64 from, gint64 to, GError **error)
   DcDvrRunner *runner = worker->runner;
   DcDownloader *self = runner->owner;
   guint channel = ctx->job->request->channel;
-  gint64 hour = from >= 0 ? from / HOUR_US : -1;
-  gint64 key = ((gint64) channel << 32) | (hour & 0xffffffff);
-  GPtrArray *all = NULL;
-  GPtrArray *found;
+  gint64 settled = g_get_real_time () - SHARED_SPAN_SETTLED_US;
+  SharedSearch *found = NULL;
+  gint64 span_from, span_to;
+  GPtrArray *all;
+  GPtrArray *within;
 
-  /* Only an hour that is over (with a margin for the recorder's clock and
-   * a file still being closed) can be shared: its recordings are final. */
-  if (!self->options.share_searches || hour < 0 || to > (hour + 1) * HOUR_US ||
-      (hour + 1) * HOUR_US > g_get_real_time () - 10 * 60 * G_USEC_PER_SEC)
+  if (!self->options.share_searches || to > settled)
     {
-      found = dc_dvr_session_search (worker->session, channel, from, to, error);
+      all = dc_dvr_session_search (worker->session, channel, from, to, error);
       dc_dvr_session_release (worker->session);
-      return found;
+      return all;
     }
   g_mutex_lock (&self->lock);
-  if ((all = g_hash_table_lookup (runner->searches, &key)) != NULL)
-    g_ptr_array_ref (all);
-  g_mutex_unlock (&self->lock);
-  if (all == NULL)
+  for (guint i = 0; i < runner->searches->len && found == NULL; i++)
     {
-      all = dc_dvr_session_search (worker->session, channel, hour * HOUR_US, (hour + 1) * HOUR_US,
-                                   error);
-      dc_dvr_session_release (worker->session);
-      if (all == NULL)
-        return NULL;
-      {
-        g_autofree char *at = dc_job_format_hms (hour * HOUR_US);
+      SharedSearch *s = g_ptr_array_index (runner->searches, i);
 
-        dc_log_printf (runner->log, "search channel %u, the hour from %s: %u segment(s), shared",
-                       channel, at, all->len);
-      }
-      g_mutex_lock (&self->lock);
-      g_hash_table_replace (runner->searches, g_memdup2 (&key, sizeof key), g_ptr_array_ref (all));
-      g_mutex_unlock (&self->lock);
+      if (s->channel == channel && s->from_us <= from && to <= s->to_us)
+        found = s;
     }
-  found = segments_within (all, from, to);
-  g_ptr_array_unref (all);
-  return found;
+  if (found != NULL)
+    {
+      within = segments_within (found->segments, from, to);
+      g_mutex_unlock (&self->lock);
+      return within;
+    }
+  shared_span_for (runner, channel, from, to, settled, &span_from, &span_to);
+  g_mutex_unlock (&self->lock);
+
+  all = dc_dvr_session_search (worker->session, channel, span_from, span_to, error);
+  dc_dvr_session_release (worker->session);
+  if (all == NULL)
+    return NULL;
+  {
+    g_autofree char *at = dc_job_format_hms (span_from);
+    g_autofree char *until = dc_job_format_hms (span_to);
+
+    dc_log_printf (runner->log, "search channel %u, %s-%s: %u segment(s), shared", channel, at,
+                   until, all->len);
+  }
+  within = segments_within (all, from, to);
+  found = g_new0 (SharedSearch, 1);
+  found->channel = channel;
+  found->from_us = span_from;
+  found->to_us = span_to;
+  found->segments = all;
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (runner->searches, found);
+  g_mutex_unlock (&self->lock);
+  return within;
 }
 
 gboolean
@@ -282,6 +357,7 @@ typedef struct
   gint64              from_us, to_us;
   const char         *part;
   DcClipResult       *result;
+  DcMediaInputSpan   *spans;
   gboolean            ok;
   GError             *error;
   gboolean            done;     /* under the downloader's lock */
@@ -300,8 +376,9 @@ dc_downloader_media_task_run (gpointer data, gpointer user_data)
   if (skip)
     g_set_error_literal (&task->error, DC_DVR_ERROR, DC_DVR_ERROR_CANCELLED, _("Cancelled"));
   else
-    task->ok = dc_media_write_clip (task->inputs, task->n_inputs, task->from_us, task->to_us,
-                                    task->part, task->result, &task->error);
+    task->ok = dc_media_write_clip_measured (task->inputs, task->n_inputs, task->from_us,
+                                             task->to_us, task->part, task->result, task->spans,
+                                             &task->error);
   g_mutex_lock (&self->lock);
   task->done = TRUE;
   g_cond_broadcast (&self->cond);
@@ -311,10 +388,11 @@ dc_downloader_media_task_run (gpointer data, gpointer user_data)
 static gboolean
 remux_on_media_pool (DcWorker *worker, DcJob *job, const DcMediaInput *inputs, guint n_inputs,
                      gint64 from_us, gint64 to_us, const char *part, DcClipResult *result,
-                     GError **error)
+                     DcMediaInputSpan *spans, GError **error)
 {
   DcDownloader *self = owner_of (worker);
-  ClipTask task = { job, inputs, n_inputs, from_us, to_us, part, result, FALSE, NULL, FALSE };
+  ClipTask task = { job, inputs, n_inputs, from_us, to_us, part, result, spans, FALSE, NULL,
+                    FALSE };
 
   g_thread_pool_push (self->media_pool, &task, NULL);
   g_mutex_lock (&self->lock);
@@ -347,10 +425,10 @@ dc_job_no_recording_error (DcJobContext *ctx, gint64 from_us, gint64 to_us, GErr
 gboolean
 dc_job_remux (DcJobContext *ctx, const DcMediaInput *inputs, guint n_inputs,
               gint64 from_us, gint64 to_us, const char *part, DcClipResult *result,
-              GError **error)
+              DcMediaInputSpan *spans, GError **error)
 {
   return remux_on_media_pool (ctx->worker, ctx->job, inputs, n_inputs, from_us, to_us, part,
-                              result, error);
+                              result, spans, error);
 }
 
 DcByteSource *
@@ -363,7 +441,7 @@ dc_job_bound_source (DcJobContext *ctx, DcByteSource *source, gint64 duration_us
                                            ctx->job->request->waybill,
                                            (double) duration_us / G_USEC_PER_SEC);
 
-  return dc_budget_source_new (source, max, what);
+  return dc_budget_source_new (source, max, ctx->worker->runner->name, what);
 }
 
 gboolean
@@ -557,7 +635,7 @@ make_picture (DcJobContext *ctx, GPtrArray **segments, const char *final_path, G
           g_set_error (&local_error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_SHORT,
                        _("DVR %s sent video without the frame at %s although its search lists a "
                          "recording then (%s)"),
-                       worker->runner->config->name, at, why);
+                       worker->runner->name, at, why);
         }
     }
   if (!ok)
@@ -704,7 +782,7 @@ error_is_local_file (const GError *error)
 static char *
 operator_message (DcDvrRunner *runner, DcJob *job, const GError *error, int retry_in_s)
 {
-  const char *dvr = runner->config->name;
+  const char *dvr = runner->name;
   g_autofree char *host = dc_dvr_config_get_host (runner->config);
   const char *file = job->picture_path ? job->picture_path : job->clip_path;
 
@@ -732,9 +810,11 @@ operator_message (DcDvrRunner *runner, DcJob *job, const GError *error, int retr
            : g_strdup_printf (_("DVR %s (%s) cannot be reached: check that it is switched on and "
                                 "connected, and that its address in the DVR settings is right."),
                               dvr, host);
+  /* The error names the recorder and the waybill's window once each:
+   * one sentence with what to do. */
   if (g_error_matches (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_TOO_BIG))
-    return g_strdup_printf (_("DVR %s, waybill %s: %s. Check the recorder's firmware, then use "
-                              "Download missing."), dvr, job->request->waybill, error->message);
+    return g_strdup_printf (_("%s: check the recorder's firmware, then use Download missing."),
+                            error->message);
   if (g_error_matches (error, DC_DVR_ERROR, DC_DVR_ERROR_NO_RECORDING))
     return g_strdup (error->message);
   if (retry_in_s > 0 && (error->domain == DC_DVR_ERROR || error->domain == DC_DOWNLOAD_ERROR) &&
@@ -791,7 +871,7 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
        * window.  The message is the covered span in words. */
       job->bytes_per_s = 0;
       job->message = g_strdup_printf (_("Waybill %s (DVR %s): %s"), job->request->waybill,
-                                      runner->config->name, note);
+                                      runner->name, note);
       dc_downloader_set_job_state (self, job, DC_JOB_PARTIAL);
       g_clear_error (&error);
       return;
@@ -883,7 +963,7 @@ finish_job (DcDownloader *self, DcWorker *worker, DcJob *job, gboolean ok, GErro
                                                 "%u times for waybill %s. Check the network to the "
                                                 "recorder, then use Download missing.",
                                                 job->n_dropped),
-                                      runner->config->name, host, job->n_dropped,
+                                      runner->name, host, job->n_dropped,
                                       job->request->waybill);
       dc_log_printf (runner->log, "job %s: last error: %s", job->request->waybill, last);
     }
@@ -943,23 +1023,52 @@ dc_downloader_worker_main (gpointer data)
       runner->log = dc_log_open (self->options.log_dir, name,
                                  &log_error);
       if (runner->log == NULL)
-        g_warning ("No log file for DVR %s: %s", runner->config->name, log_error->message);
+        g_warning ("No log file for DVR %s: %s", runner->name, log_error->message);
     }
   g_mutex_unlock (&self->lock);
 
-  session = dc_dvr_session_new (runner->config, runner->log, &session_error);
-  if (session != NULL)
-    dc_dvr_session_set_stall_timeout (session, self->options.stall_timeout_s);
-
   g_mutex_lock (&self->lock);
-  worker->session = session;
   while (!self->quitting)
     {
       gint64 wake_at;
-      DcJob *job = next_job (runner, &wake_at);
+      /* max-downloads lowered by new settings: the workers past it wait */
+      DcJob *job = worker->index < MAX (runner->config->max_downloads, 1) || runner->removed
+                   ? next_job (runner, &wake_at) : (wake_at = G_MAXINT64, NULL);
       GError *error = NULL;
       char *partial_note;
       gboolean ok;
+
+      if (job != NULL && !runner->removed &&
+          (worker->config_serial != runner->config_serial ||
+           (worker->session == NULL && session_error == NULL)))
+        {
+          /* The first job, or new settings since this worker's session
+           * was made (dc_downloader_set_config): a session with them.
+           * The config stays alive (old ones are kept by the runner). */
+          const DcDvrConfig *cfg = runner->config;
+          guint serial = runner->config_serial;
+
+          /* The job is this worker's from here: nothing moves or drops
+           * it while the lock is let go (a cancel is seen below). */
+          job->worker = worker;
+          session = worker->session;
+          worker->session = NULL;
+          g_mutex_unlock (&self->lock);
+          g_clear_pointer (&session, dc_dvr_session_free);
+          g_clear_error (&session_error);
+          session = dc_dvr_session_new (cfg, runner->log, &session_error);
+          if (session != NULL)
+            dc_dvr_session_set_stall_timeout (session, self->options.stall_timeout_s);
+          g_mutex_lock (&self->lock);
+          worker->session = session;
+          worker->config_serial = serial;
+          if (job->cancel_requested || job->pause_requested || self->quitting)
+            {
+              finish_job (self, worker, job, FALSE, NULL, NULL);
+              continue;
+            }
+        }
+      session = worker->session;
 
       if (job == NULL)
         {
@@ -977,6 +1086,12 @@ dc_downloader_worker_main (gpointer data)
       if (session != NULL)
         dc_dvr_session_reset_cancel (session);
 
+      if (runner->removed)
+        {
+          /* Queued again (retried) after its recorder left the settings. */
+          finish_job (self, worker, job, FALSE, dc_downloader_removed_error (job), NULL);
+          continue;
+        }
       if (session == NULL || runner->auth_failed)
         {
           /* No request at all: a wrong password stays wrong until the
@@ -999,6 +1114,7 @@ dc_downloader_worker_main (gpointer data)
 
       finish_job (self, worker, job, ok, error, partial_note);
     }
+  session = worker->session;
   worker->session = NULL;
   g_mutex_unlock (&self->lock);
 

@@ -38,7 +38,17 @@ struct _DcJob
 struct _DcDvrRunner
 {
   DcDownloader *owner;
+  /* The settings jobs start with.  dc_downloader_set_config() replaces it;
+   * the ones it replaced stay in old_configs until the runner is freed,
+   * since a running job's worker still uses the one it started with. */
   DcDvrConfig  *config;
+  GPtrArray    *old_configs;   /* DcDvrConfig* */
+  /* Its name, which new settings never change: what workers read without
+   * the lock (it points into the first config, kept alive). */
+  const char   *name;
+  guint         config_serial; /* + 1 each time config is replaced */
+  /* Removed from the settings: its jobs fail with removed_message. */
+  gboolean      removed;
   DcLog        *log;           /* opened by the first worker */
   GQueue        queue;         /* DcJob* waiting: QUEUED or RETRY_WAIT */
   GPtrArray    *workers;       /* DcWorker* */
@@ -48,10 +58,10 @@ struct _DcDvrRunner
   DcDvrState    state;
   guint         n_busy;        /* its jobs neither final nor paused */
   char         *message;       /* why it failed, operator words */
-  /* Searches of past hours, shared by their waybills: key (gint64*)
-   * channel << 32 | hour since 1970 (PC clock), value a GPtrArray of
-   * DcDvrSegment*.  A past hour's recordings do not change. */
-  GHashTable   *searches;
+  /* Searches of settled spans, shared by the waybills in them (see
+   * search_shared() in dc-download-worker.c): a past span's recordings do
+   * not change. */
+  GPtrArray    *searches;
 };
 
 struct _DcWorker
@@ -59,6 +69,8 @@ struct _DcWorker
   DcDvrRunner  *runner;
   GThread      *thread;
   DcDvrSession *session;       /* created and freed by the worker thread */
+  guint         index;         /* 0-based: workers at or past max-downloads take no job */
+  guint         config_serial; /* of the runner's config its session was made from */
 };
 
 struct _DcDownloader
@@ -84,10 +96,13 @@ struct _DcDownloader
 };
 
 gpointer         dc_downloader_worker_main (gpointer data);
+void             dc_shared_search_free (gpointer search);
 void             dc_downloader_media_task_run (gpointer task, gpointer downloader);
 DcDownloadEvent *dc_downloader_job_event_new (DcJob *job);
 void             dc_downloader_emit_job (DcDownloader *self, DcJob *job);
 void             dc_downloader_emit_dvr (DcDownloader *self, DcDvrRunner *runner, DcDvrState state);
 void             dc_downloader_set_job_state (DcDownloader *self, DcJob *job, DcJobState state);
+/* The error of a job whose recorder was removed from the settings. */
+GError          *dc_downloader_removed_error (DcJob *job);
 
 G_END_DECLS

@@ -358,11 +358,12 @@ runner_new (DcDownloader *self, const DcDvrConfig *cfg)
 
   runner->owner = self;
   runner->config = dc_dvr_config_copy (cfg);
+  runner->name = runner->config->name;
+  runner->old_configs = g_ptr_array_new_with_free_func ((GDestroyNotify) dc_dvr_config_free);
   runner->workers = g_ptr_array_new ();
   g_mutex_init (&runner->probe_lock);
   g_queue_init (&runner->queue);
-  runner->searches = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                            (GDestroyNotify) g_ptr_array_unref);
+  runner->searches = g_ptr_array_new_with_free_func (dc_shared_search_free);
   return runner;
 }
 
@@ -373,9 +374,10 @@ runner_free (DcDvrRunner *runner)
   g_ptr_array_unref (runner->workers);
   g_queue_clear (&runner->queue);
   g_clear_pointer (&runner->info, dc_dvr_info_free);
-  g_clear_pointer (&runner->searches, g_hash_table_unref);
+  g_clear_pointer (&runner->searches, g_ptr_array_unref);
   g_clear_pointer (&runner->log, dc_log_unref);
   g_clear_pointer (&runner->config, dc_dvr_config_free);
+  g_clear_pointer (&runner->old_configs, g_ptr_array_unref);
   g_free (runner->message);
   g_mutex_clear (&runner->probe_lock);
   g_free (runner);
@@ -547,6 +549,7 @@ ensure_workers (DcDownloader *self, DcDvrRunner *runner)
       g_autofree char *name = g_strdup_printf ("dc-dvr-%s-%u", runner->config->name,
                                                runner->workers->len);
       worker->runner = runner;
+      worker->index = runner->workers->len;
       g_ptr_array_add (runner->workers, worker);
       worker->thread = g_thread_new (name, dc_downloader_worker_main, worker);
     }
@@ -563,7 +566,7 @@ dc_downloader_add (DcDownloader *self, const DcDownloadRequest *request, GError 
 
   g_mutex_lock (&self->lock);
   runner = g_hash_table_lookup (self->runners, request->dvr ? request->dvr : "");
-  if (runner == NULL || self->quitting)
+  if (runner == NULL || runner->removed || self->quitting)
     {
       g_mutex_unlock (&self->lock);
       g_set_error (error, DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_UNKNOWN_DVR,
@@ -804,4 +807,160 @@ void
 dc_downloader_resume_dvr (DcDownloader *self, const char *dvr)
 {
   for_dvr (self, dvr, DVR_RESUME);
+}
+
+/* ------------------------------------------------------------------ */
+/* Settings changed during a run                                       */
+
+GError *
+dc_downloader_removed_error (DcJob *job)
+{
+  return g_error_new (DC_DOWNLOAD_ERROR, DC_DOWNLOAD_ERROR_UNKNOWN_DVR,
+                      _("Waybill %s was not downloaded: DVR %s was removed from the DVR "
+                        "settings."), job->request->waybill, job->request->dvr);
+}
+
+/* The settings a session is made from (all but the limits). */
+static gboolean
+same_connection (const DcDvrConfig *a, const DcDvrConfig *b)
+{
+  return a->brand == b->brand && g_strcmp0 (a->url, b->url) == 0 &&
+         g_strcmp0 (a->user, b->user) == 0 && g_strcmp0 (a->password, b->password) == 0 &&
+         a->time_mode == b->time_mode && a->download_by_time == b->download_by_time &&
+         g_strcmp0 (a->tls_pin, b->tls_pin) == 0;
+}
+
+/* Called with the lock held: @runner's jobs start with @cfg from now on. */
+static void
+runner_take_config (DcDownloader *self, DcDvrRunner *runner, const DcDvrConfig *cfg)
+{
+  gboolean reconnect = !same_connection (runner->config, cfg);
+
+  if (!reconnect && runner->config->max_downloads == cfg->max_downloads && !runner->removed)
+    return;
+  g_ptr_array_add (runner->old_configs, runner->config);
+  runner->config = dc_dvr_config_copy (cfg);
+  runner->config_serial++;
+  runner->removed = FALSE;
+  dc_log_printf (runner->log, "settings changed%s: jobs that start from now use them",
+                 reconnect ? " (address, sign-in or brand)" : "");
+  if (reconnect)
+    {
+      /* Another device, or the same one asked differently: what was
+       * learned of the old one (its probe, its recordings, a refused
+       * password) says nothing about it. */
+      g_clear_pointer (&runner->info, dc_dvr_info_free);
+      g_ptr_array_set_size (runner->searches, 0);
+      runner->auth_failed = FALSE;
+      g_clear_pointer (&runner->message, g_free);
+      runner->state = DC_DVR_STATE_IDLE;
+    }
+  if (runner->queue.length > 0)
+    ensure_workers (self, runner);
+}
+
+/* Called with the lock held: a job that has not started follows its dock
+ * to the channel and recorder the new dock map gives it. */
+static void
+job_follow_dock (DcDownloader *self, DcJob *job, DcConfig *config)
+{
+  const DcDockMap *map;
+  DcDvrRunner *target;
+  gboolean queued;
+
+  if (job->worker != NULL || job->state == DC_JOB_DONE || job->request->dock == NULL ||
+      (map = dc_config_lookup_dock (config, job->request->dock)) == NULL)
+    return;
+  target = g_hash_table_lookup (self->runners, map->dvr);
+  if (target == NULL || target->removed)
+    return;
+  job->request->channel = map->channel;
+  if (target == job->runner)
+    return;
+  queued = g_queue_remove (&job->runner->queue, job);
+  if (job_state_is_busy (job->state))
+    {
+      job->runner->n_busy--;
+      target->n_busy++;
+    }
+  g_free (job->request->dvr);
+  job->request->dvr = g_strdup (map->dvr);
+  job->runner = target;
+  if (queued)
+    {
+      g_queue_push_tail (&target->queue, job);
+      ensure_workers (self, target);
+    }
+}
+
+/* Called with the lock held: the jobs of a removed recorder that have not
+ * started fail, saying so (a running one finishes). */
+static void
+runner_remove (DcDownloader *self, DcDvrRunner *runner)
+{
+  GList *l;
+
+  if (runner->removed)
+    return;
+  runner->removed = TRUE;
+  dc_log_printf (runner->log, "removed from the settings: its jobs that have not started fail");
+  while ((l = runner->queue.head) != NULL)
+    {
+      DcJob *job = l->data;
+
+      g_queue_delete_link (&runner->queue, l);
+      g_free (job->message);
+      g_clear_error (&job->error);
+      job->error = dc_downloader_removed_error (job);
+      job->message = g_strdup (job->error->message);
+      dc_downloader_set_job_state (self, job, DC_JOB_FAILED);
+    }
+}
+
+void
+dc_downloader_set_config (DcDownloader *self, DcConfig *config)
+{
+  GPtrArray *dvrs;
+  GHashTableIter iter;
+  DcDvrRunner *runner;
+
+  g_return_if_fail (self != NULL && config != NULL);
+
+  dvrs = dc_config_get_dvrs (config);
+  g_mutex_lock (&self->lock);
+  if (self->quitting)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  for (guint i = 0; i < dvrs->len; i++)
+    {
+      const DcDvrConfig *cfg = g_ptr_array_index (dvrs, i);
+
+      runner = g_hash_table_lookup (self->runners, cfg->name);
+      if (runner == NULL)
+        {
+          runner = runner_new (self, cfg);
+          g_hash_table_insert (self->runners, runner->config->name, runner);
+        }
+      else
+        runner_take_config (self, runner, cfg);
+    }
+  /* Docks first: a waybill whose dock moved to a recorder that stays is
+   * not failed with the one that goes. */
+  for (guint i = 0; i < self->jobs->len; i++)
+    {
+      DcJob *job = g_ptr_array_index (self->jobs, i);
+      DcDvrRunner *from = job->runner;
+
+      job_follow_dock (self, job, config);
+      if (job->runner != from)
+        check_idle (self, from);
+    }
+  g_hash_table_iter_init (&iter, self->runners);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &runner))
+    if (dc_config_get_dvr (config, runner->config->name) == NULL)
+      runner_remove (self, runner);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 }

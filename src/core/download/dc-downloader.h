@@ -119,9 +119,10 @@ typedef struct
   /* The bitrate ceiling that bounds every transfer (bytes per second of
    * window; default DC_BUDGET_DEFAULT_BYTES_PER_S, 64 Mbit/s; tests lower it). */
   guint64   max_bytes_per_s;
-  /* One search per recorder, channel and past hour, shared by every
-   * waybill in it (default TRUE): a recorder answers each request after a
-   * few hundred milliseconds, and a Dahua search is five of them. */
+  /* One search per recorder and channel for a settled span of up to 12
+   * hours, covering the waybills queued on that channel, shared by all of
+   * them (default TRUE): a recorder answers each request after a few
+   * hundred milliseconds, and a Dahua search is five of them. */
   gboolean  share_searches;
 } DcDownloaderOptions;
 
@@ -154,6 +155,16 @@ void          dc_downloader_resume_dvr (DcDownloader *self, const char *dvr);
 /* "Download missing": every FAILED/PARTIAL/CANCELLED job back to the queue.
  * Returns how many. */
 guint         dc_downloader_retry_failed (DcDownloader *self);
+
+/* New settings for a run in progress (the operator saved the DVR or
+ * dock settings).  Jobs that have not started take them: a recorder's
+ * address, user, password, brand, limits (max-downloads) and the dock map
+ * (a waybill whose dock now points at another channel or recorder goes
+ * there).  Jobs running finish on the settings they started with.  A
+ * recorder that is no longer configured: its jobs that have not started
+ * fail, saying so; new jobs for it are refused as for any unknown DVR.
+ * A recorder added is ready for dc_downloader_add().  @config is copied. */
+void          dc_downloader_set_config (DcDownloader *self, DcConfig *config);
 
 /* Cancels everything and joins every worker (quit).  Events already
  * queued can still be popped. */

@@ -22,7 +22,7 @@
 typedef struct
 {
   GPtrArray *finders;      /* object ids still open on the device */
-  GMutex    *lock;         /* shared by every session of that host */
+  GMutex    *lock;         /* shared by every session of that recorder */
   /* How condition.Channel counts (-1 not known yet): 0 or 1 — camera c is
    * asked as c - 1 + query_base. */
   int        query_base;
@@ -40,8 +40,12 @@ state (DcDvrSession *self)
 }
 
 G_LOCK_DEFINE_STATIC (dahua_locks);
-static GHashTable *dahua_locks;   /* host -> GMutex*, lives for the process */
+static GHashTable *dahua_locks;   /* recorder -> GMutex*, lives for the process */
 
+/* A recorder is its address and port: several recorders behind one
+ * address (port forwarding on a router, or simulators on 127.0.0.1) are
+ * independent devices, and one lock for all of them made each wait for
+ * the others' 300 ms answers (bench "a day": seconds between requests). */
 static GMutex *
 dahua_lock_for (const char *host)
 {
@@ -785,7 +789,11 @@ dahua_state_new (DcDvrSession *session)
   DahuaState *st = g_new0 (DahuaState, 1);
 
   st->finders = g_ptr_array_new_with_free_func (g_free);
-  st->lock = dahua_lock_for (dc_http_get_host (session->http));
+  {
+    g_autofree char *recorder = dc_log_name_for_url (session->cfg->url);
+
+    st->lock = dahua_lock_for (recorder);
+  }
   st->query_base = -1;
   st->report_base = -1;
   return st;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <gio/gio.h>
 #include <glib/gi18n.h>
@@ -272,23 +273,55 @@ clip_find_audio (Clip *clip, DcMediaDemux *demux)
   return idx;
 }
 
+/* Notes a video frame of the input in its span. */
+static void
+span_add_frame (DcMediaInputSpan *span, gint64 pts_us, gint64 dts_us, gint64 dur_us,
+                gint64 *last_dts_us)
+{
+  if (span->n_frames == 0)
+    {
+      span->first_us = pts_us;
+      span->end_us = pts_us + dur_us;
+    }
+  else
+    {
+      span->first_us = MIN (span->first_us, pts_us);
+      span->end_us = MAX (span->end_us, pts_us + dur_us);
+      if (dts_us - *last_dts_us - dur_us > span->largest_gap_us)
+        span->largest_gap_us = dts_us - *last_dts_us - dur_us;
+    }
+  *last_dts_us = dts_us;
+  span->n_frames++;
+}
+
 static gboolean
-clip_read_input (Clip *clip, const DcMediaInput *input, GError **error)
+clip_read_input (Clip *clip, const DcMediaInput *input, DcMediaInputSpan *span, GError **error)
 {
   g_autoptr(DcByteSource) source = NULL;
   g_autoptr(DcMediaDemux) demux = NULL;
   g_autoptr(AVPacket) pkt = NULL;
+  g_autoptr(GError) open_error = NULL;
   gint64 last_dts = AV_NOPTS_VALUE;
+  gint64 last_span_dts_us = 0;
   int audio_index;
   int ret;
 
+  span->read = TRUE;
   source = dc_byte_source_new_for_file (input->path, error);
   if (source == NULL)
     return FALSE;
-  demux = dc_media_demux_open (source, input->format_hint, 0, error);
+  demux = dc_media_demux_open (source, input->format_hint, 0, &open_error);
   if (demux == NULL)
     {
-      g_prefix_error (error, "%s: ", input->path);
+      /* A recorder's piece that is not media covers nothing: the caller
+       * judges what that means from the spans. */
+      if (input->may_be_empty && open_error->domain == DC_MEDIA_ERROR)
+        {
+          g_debug ("%s holds no video (%s), skipped", input->path, open_error->message);
+          span->to_end = TRUE;
+          return TRUE;
+        }
+      g_propagate_prefixed_error (error, g_steal_pointer (&open_error), "%s: ", input->path);
       return FALSE;
     }
   audio_index = clip_find_audio (clip, demux);
@@ -335,6 +368,10 @@ clip_read_input (Clip *clip, const DcMediaInput *input, GError **error)
       pts_us = input->start_us + av_rescale_q (pts, tb, AV_TIME_BASE_Q)
                - av_rescale_q (demux->first_pts, demux->video->time_base, AV_TIME_BASE_Q);
       dts_us = pts_us + av_rescale_q (dts - pts, tb, AV_TIME_BASE_Q);
+      dur_us = pkt->duration > 0 ? av_rescale_q (pkt->duration, tb, AV_TIME_BASE_Q)
+               : kind == OUT_VIDEO ? demux->frame_dur_us : 0;
+      if (kind == OUT_VIDEO)
+        span_add_frame (span, pts_us, dts_us, dur_us, &last_span_dts_us);
       if (kind == OUT_VIDEO && dts_us >= clip->to_us)
         clip->video_done = TRUE;
       /* Containers store audio a little ahead of or behind the video: go
@@ -352,8 +389,6 @@ clip_read_input (Clip *clip, const DcMediaInput *input, GError **error)
           av_packet_unref (pkt);
           continue;
         }
-      dur_us = pkt->duration > 0 ? av_rescale_q (pkt->duration, tb, AV_TIME_BASE_Q)
-               : kind == OUT_VIDEO ? demux->frame_dur_us : 0;
       /* Half a frame of slack for segment clocks that disagree by a tick. */
       if (clip->have_taken[kind] && dts_us <= clip->last_taken_us[kind] + dur_us / 2)
         {
@@ -373,6 +408,9 @@ clip_read_input (Clip *clip, const DcMediaInput *input, GError **error)
         return FALSE;
       av_packet_unref (pkt);
     }
+  /* Ended by the file (its end, or data the demuxer cannot go past), not
+   * by the clip's window. */
+  span->to_end = !clip->done;
   if (demux->source_error != NULL)
     {
       dc_media_demux_set_error (demux, error, DC_MEDIA_ERROR_IO, ret, NULL);
@@ -400,7 +438,22 @@ dc_media_write_clip (const DcMediaInput *inputs,
                      DcClipResult       *result,
                      GError            **error)
 {
+  return dc_media_write_clip_measured (inputs, n_inputs, from_us, to_us, mp4_path, result, NULL,
+                                       error);
+}
+
+gboolean
+dc_media_write_clip_measured (const DcMediaInput *inputs,
+                              guint               n_inputs,
+                              gint64              from_us,
+                              gint64              to_us,
+                              const char         *mp4_path,
+                              DcClipResult       *result,
+                              DcMediaInputSpan   *spans,
+                              GError            **error)
+{
   g_autofree const DcMediaInput **sorted = NULL;
+  g_autofree DcMediaInputSpan *own_spans = NULL;
   Clip clip = { 0 };
   gboolean ok = TRUE;
   guint i;
@@ -408,6 +461,8 @@ dc_media_write_clip (const DcMediaInput *inputs,
   g_return_val_if_fail (inputs != NULL || n_inputs == 0, FALSE);
   g_return_val_if_fail (mp4_path != NULL, FALSE);
 
+  if (spans != NULL && n_inputs > 0)
+    memset (spans, 0, n_inputs * sizeof *spans);
   if (to_us <= from_us || n_inputs == 0)
     {
       g_set_error_literal (error, DC_MEDIA_ERROR, DC_MEDIA_ERROR_NO_FRAME,
@@ -426,8 +481,11 @@ dc_media_write_clip (const DcMediaInput *inputs,
   clip.ofmt = av_guess_format ("mp4", NULL, NULL);
   clip.preroll = g_ptr_array_new_with_free_func (packet_free);
 
+  if (spans == NULL)
+    spans = own_spans = g_new0 (DcMediaInputSpan, n_inputs);
+  /* sorted[i] points into @inputs: its index there is its span's */
   for (i = 0; ok && i < n_inputs && !clip.done; i++)
-    ok = clip_read_input (&clip, sorted[i], error);
+    ok = clip_read_input (&clip, sorted[i], &spans[sorted[i] - inputs], error);
 
   if (ok && clip.n_frames == 0)
     {

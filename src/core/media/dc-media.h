@@ -71,7 +71,23 @@ typedef struct
   const char *path;            /* a downloaded stream on disk */
   const char *format_hint;     /* as above, or NULL */
   gint64      start_us;        /* PC-clock instant of its first frame */
+  /* A piece a recorder sent that may hold no video (an error body, an
+   * empty answer): skipped, and said so in its DcMediaInputSpan, instead
+   * of failing the clip. */
+  gboolean    may_be_empty;
 } DcMediaInput;
+
+/* What the remux saw of one input, measured from its own video frames
+ * while it went through (no second pass over the file). */
+typedef struct
+{
+  guint    n_frames;           /* video frames read (0: no video, or not read) */
+  gint64   first_us;           /* PC-clock span of the frames read */
+  gint64   end_us;             /* the last frame's end */
+  gboolean read;               /* the remux opened it (the clip was not complete before it) */
+  gboolean to_end;             /* read to its end, not stopped at the window's end */
+  gint64   largest_gap_us;     /* longest step between consecutive frames beyond one frame */
+} DcMediaInputSpan;
 
 typedef struct
 {
@@ -86,7 +102,9 @@ typedef struct
  * so the clip plays from its first frame.  Timestamps start at 0, the moov
  * is written first (+faststart).  Audio is copied when MP4 can carry it
  * (AAC, MPEG audio); G.711 gives a video-only clip.  On failure no file is
- * left at @mp4_path. */
+ * left at @mp4_path.  An input marked may_be_empty that is not media or
+ * has no video is skipped; when no input has any video the error is
+ * DC_MEDIA_ERROR_NO_FRAME and every span says n_frames 0. */
 gboolean dc_media_write_clip (const DcMediaInput *inputs,
                               guint               n_inputs,
                               gint64              from_us,
@@ -94,6 +112,17 @@ gboolean dc_media_write_clip (const DcMediaInput *inputs,
                               const char         *mp4_path,
                               DcClipResult       *result,
                               GError            **error);
+/* The same, also filling @spans (n_inputs of them, in the order of
+ * @inputs) with what each input held: the clip step measures the pieces a
+ * recorder sent while remuxing them, not in a pass of its own. */
+gboolean dc_media_write_clip_measured (const DcMediaInput *inputs,
+                                       guint               n_inputs,
+                                       gint64              from_us,
+                                       gint64              to_us,
+                                       const char         *mp4_path,
+                                       DcClipResult       *result,
+                                       DcMediaInputSpan   *spans,
+                                       GError            **error);
 
 /* Duration, frame count and size of a media file (tests, verification). */
 gboolean dc_media_probe_file (const char *path, gint64 *duration_us, guint *n_frames,

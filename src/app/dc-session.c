@@ -940,13 +940,11 @@ static void
 engine_config_changed (DcSession *self)
 {
   fail_removed_recorders (self);
-  /* >>> The one call into the engine, for the lead to add (one line) once
-   * src/core/download has it:
-   *     dc_downloader_set_config (self->downloader, self->config);
-   * Until then the engine keeps the recorders it started with for the
-   * rest of its run.  Either way the next run after this one gets a new
-   * engine (config_stale), and Download missing plans its jobs again
-   * from the new settings instead of retrying them in the engine. */
+  /* jobs not started yet take the new recorders and docks; running ones
+   * finish on the old; a removed recorder's queued jobs fail with why.
+   * The next run still gets a new engine (config_stale). */
+  if (self->downloader != NULL)
+    dc_downloader_set_config (self->downloader, self->config);
   self->config_stale = TRUE;
 }
 

@@ -250,3 +250,17 @@ dc_job_item_set_final (DcJobItem *self, DcJobState state, const char *message)
   event.message = (char *) message;
   dc_job_item_apply_event (self, &event);
 }
+
+gboolean
+dc_job_item_retarget (DcJobItem *self, const char *dvr, guint channel)
+{
+  g_return_val_if_fail (DC_IS_JOB_ITEM (self) && dvr != NULL, FALSE);
+  if (g_strcmp0 (self->request->dvr, dvr) == 0 && self->request->channel == channel)
+    return FALSE;
+  g_free (self->request->dvr);
+  self->request->dvr = g_strdup (dvr);
+  self->request->channel = channel;
+  /* the row shows "dock · recorder chN" with its state */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  return TRUE;
+}

@@ -33,4 +33,8 @@ void        dc_job_item_apply_event    (DcJobItem *self, const DcDownloadEvent *
 void        dc_job_item_set_final      (DcJobItem *self, DcJobState state, const char *message);
 gboolean    dc_job_item_tick           (DcJobItem *self);
 
+/* The engine moved this job (its dock now films on another recorder or
+ * channel, see dc_downloader_set_config()): TRUE if anything changed. */
+gboolean dc_job_item_retarget (DcJobItem *self, const char *dvr, guint channel);
+
 G_END_DECLS

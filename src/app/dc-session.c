@@ -183,6 +183,16 @@ account (DcSession *self, DcJobItem *item, int sign)
     g_hash_table_remove (self->waiting, item);
 }
 
+/* A job the engine moves to its dock's new recorder or channel is counted
+ * and shown there, not on the recorder it was planned for. */
+static void
+retarget_item (DcSession *self, DcJobItem *item, const char *dvr, guint channel)
+{
+  account (self, item, -1);
+  dc_job_item_retarget (item, dvr, channel);
+  account (self, item, 1);
+}
+
 /* Settings */
 
 DcAppSettings *
@@ -705,6 +715,13 @@ apply_event (DcSession *self, const DcDownloadEvent *event)
         if (get_recorder (self, dc_job_item_get_request (item)->dvr)->removed &&
             event->state != DC_JOB_DONE && event->state != DC_JOB_PARTIAL)
           return;
+        if (event->dvr != NULL && g_strcmp0 (event->dvr, dc_job_item_get_request (item)->dvr) != 0)
+          {
+            const DcDownloadRequest *now = dc_downloader_get_request (self->downloader, event->job_id);
+
+            retarget_item (self, item, event->dvr,
+                           now ? now->channel : dc_job_item_get_request (item)->channel);
+          }
         old = dc_job_item_get_state (item);
         account (self, item, -1);
         dc_job_item_apply_event (item, event);
@@ -936,6 +953,32 @@ fail_removed_recorders (DcSession *self)
 /* The settings changed with an engine: the jobs of removed recorders
  * fail with that reason, and the engine's jobs not started yet take the
  * new recorder settings.  The jobs and their status stay. */
+/* What dc_downloader_set_config() does to jobs that have not started:
+ * they follow their dock.  (A job that started meanwhile stays where it
+ * is; its next event names its recorder, see apply_event().) */
+static void
+follow_docks (DcSession *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->jobs));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DcJobItem) item = g_list_model_get_item (G_LIST_MODEL (self->jobs), i);
+      const DcDownloadRequest *req = dc_job_item_get_request (item);
+      DcJobState state = dc_job_item_get_state (item);
+      const DcDockMap *map;
+
+      if (dc_job_item_get_id (item) == 0 || req->dock == NULL ||
+          (state != DC_JOB_QUEUED && state != DC_JOB_PAUSED && state != DC_JOB_RETRY_WAIT) ||
+          (map = dc_config_lookup_dock (self->config, req->dock)) == NULL ||
+          dc_config_get_dvr (self->config, map->dvr) == NULL)
+        continue;
+      if (g_strcmp0 (req->dvr, map->dvr) != 0 || req->channel != map->channel)
+        retarget_item (self, item, map->dvr, map->channel);
+    }
+  schedule_status (self);
+}
+
 static void
 engine_config_changed (DcSession *self)
 {
@@ -944,7 +987,10 @@ engine_config_changed (DcSession *self)
    * finish on the old; a removed recorder's queued jobs fail with why.
    * The next run still gets a new engine (config_stale). */
   if (self->downloader != NULL)
-    dc_downloader_set_config (self->downloader, self->config);
+    {
+      dc_downloader_set_config (self->downloader, self->config);
+      follow_docks (self);
+    }
   self->config_stale = TRUE;
 }
 

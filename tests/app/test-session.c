@@ -360,6 +360,59 @@ test_recorder_removed_mid_run (void)
   fixture_stop (&f);
 }
 
+/* A dock moved to another recorder mid-run: its waybills that had not
+ * started are fetched from the new one and counted there, at once. */
+static void
+test_dock_moved_mid_run (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(DcSession) session = NULL;
+  g_autoptr(DcEsheet) esheet = NULL;
+  g_autoptr(GError) error = NULL;
+  DcConfig *config;
+  DcDvrConfig south = { 0 };
+  DcRecorderStatus st_south, st_north;
+  DcRunCounts c;
+  guint south_before, north_before;
+
+  fixture_start (&f);
+  session = new_session (&f);
+  config = make_config (&f);
+  south = *dc_config_get_dvr (config, "north");
+  south.name = (char *) "south";
+  dc_config_set_dvr (config, &south);
+  dc_config_set_dock (config, "A02", "south", 2);
+  g_assert_true (dc_session_set_config (session, config, FALSE, NULL));
+  esheet = load_sheet (&f);
+  dc_session_add_esheet (session, esheet, NULL);
+  dc_session_pause (session, "south");
+  g_assert_cmpuint (dc_session_download (session, esheet, NULL, &error), ==, N_MAPPED + N_UNMAPPED);
+  g_assert_no_error (error);
+  g_assert_true (dc_test_wait_until (south_settled, session, 20000));
+  dc_session_get_recorder_status (session, "south", &st_south);
+  dc_session_get_recorder_status (session, "north", &st_north);
+  south_before = st_south.counts.total;
+  north_before = st_north.counts.total;
+  g_assert_cmpuint (south_before, ==, N_MAPPED / 2);
+
+  /* A02 now filmed by north's channel 2; south stays in the settings */
+  config = make_config (&f);
+  dc_config_set_dvr (config, &south);
+  dc_config_set_dock (config, "A02", "north", 2);
+  g_assert_true (dc_session_set_config (session, config, FALSE, NULL));
+  dc_session_get_recorder_status (session, "south", &st_south);
+  dc_session_get_recorder_status (session, "north", &st_north);
+  g_assert_cmpuint (st_south.counts.total, ==, 0);
+  g_assert_cmpuint (st_north.counts.total, ==, north_before + south_before);
+
+  g_assert_true (dc_test_wait_until (is_idle, session, 60000));
+  dc_session_get_run_counts (session, &c);
+  g_assert_cmpuint (c.n[DC_RUN_DONE], ==, N_MAPPED);
+  g_assert_cmpuint (c.n[DC_RUN_FAILED], ==, N_UNMAPPED);
+  dc_session_shutdown (session);
+  fixture_stop (&f);
+}
+
 /* The settings are properties (the application binds them to
  * GSettings); the demo's folder wins while the demo runs. */
 static void
@@ -395,5 +448,6 @@ main (int argc, char **argv)
   g_test_add_func ("/session/pause-unmapped-restart", test_pause_unmapped_restart);
   g_test_add_func ("/session/settings-properties", test_settings_properties);
   g_test_add_func ("/session/recorder-removed-mid-run", test_recorder_removed_mid_run);
+  g_test_add_func ("/session/dock-moved-mid-run", test_dock_moved_mid_run);
   return g_test_run ();
 }

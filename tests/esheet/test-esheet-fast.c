@@ -493,6 +493,82 @@ test_xlsx_trim (void)
     }
 }
 
+/* A CSV of over 4 MiB is read by two threads, the second from the first
+ * line start after the middle: the same rows, rejects and messages as
+ * one thread (the plain code), also when that line start is inside a
+ * quoted cell, and when the first rejected row is in the second part. */
+static void
+test_csv_two_threads (void)
+{
+  const gsize target = 5 * 1024 * 1024;
+
+  for (guint variant = 0; variant < 5; variant++)
+    {
+      g_autoptr(GString) s = g_string_new ("运单号,月台,扫描时间,操作员\n");
+      const char *eol = variant == 2 ? "\r\n" : "\n";
+      guint joined = dc_esheet_csv_joined, discarded = dc_esheet_csv_discarded;
+      g_autofree char *name = g_strdup_printf ("two-threads-%u.csv", variant);
+      g_autofree char *result = NULL;
+      gboolean quoted_middle = variant == 1;
+
+      for (guint i = 0; s->len < target; i++)
+        {
+          gboolean second = s->len > target / 2;
+          gsize row_start;
+          gboolean bad = variant == 3 || (variant == 4 && second) ||
+                         (variant != 4 && i % 997 == 5) || (variant == 2 && second && i % 13 == 0);
+
+          if (quoted_middle && s->len > target / 2 - 3000)
+            {
+              /* a quoted cell of 6000 bytes with line breaks around the middle */
+              g_string_append_printf (s, "SF%09u,A%02u,2025-11-03 10:00:00,\"", i, i % 40);
+              for (guint k = 0; k < 120; k++)
+                g_string_append (s, "line of a note\"\" in quotes,\nwith breaks. ");
+              g_string_append_printf (s, "\"%s", eol);
+              quoted_middle = FALSE;
+              continue;
+            }
+          if (variant == 4 && !second)
+            {
+              g_string_append_printf (s, ",,%s", eol);   /* blank rows: no reject */
+              continue;
+            }
+          row_start = s->len;
+          g_string_append_printf (s, "SF%09u,%s%02u,2025-11-%02u %02u:%02u:%02u,%s%s",
+                                  (i * 7919) % 100000, i % 7 ? "A" : "月台", i % 40,
+                                  3 + i % 2, i / 3600 % 24, i / 60 % 60, i % 60,
+                                  bad ? "\"x,\"\"y\"" : "op", eol);
+          if (bad)
+            {
+              /* turn this row's time into a bad one */
+              char *t = strstr (s->str + row_start, "2025-11-");
+              t[5] = '1';
+              t[6] = '9';
+            }
+        }
+      result = same_both_ways (name, s->str, s->len);
+      if (variant == 1)
+        {
+          g_assert_cmpuint (dc_esheet_csv_discarded, ==, discarded + 1);
+          g_assert_cmpuint (dc_esheet_csv_joined, ==, joined);
+        }
+      else
+        {
+          g_assert_cmpuint (dc_esheet_csv_joined, ==, joined + 1);
+          g_assert_cmpuint (dc_esheet_csv_discarded, ==, discarded);
+        }
+      if (variant == 3 || variant == 4)
+        g_assert_nonnull (strstr (result, "has no usable row"));
+      else
+        {
+          guint rows = 0, rejected = 0;
+          g_assert_cmpint (sscanf (strstr (result, "rows "), "rows %u rejected %u", &rows, &rejected), ==, 2);
+          g_assert_cmpuint (rows, >, 50000);
+          g_assert_cmpuint (rejected, >, 50);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,6 +578,7 @@ main (int argc, char **argv)
   tmp_dir = dc_test_mkdtemp ();
   g_test_add_func ("/esheet/fast/csv-random", test_csv_random);
   g_test_add_func ("/esheet/fast/csv-word-edges", test_csv_word_edges);
+  g_test_add_func ("/esheet/fast/csv-two-threads", test_csv_two_threads);
   g_test_add_func ("/esheet/fast/time-cache", test_time_cache);
   g_test_add_func ("/esheet/fast/xlsx-cases", test_xlsx_cases);
   g_test_add_func ("/esheet/fast/xlsx-chunks", test_xlsx_chunks);

@@ -89,25 +89,370 @@ typedef struct
   guint offset;     /* where in scratch */
 } CellFix;
 
+/* The parse state of one thread: the row's cells and the text of quoted
+ * cells that had to be unquoted. */
+typedef struct
+{
+  const char *end;
+  char        sep;
+  guint64     sep_word;
+  guint8      stop[256];
+  DcCell     *cells;
+  CellFix    *fixes;
+  guint       cap;
+  GString    *scratch;
+} Parser;
+
+static void
+parser_init (Parser *ps, const char *end, char sep)
+{
+  ps->end = end;
+  ps->sep = sep;
+  ps->sep_word = DC_SWAR_BYTE (sep);
+  memset (ps->stop, 0, sizeof ps->stop);
+  ps->stop[(guchar) sep] = ps->stop['\n'] = ps->stop['\r'] = 1;
+  ps->cap = 64;
+  ps->cells = g_new (DcCell, ps->cap);
+  ps->fixes = g_new (CellFix, ps->cap);
+  ps->scratch = g_string_sized_new (256);
+}
+
+static void
+parser_clear (Parser *ps)
+{
+  g_free (ps->cells);
+  g_free (ps->fixes);
+  g_string_free (ps->scratch, TRUE);
+}
+
+typedef enum
+{
+  PARSE_END,         /* the end of the text */
+  PARSE_BOUNDARY,    /* at the first record that starts at or after @boundary */
+  PARSE_MAX_ROWS,    /* @max_rows records were read */
+  PARSE_STOPPED,     /* the row function returned FALSE */
+  PARSE_CANCELLED,   /* *cancel was set */
+} ParseResult;
+
+/* Reads records from *pos (the start of a record) on, numbering them
+ * from *row; *pos and *row follow. */
+static ParseResult
+parse_records (Parser *ps, const char **pos, guint *row, const char *boundary, guint max_rows,
+               const gint *cancel, DcRowFunc func, gpointer user_data, GError **error)
+{
+  const char *p = *pos, *end = ps->end;
+  const char sep = ps->sep;
+  const guint64 sep_word = ps->sep_word;
+  const guint8 *stop = ps->stop;
+  GString *scratch = ps->scratch;
+  guint n_cells, n_rows = 0;
+  ParseResult result = PARSE_END;
+
+  while (p < end)
+    {
+      DcCell *cells;
+      guint n_fixes = 0;
+
+      if (boundary && p >= boundary)
+        {
+          result = PARSE_BOUNDARY;
+          break;
+        }
+      if (n_rows == max_rows)
+        {
+          result = PARSE_MAX_ROWS;
+          break;
+        }
+      if (cancel && (n_rows & 4095) == 0 && g_atomic_int_get (cancel))
+        {
+          result = PARSE_CANCELLED;
+          break;
+        }
+      n_cells = 0;
+      if (scratch->len)
+        g_string_truncate (scratch, 0);
+
+      for (;;)
+        {
+          DcCell *cell;
+
+          if (G_UNLIKELY (n_cells == ps->cap))
+            {
+              ps->cap *= 2;
+              ps->cells = g_renew (DcCell, ps->cells, ps->cap);
+              ps->fixes = g_renew (CellFix, ps->fixes, ps->cap);
+            }
+          cell = &ps->cells[n_cells];
+          cell->number = 0;
+
+          if (G_UNLIKELY (p < end && *p == '"'))
+            {
+              /* Quoted: up to the closing quote, "" is one quote; any
+               * text after the closing quote is kept (lenient). */
+              const char *start = ++p;
+              gboolean doubled = FALSE;
+
+              while (p < end)
+                {
+                  const char *q = memchr (p, '"', end - p);
+                  if (q == NULL)
+                    {
+                      p = end;
+                      break;
+                    }
+                  if (q + 1 < end && q[1] == '"')
+                    {
+                      doubled = TRUE;
+                      p = q + 2;
+                      continue;
+                    }
+                  p = q;
+                  break;
+                }
+              cell->plain = FALSE;
+              if (!doubled && (p >= end || p + 1 >= end || p[1] == sep || p[1] == '\n' || p[1] == '\r'))
+                {
+                  cell->text = start;
+                  cell->len = p - start;
+                  if (p < end)
+                    p++;
+                }
+              else
+                {
+                  const char *s;
+                  guint offset = scratch->len;
+
+                  for (s = start; s < p; s++)
+                    {
+                      g_string_append_c (scratch, *s);
+                      if (*s == '"' && s + 1 < p && s[1] == '"')
+                        s++;
+                    }
+                  if (p < end)
+                    p++;
+                  while (p < end && *p != sep && *p != '\n' && *p != '\r')
+                    g_string_append_c (scratch, *p++);
+                  cell->text = NULL;   /* set once the row is complete (scratch may move) */
+                  cell->len = scratch->len - offset;
+                  ps->fixes[n_fixes].cell = n_cells;
+                  ps->fixes[n_fixes].offset = offset;
+                  n_fixes++;
+                }
+            }
+          else
+            {
+              const char *start = p;
+              guint64 seen = 0;
+              gboolean control = FALSE;
+
+              /* Eight bytes a step to the separator or a line end: a
+               * byte equal to the separator or below 14 (where \n and \r
+               * are) stops the word loop; other control bytes go on. */
+              for (;;)
+                {
+                  if (G_UNLIKELY (!dc_esheet_fast_paths))
+                    {
+                      while (p < end && !stop[(guchar) *p])
+                        p++;
+                      control = TRUE;   /* nothing known */
+                      break;
+                    }
+                  while (end - p >= 8)
+                    {
+                      guint64 w = dc_swar_load (p);
+                      guint64 m = dc_swar_eq (w, sep_word) |
+                                  ((w - DC_SWAR_BYTE (14)) & ~w & DC_SWAR_HIGHS);
+                      /* For cell->plain: the high bits of the cell's
+                       * bytes (only those before the stop).  NUL is
+                       * below 14, so it stops the loop like a control
+                       * byte and marks the cell below. */
+                      if (m)
+                        {
+                          seen |= w & ((m & -m) - 1);
+                          p += dc_swar_first (m);
+                          break;
+                        }
+                      seen |= w;
+                      p += 8;
+                    }
+                  if (end - p < 8)
+                    {
+                      while (p < end && !stop[(guchar) *p])
+                        {
+                          control |= (guchar) *p < 14;
+                          seen |= (guchar) *p++;
+                        }
+                      break;
+                    }
+                  if (G_LIKELY (stop[(guchar) *p]))
+                    break;
+                  control = TRUE;   /* a byte below 14 (NUL, tab...): let the importer look */
+                  p++;
+                }
+              cell->text = start;
+              cell->len = p - start;
+              /* Unquoted, so no CR or LF inside; @seen covers it all. */
+              cell->plain = !(seen & DC_SWAR_HIGHS) && !control;
+            }
+          cell->kind = cell->len == 0 ? DC_CELL_EMPTY : DC_CELL_TEXT;
+          n_cells++;
+
+          if (p < end && *p == sep)
+            {
+              p++;
+              continue;
+            }
+          if (p < end && *p == '\r')
+            p++;
+          if (p < end && *p == '\n')
+            p++;
+          break;
+        }
+
+      cells = ps->cells;
+      for (guint i = 0; i < n_fixes; i++)
+        cells[ps->fixes[i].cell].text = scratch->str + ps->fixes[i].offset;
+
+      n_rows++;
+      if (!func (*row, cells, n_cells, user_data, error))
+        {
+          (*row)++;
+          *pos = p;
+          return PARSE_STOPPED;
+        }
+      (*row)++;
+    }
+  *pos = p;
+  return result;
+}
+
+/* Two threads for a big file: the second reads the records from the
+ * first line start after the middle while the first reads up to there.
+ * That line start is a record start only if it is not inside a quoted
+ * cell, which only the first thread can know: when it arrives exactly
+ * there, the second thread's rows are used; when it steps over it (the
+ * line break was inside quotes), they are thrown away and the first
+ * thread reads on.  Either way the rows are those of one sequential
+ * read. */
+guint dc_esheet_csv_joined;
+guint dc_esheet_csv_discarded;
+
+#define PARALLEL_MIN_BYTES (4 * 1024 * 1024)
+#define READY_MAX_ROWS 64
+
+typedef struct
+{
+  Parser         parser;
+  const char    *pos;
+  guint          row;
+  gint           cancel;
+  const DcRowFork *fork;
+  gpointer       forked;
+  ParseResult    result;
+  GError        *error;
+} Second;
+
+static gpointer
+second_main (gpointer data)
+{
+  Second *sc = data;
+
+  sc->result = parse_records (&sc->parser, &sc->pos, &sc->row, NULL, G_MAXUINT, &sc->cancel,
+                              sc->fork->row_func, sc->forked, &sc->error);
+  return NULL;
+}
+
+/* The first line start after the middle of [data, end), or NULL. */
+static const char *
+middle_line_start (const char *data, const char *end)
+{
+  const char *mid = data + (end - data) / 2;
+  const char *nl = memchr (mid, '\n', end - mid);
+
+  return nl && nl + 1 < end ? nl + 1 : NULL;
+}
+
+static gboolean
+parse_all (Parser *ps, const char *data, const DcRowFork *fork,
+           DcRowFunc func, gpointer user_data, GError **error)
+{
+  const char *p = data, *split = NULL;
+  guint row = 1;
+  ParseResult r;
+  Second *sc;
+  GThread *thread;
+
+  if (fork && dc_esheet_fast_paths && ps->end - data >= PARALLEL_MIN_BYTES)
+    split = middle_line_start (data, ps->end);
+  if (split)
+    {
+      /* Header first: the second thread needs to know the columns. */
+      for (guint i = 0; i < READY_MAX_ROWS && p < split && !fork->ready (user_data); i++)
+        {
+          r = parse_records (ps, &p, &row, NULL, 1, NULL, func, user_data, error);
+          if (r == PARSE_STOPPED)
+            return error == NULL || *error == NULL;
+        }
+      if (p >= split || !fork->ready (user_data))
+        split = NULL;
+    }
+  if (split == NULL)
+    {
+      r = parse_records (ps, &p, &row, NULL, G_MAXUINT, NULL, func, user_data, error);
+      return r != PARSE_STOPPED || error == NULL || *error == NULL;
+    }
+
+  sc = g_new0 (Second, 1);
+  parser_init (&sc->parser, ps->end, ps->sep);
+  sc->pos = split;
+  sc->row = 1;
+  sc->fork = fork;
+  sc->forked = fork->fork (user_data, ps->end - split);
+  thread = g_thread_new ("dc-esheet-csv", second_main, sc);
+
+  r = parse_records (ps, &p, &row, split, G_MAXUINT, NULL, func, user_data, error);
+  if (r == PARSE_BOUNDARY && p == split)
+    {
+      g_thread_join (thread);
+      if (sc->result == PARSE_STOPPED && sc->error)
+        {
+          g_propagate_error (error, g_steal_pointer (&sc->error));
+          fork->discard (user_data, sc->forked);
+          r = PARSE_STOPPED;
+        }
+      else
+        {
+          fork->join (user_data, sc->forked, row - 1);
+          r = PARSE_END;
+          dc_esheet_csv_joined++;
+        }
+    }
+  else
+    {
+      g_atomic_int_set (&sc->cancel, 1);
+      g_thread_join (thread);
+      g_clear_error (&sc->error);
+      fork->discard (user_data, sc->forked);
+      dc_esheet_csv_discarded++;
+      if (r == PARSE_BOUNDARY)
+        r = parse_records (ps, &p, &row, NULL, G_MAXUINT, NULL, func, user_data, error);
+    }
+  parser_clear (&sc->parser);
+  g_free (sc);
+  return r != PARSE_STOPPED || error == NULL || *error == NULL;
+}
+
 gboolean
 dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *encoding,
-                    DcRowFunc func, gpointer user_data,
+                    DcRowFunc func, gpointer user_data, const DcRowFork *fork,
                     const char **encoding_used, gboolean *needs_validation,
                     GError **error)
 {
   g_autofree char *converted = NULL;
-  g_autofree DcCell *cells = NULL;
-  g_autofree CellFix *fixes = NULL;
-  guint n_cells, cap = 64;
-  g_autoptr(GString) scratch = NULL;
-  const char *p, *end;
-  guint row = 1;
-  char sep;
-  guint8 stop[256];
-  guint64 sep_word;
+  Parser ps;
+  gboolean ok;
 
   *needs_validation = FALSE;
-
   if (len >= 2 && (((guchar) data[0] == 0xFF && (guchar) data[1] == 0xFE) ||
                    ((guchar) data[0] == 0xFE && (guchar) data[1] == 0xFF)))
     {
@@ -182,167 +527,8 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
         }
     }
 
-  sep = detect_separator (data, len);
-  sep_word = DC_SWAR_BYTE (sep);
-  memset (stop, 0, sizeof stop);
-  stop[(guchar) sep] = stop['\n'] = stop['\r'] = 1;
-  cells = g_new (DcCell, cap);
-  fixes = g_new (CellFix, cap);
-  scratch = g_string_sized_new (256);
-  p = data;
-  end = data + len;
-
-  while (p < end)
-    {
-      guint n_fixes = 0;
-
-      n_cells = 0;
-      if (scratch->len)
-        g_string_truncate (scratch, 0);
-
-      for (;;)
-        {
-          DcCell *cell;
-
-          if (G_UNLIKELY (n_cells == cap))
-            {
-              cap *= 2;
-              cells = g_renew (DcCell, cells, cap);
-              fixes = g_renew (CellFix, fixes, cap);
-            }
-          cell = &cells[n_cells];
-          cell->number = 0;
-
-          if (G_UNLIKELY (p < end && *p == '"'))
-            {
-              /* Quoted: up to the closing quote, "" is one quote; any
-               * text after the closing quote is kept (lenient). */
-              const char *start = ++p;
-              gboolean doubled = FALSE;
-
-              while (p < end)
-                {
-                  const char *q = memchr (p, '"', end - p);
-                  if (q == NULL)
-                    {
-                      p = end;
-                      break;
-                    }
-                  if (q + 1 < end && q[1] == '"')
-                    {
-                      doubled = TRUE;
-                      p = q + 2;
-                      continue;
-                    }
-                  p = q;
-                  break;
-                }
-              cell->plain = FALSE;
-              if (!doubled && (p >= end || p + 1 >= end || p[1] == sep || p[1] == '\n' || p[1] == '\r'))
-                {
-                  cell->text = start;
-                  cell->len = p - start;
-                  if (p < end)
-                    p++;
-                }
-              else
-                {
-                  const char *s;
-                  guint offset = scratch->len;
-
-                  for (s = start; s < p; s++)
-                    {
-                      g_string_append_c (scratch, *s);
-                      if (*s == '"' && s + 1 < p && s[1] == '"')
-                        s++;
-                    }
-                  if (p < end)
-                    p++;
-                  while (p < end && *p != sep && *p != '\n' && *p != '\r')
-                    g_string_append_c (scratch, *p++);
-                  cell->text = NULL;   /* set once the row is complete (scratch may move) */
-                  cell->len = scratch->len - offset;
-                  fixes[n_fixes].cell = n_cells;
-                  fixes[n_fixes].offset = offset;
-                  n_fixes++;
-                }
-            }
-          else
-            {
-              const char *start = p;
-              guint64 seen = 0;
-              gboolean control = FALSE;
-
-              /* Eight bytes a step to the separator or a line end: a
-               * byte equal to the separator or below 14 (where \n and \r
-               * are) stops the word loop; other control bytes go on. */
-              for (;;)
-                {
-                  if (G_UNLIKELY (!dc_esheet_fast_paths))
-                    {
-                      while (p < end && !stop[(guchar) *p])
-                        p++;
-                      control = TRUE;   /* nothing known */
-                      break;
-                    }
-                  while (end - p >= 8)
-                    {
-                      guint64 w = dc_swar_load (p);
-                      guint64 m = dc_swar_eq (w, sep_word) |
-                                  ((w - DC_SWAR_BYTE (14)) & ~w & DC_SWAR_HIGHS);
-                      /* For cell->plain: the high bits of the cell's
-                       * bytes (only those before the stop).  NUL is
-                       * below 14, so it stops the loop like a control
-                       * byte and marks the cell below. */
-                      if (m)
-                        {
-                          seen |= w & ((m & -m) - 1);
-                          p += dc_swar_first (m);
-                          break;
-                        }
-                      seen |= w;
-                      p += 8;
-                    }
-                  if (end - p < 8)
-                    {
-                      while (p < end && !stop[(guchar) *p])
-                        {
-                          control |= (guchar) *p < 14;
-                          seen |= (guchar) *p++;
-                        }
-                      break;
-                    }
-                  if (G_LIKELY (stop[(guchar) *p]))
-                    break;
-                  control = TRUE;   /* a byte below 14 (NUL, tab...): let the importer look */
-                  p++;
-                }
-              cell->text = start;
-              cell->len = p - start;
-              /* Unquoted, so no CR or LF inside; @seen covers it all. */
-              cell->plain = !(seen & DC_SWAR_HIGHS) && !control;
-            }
-          cell->kind = cell->len == 0 ? DC_CELL_EMPTY : DC_CELL_TEXT;
-          n_cells++;
-
-          if (p < end && *p == sep)
-            {
-              p++;
-              continue;
-            }
-          if (p < end && *p == '\r')
-            p++;
-          if (p < end && *p == '\n')
-            p++;
-          break;
-        }
-
-      for (guint i = 0; i < n_fixes; i++)
-        cells[fixes[i].cell].text = scratch->str + fixes[i].offset;
-
-      if (!func (row, cells, n_cells, user_data, error))
-        return error == NULL || *error == NULL;
-      row++;
-    }
-  return TRUE;
+  parser_init (&ps, data + len, detect_separator (data, len));
+  ok = parse_all (&ps, data, fork, func, user_data, error);
+  parser_clear (&ps);
+  return ok;
 }

@@ -344,7 +344,7 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
 gboolean
 dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
                     const DcEsheetImportOptions *options, DcRowFunc func, gpointer user_data,
-                    DcEsheetFormat *format_out, const char **encoding_used,
+                    const DcRowFork *fork, DcEsheetFormat *format_out, const char **encoding_used,
                     gboolean *needs_validation, gboolean *date1904, GError **error)
 {
   gsize len = 0;
@@ -382,7 +382,7 @@ dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
     case DC_ESHEET_FORMAT_CSV:
     case DC_ESHEET_FORMAT_AUTO:
     default:
-      return dc_esheet_read_csv (name, data, len, options->encoding, func, user_data,
+      return dc_esheet_read_csv (name, data, len, options->encoding, func, user_data, fork,
                                  encoding_used, needs_validation, error);
     }
 }

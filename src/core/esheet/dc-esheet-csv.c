@@ -46,6 +46,49 @@ scan_utf8 (const char *data, gsize len, gboolean *multibyte_first)
   return TRUE;
 }
 
+typedef struct
+{
+  const char *data;
+  gsize       len;
+  gboolean    valid;
+  gboolean    multibyte_first;
+} Utf8Scan;
+
+static gpointer
+scan_utf8_main (gpointer data)
+{
+  Utf8Scan *sc = data;
+  sc->valid = scan_utf8 (sc->data, sc->len, &sc->multibyte_first);
+  return NULL;
+}
+
+/* scan_utf8() over a big file in two threads.  The halves meet at an
+ * ASCII byte, so no run of high bytes (where every UTF-8 sequence is) is
+ * cut; the second half's answer counts only as far as the first's is
+ * all valid. */
+static gboolean
+scan_utf8_both (const char *data, gsize len, gboolean *multibyte_first)
+{
+  Utf8Scan second = { 0 };
+  const char *mid = data + len / 2, *end = data + len;
+  GThread *thread;
+  gboolean valid;
+
+  while (mid < end && ((guchar) *mid & 0x80))
+    mid++;
+  if (len < 4 * 1024 * 1024 || !dc_esheet_fast_paths || mid >= end)
+    return scan_utf8 (data, len, multibyte_first);
+  second.data = mid;
+  second.len = end - mid;
+  thread = g_thread_new ("dc-esheet-utf8", scan_utf8_main, &second);
+  valid = scan_utf8 (data, mid - data, multibyte_first);
+  g_thread_join (thread);
+  if (!valid)
+    return FALSE;
+  *multibyte_first |= second.multibyte_first;
+  return second.valid;
+}
+
 static char
 detect_separator (const char *data, gsize len)
 {
@@ -484,7 +527,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
       len -= 3;
       *encoding_used = "UTF-8 (BOM)";
       /* invalid bytes after a BOM: mixed encodings, the rows say so */
-      *needs_validation = !scan_utf8 (data, len, &multibyte);
+      *needs_validation = !scan_utf8_both (data, len, &multibyte);
     }
   else
     {
@@ -497,7 +540,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
            * bytes: a file of mixed encodings, read as UTF-8 so that only
            * the bad rows are refused (decoding it as GB18030 would turn
            * its UTF-8 text into other Chinese characters, silently). */
-          valid = scan_utf8 (data, len, &multibyte);
+          valid = scan_utf8_both (data, len, &multibyte);
           enc = valid || multibyte ? "UTF-8" : "GB18030";
         }
       if (g_ascii_strcasecmp (enc, "UTF-8") == 0 || g_ascii_strcasecmp (enc, "UTF8") == 0)

@@ -17,7 +17,8 @@
 
 #define MAX_EXTRAS 4
 #define MAX_STORED_REJECTS 10000
-#define ARENA_BLOCK (16 * 1024)
+#define ARENA_FIRST_BLOCK (64 * 1024)
+#define ARENA_MAX_BLOCK (4 * 1024 * 1024)
 
 G_DEFINE_QUARK (dc-esheet-error-quark, dc_esheet_error)
 
@@ -213,9 +214,11 @@ struct _DcEsheet
   guint32         *extra[MAX_EXTRAS];
   guint            n_extras;
   char            *extra_names[MAX_EXTRAS];
-  GStringChunk    *arena;
+  GStringChunk    *arena;           /* long waybills */
   GPtrArray       *absorbed_arenas; /* GStringChunk* of absorbed models (waybills point there) */
-  char            *arena_pos;       /* free space in the arena's last block */
+  GPtrArray       *arena_blocks;    /* the short waybills, bump-allocated */
+  gsize            arena_block_size;
+  char            *arena_pos;       /* free space in the last block */
   char            *arena_end;
   Pool             docks;
   Pool             extras;
@@ -291,6 +294,8 @@ clear_all (DcEsheet *self)
   self->n_rows = self->cap = 0;
   g_clear_pointer (&self->arena, g_string_chunk_free);
   g_ptr_array_set_size (self->absorbed_arenas, 0);
+  g_ptr_array_set_size (self->arena_blocks, 0);
+  self->arena_block_size = ARENA_FIRST_BLOCK;
   self->arena_pos = self->arena_end = NULL;
   pool_clear (&self->docks);
   pool_clear (&self->extras);
@@ -312,6 +317,7 @@ dc_esheet_finalize (GObject *object)
   g_clear_pointer (&self->arena, g_string_chunk_free);
   g_ptr_array_unref (self->rejects);
   g_ptr_array_unref (self->absorbed_arenas);
+  g_ptr_array_unref (self->arena_blocks);
   g_array_unref (self->dock_selected);
   g_array_unref (self->dock_items);
   g_array_unref (self->dock_view_index);
@@ -340,6 +346,8 @@ dc_esheet_init (DcEsheet *self)
 {
   self->rejects = g_ptr_array_new_with_free_func (reject_free);
   self->absorbed_arenas = g_ptr_array_new_with_free_func ((GDestroyNotify) g_string_chunk_free);
+  self->arena_blocks = g_ptr_array_new_with_free_func (g_free);
+  self->arena_block_size = ARENA_FIRST_BLOCK;
   self->dock_selected = g_array_new (FALSE, TRUE, sizeof (guint));
   self->dock_items = g_array_new (FALSE, TRUE, sizeof (DockItem));
   self->dock_view_index = g_array_new (FALSE, TRUE, sizeof (int));
@@ -444,19 +452,21 @@ dc_esheet_append_row (DcEsheet *self, const char *waybill, gsize waybill_len,
 
   if (i == self->cap)
     grow (self, i + 1);
-  /* Waybills are short: bump-allocate them in 16 KiB blocks taken from
-   * the arena (so freed with it) rather than a library call per row. */
+  /* Waybills are short: bump-allocate them in blocks that double up to
+   * 4 MiB (huge pages, as the row arrays) rather than a library call
+   * per row; a long one goes to the string chunk. */
   if (G_UNLIKELY ((gsize) (self->arena_end - self->arena_pos) <= waybill_len))
     {
-      static const char zeros[ARENA_BLOCK];
-
-      if (waybill_len >= ARENA_BLOCK / 4)
+      if (waybill_len >= ARENA_FIRST_BLOCK / 4)
         {
           self->waybill[i] = g_string_chunk_insert_len (self->arena, waybill, waybill_len);
           goto stored;
         }
-      self->arena_pos = g_string_chunk_insert_len (self->arena, zeros, ARENA_BLOCK);
-      self->arena_end = self->arena_pos + ARENA_BLOCK;
+      self->arena_pos = g_malloc (self->arena_block_size);
+      advise_huge (self->arena_pos, self->arena_block_size);
+      g_ptr_array_add (self->arena_blocks, self->arena_pos);
+      self->arena_end = self->arena_pos + self->arena_block_size;
+      self->arena_block_size = MIN (self->arena_block_size * 2, ARENA_MAX_BLOCK);
     }
   memcpy (self->arena_pos, waybill, waybill_len);
   self->arena_pos[waybill_len] = '\0';
@@ -541,6 +551,10 @@ dc_esheet_absorb (DcEsheet *self, DcEsheet *other, guint row_offset)
     gpointer *arenas = g_ptr_array_steal (other->absorbed_arenas, &len);
     for (gsize i = 0; i < len; i++)
       g_ptr_array_add (self->absorbed_arenas, arenas[i]);
+    g_free (arenas);
+    arenas = g_ptr_array_steal (other->arena_blocks, &len);
+    for (gsize i = 0; i < len; i++)
+      g_ptr_array_add (self->arena_blocks, arenas[i]);
     g_free (arenas);
   }
   other->arena = g_string_chunk_new (64);

@@ -218,7 +218,36 @@ def for_xls(out):
     wb.save(p)
     srcs.append(p)
     EXPECTED["sst-continue.xls"] = {"rows": want_big}
+
+    p = os.path.join(out, "number-times.xlsx")
+    number_times(p)
+    srcs.append(p)
     return srcs
+
+
+def number_times(path):
+    """Scan times stored as numbers in number formats, not date formats: a
+    system that writes 20251103140509 as a number (General), and Excel
+    serials shown as plain decimals ("0.00000").  Expected as the same
+    text reads in a CSV: the digits, and the serial."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["运单号", "月台", "扫描时间"])
+    want = []
+    for i in range(3):
+        t = T0 + datetime.timedelta(hours=i, seconds=7 * i)
+        ws.append(["NT%04d" % i, "B%02d" % i, int(t.strftime("%Y%m%d%H%M%S"))])
+        ws.cell(row=i + 2, column=3).number_format = "General" if i != 2 else "0"
+        want.append([i + 2, "NT%04d" % i, "B%02d" % i, fmt(t)])
+    for i in range(3, 5):
+        t = T0 + datetime.timedelta(days=i, seconds=11 * i)
+        serial = (t - datetime.datetime(1899, 12, 30)).total_seconds() / 86400
+        ws.append(["NT%04d" % i, "B%02d" % i, serial])
+        ws.cell(row=i + 2, column=3).number_format = "0.00000"
+        want.append([i + 2, "NT%04d" % i, "B%02d" % i, fmt(t)])
+    wb.save(path)
+    EXPECTED["number-times.xls"] = {"rows": want}
+    EXPECTED["number-times.xlsx"] = {"rows": want}
 
 
 def soffice(out, fmt_, files, sub):
@@ -399,7 +428,8 @@ def make_all(out):
     for s in srcs:
         base = os.path.splitext(os.path.basename(s))[0]
         shutil.move(os.path.join(xls_dir, base + ".xls"), os.path.join(out, base + ".xls"))
-        os.unlink(s)
+        if base + ".xlsx" not in EXPECTED:
+            os.unlink(s)
     biff5(out)
     password_files(out, out)
     for d in ("lo-xls", "lo-profile"):

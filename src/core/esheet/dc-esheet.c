@@ -280,14 +280,14 @@ clear_all (DcEsheet *self)
   self->n_rejected = 0;
   self->encoding = NULL;
   self->header_row = 0;
-  g_clear_pointer (&self->waybill, g_free);
-  g_clear_pointer (&self->time, g_free);
-  g_clear_pointer (&self->dock, g_free);
-  g_clear_pointer (&self->source, g_free);
-  g_clear_pointer (&self->flags, g_free);
+  g_clear_pointer (&self->waybill, g_aligned_free);
+  g_clear_pointer (&self->time, g_aligned_free);
+  g_clear_pointer (&self->dock, g_aligned_free);
+  g_clear_pointer (&self->source, g_aligned_free);
+  g_clear_pointer (&self->flags, g_aligned_free);
   for (guint e = 0; e < MAX_EXTRAS; e++)
     {
-      g_clear_pointer (&self->extra[e], g_free);
+      g_clear_pointer (&self->extra[e], g_aligned_free);
       g_clear_pointer (&self->extra_names[e], g_free);
     }
   self->n_extras = 0;
@@ -346,7 +346,7 @@ dc_esheet_init (DcEsheet *self)
 {
   self->rejects = g_ptr_array_new_with_free_func (reject_free);
   self->absorbed_arenas = g_ptr_array_new_with_free_func ((GDestroyNotify) g_string_chunk_free);
-  self->arena_blocks = g_ptr_array_new_with_free_func (g_free);
+  self->arena_blocks = g_ptr_array_new_with_free_func (g_aligned_free);
   self->arena_block_size = ARENA_FIRST_BLOCK;
   self->dock_selected = g_array_new (FALSE, TRUE, sizeof (guint));
   self->dock_items = g_array_new (FALSE, TRUE, sizeof (DockItem));
@@ -373,14 +373,16 @@ emit_changed (DcEsheet *self)
 /* The row arrays of a big sheet are tens of megabytes touched once, in
  * order.  With 4 KiB pages that is a page fault per 4 KiB, and on a
  * virtual machine the faults were 40 % of a 1,000,000-row CSV import:
- * ask for transparent huge pages (Linux; elsewhere nothing happens). */
+ * big arrays start on a 2 MiB boundary and ask for transparent huge
+ * pages (Linux; elsewhere nothing happens). */
+#define HUGE_PAGE ((gsize) 2 * 1024 * 1024)
+
 static void
 advise_huge (gpointer mem, gsize bytes)
 {
 #if defined(G_OS_UNIX) && defined(MADV_HUGEPAGE)
-  const guintptr huge = 2 * 1024 * 1024;
-  guintptr start = ((guintptr) mem + huge - 1) & ~(huge - 1);
-  guintptr end = ((guintptr) mem + bytes) & ~(huge - 1);
+  guintptr start = ((guintptr) mem + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+  guintptr end = ((guintptr) mem + bytes) & ~(HUGE_PAGE - 1);
 
   if (end > start)
     madvise ((void *) start, end - start, MADV_HUGEPAGE);
@@ -390,26 +392,35 @@ advise_huge (gpointer mem, gsize bytes)
 #endif
 }
 
+/* Like g_renew() for the row arrays (freed with g_aligned_free()). */
+static gpointer
+renew_rows (gpointer mem, gsize old_bytes, gsize bytes, gboolean zero)
+{
+  gsize align = bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
+  gpointer fresh = g_aligned_alloc (1, MAX (bytes, 1), align);
+
+  if (old_bytes)
+    memcpy (fresh, mem, MIN (old_bytes, bytes));
+  if (zero && bytes > old_bytes)
+    memset ((char *) fresh + old_bytes, 0, bytes - old_bytes);
+  g_aligned_free (mem);
+  advise_huge (fresh, bytes);
+  return fresh;
+}
+
 static void
 grow (DcEsheet *self, guint want)
 {
-  guint cap = MAX (want, self->cap * 2);
+  guint cap = MAX (want, self->cap * 2), old = self->cap;
 
-  self->waybill = g_renew (const char *, self->waybill, cap);
-  self->time = g_renew (gint64, self->time, cap);
-  self->dock = g_renew (guint32, self->dock, cap);
-  self->source = g_renew (guint32, self->source, cap);
-  self->flags = g_renew (guint8, self->flags, cap);
+  self->waybill = renew_rows (self->waybill, old * sizeof (const char *), cap * sizeof (const char *), FALSE);
+  self->time = renew_rows (self->time, old * sizeof (gint64), cap * sizeof (gint64), FALSE);
+  self->dock = renew_rows (self->dock, old * sizeof (guint32), cap * sizeof (guint32), FALSE);
+  self->source = renew_rows (self->source, old * sizeof (guint32), cap * sizeof (guint32), FALSE);
+  self->flags = renew_rows (self->flags, old, cap, FALSE);
   for (guint e = 0; e < self->n_extras; e++)
-    self->extra[e] = g_renew (guint32, self->extra[e], cap);
+    self->extra[e] = renew_rows (self->extra[e], old * sizeof (guint32), cap * sizeof (guint32), FALSE);
   self->cap = cap;
-  advise_huge (self->waybill, cap * sizeof (const char *));
-  advise_huge (self->time, cap * sizeof (gint64));
-  advise_huge (self->dock, cap * sizeof (guint32));
-  advise_huge (self->source, cap * sizeof (guint32));
-  advise_huge (self->flags, cap);
-  for (guint e = 0; e < self->n_extras; e++)
-    advise_huge (self->extra[e], cap * sizeof (guint32));
 }
 
 void
@@ -438,7 +449,7 @@ dc_esheet_set_extra_names (DcEsheet *self, char **names)
       g_free (self->extra_names[e]);
       self->extra_names[e] = g_strdup (names[e]);
       if (self->extra[e] == NULL)
-        self->extra[e] = g_new0 (guint32, MAX (self->cap, 1));
+        self->extra[e] = renew_rows (NULL, 0, MAX (self->cap, 1) * sizeof (guint32), FALSE);
       self->n_extras = MAX (self->n_extras, e + 1);
     }
 }
@@ -462,7 +473,8 @@ dc_esheet_append_row (DcEsheet *self, const char *waybill, gsize waybill_len,
           self->waybill[i] = g_string_chunk_insert_len (self->arena, waybill, waybill_len);
           goto stored;
         }
-      self->arena_pos = g_malloc (self->arena_block_size);
+      self->arena_pos = g_aligned_alloc (1, self->arena_block_size,
+                                         self->arena_block_size >= HUGE_PAGE ? HUGE_PAGE : 64);
       advise_huge (self->arena_pos, self->arena_block_size);
       g_ptr_array_add (self->arena_blocks, self->arena_pos);
       self->arena_end = self->arena_pos + self->arena_block_size;

@@ -250,6 +250,56 @@ def number_times(path):
     EXPECTED["number-times.xlsx"] = {"rows": want}
 
 
+def other_formats(out):
+    """Spreadsheets of other formats, each refused by its name (they were
+    "damaged", "not a valid XLSX" or "no header row"): LibreOffice's .ods
+    and HTML export (also renamed .xls, as systems that export HTML
+    tables do), an .xlsb package (a zip whose workbook part is
+    xl/workbook.bin), an Excel 2003 XML spreadsheet and a flat ODS."""
+    rows, _ = plain_rows()
+    src = os.path.join(out, "other-formats.xlsx")
+    write_xlsx(src, rows)
+    for fmt_, ext, words in (("ods", "ods", "OpenDocument file (.ods)"),
+                             ("html", "html", "web page (HTML)")):
+        d = soffice(out, fmt_, [src], "lo-" + ext)
+        shutil.move(os.path.join(d, "other-formats." + ext), os.path.join(out, "other-formats." + ext))
+        EXPECTED["other-formats." + ext] = {"error": words}
+        shutil.rmtree(d, ignore_errors=True)
+    shutil.copy(os.path.join(out, "other-formats.html"), os.path.join(out, "html-table.xls"))
+    EXPECTED["html-table.xls"] = {"error": "web page (HTML)"}
+    os.unlink(src)
+
+    with zipfile.ZipFile(os.path.join(out, "binary.xlsb"), "w") as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Override PartName="/xl/workbook.bin" ContentType="application/'
+                   'vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
+        z.writestr("_rels/.rels",
+                   '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>')
+        z.writestr("xl/workbook.bin", b"\x83\x01\x00\x80\x01\x00")
+    EXPECTED["binary.xlsb"] = {"error": "Excel binary workbook (.xlsb)"}
+
+    with open(os.path.join(out, "xml-2003.xml"), "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"\n'
+                ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+                ' <Worksheet ss:Name="scans"><Table>\n'
+                '  <Row><Cell><Data ss:Type="String">运单号</Data></Cell><Cell><Data ss:Type="String">月台</Data>'
+                '</Cell><Cell><Data ss:Type="String">扫描时间</Data></Cell></Row>\n'
+                '  <Row><Cell><Data ss:Type="String">SF0001</Data></Cell><Cell><Data ss:Type="String">A01</Data>'
+                '</Cell><Cell><Data ss:Type="DateTime">2025-11-03T14:05:09.000</Data></Cell></Row>\n'
+                ' </Table></Worksheet>\n</Workbook>\n')
+    EXPECTED["xml-2003.xml"] = {"error": "XML Spreadsheet 2003"}
+    with open(os.path.join(out, "flat.fods"), "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<office:document xmlns:office='
+                '"urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:version="1.3" '
+                'office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body>'
+                '<office:spreadsheet/></office:body></office:document>\n')
+    EXPECTED["flat.fods"] = {"error": "flat OpenDocument file (.fods)"}
+
+
 def soffice(out, fmt_, files, sub):
     lo = shutil.which("soffice") or shutil.which("libreoffice")
     target = os.path.join(out, sub)
@@ -432,6 +482,7 @@ def make_all(out):
             os.unlink(s)
     biff5(out)
     password_files(out, out)
+    other_formats(out)
     for d in ("lo-xls", "lo-profile"):
         shutil.rmtree(os.path.join(out, d), ignore_errors=True)
     with open(os.path.join(out, "expected.json"), "w") as f:

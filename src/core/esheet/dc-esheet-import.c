@@ -953,6 +953,17 @@ import_internal (DcEsheet *self, const char *name, const char *path, GBytes *byt
   dc_esheet_begin_import (self, name, g_bytes_get_size (bytes));
   ok = dc_esheet_read_any (name, path, bytes, options, on_row, &im, &import_fork, &format, &encoding,
                            &im.needs_validation, &im.date1904, &local);
+  if (!ok && g_error_matches (local, DC_ESHEET_ERROR, DC_ESHEET_ERROR_ENCODING))
+    {
+      /* Nothing of a text that cannot be decoded is kept: the CSV reader
+       * may have read its ASCII start before it met the bytes that decide. */
+      dc_esheet_begin_import (self, name, 0);
+      im.found = FALSE;
+      im.header_row = 0;
+      encoding = NULL;
+      for (int f = 0; f < N_FIELDS; f++)
+        g_clear_pointer (&im.label[f], g_free);
+    }
   if (ok && !im.found)
     {
       ok = FALSE;

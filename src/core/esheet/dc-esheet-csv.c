@@ -432,7 +432,7 @@ parse_records (Parser *ps, const char **pos, guint *row, const char *boundary, g
 guint dc_esheet_csv_joined;
 guint dc_esheet_csv_discarded;
 
-#define PARALLEL_MIN_BYTES (4 * 1024 * 1024)
+gsize dc_esheet_csv_parallel_min = 4 * 1024 * 1024;
 #define READY_MAX_ROWS 64
 
 typedef struct
@@ -525,7 +525,7 @@ parse_all (Parser *ps, const char *data, const DcRowFork *fork,
   Second *sc;
   GThread *thread;
 
-  if (fork && dc_esheet_fast_paths && ps->end - data >= PARALLEL_MIN_BYTES)
+  if (fork && dc_esheet_fast_paths && (gsize) (ps->end - data) >= dc_esheet_csv_parallel_min)
     split = middle_line_start (data, ps->end);
   if (split)
     {

@@ -20,6 +20,9 @@ extern gboolean dc_esheet_fast_paths;
  * threw them away (its start was inside a quoted cell): for the tests. */
 extern guint dc_esheet_csv_joined;
 extern guint dc_esheet_csv_discarded;
+/* From this size on a CSV is read in two threads (4 MiB; the tests
+ * lower it to keep their files small). */
+extern gsize dc_esheet_csv_parallel_min;
 
 /* Word-at-a-time byte search ("SWAR"), portable C: eight bytes per step
  * instead of one.  A match mask has the high bit set in each byte equal

@@ -1,6 +1,8 @@
 /* dc-esheet-csv.c: RFC 4180 CSV in UTF-8 (with or without BOM), UTF-16
  * with BOM, or GBK/GB18030 (what Chinese Excel writes as "CSV"); comma,
- * semicolon or tab separated; CRLF, LF or CR line ends. */
+ * semicolon or tab separated; CRLF, LF or CR line ends.  A big file is
+ * read in two threads (parse_all), and the encoding is decided as the
+ * rows are read (check_record). */
 #define G_LOG_DOMAIN "dc-esheet"
 
 #include "config.h"
@@ -11,7 +13,9 @@
 #include "esheet/dc-esheet-private.h"
 
 /* The encoding is decided over the whole file: an export whose first rows
- * are ASCII can have GBK docks a megabyte further down.  ASCII is skipped
+ * are ASCII can have GBK docks a megabyte further down.  The fast path
+ * runs this per record (check_record), the plain code over the whole
+ * text, ahead of the parse.  ASCII is skipped
  * eight bytes at a time and only the runs of high bytes are validated
  * (a UTF-8 sequence is high bytes only, so a run holds whole characters):
  * a few ms on 40 MB, where g_utf8_validate() over all of it costs as much
@@ -44,49 +48,6 @@ scan_utf8 (const char *data, gsize len, gboolean *multibyte_first)
       p = q;
     }
   return TRUE;
-}
-
-typedef struct
-{
-  const char *data;
-  gsize       len;
-  gboolean    valid;
-  gboolean    multibyte_first;
-} Utf8Scan;
-
-static gpointer
-scan_utf8_main (gpointer data)
-{
-  Utf8Scan *sc = data;
-  sc->valid = scan_utf8 (sc->data, sc->len, &sc->multibyte_first);
-  return NULL;
-}
-
-/* scan_utf8() over a big file in two threads.  The halves meet at an
- * ASCII byte, so no run of high bytes (where every UTF-8 sequence is) is
- * cut; the second half's answer counts only as far as the first's is
- * all valid. */
-static gboolean
-scan_utf8_both (const char *data, gsize len, gboolean *multibyte_first)
-{
-  Utf8Scan second = { 0 };
-  const char *mid = data + len / 2, *end = data + len;
-  GThread *thread;
-  gboolean valid;
-
-  while (mid < end && ((guchar) *mid & 0x80))
-    mid++;
-  if (len < 4 * 1024 * 1024 || !dc_esheet_fast_paths || mid >= end)
-    return scan_utf8 (data, len, multibyte_first);
-  second.data = mid;
-  second.len = end - mid;
-  thread = g_thread_new ("dc-esheet-utf8", scan_utf8_main, &second);
-  valid = scan_utf8 (data, mid - data, multibyte_first);
-  g_thread_join (thread);
-  if (!valid)
-    return FALSE;
-  *multibyte_first |= second.multibyte_first;
-  return second.valid;
 }
 
 static char
@@ -645,7 +606,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
       if (dc_esheet_fast_paths)
         fused = TRUE;   /* checked as the rows are read */
       else
-        *needs_validation = !scan_utf8_both (data, len, &multibyte);
+        *needs_validation = !scan_utf8 (data, len, &multibyte);
     }
   else
     {
@@ -664,7 +625,7 @@ dc_esheet_read_csv (const char *name, const char *data, gsize len, const char *e
            * bytes: a file of mixed encodings, read as UTF-8 so that only
            * the bad rows are refused (decoding it as GB18030 would turn
            * its UTF-8 text into other Chinese characters, silently). */
-          valid = scan_utf8_both (data, len, &multibyte);
+          valid = scan_utf8 (data, len, &multibyte);
           enc = valid || multibyte ? "UTF-8" : "GB18030";
         }
       if (g_ascii_strcasecmp (enc, "UTF-8") == 0 || g_ascii_strcasecmp (enc, "UTF8") == 0)

@@ -222,6 +222,18 @@ def for_xls(out):
     p = os.path.join(out, "number-times.xlsx")
     number_times(p)
     srcs.append(p)
+
+    # an empty first worksheet (the data on the second): no cells at all
+    # came back from the helper, which UBSan caught in 8 real files
+    wb = openpyxl.Workbook()
+    wb.active.title = "empty"
+    ws = wb.create_sheet("scans")
+    ws.append(["运单号", "月台", "扫描时间"])
+    ws.append(["SF0001", "A01", T0])
+    p = os.path.join(out, "empty-first.xlsx")
+    wb.save(p)
+    srcs.append(p)
+    EXPECTED["empty-first.xls"] = {"error": "No header row found"}
     return srcs
 
 

@@ -240,7 +240,8 @@ decode_reader_output (GBytes *out)
       if ((gsize) (end - p) / sizeof (DcXlsCell) < n_cells)
         return NULL;
       g_array_set_size (xs->cells, n_cells);
-      memcpy (xs->cells->data, p, (gsize) n_cells * sizeof (DcXlsCell));
+      if (n_cells > 0)   /* an empty sheet: no array to copy into */
+        memcpy (xs->cells->data, p, (gsize) n_cells * sizeof (DcXlsCell));
       p += (gsize) n_cells * sizeof (DcXlsCell);
       for (guint i = 0; i < n_cells; i++)
         {

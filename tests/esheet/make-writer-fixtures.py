@@ -293,6 +293,14 @@ def other_formats(out):
         z.writestr("xl/workbook.bin", b"\x83\x01\x00\x80\x01\x00")
     EXPECTED["binary.xlsb"] = {"error": "Excel binary workbook (.xlsb)"}
 
+    # Apple Numbers: the zip of a document, and of a bundle folder
+    for name, entry in (("numbers.numbers", "Index/Document.iwa"),
+                        ("numbers-bundle.numbers", "Scans.numbers/Index.zip")):
+        with zipfile.ZipFile(os.path.join(out, name), "w") as z:
+            z.writestr(entry, b"\x00\x01iwa")
+            z.writestr("Metadata/DocumentIdentifier", "0F2C5D8E")
+        EXPECTED[name] = {"error": "Apple Numbers"}
+
     with open(os.path.join(out, "xml-2003.xml"), "w", encoding="utf-8") as f:
         f.write('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
                 '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"\n'

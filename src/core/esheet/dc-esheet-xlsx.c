@@ -1175,6 +1175,22 @@ sheet_text (GMarkupParseContext *ctx, const char *text, gsize len, gpointer user
     g_string_append_len (sh->inline_text, text, len);
 }
 
+/* A Numbers document saved as a bundle inside the zip
+ * ("Name.numbers/Index.zip", as SheetJS's Attendance.numbers). */
+static gboolean
+iwork_bundle (zip_t *zip)
+{
+  zip_int64_t n = zip_get_num_entries (zip, 0);
+
+  for (zip_int64_t i = 0; i < n && i < 4096; i++)
+    {
+      const char *entry = zip_get_name (zip, i, 0);
+      if (entry && (g_str_has_suffix (entry, "/Index.zip") || g_str_has_suffix (entry, "/Index/Document.iwa")))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Other zip-based spreadsheets, named as such rather than "damaged" or
  * "not a valid XLSX": an Excel binary workbook (.xlsb, its parts are not
  * XML), an OpenDocument spreadsheet, an Apple Numbers file.  FALSE with
@@ -1212,7 +1228,7 @@ other_zip_format (zip_t *zip, const char *name, const char *workbook_entry, GErr
           return FALSE;
         }
     }
-  if (locate (zip, "Index/Document.iwa") >= 0)
+  if (locate (zip, "Index/Document.iwa") >= 0 || iwork_bundle (zip))
     {
       g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
                    _("%s is an Apple Numbers, Pages or Keynote file, which Dockclip does not read. Export it from Numbers as Excel (.xlsx)."),

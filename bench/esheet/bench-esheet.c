@@ -83,6 +83,12 @@ main (int argc, char **argv)
   t1 = g_get_monotonic_time ();
   c1 = clock ();
   cpu_split (&u1, &s1, &f1);
+  if (g_getenv ("DC_BENCH_SMAPS"))
+    {
+      g_autofree char *smaps = NULL;
+      if (g_file_get_contents ("/proc/self/smaps_rollup", &smaps, NULL, NULL))
+        fprintf (stderr, "%s", smaps);
+    }
   dc_esheet_get_n_waybills (sheet);
   dc_esheet_get_n_docks (sheet);
   t2 = g_get_monotonic_time ();

@@ -90,6 +90,9 @@ def lo_time(text, date1904):
             return datetime.datetime.strptime(text, f).strftime("%Y-%m-%d %H:%M:%S")
         except ValueError:
             pass
+    if re.fullmatch(r"\d{14}", text):
+        # a number of 14 digits reads as its digits, YYYYMMDDHHMMSS
+        return datetime.datetime.strptime(text, "%Y%m%d%H%M%S").strftime("%Y-%m-%d %H:%M:%S")
     try:
         v = float(text)
     except ValueError:

@@ -218,7 +218,106 @@ def for_xls(out):
     wb.save(p)
     srcs.append(p)
     EXPECTED["sst-continue.xls"] = {"rows": want_big}
+
+    p = os.path.join(out, "number-times.xlsx")
+    number_times(p)
+    srcs.append(p)
+
+    # an empty first worksheet (the data on the second): no cells at all
+    # came back from the helper, which UBSan caught in 8 real files
+    wb = openpyxl.Workbook()
+    wb.active.title = "empty"
+    ws = wb.create_sheet("scans")
+    ws.append(["运单号", "月台", "扫描时间"])
+    ws.append(["SF0001", "A01", T0])
+    p = os.path.join(out, "empty-first.xlsx")
+    wb.save(p)
+    srcs.append(p)
+    EXPECTED["empty-first.xls"] = {"error": "No header row found"}
     return srcs
+
+
+def number_times(path):
+    """Scan times stored as numbers in number formats, not date formats: a
+    system that writes 20251103140509 as a number (General), and Excel
+    serials shown as plain decimals ("0.00000").  Expected as the same
+    text reads in a CSV: the digits, and the serial."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["运单号", "月台", "扫描时间"])
+    want = []
+    for i in range(3):
+        t = T0 + datetime.timedelta(hours=i, seconds=7 * i)
+        ws.append(["NT%04d" % i, "B%02d" % i, int(t.strftime("%Y%m%d%H%M%S"))])
+        ws.cell(row=i + 2, column=3).number_format = "General" if i != 2 else "0"
+        want.append([i + 2, "NT%04d" % i, "B%02d" % i, fmt(t)])
+    for i in range(3, 5):
+        t = T0 + datetime.timedelta(days=i, seconds=11 * i)
+        serial = (t - datetime.datetime(1899, 12, 30)).total_seconds() / 86400
+        ws.append(["NT%04d" % i, "B%02d" % i, serial])
+        ws.cell(row=i + 2, column=3).number_format = "0.00000"
+        want.append([i + 2, "NT%04d" % i, "B%02d" % i, fmt(t)])
+    wb.save(path)
+    EXPECTED["number-times.xls"] = {"rows": want}
+    EXPECTED["number-times.xlsx"] = {"rows": want}
+
+
+def other_formats(out):
+    """Spreadsheets of other formats, each refused by its name (they were
+    "damaged", "not a valid XLSX" or "no header row"): LibreOffice's .ods
+    and HTML export (also renamed .xls, as systems that export HTML
+    tables do), an .xlsb package (a zip whose workbook part is
+    xl/workbook.bin), an Excel 2003 XML spreadsheet and a flat ODS."""
+    rows, _ = plain_rows()
+    src = os.path.join(out, "other-formats.xlsx")
+    write_xlsx(src, rows)
+    for fmt_, ext, words in (("ods", "ods", "OpenDocument file (.ods)"),
+                             ("html", "html", "web page (HTML)")):
+        d = soffice(out, fmt_, [src], "lo-" + ext)
+        shutil.move(os.path.join(d, "other-formats." + ext), os.path.join(out, "other-formats." + ext))
+        EXPECTED["other-formats." + ext] = {"error": words}
+        shutil.rmtree(d, ignore_errors=True)
+    shutil.copy(os.path.join(out, "other-formats.html"), os.path.join(out, "html-table.xls"))
+    EXPECTED["html-table.xls"] = {"error": "web page (HTML)"}
+    os.unlink(src)
+
+    with zipfile.ZipFile(os.path.join(out, "binary.xlsb"), "w") as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Override PartName="/xl/workbook.bin" ContentType="application/'
+                   'vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
+        z.writestr("_rels/.rels",
+                   '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>')
+        z.writestr("xl/workbook.bin", b"\x83\x01\x00\x80\x01\x00")
+    EXPECTED["binary.xlsb"] = {"error": "Excel binary workbook (.xlsb)"}
+
+    # Apple Numbers: the zip of a document, and of a bundle folder
+    for name, entry in (("numbers.numbers", "Index/Document.iwa"),
+                        ("numbers-bundle.numbers", "Scans.numbers/Index.zip")):
+        with zipfile.ZipFile(os.path.join(out, name), "w") as z:
+            z.writestr(entry, b"\x00\x01iwa")
+            z.writestr("Metadata/DocumentIdentifier", "0F2C5D8E")
+        EXPECTED[name] = {"error": "Apple Numbers"}
+
+    with open(os.path.join(out, "xml-2003.xml"), "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"\n'
+                ' xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+                ' <Worksheet ss:Name="scans"><Table>\n'
+                '  <Row><Cell><Data ss:Type="String">运单号</Data></Cell><Cell><Data ss:Type="String">月台</Data>'
+                '</Cell><Cell><Data ss:Type="String">扫描时间</Data></Cell></Row>\n'
+                '  <Row><Cell><Data ss:Type="String">SF0001</Data></Cell><Cell><Data ss:Type="String">A01</Data>'
+                '</Cell><Cell><Data ss:Type="DateTime">2025-11-03T14:05:09.000</Data></Cell></Row>\n'
+                ' </Table></Worksheet>\n</Workbook>\n')
+    EXPECTED["xml-2003.xml"] = {"error": "XML Spreadsheet 2003"}
+    with open(os.path.join(out, "flat.fods"), "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<office:document xmlns:office='
+                '"urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:version="1.3" '
+                'office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body>'
+                '<office:spreadsheet/></office:body></office:document>\n')
+    EXPECTED["flat.fods"] = {"error": "flat OpenDocument file (.fods)"}
 
 
 def soffice(out, fmt_, files, sub):
@@ -399,9 +498,11 @@ def make_all(out):
     for s in srcs:
         base = os.path.splitext(os.path.basename(s))[0]
         shutil.move(os.path.join(xls_dir, base + ".xls"), os.path.join(out, base + ".xls"))
-        os.unlink(s)
+        if base + ".xlsx" not in EXPECTED:
+            os.unlink(s)
     biff5(out)
     password_files(out, out)
+    other_formats(out)
     for d in ("lo-xls", "lo-profile"):
         shutil.rmtree(os.path.join(out, d), ignore_errors=True)
     with open(os.path.join(out, "expected.json"), "w") as f:

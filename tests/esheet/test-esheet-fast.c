@@ -493,6 +493,140 @@ test_xlsx_trim (void)
     }
 }
 
+/* A big CSV (4 MiB; 256 KiB here) is read by two threads, the second
+ * from the first line start after the middle: the same rows, rejects and messages as
+ * one thread (the plain code), also when that line start is inside a
+ * quoted cell, and when the first rejected row is in the second part. */
+static void
+test_csv_two_threads (void)
+{
+  const gsize target = 600 * 1024;
+
+  dc_esheet_csv_parallel_min = 256 * 1024;
+  for (guint variant = 0; variant < 5; variant++)
+    {
+      g_autoptr(GString) s = g_string_new ("运单号,月台,扫描时间,操作员\n");
+      const char *eol = variant == 2 ? "\r\n" : "\n";
+      guint joined = dc_esheet_csv_joined, discarded = dc_esheet_csv_discarded;
+      g_autofree char *name = g_strdup_printf ("two-threads-%u.csv", variant);
+      g_autofree char *result = NULL;
+      gboolean quoted_middle = variant == 1;
+
+      for (guint i = 0; s->len < target; i++)
+        {
+          gboolean second = s->len > target / 2;
+          gsize row_start;
+          gboolean bad = variant == 3 || (variant == 4 && second) ||
+                         (variant != 4 && i % 997 == 5) || (variant == 2 && second && i % 13 == 0);
+
+          if (quoted_middle && s->len > target / 2 - 3000)
+            {
+              /* a quoted cell of 6000 bytes with line breaks around the middle */
+              g_string_append_printf (s, "SF%09u,A%02u,2025-11-03 10:00:00,\"", i, i % 40);
+              for (guint k = 0; k < 120; k++)
+                g_string_append (s, "line of a note\"\" in quotes,\nwith breaks. ");
+              g_string_append_printf (s, "\"%s", eol);
+              quoted_middle = FALSE;
+              continue;
+            }
+          if (variant == 4 && !second)
+            {
+              g_string_append_printf (s, ",,%s", eol);   /* blank rows: no reject */
+              continue;
+            }
+          row_start = s->len;
+          g_string_append_printf (s, "SF%09u,%s%02u,2025-11-%02u %02u:%02u:%02u,%s%s",
+                                  (i * 7919) % 100000, i % 7 ? "A" : "月台", i % 40,
+                                  3 + i % 2, i / 3600 % 24, i / 60 % 60, i % 60,
+                                  bad ? "\"x,\"\"y\"" : "op", eol);
+          if (bad)
+            {
+              /* turn this row's time into a bad one */
+              char *t = strstr (s->str + row_start, "2025-11-");
+              t[5] = '1';
+              t[6] = '9';
+            }
+        }
+      result = same_both_ways (name, s->str, s->len);
+      if (variant == 1)
+        {
+          g_assert_cmpuint (dc_esheet_csv_discarded, ==, discarded + 1);
+          g_assert_cmpuint (dc_esheet_csv_joined, ==, joined);
+        }
+      else
+        {
+          g_assert_cmpuint (dc_esheet_csv_joined, ==, joined + 1);
+          g_assert_cmpuint (dc_esheet_csv_discarded, ==, discarded);
+        }
+      if (variant == 3 || variant == 4)
+        g_assert_nonnull (strstr (result, "has no usable row"));
+      else
+        {
+          guint rows = 0, rejected = 0;
+          g_assert_cmpint (sscanf (strstr (result, "rows "), "rows %u rejected %u", &rows, &rejected), ==, 2);
+          g_assert_cmpuint (rows, >, 8000);
+          g_assert_cmpuint (rejected, >, 10);
+        }
+    }
+  dc_esheet_csv_parallel_min = 4 * 1024 * 1024;
+}
+
+/* The UTF-8 check fused into the parse gives the whole-file decision of
+ * the plain code: ASCII and then GBK is GB18030 (the rows before the
+ * first GBK one included), UTF-8 characters and then bad bytes is UTF-8
+ * with those rows refused, a byte neither encoding has is an error;
+ * small files and big ones (two threads), the odd row in either half. */
+static void
+test_csv_encodings (void)
+{
+  static const char gbk_dock[] = "\xd4\xc2\xcc\xa8"; /* 月台 in GBK */
+  static const char utf8_dock[] = "月台";
+  const gsize sizes[] = { 20000, 600 * 1024 };
+
+  dc_esheet_csv_parallel_min = 256 * 1024;
+  for (guint z = 0; z < G_N_ELEMENTS (sizes); z++)
+    for (guint variant = 0; variant < 8; variant++)
+      {
+        /* 0: GBK in the first quarter; 1: GBK in the last quarter;
+         * 2: UTF-8 early, GBK late; 3: GBK header (row 1); 4: a byte
+         * neither encoding has, late; 5: all ASCII; 6: UTF-8 only;
+         * 7: GBK in a quoted cell in the first quarter */
+        g_autoptr(GString) s = g_string_new (variant == 3 ? "\xd4\xcb\xb5\xa5\xba\xc5,\xd4\xc2\xcc\xa8,\xc9\xa8\xc3\xe8\xca\xb1\xbc\xe4\n"
+                                                          : "waybill,dock,scan time\n");
+        g_autofree char *name = g_strdup_printf ("encoding-%u-%u.csv", z, variant);
+        g_autofree char *result = NULL;
+        gsize target = sizes[z];
+        gboolean placed = FALSE;
+
+        for (guint i = 0; s->len < target; i++)
+          {
+            gboolean early = s->len > target / 8 && s->len < target / 4;
+            gboolean late = s->len > target * 3 / 4;
+            const char *dock = "A";
+
+            if (!placed && ((variant == 0 || variant == 7) && early))
+              dock = variant == 7 ? "\"x\xd4\xc2\xcc\xa8\"" : gbk_dock, placed = TRUE;
+            else if (!placed && (variant == 1 || variant == 2 || variant == 4) && late)
+              dock = variant == 4 ? "\x80x" : gbk_dock, placed = TRUE;
+            else if ((variant == 2 && early) || variant == 6)
+              dock = utf8_dock;
+            else if (variant == 3 && i % 50 == 7)
+              dock = gbk_dock;
+            g_string_append_printf (s, "SF%09u,%s%u,2025-11-03 %02u:%02u:%02u\n", i, dock, i % 9,
+                                    i / 3600 % 24, i / 60 % 60, i % 60);
+          }
+        result = same_both_ways (name, s->str, s->len);
+        if (variant == 4)
+          g_assert_nonnull (strstr (result, "neither UTF-8 nor GB18030"));
+        else
+          g_assert_nonnull (strstr (result, variant == 0 || variant == 1 || variant == 3 || variant == 7
+                                            ? "encoding GB18030" : "encoding UTF-8"));
+        if (variant == 2)
+          g_assert_nonnull (strstr (result, "not valid UTF-8"));
+      }
+  dc_esheet_csv_parallel_min = 4 * 1024 * 1024;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,6 +636,8 @@ main (int argc, char **argv)
   tmp_dir = dc_test_mkdtemp ();
   g_test_add_func ("/esheet/fast/csv-random", test_csv_random);
   g_test_add_func ("/esheet/fast/csv-word-edges", test_csv_word_edges);
+  g_test_add_func ("/esheet/fast/csv-two-threads", test_csv_two_threads);
+  g_test_add_func ("/esheet/fast/csv-encodings", test_csv_encodings);
   g_test_add_func ("/esheet/fast/time-cache", test_time_cache);
   g_test_add_func ("/esheet/fast/xlsx-cases", test_xlsx_cases);
   g_test_add_func ("/esheet/fast/xlsx-chunks", test_xlsx_chunks);

@@ -254,7 +254,7 @@ dc_esheet_import_dock_map_rows (const char *path, DcConfig *config, GPtrArray *n
   mi.target = config;
   mi.notes = notes;
   mi.noted_ports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  ok = dc_esheet_read_any (path, path, bytes, &options, on_map_row, &mi, &format, &encoding,
+  ok = dc_esheet_read_any (path, path, bytes, &options, on_map_row, &mi, NULL, &format, &encoding,
                            &needs_validation, &date1904, error);
   g_hash_table_unref (mi.noted_ports);
   if (ok && !mi.found)

@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#ifdef G_OS_UNIX
+#include <sys/mman.h>
+#endif
 
 #include "esheet/dc-esheet-private.h"
 
@@ -110,7 +113,10 @@ typedef struct
   const char  *dock_text;
   gsize        dock_len;
   guint        n_good;
-  char        *first_reason;
+  /* the first rejected row, for the message when no row is usable */
+  guint        first_row;
+  int          first_field;
+  char        *first_text;
 } Import;
 
 static char *
@@ -329,9 +335,12 @@ try_header (Import *im, GPtrArray *texts, gboolean accept_letters)
 static void
 reject (Import *im, guint row, int field, char *reason)
 {
-  if (im->first_reason == NULL)
-    im->first_reason = g_strdup_printf (_("row %u, column %s: %s"), row,
-                                        im->label[field] ? im->label[field] : "?", reason);
+  if (im->first_text == NULL)
+    {
+      im->first_row = row;
+      im->first_field = field;
+      im->first_text = g_strdup (reason);
+    }
   dc_esheet_add_reject (im->self, row, im->label[field] ? im->label[field] : "", reason);
 }
 
@@ -761,6 +770,79 @@ on_row (guint row, const DcCell *cells, guint n, gpointer user_data, GError **er
   return TRUE;
 }
 
+/* ---- the second thread of a big CSV (see DcRowFork) ---- */
+
+static gboolean
+fork_ready (gpointer user_data)
+{
+  Import *im = user_data;
+  return im->found;
+}
+
+/* A consumer for the second part: the same columns and settings, its own
+ * model, caches and buffers. */
+static gpointer
+fork_import (gpointer user_data, gsize bytes)
+{
+  Import *im = user_data;
+  Import *b = g_new0 (Import, 1);
+
+  *b = *im;
+  b->self = dc_esheet_new ();
+  dc_esheet_begin_import (b->self, im->name, bytes);
+  if (im->extra_cols->len > 0)
+    {
+      g_auto(GStrv) names = g_new0 (char *, im->extra_cols->len + 1);
+      for (guint e = 0; e < im->extra_cols->len; e++)
+        names[e] = g_strdup (dc_esheet_get_extra_name (im->self, e));
+      dc_esheet_set_extra_names (b->self, names);
+    }
+  b->cache = dc_time_cache_new ();
+  b->waybill = g_string_sized_new (64);
+  b->dock = g_string_sized_new (64);
+  b->n_good = 0;
+  b->first_text = NULL;
+  /* label[], mapping, extra_cols, header: borrowed, read-only */
+  return b;
+}
+
+static void
+fork_free (Import *b)
+{
+  g_object_unref (b->self);
+  dc_time_cache_free (b->cache);
+  g_string_free (b->waybill, TRUE);
+  g_string_free (b->dock, TRUE);
+  g_free (b->first_text);
+  g_free (b);
+}
+
+static void
+fork_join (gpointer user_data, gpointer forked, guint row_offset)
+{
+  Import *im = user_data, *b = forked;
+
+  dc_esheet_absorb (im->self, b->self, row_offset);
+  im->n_good += b->n_good;
+  if (im->first_text == NULL && b->first_text)
+    {
+      im->first_row = b->first_row + row_offset;
+      im->first_field = b->first_field;
+      im->first_text = g_steal_pointer (&b->first_text);
+    }
+  fork_free (b);
+}
+
+static void
+fork_discard (gpointer user_data, gpointer forked)
+{
+  fork_free (forked);
+}
+
+static const DcRowFork import_fork = {
+  fork_ready, fork_import, on_row, fork_join, fork_discard,
+};
+
 static void
 remember_mapping (Import *im)
 {
@@ -869,8 +951,19 @@ import_internal (DcEsheet *self, const char *name, const char *path, GBytes *byt
     }
 
   dc_esheet_begin_import (self, name, g_bytes_get_size (bytes));
-  ok = dc_esheet_read_any (name, path, bytes, options, on_row, &im, &format, &encoding,
+  ok = dc_esheet_read_any (name, path, bytes, options, on_row, &im, &import_fork, &format, &encoding,
                            &im.needs_validation, &im.date1904, &local);
+  if (!ok && g_error_matches (local, DC_ESHEET_ERROR, DC_ESHEET_ERROR_ENCODING))
+    {
+      /* Nothing of a text that cannot be decoded is kept: the CSV reader
+       * may have read its ASCII start before it met the bytes that decide. */
+      dc_esheet_begin_import (self, name, 0);
+      im.found = FALSE;
+      im.header_row = 0;
+      encoding = NULL;
+      for (int f = 0; f < N_FIELDS; f++)
+        g_clear_pointer (&im.label[f], g_free);
+    }
   if (ok && !im.found)
     {
       ok = FALSE;
@@ -891,10 +984,16 @@ import_internal (DcEsheet *self, const char *name, const char *path, GBytes *byt
     }
   if (ok && im.n_good == 0)
     {
+      g_autofree char *first = NULL;
+
+      if (im.first_text)
+        first = g_strdup_printf (_("row %u, column %s: %s"), im.first_row,
+                                 im.label[im.first_field] ? im.label[im.first_field] : "?",
+                                 im.first_text);
       ok = FALSE;
       g_set_error (&local, DC_ESHEET_ERROR, DC_ESHEET_ERROR_NO_ROWS,
                    _("%s has no usable row (header in row %u). %s"), name, im.header_row,
-                   im.first_reason ? im.first_reason : _("There are no rows under the header."));
+                   first ? first : _("There are no rows under the header."));
     }
 
   labels = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
@@ -932,7 +1031,7 @@ import_internal (DcEsheet *self, const char *name, const char *path, GBytes *byt
   dc_time_cache_free (im.cache);
   g_string_free (im.waybill, TRUE);
   g_string_free (im.dock, TRUE);
-  g_free (im.first_reason);
+  g_free (im.first_text);
   for (int f = 0; f < N_FIELDS; f++)
     g_free (im.label[f]);
 
@@ -962,6 +1061,14 @@ dc_esheet_import_file (DcEsheet *self, const char *path, const DcEsheetImportOpt
                    _("Cannot open the e-sheet %s: %s"), path, local->message);
       return FALSE;
     }
+#if defined(G_OS_UNIX) && defined(MADV_POPULATE_READ)
+  /* The whole file is read: map it in one call rather than a page fault
+   * per 64 KiB (a tenth of the kernel time of a 40 MB CSV).  Nothing
+   * happens where the kernel does not know the advice. */
+  if (g_mapped_file_get_length (mapped) >= 1024 * 1024)
+    madvise (g_mapped_file_get_contents (mapped), g_mapped_file_get_length (mapped),
+             MADV_POPULATE_READ);
+#endif
   bytes = g_mapped_file_get_bytes (mapped);
   return import_internal (self, path, path, bytes, options, error);
 }

@@ -16,6 +16,14 @@ G_BEGIN_DECLS
  * tests set it, to compare the two on tricky inputs. */
 extern gboolean dc_esheet_fast_paths;
 
+/* How many big CSV reads used the second thread's rows, and how many
+ * threw them away (its start was inside a quoted cell): for the tests. */
+extern guint dc_esheet_csv_joined;
+extern guint dc_esheet_csv_discarded;
+/* From this size on a CSV is read in two threads (4 MiB; the tests
+ * lower it to keep their files small). */
+extern gsize dc_esheet_csv_parallel_min;
+
 /* Word-at-a-time byte search ("SWAR"), portable C: eight bytes per step
  * instead of one.  A match mask has the high bit set in each byte equal
  * to the pattern; bits above the first true match may be false
@@ -116,11 +124,27 @@ typedef struct
 typedef gboolean (*DcRowFunc) (guint row, const DcCell *cells, guint n_cells,
                                gpointer user_data, GError **error);
 
+/* A reader may read a big file in two threads (the CSV reader does):
+ * once @ready says the consumer knows its columns, @fork makes a second
+ * consumer for the rows of the second part (@bytes long), which get
+ * @row_func in another thread, numbered from 1.  When those rows turn
+ * out to be the file's, @join adds them after the @row_offset rows of
+ * the first part (in the first thread, after the second has finished);
+ * otherwise @discard drops them and the first thread reads them itself. */
+typedef struct
+{
+  gboolean  (*ready)   (gpointer user_data);
+  gpointer  (*fork)    (gpointer user_data, gsize bytes);
+  DcRowFunc   row_func;
+  void      (*join)    (gpointer user_data, gpointer forked, guint row_offset);
+  void      (*discard) (gpointer user_data, gpointer forked);
+} DcRowFork;
+
 /* @encoding: NULL = detect; *encoding_used: "UTF-8", "UTF-8 (BOM)", "GB18030"...
  * *needs_validation is TRUE when only the start of a UTF-8 file was
  * validated (the caller validates the strings it keeps). */
 gboolean dc_esheet_read_csv  (const char *name, const char *data, gsize len, const char *encoding,
-                              DcRowFunc func, gpointer user_data,
+                              DcRowFunc func, gpointer user_data, const DcRowFork *fork,
                               const char **encoding_used, gboolean *needs_validation,
                               GError **error);
 gboolean dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
@@ -194,6 +218,10 @@ void     dc_esheet_set_import_info (DcEsheet *self, DcEsheetFormat format, const
                                     guint header_row, GHashTable *labels,
                                     const DcEsheetMapping *mapping);
 void     dc_esheet_end_import   (DcEsheet *self);
+/* Moves the rows and rejects of @other (imported with the same columns
+ * and extras) to the end of @self, their source rows shifted by
+ * @row_offset; @other is left empty. */
+void     dc_esheet_absorb       (DcEsheet *self, DcEsheet *other, guint row_offset);
 
 /* Header matching shared with the dock-map import: lower-cases, drops
  * spaces, punctuation and full-width forms.  Returns a new string. */
@@ -203,7 +231,7 @@ char    *dc_esheet_normalize_header (const char *text, gsize len);
  * dock map import too).  *format_out and *date1904 are set. */
 gboolean dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
                              const DcEsheetImportOptions *options, DcRowFunc func, gpointer user_data,
-                             DcEsheetFormat *format_out, const char **encoding_used,
+                             const DcRowFork *fork, DcEsheetFormat *format_out, const char **encoding_used,
                              gboolean *needs_validation, gboolean *date1904, GError **error);
 
 G_END_DECLS

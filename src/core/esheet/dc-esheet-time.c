@@ -173,6 +173,32 @@ dc_time_parse_number (double value, gboolean date1904, DcTimeParts *out)
 
   if (!isfinite (value) || value < 0)
     return DC_TIME_PARSED_NONE;
+  /* A whole number of 14 or 8 digits means what its digits say, as the
+   * same text does in a CSV: a system that writes the scan time as the
+   * number 20251103140509 means 2025-11-03 14:05:09 (read as epoch
+   * milliseconds it was a day in the year 2611), and 20251103 a date.
+   * Excel shows such a cell as those digits whatever its format: a date
+   * format cannot show a serial that large. */
+  if (value == floor (value) && ((value >= 1e13 && value < 1e14) || (value >= 1e7 && value < 1e8)))
+    {
+      gint64 v = (gint64) value;
+      gboolean with_time = value >= 1e13;
+
+      if (with_time)
+        {
+          out->s = (int) (v % 100);
+          out->mi = (int) (v / 100 % 100);
+          out->h = (int) (v / 10000 % 100);
+          v /= 1000000;
+        }
+      out->d = (int) (v % 100);
+      out->mo = (int) (v / 100 % 100);
+      out->y = (int) (v / 10000);
+      if (!valid_date (out->y, out->mo, out->d) ||
+          (with_time && !valid_time (out->h, out->mi, out->s)))
+        return DC_TIME_PARSED_NONE;
+      return with_time ? DC_TIME_PARSED_DATE | DC_TIME_PARSED_TIME : DC_TIME_PARSED_DATE;
+    }
   if (value >= 1e11 && value < 1e14)
     {
       /* Epoch milliseconds (1973..5138). */

@@ -240,7 +240,8 @@ decode_reader_output (GBytes *out)
       if ((gsize) (end - p) / sizeof (DcXlsCell) < n_cells)
         return NULL;
       g_array_set_size (xs->cells, n_cells);
-      memcpy (xs->cells->data, p, (gsize) n_cells * sizeof (DcXlsCell));
+      if (n_cells > 0)   /* an empty sheet: no array to copy into */
+        memcpy (xs->cells->data, p, (gsize) n_cells * sizeof (DcXlsCell));
       p += (gsize) n_cells * sizeof (DcXlsCell);
       for (guint i = 0; i < n_cells; i++)
         {
@@ -341,10 +342,38 @@ dc_esheet_read_xls (const char *name, const char *path, GBytes *bytes, int sheet
   return ok;
 }
 
+/* Markup that is not a CSV although it often carries a spreadsheet's name:
+ * Excel's "XML Spreadsheet 2003", a flat OpenDocument file, and the
+ * HTML tables many systems export as ".xls".  NULL when @data does not
+ * start with such markup (after a BOM and blanks). */
+static const char *
+markup_message (const char *data, gsize len)
+{
+  gsize n = MIN (len, (gsize) 64 * 1024), i = 0;
+  g_autofree char *head = NULL;
+
+  if (n >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+  while (i < n && g_ascii_isspace (data[i]))
+    i++;
+  if (i >= n || data[i] != '<')
+    return NULL;
+  head = g_ascii_strdown (data + i, n - i);
+  if (strstr (head, "urn:schemas-microsoft-com:office:spreadsheet") || strstr (head, "<workbook"))
+    return N_("%s is an Excel “XML Spreadsheet 2003” file, which Dockclip does not read. Save it in Excel as “Excel Workbook (.xlsx)”.");
+  if (strstr (head, "urn:oasis:names:tc:opendocument"))
+    return N_("%s is a flat OpenDocument file (.fods), which Dockclip does not read. Save it as .xlsx (in LibreOffice: File ▸ Save As ▸ Excel 2007-365).");
+  if (strstr (head, "<html") || strstr (head, "<!doctype html") || strstr (head, "<table"))
+    return N_("%s is a web page (HTML), not a spreadsheet, although it may carry a spreadsheet's name. Open it in Excel and save it as “Excel Workbook (.xlsx)”.");
+  if (g_str_has_prefix (head, "<?xml"))
+    return N_("%s is an XML file, not a CSV, XLSX or XLS spreadsheet. Export the e-sheet from Excel as .xlsx or .csv.");
+  return NULL;
+}
+
 gboolean
 dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
                     const DcEsheetImportOptions *options, DcRowFunc func, gpointer user_data,
-                    DcEsheetFormat *format_out, const char **encoding_used,
+                    const DcRowFork *fork, DcEsheetFormat *format_out, const char **encoding_used,
                     gboolean *needs_validation, gboolean *date1904, GError **error)
 {
   gsize len = 0;
@@ -382,7 +411,16 @@ dc_esheet_read_any (const char *name, const char *path, GBytes *bytes,
     case DC_ESHEET_FORMAT_CSV:
     case DC_ESHEET_FORMAT_AUTO:
     default:
-      return dc_esheet_read_csv (name, data, len, options->encoding, func, user_data,
+      if (options->format == DC_ESHEET_FORMAT_AUTO)
+        {
+          const char *markup = markup_message (data, len);
+          if (markup)
+            {
+              g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT, _(markup), name);
+              return FALSE;
+            }
+        }
+      return dc_esheet_read_csv (name, data, len, options->encoding, func, user_data, fork,
                                  encoding_used, needs_validation, error);
     }
 }

@@ -1175,6 +1175,69 @@ sheet_text (GMarkupParseContext *ctx, const char *text, gsize len, gpointer user
     g_string_append_len (sh->inline_text, text, len);
 }
 
+/* A Numbers document saved as a bundle inside the zip
+ * ("Name.numbers/Index.zip", as SheetJS's Attendance.numbers). */
+static gboolean
+iwork_bundle (zip_t *zip)
+{
+  zip_int64_t n = zip_get_num_entries (zip, 0);
+
+  for (zip_int64_t i = 0; i < n && i < 4096; i++)
+    {
+      const char *entry = zip_get_name (zip, i, 0);
+      if (entry && (g_str_has_suffix (entry, "/Index.zip") || g_str_has_suffix (entry, "/Index/Document.iwa")))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Other zip-based spreadsheets, named as such rather than "damaged" or
+ * "not a valid XLSX": an Excel binary workbook (.xlsb, its parts are not
+ * XML), an OpenDocument spreadsheet, an Apple Numbers file.  FALSE with
+ * @error set when @zip is one of them. */
+static gboolean
+other_zip_format (zip_t *zip, const char *name, const char *workbook_entry, GError **error)
+{
+  zip_int64_t index;
+
+  if (g_str_has_suffix (workbook_entry, ".bin") || locate (zip, "xl/workbook.bin") >= 0)
+    {
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is an Excel binary workbook (.xlsb), which Dockclip does not read. Save it in Excel as “Excel Workbook (.xlsx)”."),
+                   name);
+      return FALSE;
+    }
+  if (locate (zip, workbook_entry) >= 0)
+    return TRUE;
+  index = locate (zip, "mimetype");
+  if (index >= 0)
+    {
+      char buf[64] = "";
+      zip_file_t *zf = zip_fopen_index (zip, index, 0);
+      if (zf)
+        {
+          zip_int64_t n = zip_fread (zf, buf, sizeof buf - 1);
+          buf[MAX (n, 0)] = '\0';
+          zip_fclose (zf);
+        }
+      if (g_str_has_prefix (buf, "application/vnd.oasis.opendocument"))
+        {
+          g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                       _("%s is an OpenDocument file (.ods), which Dockclip does not read. Save it as .xlsx (in LibreOffice: File ▸ Save As ▸ Excel 2007-365)."),
+                       name);
+          return FALSE;
+        }
+    }
+  if (locate (zip, "Index/Document.iwa") >= 0 || iwork_bundle (zip))
+    {
+      g_set_error (error, DC_ESHEET_ERROR, DC_ESHEET_ERROR_FORMAT,
+                   _("%s is an Apple Numbers, Pages or Keynote file, which Dockclip does not read. Export it from Numbers as Excel (.xlsx)."),
+                   name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
                      DcRowFunc func, gpointer user_data,
@@ -1238,6 +1301,8 @@ dc_esheet_read_xlsx (const char *name, GBytes *bytes, int sheet,
       g_free (workbook_entry);
       workbook_entry = g_strdup ("xl/workbook.xml");
     }
+  if (!other_zip_format (zip, name, workbook_entry, error))
+    goto out;
   g_hash_table_remove_all (wb.rels);
   g_hash_table_remove_all (wb.rel_types);
   g_array_set_size (wb.ns, 0);

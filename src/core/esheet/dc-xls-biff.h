@@ -6,7 +6,9 @@
  * inline strings), the 1900/1904 date system, and why a file cannot be
  * read (password, not a workbook, damaged).  Formats are not read: the
  * XLSX reader does not read them either, and the importer converts a
- * number in a time column as an Excel serial on both paths.
+ * number in a time column the same way on both paths, whatever its
+ * format (an Excel serial; a whole number of 14 or 8 digits as its
+ * digits, as the same text in a CSV).
  *
  * Plain GLib, no GObject: the dockclip-xls-reader helper links it alone. */
 #pragma once

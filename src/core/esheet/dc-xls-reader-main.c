@@ -43,7 +43,8 @@ limit_memory (void)
 static void
 put (const void *data, gsize len)
 {
-  fwrite (data, 1, len, stdout);
+  if (len > 0)   /* an empty sheet has no cell array at all */
+    fwrite (data, 1, len, stdout);
 }
 
 static void

@@ -790,7 +790,9 @@ struct _DcWaybillModel
   DcEsheet      *esheet;
   guint32       *perm;           /* waybill indexes, filtered and sorted */
   guint          n;
-  guint          shown;          /* n, or its first rows inside slots_replace() */
+  guint          shown;          /* n, or its first rows inside slots_replace() or
+                                  * while a new sheet's rows arrive (grow_id) */
+  guint          grow_id;        /* timeout: a new sheet's first rows, a few at a time */
   char          *filter;         /* lower case */
   DcWaybillSort  sort;
   gboolean       descending;
@@ -882,12 +884,18 @@ wm_is_selected (GtkSelectionModel *model, guint position)
   return it.selected;
 }
 
+static void wm_finish_growth (DcWaybillModel *self);
+
 static gboolean
 wm_set_selection (GtkSelectionModel *model, GtkBitset *selected, GtkBitset *mask)
 {
   DcWaybillModel *self = DC_WAYBILL_MODEL (model);
   GtkBitsetIter iter;
-  guint pos, lo = G_MAXUINT, hi = 0, n = wm_n (self);
+  guint pos, lo = G_MAXUINT, hi = 0, n;
+
+  /* a selection of the whole sheet, while its rows still arrive */
+  wm_finish_growth (self);
+  n = wm_n (self);
 
   if (self->esheet == NULL)
     return FALSE;
@@ -920,9 +928,11 @@ static gboolean
 wm_set_all (GtkSelectionModel *model, gboolean selected)
 {
   DcWaybillModel *self = DC_WAYBILL_MODEL (model);
-  g_autoptr(GtkBitset) all = gtk_bitset_new_range (0, wm_n (self));
+  g_autoptr(GtkBitset) all = NULL;
   g_autoptr(GtkBitset) none = gtk_bitset_new_empty ();
 
+  wm_finish_growth (self);
+  all = gtk_bitset_new_range (0, wm_n (self));
   return wm_set_selection (model, selected ? all : none, all);
 }
 
@@ -950,6 +960,7 @@ dc_waybill_model_selection_iface_init (GtkSelectionModelInterface *iface)
 static void
 dc_waybill_model_dispose (GObject *object)
 {
+  g_clear_handle_id (&DC_WAYBILL_MODEL (object)->grow_id, g_source_remove);
   runner_reset (&DC_WAYBILL_MODEL (object)->runner);
   G_OBJECT_CLASS (dc_waybill_model_parent_class)->dispose (object);
 }
@@ -995,15 +1006,66 @@ dc_waybill_model_class_init (DcWaybillModelClass *klass)
 
 /* Shows a new permutation (takes @perm): every position is covered by
  * items-changed, and GTK reads each row's selection again as it binds it. */
+/* A new sheet's rows arrive the way GtkFilterListModel's incremental
+ * mode adds them: GROW_STEP rows every GROW_INTERVAL_MS, each addition an
+ * items-changed, until GROW_UNTIL rows are there, then all the rest at
+ * once.  GTK 4.8 makes the widgets of its first ~200 rows in the
+ * items-changed that adds them (about 50 ms for 1,000 cells on an idle
+ * 2-core machine); twenty at a time stays under a frame.  The model
+ * holds exactly what it has said at every moment: nothing is hidden. */
+#define GROW_STEP        20
+#define GROW_UNTIL       256
+#define GROW_INTERVAL_MS 16
+
+static gboolean
+wm_grow (gpointer data)
+{
+  DcWaybillModel *self = data;
+  guint from = self->shown;
+  guint to = from + GROW_STEP >= GROW_UNTIL ? self->n : MIN (from + GROW_STEP, self->n);
+
+  self->shown = to;
+  if (to > from)
+    g_list_model_items_changed (G_LIST_MODEL (self), from, 0, to - from);
+  if (to < self->n)
+    return G_SOURCE_CONTINUE;
+  self->grow_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Every row now (a selection of them all, a count the caller uses for
+ * positions). */
+static void
+wm_finish_growth (DcWaybillModel *self)
+{
+  guint from = self->shown;
+
+  if (self->grow_id == 0)
+    return;
+  g_clear_handle_id (&self->grow_id, g_source_remove);
+  self->shown = self->n;
+  if (self->n > from)
+    g_list_model_items_changed (G_LIST_MODEL (self), from, 0, self->n - from);
+}
+
 static void
 show_perm (DcWaybillModel *self, guint32 *perm, guint n)
 {
   guint old_n = wm_n (self);
 
-  g_return_if_fail (self->shown == self->n);   /* not from inside a replacement */
+  /* not from inside a replacement */
+  g_return_if_fail (self->grow_id != 0 || self->shown == self->n);
+  g_clear_handle_id (&self->grow_id, g_source_remove);
   g_free (self->perm);
   self->perm = perm;
   self->n = n;
+  if (old_n == 0 && n > GROW_UNTIL)
+    {
+      self->shown = GROW_STEP;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, GROW_STEP);
+      self->grow_id = g_timeout_add (GROW_INTERVAL_MS, wm_grow, self);
+      return;
+    }
   slots_replace (G_LIST_MODEL (self), self->slots, old_n, n, wm_set_shown);
 }
 
@@ -1237,7 +1299,14 @@ dc_waybill_model_selection_touched (DcWaybillModel *self)
 guint
 dc_waybill_model_get_n_rows (DcWaybillModel *self)
 {
+  wm_finish_growth (self);
   return wm_n (self);
+}
+
+guint
+dc_waybill_model_get_n_matching (DcWaybillModel *self)
+{
+  return self->n;
 }
 
 /* The by-dock filter */

@@ -99,6 +99,9 @@ guint           dc_waybill_model_get_n_selected (DcWaybillModel *self);
 void            dc_waybill_model_selection_touched (DcWaybillModel *self);
 /* Rows after the filter: g_list_model_get_n_items(). */
 guint           dc_waybill_model_get_n_rows (DcWaybillModel *self);
+/* The rows the filter yields, also while a new sheet's rows still arrive
+ * (the column header's count); get_n_rows() first adds them all. */
+guint            dc_waybill_model_get_n_matching (DcWaybillModel *self);
 
 #define DC_TYPE_DOCK_MODEL (dc_dock_model_get_type ())
 G_DECLARE_FINAL_TYPE (DcDockModel, dc_dock_model, DC, DOCK_MODEL, GObject)

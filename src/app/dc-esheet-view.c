@@ -927,7 +927,7 @@ dock_view_attach (DcEsheetView *self)
 static void
 update_counts (DcEsheetView *self, gboolean all)
 {
-  guint n = dc_waybill_model_get_n_rows (self->waybills);
+  guint n = dc_waybill_model_get_n_matching (self->waybills);
   g_autofree char *count = format_count (n);
   /* TRANSLATORS: the waybill column's title with its live count, e.g. "Waybill (1,204)" */
   g_autofree char *title = g_strdup_printf (_("Waybill (%s)"), count);

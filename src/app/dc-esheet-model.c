@@ -1387,7 +1387,9 @@ struct _DcDockModel
   GArray     *visible;     /* guint32 dock indexes */
   GPtrArray  *entries;     /* per visible column: GArray of guint32 rows (filtered) */
   guint       n_items;     /* the summary row and the longest column's entries */
-  guint       shown;       /* n_items, or its first rows inside slots_replace() */
+  guint       shown;       /* n_items, or its first rows inside slots_replace() or
+                            * while a new sheet's rows arrive (grow_id) */
+  guint       grow_id;     /* timeout: a new sheet's first rows, a few at a time */
   char       *filter;
   gboolean    descending;
   GHashTable *slots;       /* position -> DcRowItem (weak) */
@@ -1447,6 +1449,7 @@ dc_dock_model_list_iface_init (GListModelInterface *iface)
 static void
 dc_dock_model_dispose (GObject *object)
 {
+  g_clear_handle_id (&DC_DOCK_MODEL (object)->grow_id, g_source_remove);
   runner_reset (&DC_DOCK_MODEL (object)->runner);
   G_OBJECT_CLASS (dc_dock_model_parent_class)->dispose (object);
 }
@@ -1491,17 +1494,47 @@ dc_dock_model_class_init (DcDockModelClass *klass)
 
 /* Shows new columns and entries (takes them) in @n_items rows: each
  * position is covered by items-changed. */
+/* A by-dock row holds a cell for each of the view's columns (about ten):
+ * its first rows arrive DOCK_GROW_STEP at a time, as by order. */
+#define DOCK_GROW_STEP 10
+
+static gboolean
+dm_grow (gpointer data)
+{
+  DcDockModel *self = data;
+  guint from = self->shown;
+  guint to = from + DOCK_GROW_STEP >= GROW_UNTIL ? self->n_items
+                                                : MIN (from + DOCK_GROW_STEP, self->n_items);
+
+  self->shown = to;
+  if (to > from)
+    g_list_model_items_changed (G_LIST_MODEL (self), from, 0, to - from);
+  if (to < self->n_items)
+    return G_SOURCE_CONTINUE;
+  self->grow_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 dm_show (DcDockModel *self, GArray *visible, GPtrArray *entries, guint n_items)
 {
   guint old_n = dm_n (self);
 
-  g_return_if_fail (self->shown == self->n_items);   /* not from inside a replacement */
+  /* not from inside a replacement */
+  g_return_if_fail (self->grow_id != 0 || self->shown == self->n_items);
+  g_clear_handle_id (&self->grow_id, g_source_remove);
   g_array_unref (self->visible);
   self->visible = visible;
   g_ptr_array_unref (self->entries);
   self->entries = entries;
   self->n_items = n_items;
+  if (old_n == 0 && n_items > GROW_UNTIL)
+    {
+      self->shown = DOCK_GROW_STEP;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, DOCK_GROW_STEP);
+      self->grow_id = g_timeout_add (GROW_INTERVAL_MS, dm_grow, self);
+      return;
+    }
   slots_replace (G_LIST_MODEL (self), self->slots, old_n, n_items, dm_set_shown);
 }
 

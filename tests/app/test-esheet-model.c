@@ -476,6 +476,14 @@ run_dock_contract (gboolean async, guint rows, gboolean hold_all)
   c.hold_from = 10;
   c.hold_to = 210;
   g_assert_cmpuint (dc_dock_model_get_n_docks (model), ==, 6);
+  /* a new sheet's rows arrive a few at a time: each addition checked */
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       g_list_model_get_n_items (G_LIST_MODEL (model)) < rows / 6 + 1 &&
+       g_get_monotonic_time () < end;)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      checker_verify (&c);
+    }
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, rows / 6 + 1);
 
   dc_dock_model_set_filter (model, "D03");

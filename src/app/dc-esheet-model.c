@@ -1515,6 +1515,19 @@ dm_grow (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+void
+dc_dock_model_arrive_again (DcDockModel *self)
+{
+  guint n = dm_n (self);
+
+  g_return_if_fail (DC_IS_DOCK_MODEL (self));
+  if (self->grow_id != 0 || n <= GROW_UNTIL)
+    return;
+  self->shown = DOCK_GROW_STEP;
+  g_list_model_items_changed (G_LIST_MODEL (self), DOCK_GROW_STEP, n - DOCK_GROW_STEP, 0);
+  self->grow_id = g_timeout_add (GROW_INTERVAL_MS, dm_grow, self);
+}
+
 static void
 dm_show (DcDockModel *self, GArray *visible, GPtrArray *entries, guint n_items)
 {

@@ -126,4 +126,9 @@ int             dc_dock_model_get_entry_row (DcDockModel *self, guint column, gu
  * docks, the selection changed); what each position holds is the same. */
 void            dc_dock_model_touch         (DcDockModel *self);
 
+/* The rows after the first few go and arrive again a few at a time, each
+ * an items-changed: for a view about to show the model for the first
+ * time (GTK 4.8 would build ~200 rows of cells at once). */
+void             dc_dock_model_arrive_again (DcDockModel *self);
+
 G_END_DECLS

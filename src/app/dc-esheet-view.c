@@ -918,6 +918,7 @@ dock_view_attach (DcEsheetView *self)
 
   if (gtk_column_view_get_model (self->dock_view) != NULL)
     return;
+  dc_dock_model_arrive_again (self->docks);
   sel = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->docks))));
   gtk_column_view_set_model (self->dock_view, sel);
 }

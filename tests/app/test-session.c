@@ -298,6 +298,20 @@ count_removed_jobs (DcSession *session)
   return n;
 }
 
+/* The config with a second recorder "south" (the same simulator under
+ * another name); @a02_dvr films dock A02 on its channel 2. */
+static DcConfig *
+make_config_with_south (Fixture *f, const char *a02_dvr)
+{
+  DcConfig *config = make_config (f);
+  DcDvrConfig south = *dc_config_get_dvr (config, "north");
+
+  south.name = (char *) "south";
+  dc_config_set_dvr (config, &south);
+  dc_config_set_dock (config, "A02", a02_dvr, 2);
+  return config;
+}
+
 /* The DVR settings change mid-run: a recorder is deleted while its jobs
  * wait.  They become missing with that reason (not "stopped", not
  * queued for ever), the other recorder finishes its run, and the run's
@@ -312,20 +326,12 @@ test_recorder_removed_mid_run (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *expect = NULL;
-  DcConfig *config;
-  DcDvrConfig south = { 0 };
   DcRunCounts c;
   guint n_removed;
 
   fixture_start (&f);
   session = new_session (&f);
-  /* A02 on a second recorder (the same simulator under another name) */
-  config = make_config (&f);
-  south = *dc_config_get_dvr (config, "north");
-  south.name = (char *) "south";
-  dc_config_set_dvr (config, &south);
-  dc_config_set_dock (config, "A02", "south", 2);
-  g_assert_true (dc_session_set_config (session, config, FALSE, NULL));
+  g_assert_true (dc_session_set_config (session, make_config_with_south (&f, "south"), FALSE, NULL));
   esheet = load_sheet (&f);
   dc_session_add_esheet (session, esheet, NULL);
   g_assert_cmpuint (dc_session_download (session, esheet, NULL, &error), ==, N_MAPPED + N_UNMAPPED);
@@ -369,20 +375,13 @@ test_dock_moved_mid_run (void)
   g_autoptr(DcSession) session = NULL;
   g_autoptr(DcEsheet) esheet = NULL;
   g_autoptr(GError) error = NULL;
-  DcConfig *config;
-  DcDvrConfig south = { 0 };
   DcRecorderStatus st_south, st_north;
   DcRunCounts c;
   guint south_before, north_before;
 
   fixture_start (&f);
   session = new_session (&f);
-  config = make_config (&f);
-  south = *dc_config_get_dvr (config, "north");
-  south.name = (char *) "south";
-  dc_config_set_dvr (config, &south);
-  dc_config_set_dock (config, "A02", "south", 2);
-  g_assert_true (dc_session_set_config (session, config, FALSE, NULL));
+  g_assert_true (dc_session_set_config (session, make_config_with_south (&f, "south"), FALSE, NULL));
   esheet = load_sheet (&f);
   dc_session_add_esheet (session, esheet, NULL);
   dc_session_pause (session, "south");
@@ -396,10 +395,7 @@ test_dock_moved_mid_run (void)
   g_assert_cmpuint (south_before, ==, N_MAPPED / 2);
 
   /* A02 now filmed by north's channel 2; south stays in the settings */
-  config = make_config (&f);
-  dc_config_set_dvr (config, &south);
-  dc_config_set_dock (config, "A02", "north", 2);
-  g_assert_true (dc_session_set_config (session, config, FALSE, NULL));
+  g_assert_true (dc_session_set_config (session, make_config_with_south (&f, "north"), FALSE, NULL));
   dc_session_get_recorder_status (session, "south", &st_south);
   dc_session_get_recorder_status (session, "north", &st_north);
   g_assert_cmpuint (st_south.counts.total, ==, 0);

@@ -728,18 +728,9 @@ dahua_search (DcDvrSession *self, guint channel, gint64 from_us, gint64 to_us, G
     }
   if (tally.n_pictures > 0)
     dc_dvr_session_log (self, "search: %u picture file(s) ignored", tally.n_pictures);
-  if (tally.n_other_camera > 0)
-    {
-      dc_dvr_session_log (self, "search: %u item(s) of another camera (%d) returned for channel %u: "
-                          "dropped", tally.n_other_camera, tally.other_camera, channel);
-      if (segs->len == 0)
-        {
-          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
-                       _("%s returned another camera's recordings for channel %u; none were used"),
-                       dc_http_get_label (self->http), channel);
-          return NULL;
-        }
-    }
+  if (!dc_dvr_session_drop_other_camera (self, channel, tally.n_other_camera, tally.other_camera,
+                                         segs->len, error))
+    return NULL;
   return g_steal_pointer (&segs);
 }
 

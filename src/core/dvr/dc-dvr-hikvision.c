@@ -645,18 +645,9 @@ search_mode (DcDvrSession *self, DcDvrTimeMode mode, guint channel, gint64 from_
   if (tally.n_unusable > 0)
     dc_dvr_session_log (self, "search: %u item(s) without a time span or playbackURI skipped",
                         tally.n_unusable);
-  if (tally.n_other_camera > 0)
-    {
-      dc_dvr_session_log (self, "search: %u item(s) of another camera (channel %u) returned for "
-                          "channel %u: dropped", tally.n_other_camera, tally.other_channel, channel);
-      if (empty->len == 0)
-        {
-          g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
-                       _("%s returned another camera's recordings for channel %u; none were used"),
-                       dc_http_get_label (self->http), channel);
-          return NULL;
-        }
-    }
+  if (!dc_dvr_session_drop_other_camera (self, channel, tally.n_other_camera,
+                                         (int) tally.other_channel, empty->len, error))
+    return NULL;
   return g_steal_pointer (&empty);
 }
 

@@ -23,6 +23,12 @@ struct _DcDvrSession
 
 /* A line in the recorder's log (no-op without a log). */
 void     dc_dvr_session_log (DcDvrSession *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* A search answered items of another camera (@n_other, one of them
+ * @other, -1 if unknown) for @channel: they are dropped and logged; FALSE
+ * with the recorder named in @error when nothing of @channel was left
+ * (@n_kept), since an empty answer would read as "no recording". */
+gboolean dc_dvr_session_drop_other_camera (DcDvrSession *self, guint channel, guint n_other,
+                                           int other, guint n_kept, GError **error);
 
 /* What was learned about this recorder, kept across runs (dc-dvr-state.c);
  * keys live in the driver's group.  NULL when nothing is known. */

@@ -75,6 +75,22 @@ dc_dvr_session_log (DcDvrSession *self, const char *format, ...)
 }
 
 gboolean
+dc_dvr_session_drop_other_camera (DcDvrSession *self, guint channel, guint n_other, int other,
+                                  guint n_kept, GError **error)
+{
+  if (n_other == 0)
+    return TRUE;
+  dc_dvr_session_log (self, "search: %u item(s) of another camera (%d) returned for channel %u: "
+                      "dropped", n_other, other, channel);
+  if (n_kept > 0)
+    return TRUE;
+  g_set_error (error, DC_DVR_ERROR, DC_DVR_ERROR_DEVICE,
+               _("%s returned another camera's recordings for channel %u; none were used"),
+               dc_http_get_label (self->http), channel);
+  return FALSE;
+}
+
+gboolean
 dc_dvr_check_clock_offset (DcDvrSession *self, gint64 offset_s, GError **error)
 {
   gint64 off = ABS (offset_s);

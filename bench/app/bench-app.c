@@ -82,6 +82,7 @@ typedef struct
 {
   gint64 last;
   gint64 max_gap;
+  gint64 max_gap_end;  /* when the longest gap ended (monotonic) */
   gint64 last_cpu;
   gint64 max_cpu;      /* main-thread CPU in one gap */
 } Stall;
@@ -93,11 +94,41 @@ stall_tick (gpointer data)
   gint64 now = g_get_monotonic_time (), cpu = thread_cpu_us ();
 
   if (now - st->last > st->max_gap)
-    st->max_gap = now - st->last;
+    st->max_gap = now - st->last, st->max_gap_end = now;
   st->max_cpu = MAX (st->max_cpu, cpu - st->last_cpu);
   st->last = now;
   st->last_cpu = cpu;
   return G_SOURCE_CONTINUE;
+}
+
+/* DC_BENCH_FRAMES=1: each frame over 10 ms, phase by phase (where the
+ * time of a stall goes: tick callbacks, layout, drawing). */
+static gint64 phase_t[8];
+
+static void
+phase_mark (GdkFrameClock *clock, gpointer phase)
+{
+  int p = GPOINTER_TO_INT (phase);
+
+  phase_t[p] = g_get_monotonic_time ();
+  if (p == 5 && phase_t[5] - phase_t[0] > 10000)
+    printf ("  frame %.1f ms: events..update %.1f, update %.1f, layout %.1f, paint %.1f, after %.1f\n",
+            (phase_t[5] - phase_t[0]) / 1000.0, (phase_t[1] - phase_t[0]) / 1000.0,
+            (phase_t[2] - phase_t[1]) / 1000.0, (phase_t[3] - phase_t[2]) / 1000.0,
+            (phase_t[4] - phase_t[3]) / 1000.0, (phase_t[5] - phase_t[4]) / 1000.0);
+}
+
+static void
+frames_watch (GtkWidget *window)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  const char *signals[] = { "before-paint", "update", "layout", "paint", "after-paint" };
+
+  if (clock == NULL || !g_getenv ("DC_BENCH_FRAMES"))
+    return;
+  for (int i = 0; i < 5; i++)
+    g_signal_connect (clock, signals[i], G_CALLBACK (phase_mark), GINT_TO_POINTER (i));
+  g_signal_connect_after (clock, "after-paint", G_CALLBACK (phase_mark), GINT_TO_POINTER (5));
 }
 
 typedef gboolean (*DoneFunc) (gpointer data);
@@ -108,6 +139,7 @@ typedef struct
   double gap_ms;       /* longest main-loop stall */
   double gap_cpu_ms;   /* the most main-thread CPU between two ticks */
   double cpu_ms;       /* process CPU (all threads) */
+  gint64 gap_end;      /* monotonic µs at the end of the longest stall */
 } Measure;
 
 /* Runs @op (which may block), then the main loop until @done says the
@@ -143,6 +175,7 @@ measure (void (*op) (gpointer), DoneFunc done, gpointer data)
   g_source_remove (id);
   m.gap_ms = st.max_gap / 1000.0;
   m.gap_cpu_ms = st.max_cpu / 1000.0;
+  m.gap_end = st.max_gap_end;
   return m;
 }
 
@@ -154,6 +187,10 @@ report (const char *what, Measure now, const Measure *base)
   if (base)
     printf (" | baseline stall %7.1f ms, shown %7.1f ms: stall x%.2f",
             base->gap_ms, base->result_ms, base->gap_ms > 0 ? now.gap_ms / base->gap_ms : 0);
+  /* to look at the stall in a profile: perf record -k CLOCK_MONOTONIC,
+   * then perf report --time START,END (seconds) */
+  if (g_getenv ("DC_BENCH_STALL_TIMES"))
+    printf (" | stall at %.6f,%.6f", (now.gap_end - now.gap_ms * 1000) / 1e6, now.gap_end / 1e6);
   printf ("\n");
 }
 
@@ -814,6 +851,7 @@ main (int argc, char **argv)
   gtk_window_set_default_size (GTK_WINDOW (win), 1366, 768);
   gtk_window_present (GTK_WINDOW (win));
   dc_test_pump (300);
+  frames_watch (GTK_WIDGET (win));
 
   bench_table (win, rows);
   if (g_getenv ("DC_DVR_SIM"))

@@ -22,9 +22,63 @@ struct _DcCell
   gboolean     selected;     /* drawn as selected (by dock) */
   DcCellTone   tone;
   int          width_chars;  /* natural width in digits; 0: none (a column's width) */
+  DcCellFillFunc fill;
+  gpointer     fill_data;
+  gboolean     stale;        /* fill before drawing or answering */
+  gboolean     filling;      /* in fill, called from snapshot: no redraw */
 };
 
 G_DEFINE_FINAL_TYPE (DcCell, dc_cell, GTK_TYPE_WIDGET)
+
+/* Stale cells (main thread only), filled at low priority after the frames
+ * that need them: a cell GTK keeps but does not draw still tells
+ * accessibility the truth a moment later. */
+static GHashTable *stale_cells;
+static guint stale_idle_id;
+
+/* @drawing: called from snapshot, where a redraw must not be queued */
+static void
+dc_cell_fill (DcCell *self, gboolean drawing)
+{
+  if (!self->stale)
+    return;
+  self->stale = FALSE;
+  g_hash_table_remove (stale_cells, self);
+  if (self->fill == NULL)
+    return;
+  self->filling = drawing;
+  self->fill (self, self->fill_data);
+  self->filling = FALSE;
+}
+
+/* A couple of milliseconds per round: never a long stall, however many
+ * cells GTK keeps. */
+static gboolean
+stale_cells_idle (gpointer data)
+{
+  gint64 end = g_get_monotonic_time () + 2000;
+
+  while (g_hash_table_size (stale_cells) > 0 && g_get_monotonic_time () < end)
+    {
+      DcCell *batch[32];
+      guint n = 0;
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, stale_cells);
+      while (n < G_N_ELEMENTS (batch) && g_hash_table_iter_next (&iter, &key, NULL))
+        batch[n++] = g_object_ref (key);
+      for (guint i = 0; i < n; i++)
+        {
+          dc_cell_fill (batch[i], FALSE);
+          g_object_unref (batch[i]);
+        }
+    }
+  if (g_hash_table_size (stale_cells) > 0)
+    return G_SOURCE_CONTINUE;
+  stale_idle_id = 0;
+  return G_SOURCE_REMOVE;
+}
 
 typedef struct
 {
@@ -103,12 +157,14 @@ static void
 dc_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   DcCell *self = DC_CELL (widget);
-  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  GtkStyleContext *style;
   PangoLayout *layout;
   GdkRGBA color;
   int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
   int text_w, text_h;
 
+  dc_cell_fill (self, TRUE);
+  style = gtk_widget_get_style_context (widget);
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (style, &color);
   /* the colours Adwaita's .dim-label, .error and .success give a label */
@@ -155,7 +211,10 @@ static gboolean
 dc_cell_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
 {
   DcCell *self = DC_CELL (widget);
-  const char *tip = self->tip;
+  const char *tip;
+
+  dc_cell_fill (self, FALSE);
+  tip = self->tip;
 
   /* without a tip of its own, a cell explains itself only when cut short */
   if ((tip == NULL || *tip == '\0') && self->text && *self->text &&
@@ -178,6 +237,9 @@ static void
 dc_cell_finalize (GObject *object)
 {
   DcCell *self = DC_CELL (object);
+
+  if (stale_cells)
+    g_hash_table_remove (stale_cells, self);
 
   g_free (self->text);
   g_free (self->tip);
@@ -227,7 +289,8 @@ dc_cell_set_text (DcCell *self, const char *text)
     pango_layout_set_text (self->layout, text ? text : "", -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   text ? text : "", -1);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (!self->filling)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 void
@@ -243,13 +306,15 @@ dc_cell_set_selected (DcCell *self, gboolean selected)
   if (self->selected == !!selected)
     return;
   self->selected = !!selected;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (!self->filling)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 const char *
 dc_cell_get_text (DcCell *self)
 {
   g_return_val_if_fail (DC_IS_CELL (self), NULL);
+  dc_cell_fill (self, FALSE);
   return self->text;
 }
 
@@ -263,13 +328,15 @@ dc_cell_set_tone (DcCell *self, DcCellTone tone)
   if (self->tone == tone)
     return;
   self->tone = tone;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (!self->filling)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 gboolean
 dc_cell_get_selected (DcCell *self)
 {
   g_return_val_if_fail (DC_IS_CELL (self), FALSE);
+  dc_cell_fill (self, FALSE);
   return self->selected;
 }
 
@@ -283,4 +350,35 @@ dc_cell_set_width_chars (DcCell *self, int n_chars)
     return;
   self->width_chars = n_chars;
   gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+/* Where the cell's content comes from (see dc_cell_invalidate()). */
+void
+dc_cell_set_fill_func (DcCell *self, DcCellFillFunc fill, gpointer user_data)
+{
+  g_return_if_fail (DC_IS_CELL (self));
+  self->fill = fill;
+  self->fill_data = user_data;
+}
+
+/* What the cell shows has changed: it is filled again when it is drawn or
+ * read, or soon after at low priority.  GTK 4.8 keeps about 200 rows of
+ * cells of which a window draws 20-30; a change that touches every row
+ * (a filter, a sideways scroll by dock) costs the drawn cells only. */
+void
+dc_cell_invalidate (DcCell *self)
+{
+  g_return_if_fail (DC_IS_CELL (self));
+  if (self->stale)
+    return;
+  self->stale = TRUE;
+  if (stale_cells == NULL)
+    stale_cells = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (stale_cells, self);
+  if (stale_idle_id == 0)
+    {
+      stale_idle_id = g_idle_add_full (G_PRIORITY_LOW, stale_cells_idle, NULL, NULL);
+      g_source_set_name_by_id (stale_idle_id, "[dockclip] stale cells");
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

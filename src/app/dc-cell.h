@@ -18,6 +18,10 @@ typedef enum
 #define DC_TYPE_CELL (dc_cell_get_type ())
 G_DECLARE_FINAL_TYPE (DcCell, dc_cell, DC, CELL, GtkWidget)
 
+/* Sets the cell's text, tip, tone and selection from what it shows now
+ * (see dc_cell_invalidate()). */
+typedef void (*DcCellFillFunc) (DcCell *cell, gpointer user_data);
+
 DcCell     *dc_cell_new             (float        xalign,
                                      gboolean     numeric);
 void        dc_cell_set_width_chars (DcCell      *self,
@@ -32,5 +36,9 @@ void        dc_cell_set_selected    (DcCell      *self,
 gboolean    dc_cell_get_selected    (DcCell      *self);
 void        dc_cell_set_tone        (DcCell      *self,
                                      DcCellTone   tone);
+void        dc_cell_set_fill_func   (DcCell        *self,
+                                     DcCellFillFunc fill,
+                                     gpointer       user_data);
+void        dc_cell_invalidate      (DcCell      *self);
 
 G_END_DECLS

@@ -200,32 +200,29 @@ cell_set_caption (DcCell *cell, gboolean caption)
 
 /* By order: cells */
 
+static void order_cell_fill (DcCell *cell, gpointer user_data);
+
 static void
 label_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
   int col = GPOINTER_TO_INT (user_data);
 
-  gtk_list_item_set_child (li, GTK_WIDGET (dc_cell_new (col == COL_SCANS ? 1 : 0,
-                                                        col == COL_WAYBILL || col == COL_TIME ||
-                                                        col == COL_SCANS)));
+  DcCell *cell = dc_cell_new (col == COL_SCANS ? 1 : 0,
+                              col == COL_WAYBILL || col == COL_TIME || col == COL_SCANS);
+
+  dc_cell_set_fill_func (cell, order_cell_fill, NULL);
+  gtk_list_item_set_child (li, GTK_WIDGET (cell));
 }
 
 static void
-status_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
+status_fill (DcEsheetView *self, DcCell *cell, const DcEsheetWaybillItem *it)
 {
-  DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
-  DcEsheetWaybillItem it;
   g_autofree char *text = NULL;
-  guint pos = dc_row_item_get_index (row);
   DcStatusTone tone = DC_STATUS_TONE_DIM;
 
-  if (self == NULL || self->esheet == NULL ||
-      pos >= g_list_model_get_n_items (G_LIST_MODEL (self->waybills)))
-    return;
-  dc_esheet_get_waybill_item (self->esheet, dc_waybill_model_get_waybill_index (self->waybills, pos), &it);
   if (self->session != NULL)
-    text = dc_session_dup_waybill_status (self->session, self->esheet, it.waybill,
-                                          it.n_scans ? dc_esheet_get_row_dock (self->esheet, it.rows[0]) : NULL,
+    text = dc_session_dup_waybill_status (self->session, self->esheet, it->waybill,
+                                          it->n_scans ? dc_esheet_get_row_dock (self->esheet, it->rows[0]) : NULL,
                                           &tone);
   else
     text = g_strdup (_("Not started"));
@@ -236,12 +233,14 @@ status_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
                         : tone == DC_STATUS_TONE_DIM ? DC_CELL_TONE_DIM : DC_CELL_TONE_NORMAL);
 }
 
+/* What a by-order cell shows: filled when drawn (see dc_cell_invalidate()). */
 static void
-order_cell_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
+order_cell_fill (DcCell *cell, gpointer user_data)
 {
   DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
+  DcRowItem *row = g_object_get_data (G_OBJECT (cell), "row");
   int col = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (cell), "column-id"));
-  guint pos = dc_row_item_get_index (row);
+  guint pos = row ? dc_row_item_get_index (row) : G_MAXUINT;
   DcEsheetWaybillItem it;
 
   if (self == NULL || self->esheet == NULL ||
@@ -273,11 +272,18 @@ order_cell_refresh (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
       }
       break;
     case COL_STATUS:
-      status_refresh (row, NULL, cell);
+      status_fill (self, cell, &it);
       break;
     default:
       break;
     }
+}
+
+/* Another waybill at this position (a filter or sort), or its status. */
+static void
+order_cell_changed (DcRowItem *row, GParamSpec *pspec, DcCell *cell)
+{
+  dc_cell_invalidate (cell);
 }
 
 static void
@@ -289,13 +295,13 @@ order_bind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 
   g_object_set_data (G_OBJECT (cell), "view", g_object_get_data (G_OBJECT (f), "view"));
   g_object_set_data (G_OBJECT (cell), "column-id", GINT_TO_POINTER (col));
-  /* Ctrl+click finds the row under the pointer through its cell */
+  /* Ctrl+click finds the row under the pointer through its cell; the
+   * fill reads its position */
   g_object_set_data (G_OBJECT (cell), "row", row);
-  order_cell_refresh (row, NULL, cell);
-  /* a new filter or sort puts another waybill at this position */
-  g_signal_connect_object (row, "notify::content", G_CALLBACK (order_cell_refresh), cell, 0);
+  dc_cell_invalidate (cell);
+  g_signal_connect_object (row, "notify::content", G_CALLBACK (order_cell_changed), cell, 0);
   if (col == COL_STATUS)
-    g_signal_connect_object (row, "notify::status", G_CALLBACK (status_refresh), cell, 0);
+    g_signal_connect_object (row, "notify::status", G_CALLBACK (order_cell_changed), cell, 0);
 }
 
 static void
@@ -304,10 +310,10 @@ order_unbind (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
   GObject *row = gtk_list_item_get_item (li);
   GtkWidget *cell = gtk_list_item_get_child (li);
 
-  g_signal_handlers_disconnect_by_func (row, order_cell_refresh, cell);
+  /* both handlers of the status column */
+  g_signal_handlers_disconnect_by_func (row, order_cell_changed, cell);
   g_object_set_data (G_OBJECT (cell), "row", NULL);
-  if (GPOINTER_TO_INT (user_data) == COL_STATUS)
-    g_signal_handlers_disconnect_by_func (row, status_refresh, cell);
+  dc_cell_invalidate (DC_CELL (cell));
 }
 
 /* Sorting: GTK 4.8 has no gtk_column_view_sorter_get_primary_sort_column()
@@ -436,10 +442,15 @@ add_order_columns (DcEsheetView *self)
  * cell by cell (click, Ctrl/Shift-click): GtkColumnView selects whole
  * rows, which here would mean one waybill of every dock. */
 
+static void dock_cell_fill (DcCell *cell, gpointer user_data);
+
 static void
 dock_cell_setup (GtkSignalListItemFactory *f, GtkListItem *li, gpointer user_data)
 {
-  gtk_list_item_set_child (li, GTK_WIDGET (dc_cell_new (0, TRUE)));
+  DcCell *cell = dc_cell_new (0, TRUE);
+
+  dc_cell_set_fill_func (cell, dock_cell_fill, NULL);
+  gtk_list_item_set_child (li, GTK_WIDGET (cell));
   gtk_list_item_set_selectable (li, FALSE);
   gtk_list_item_set_activatable (li, FALSE);
 }
@@ -453,22 +464,31 @@ dock_entry_row (DcEsheetView *self, guint column, guint pos)
   return dc_dock_model_get_entry_row (self->docks, column, pos - 1);
 }
 
+/* The cell's dock column now (a pool column shows dock_first + its
+ * index), or the number of docks when it shows none. */
+static guint
+dock_cell_column (DcEsheetView *self, DcCell *cell)
+{
+  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (cell), "column"));
+  guint n = self && self->esheet ? dc_dock_model_get_n_docks (self->docks) : 0;
+
+  column += self ? self->dock_first : 0;
+  return column < n ? column : n;
+}
+
+/* What a by-dock cell shows: filled when drawn (see dc_cell_invalidate()). */
 static void
-dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
+dock_cell_fill (DcCell *cell, gpointer user_data)
 {
   DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
-  guint column = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (cell), "column"));
-  guint pos = dc_row_item_get_index (item);
+  guint pos = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (cell), "position"));
+  guint column = dock_cell_column (self, cell);
   int row;
 
-  if (self != NULL)
-    column += self->dock_first;   /* a pool column: which dock it shows now */
-  g_object_set_data (G_OBJECT (cell), "position", GUINT_TO_POINTER (pos));
   dc_cell_set_tip (cell, NULL);
+  dc_cell_set_selected (cell, FALSE);
   if (self == NULL || self->esheet == NULL || column >= dc_dock_model_get_n_docks (self->docks))
     {
-      cell_set_caption (cell, FALSE);
-      dc_cell_set_selected (cell, FALSE);
       dc_cell_set_text (cell, "");
       return;
     }
@@ -487,17 +507,11 @@ dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
       else
         text = g_strdup_printf (_("Not mapped · %s–%s"), first, last);
       dc_cell_set_text (cell, text);
-      dc_cell_set_selected (cell, FALSE);
-      cell_set_caption (cell, TRUE);
       return;
     }
-  cell_set_caption (cell, FALSE);
   row = dock_entry_row (self, column, pos);
   if (row < 0 || (guint) row >= dc_esheet_get_n_rows (self->esheet))
-    {
-      dc_cell_set_text (cell, "");
-      dc_cell_set_selected (cell, FALSE);
-    }
+    dc_cell_set_text (cell, "");
   else
     {
       const char *waybill = dc_esheet_get_row_waybill (self->esheet, row);
@@ -510,6 +524,20 @@ dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
       if (status && *status)
         dc_cell_set_tip (cell, g_steal_pointer (&status));
     }
+}
+
+/* Another waybill, dock or selection at this cell.  Only the caption (a
+ * style class: a restyle, not to be done while drawing) is set now. */
+static void
+dock_cell_refresh (DcRowItem *item, GParamSpec *pspec, DcCell *cell)
+{
+  DcEsheetView *self = g_object_get_data (G_OBJECT (cell), "view");
+  guint pos = dc_row_item_get_index (item);
+
+  g_object_set_data (G_OBJECT (cell), "position", GUINT_TO_POINTER (pos));
+  cell_set_caption (cell, pos == 0 && self && self->esheet &&
+                          dock_cell_column (self, cell) < dc_dock_model_get_n_docks (self->docks));
+  dc_cell_invalidate (cell);
 }
 
 static void
@@ -710,7 +738,9 @@ update_dock_columns (DcEsheetView *self, gboolean all)
   GListModel *columns = gtk_column_view_get_columns (self->dock_view);
   guint n = self->esheet ? dc_dock_model_get_n_docks (self->docks) : 0;
   guint rows = MIN (256, g_list_model_get_n_items (G_LIST_MODEL (self->docks)));
-  guint budget = MAX (1, 300 / MAX (rows, 1));
+  /* a column's cells made or destroyed cost ~50 us each (perf, idle): at
+   * most ~120 of them in a frame, with its layout and drawing */
+  guint budget = MAX (1, 120 / MAX (rows, 1));
   guint pool = dock_pool_size (self, n);
   guint first = dock_first_shown (self, n, pool);
   guint have = g_list_model_get_n_items (columns) - 2;

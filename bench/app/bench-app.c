@@ -47,14 +47,20 @@ cpu_ms (void)
   return (double) clock () * 1000.0 / CLOCKS_PER_SEC;
 }
 
-/* Iterates until nothing is pending: the frame after a change is drawn. */
+/* Iterates until nothing has run for 50 ms (at most 2 s): the frame
+ * after a change is drawn.  "Nothing pending" is not enough: the frame
+ * clock's next frame is a timer a few ms away, and a frame left pending
+ * would be counted as the next operation's stall. */
 static double
 settle (void)
 {
-  gint64 t0 = g_get_monotonic_time ();
+  gint64 t0 = g_get_monotonic_time (), quiet = t0, now;
 
-  for (int idle = 0; idle < 3;)
-    idle = g_main_context_iteration (NULL, FALSE) ? 0 : idle + 1;
+  while ((now = g_get_monotonic_time ()) - quiet < 50000 && now - t0 < 2 * G_USEC_PER_SEC)
+    if (g_main_context_iteration (NULL, FALSE))
+      quiet = g_get_monotonic_time ();
+    else
+      g_usleep (1000);
   return ms_since (t0);
 }
 

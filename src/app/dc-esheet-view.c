@@ -781,19 +781,29 @@ update_dock_columns (DcEsheetView *self, gboolean all)
       guint dock_index = i < pool ? dc_dock_model_get_dock_index (self->docks, d) + 1 : 0;
       g_autofree char *title = NULL;
 
-      if (gtk_column_view_column_get_visible (column) != (i < pool))
+      if (i >= pool)
+        {
+          /* parked, not hidden: hiding destroys a cell in each of ~200
+           * rows and showing makes them again (10-12 ms a column); a
+           * parked column keeps its empty cells at the narrowest width */
+          gtk_column_view_column_set_title (column, NULL);
+          gtk_column_view_column_set_resizable (column, FALSE);
+          if (gtk_column_view_column_get_fixed_width (column) != 1)
+            gtk_column_view_column_set_fixed_width (column, 1);
+          if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (column), "dock-index")) != 0)
+            {
+              gtk_column_view_column_set_header_menu (column, NULL);
+              g_object_set_data (G_OBJECT (column), "dock-index", NULL);
+            }
+          continue;
+        }
+      if (!gtk_column_view_column_get_visible (column))
         {
           if (!dock_budget_take (self, &budget, all))
-            {
-              /* to be hidden: no dock meanwhile (its cells are empty) */
-              if (i >= pool)
-                gtk_column_view_column_set_title (column, NULL);
-              continue;
-            }
-          gtk_column_view_column_set_visible (column, i < pool);
+            continue;
+          gtk_column_view_column_set_visible (column, TRUE);
         }
-      if (i >= pool)
-        continue;
+      gtk_column_view_column_set_resizable (column, TRUE);
       title = dock_title (self, d);
       gtk_column_view_column_set_title (column, title);
       if (gtk_column_view_column_get_fixed_width (column) != dock_width (self, d))

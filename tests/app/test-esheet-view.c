@@ -848,6 +848,76 @@ test_kept_cells_follow (void)
   close_window (win);
 }
 
+/* The dock columns with a title (a dock shown), in order, "|"-joined. */
+static char *
+dock_titles (GtkColumnView *dock_view, guint *n_parked)
+{
+  GListModel *columns = gtk_column_view_get_columns (dock_view);
+  GString *titles = g_string_new (NULL);
+
+  *n_parked = 0;
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) c = g_list_model_get_item (columns, i);
+      const char *title = gtk_column_view_column_get_title (c);
+
+      if (!gtk_column_view_column_get_visible (c))
+        continue;
+      if (title && *title)
+        g_string_append_printf (titles, "%s%s", titles->len ? "|" : "", title);
+      else if (gtk_column_view_column_get_fixed_width (c) <= 1)
+        {
+          /* parked: no dock, nothing to resize or to open */
+          g_assert_false (gtk_column_view_column_get_resizable (c));
+          g_assert_null (gtk_column_view_column_get_header_menu (c));
+          (*n_parked)++;
+        }
+    }
+  return g_string_free (titles, FALSE);
+}
+
+/* A filter that leaves fewer docks than the window has columns parks the
+ * rest (no dock, the narrowest width) instead of destroying their cells;
+ * clearing it gives them their docks back. */
+static void
+test_dock_filter_parks_columns (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (400, 40);
+  GtkEditable *search = GTK_EDITABLE (find_widget (GTK_WIDGET (view), GTK_TYPE_SEARCH_ENTRY, not_in_popover, NULL));
+  GtkColumnView *dock_view = dc_esheet_view_get_dock_view (view);
+  g_autofree char *before = NULL, *filtered = NULL, *cleared = NULL;
+  guint parked = 0;
+
+  dc_esheet_view_add_esheet (view, esheet);
+  show_table_page (view);
+  dc_esheet_view_show_by_dock (view, TRUE);
+  dc_test_pump (400);
+  before = dock_titles (dock_view, &parked);
+  g_assert_true (g_str_has_prefix (before, "D01 (10)|D02 (10)|D03 (10)"));
+  g_assert_cmpuint (parked, ==, 0);
+
+  gtk_editable_set_text (search, "D07");
+  while (dc_esheet_view_is_busy (view))
+    g_main_context_iteration (NULL, TRUE);
+  dc_test_pump (400);
+  filtered = dock_titles (dock_view, &parked);
+  g_assert_cmpstr (filtered, ==, "D07 (10)");
+  g_assert_cmpuint (parked, >=, 2);
+  /* only D07's waybills are in cells */
+  g_assert_nonnull (dock_cell_for (view, "SF0001000006"));
+
+  gtk_editable_set_text (search, "");
+  while (dc_esheet_view_is_busy (view))
+    g_main_context_iteration (NULL, TRUE);
+  dc_test_pump (400);
+  cleared = dock_titles (dock_view, &parked);
+  g_assert_cmpstr (cleared, ==, before);
+  g_assert_cmpuint (parked, ==, 0);
+  close_window (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -866,6 +936,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/esheet-view/many-docks-scrolled", test_many_docks_scrolled);
   g_test_add_func ("/app/esheet-view/order-rows-grow", test_order_rows_grow);
   g_test_add_func ("/app/esheet-view/kept-cells-follow", test_kept_cells_follow);
+  g_test_add_func ("/app/esheet-view/dock-filter-parks-columns", test_dock_filter_parks_columns);
   g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
   g_test_add_func ("/app/esheet-view/context-menu-acts", test_context_menu_acts);
   g_test_add_func ("/app/esheet-view/undo-removals", test_undo_removals);

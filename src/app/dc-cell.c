@@ -361,14 +361,28 @@ dc_cell_set_fill_func (DcCell *self, DcCellFillFunc fill, gpointer user_data)
   self->fill_data = user_data;
 }
 
-/* What the cell shows has changed: it is filled again when it is drawn or
- * read, or soon after at low priority.  GTK 4.8 keeps about 200 rows of
- * cells of which a window draws 20-30; a change that touches every row
- * (a filter, a sideways scroll by dock) costs the drawn cells only. */
+/* What the cell shows has changed.  A cell on screen is filled at once
+ * (in the change, not in the frame that draws it: the frame has its own
+ * layout and drawing to do); one GTK keeps off screen (GTK 4.8 keeps
+ * about 200 rows and unmaps all but the 20-30 shown) is filled when it
+ * is drawn or read, or soon after at low priority.  A change that
+ * touches every row (a filter, a sideways scroll by dock) then costs the
+ * cells on screen only. */
 void
 dc_cell_invalidate (DcCell *self)
 {
   g_return_if_fail (DC_IS_CELL (self));
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      if (self->stale)
+        {
+          self->stale = FALSE;
+          g_hash_table_remove (stale_cells, self);
+        }
+      if (self->fill != NULL)
+        self->fill (self, self->fill_data);
+      return;
+    }
   if (self->stale)
     return;
   self->stale = TRUE;

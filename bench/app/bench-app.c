@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dc-allocator.h"
 #include "dc-window.h"
 #include "dc-renderer.h"
 #include "dc-test-sim.h"
@@ -859,6 +860,10 @@ main (int argc, char **argv)
 {
   guint rows = 1000000, jobs = 256;
   DcWindow *win;
+
+  /* as the app runs (DC_BENCH_GSLICE=1: GLib's own allocator) */
+  if (!g_getenv ("DC_BENCH_GSLICE"))
+    dc_allocator_use_malloc (argv);
 
   for (int i = 1; i < argc; i++)
     {

@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "dc-allocator.h"
 #include "dc-application.h"
 #include "util/dc-keyring.h"
 
@@ -11,6 +12,8 @@ main (int argc, char **argv)
 {
   g_autoptr(DcApplication) app = NULL;
 
+  /* first: it may start the program again */
+  dc_allocator_use_malloc (argv);
   /* before any password is read: no core dump can hold one */
   dc_secrets_protect_process ();
   setlocale (LC_ALL, "");

@@ -9,6 +9,7 @@
 #include "dc-cell.h"
 #include "dc-esheet-snapshot.h"
 #include "dc-esheet-view.h"
+#include "dc-view-gate.h"
 
 struct _DcEsheetView
 {
@@ -29,6 +30,8 @@ struct _DcEsheetView
   DcEsheet          *esheet;         /* shown; borrowed from esheets */
   DcConfig          *config;         /* not owned */
   DcWaybillModel    *waybills;
+  DcViewGate        *order_gate;     /* what the by-order view gets of waybills */
+  double             order_scrolled; /* by order: the scroll position to go back to */
   DcDockModel       *docks;
   GtkColumnViewColumn *columns[5];   /* waybill, dock, time, scans, status */
   DcSession         *session;        /* the jobs and their status */
@@ -781,11 +784,25 @@ update_dock_columns (DcEsheetView *self, gboolean all)
       guint dock_index = i < pool ? dc_dock_model_get_dock_index (self->docks, d) + 1 : 0;
       g_autofree char *title = NULL;
 
+      if (i >= pool && i < n)
+        {
+          /* the window is narrower: a column fewer (rare) */
+          if (gtk_column_view_column_get_visible (column))
+            {
+              gtk_column_view_column_set_title (column, NULL);
+              if (dock_budget_take (self, &budget, all))
+                gtk_column_view_column_set_visible (column, FALSE);
+            }
+          continue;
+        }
       if (i >= pool)
         {
-          /* parked, not hidden: hiding destroys a cell in each of ~200
-           * rows and showing makes them again (10-12 ms a column); a
-           * parked column keeps its empty cells at the narrowest width */
+          /* no dock for it (a filter): parked, not hidden.  Hiding
+           * destroys a cell in each of ~200 rows and showing makes them
+           * again (10-12 ms a column); a parked column keeps its empty
+           * cells at the narrowest width.  One already hidden stays so. */
+          if (!gtk_column_view_column_get_visible (column))
+            continue;
           gtk_column_view_column_set_title (column, NULL);
           gtk_column_view_column_set_resizable (column, FALSE);
           if (gtk_column_view_column_get_fixed_width (column) != 1)
@@ -1190,11 +1207,46 @@ dc_esheet_view_show_by_dock (DcEsheetView *self, gboolean by_dock)
   gtk_toggle_button_set_active (by_dock ? self->dock_toggle : self->order_toggle, TRUE);
 }
 
+/* Back by order, once its rows are there again and laid out: where the
+ * operator was (GTK makes the rows there in one go). */
+static void
+order_range_changed (GtkAdjustment *v, DcEsheetView *self)
+{
+  if (self->order_scrolled <= 0 || !dc_view_gate_is_open (self->order_gate) ||
+      gtk_adjustment_get_upper (v) - gtk_adjustment_get_page_size (v) < self->order_scrolled)
+    return;
+  gtk_adjustment_set_value (v, self->order_scrolled);
+  self->order_scrolled = 0;
+}
+
+/* The first row the by-order view shows. */
+static guint
+order_first_shown (DcEsheetView *self)
+{
+  GtkAdjustment *v = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->order_view));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->order_gate));
+  double upper = v ? gtk_adjustment_get_upper (v) : 0;
+
+  if (n == 0 || upper <= 0)
+    return 0;
+  return (guint) MIN ((double) n, gtk_adjustment_get_value (v) / (upper / n));
+}
+
 static void
 view_toggled (GtkToggleButton *button, DcEsheetView *self)
 {
-  gtk_stack_set_visible_child_name (self->view_stack,
-                                    gtk_toggle_button_get_active (self->dock_toggle) ? "dock" : "order");
+  gboolean by_dock = gtk_toggle_button_get_active (self->dock_toggle);
+
+  GtkAdjustment *v = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->order_view));
+
+  if (by_dock)
+    {
+      self->order_scrolled = v ? gtk_adjustment_get_value (v) : 0;
+      dc_view_gate_close (self->order_gate, order_first_shown (self));
+    }
+  else
+    dc_view_gate_open (self->order_gate);
+  gtk_stack_set_visible_child_name (self->view_stack, by_dock ? "dock" : "order");
 }
 
 char *
@@ -1541,6 +1593,7 @@ dc_esheet_view_finalize (GObject *object)
 {
   DcEsheetView *self = DC_ESHEET_VIEW (object);
 
+  g_clear_object (&self->order_gate);
   g_clear_object (&self->waybills);
   g_clear_object (&self->docks);
   g_clear_object (&self->undo_before);
@@ -1609,7 +1662,11 @@ dc_esheet_view_init (DcEsheetView *self)
   self->docks = dc_dock_model_new ();
   dc_dock_model_set_async (self->docks, TRUE);
   add_order_columns (self);
-  gtk_column_view_set_model (self->order_view, GTK_SELECTION_MODEL (self->waybills));
+  /* hidden by dock, the by-order view gets no changes (dc-view-gate.c) */
+  self->order_gate = dc_view_gate_new (GTK_SELECTION_MODEL (self->waybills));
+  gtk_column_view_set_model (self->order_view, GTK_SELECTION_MODEL (self->order_gate));
+  g_signal_connect (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->order_view)), "changed",
+                    G_CALLBACK (order_range_changed), self);
   g_signal_connect_swapped (self->dock_view, "map", G_CALLBACK (dock_view_attach), self);
   g_signal_connect (gtk_column_view_get_sorter (self->dock_view), "changed",
                     G_CALLBACK (dock_sorter_changed), self);

@@ -918,6 +918,59 @@ test_dock_filter_parks_columns (void)
   close_window (win);
 }
 
+/* By dock, the hidden by-order view is emptied a few rows at a time and
+ * gets none of the table's changes; back by order, its rows come again
+ * and it shows where the operator was. */
+static void
+test_hidden_order_view_rests (void)
+{
+  DcWindow *win = new_window ();
+  DcEsheetView *view = dc_window_get_esheet_view (win);
+  g_autoptr(DcEsheet) esheet = make_sheet (600, 6);
+  GtkWidget *order = GTK_WIDGET (dc_esheet_view_get_order_view (view));
+  GListModel *shown_model = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (order)));
+  GtkAdjustment *v = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (order));
+  g_autoptr(GPtrArray) cells = g_ptr_array_new ();
+  double where;
+  gint64 end;
+
+  show_table_page (view);
+  dc_esheet_view_add_esheet (view, esheet);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_list_model_get_n_items (shown_model) < 600 && g_get_monotonic_time () < end)
+    dc_test_pump (20);
+  dc_test_pump (200);
+  gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v) / 2);
+  dc_test_pump (200);
+  where = gtk_adjustment_get_value (v);
+  g_assert_cmpfloat (where, >, 1000);
+
+  /* by dock: the view rests, empty, a few rows a frame */
+  dc_esheet_view_show_by_dock (view, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (shown_model), >, 0);
+  dc_test_pump (800);
+  g_assert_cmpuint (g_list_model_get_n_items (shown_model), ==, 0);
+  collect_cells (order, cells);
+  for (guint i = 0; i < cells->len; i++)
+    g_assert_null (g_object_get_data (G_OBJECT (g_ptr_array_index (cells, i)), "row"));
+  /* the model follows the filter; the hidden view gets none of it */
+  dc_esheet_view_set_search (view, "D03");
+  dc_test_pump (100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (dc_esheet_view_get_order_selection (view))), ==, 100);
+  g_assert_cmpuint (g_list_model_get_n_items (shown_model), ==, 0);
+  dc_esheet_view_set_search (view, "");
+
+  /* back by order: every row again, at the place it was */
+  dc_esheet_view_show_by_dock (view, FALSE);
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while ((g_list_model_get_n_items (shown_model) < 600 || gtk_adjustment_get_value (v) < where - 1) &&
+         g_get_monotonic_time () < end)
+    dc_test_pump (20);
+  g_assert_cmpuint (g_list_model_get_n_items (shown_model), ==, 600);
+  g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (v), where, 1);
+  close_window (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -937,6 +990,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/esheet-view/order-rows-grow", test_order_rows_grow);
   g_test_add_func ("/app/esheet-view/kept-cells-follow", test_kept_cells_follow);
   g_test_add_func ("/app/esheet-view/dock-filter-parks-columns", test_dock_filter_parks_columns);
+  g_test_add_func ("/app/esheet-view/hidden-order-view-rests", test_hidden_order_view_rests);
   g_test_add_func ("/app/esheet-view/big-filter-in-background", test_big_filter_in_background);
   g_test_add_func ("/app/esheet-view/context-menu-acts", test_context_menu_acts);
   g_test_add_func ("/app/esheet-view/undo-removals", test_undo_removals);

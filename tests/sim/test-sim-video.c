@@ -97,6 +97,41 @@ yuv_to_rgb (const guint8 *y, const guint8 *u, const guint8 *v, int w, int h, gui
       }
 }
 
+/* The first pack's SCR in a PS chunk (90 kHz, 33 bits). */
+static guint64
+ps_chunk_scr (GBytes *chunk)
+{
+  const guint8 *p = g_bytes_get_data (chunk, NULL);
+
+  g_assert_cmpuint (g_bytes_get_size (chunk), >, 14);
+  g_assert_true (p[0] == 0 && p[1] == 0 && p[2] == 1 && p[3] == 0xBA);
+  return ((guint64) ((p[4] >> 3) & 7) << 30) | ((guint64) (p[4] & 3) << 28) | ((guint64) p[5] << 20) |
+         ((guint64) ((p[6] >> 3) & 0x1F) << 15) | ((guint64) (p[6] & 3) << 13) | ((guint64) p[7] << 5) |
+         (p[8] >> 3);
+}
+
+/* A recording's PS clock runs on across midnight: a by-time clip from
+ * 23:59:55 to 00:00:05 is one stream, not two that look like a cut (the
+ * clock was the time of day, and restarted at 00:00). */
+static void
+test_ps_clock_across_midnight (void)
+{
+  DcSimVideo *video = new_video (8 * 1024 * 1024);
+  gint64 midnight = BASE - BASE % 86400 + 86400;
+  guint64 before, after;
+
+  dc_sim_video_set_pts_epoch (video, midnight - 3600);
+  {
+    g_autoptr(GBytes) a = dc_sim_video_ps_chunk (video, 1, midnight - 1);
+    g_autoptr(GBytes) b = dc_sim_video_ps_chunk (video, 1, midnight);
+
+    before = ps_chunk_scr (a);
+    after = ps_chunk_scr (b);
+  }
+  g_assert_cmpuint (after, ==, before + 90000);
+  dc_sim_video_free (video);
+}
+
 static void
 test_timecode_jpeg (void)
 {
@@ -246,6 +281,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sim/video/reuse-is-deterministic", test_reuse_is_deterministic);
   g_test_add_func ("/sim/video/chunk-sizes", test_chunk_sizes);
+  g_test_add_func ("/sim/video/ps-clock-across-midnight", test_ps_clock_across_midnight);
   g_test_add_func ("/sim/video/timecode-jpeg", test_timecode_jpeg);
   g_test_add_func ("/sim/video/scene", test_scene);
   g_test_add_func ("/sim/video/render-speed", test_render_speed);

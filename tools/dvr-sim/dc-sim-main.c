@@ -411,6 +411,7 @@ main (int   argc,
                                  (gsize) cache_mb * 1024 * 1024, &error);
   if (sim->video == NULL)
     goto fail;
+  dc_sim_video_set_pts_epoch (sim->video, sim->record_from);
 
   sim->realm = sim->brand == DC_SIM_BRAND_HIKVISION
     ? g_strdup ("fe12f37bd4c1a95ebccbbd35f1")

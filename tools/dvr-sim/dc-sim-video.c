@@ -38,6 +38,7 @@ typedef struct
 
 struct _DcSimVideo
 {
+  gint64        pts_epoch;   /* wall second at PTS 0 (+ the offset) */
   int           width;
   int           height;
   int           fps;
@@ -579,6 +580,13 @@ dc_sim_video_new (int      width,
   return video;
 }
 
+/* The recording's first second: where the stream clock starts. */
+void
+dc_sim_video_set_pts_epoch (DcSimVideo *video, gint64 wall_sec)
+{
+  video->pts_epoch = wall_sec;
+}
+
 void
 dc_sim_video_free (DcSimVideo *video)
 {
@@ -761,7 +769,11 @@ dc_sim_video_ps_chunk (DcSimVideo *video,
 {
   g_autoptr(DcSimGop) gop = dc_sim_video_get_gop (video, channel, wall_sec);
   GByteArray *b = g_byte_array_sized_new ((guint) video->gop_bytes);
-  guint64 second_of_day = (guint64) (((wall_sec % 86400) + 86400) % 86400);
+  /* SCR/PTS run on with the recorder's clock from the recording's start
+   * (33 bits: a 26.5 h run, as a 90 kHz clock has), so slices and joins
+   * are continuous, midnight included.  They were the time of day, which
+   * restarted at 00:00 and made every clip across it look cut. */
+  guint64 stream_sec = (guint64) MAX (wall_sec - video->pts_epoch, 0);
   gsize remaining;
   guint stuffing = 0;
 
@@ -770,7 +782,7 @@ dc_sim_video_ps_chunk (DcSimVideo *video,
       g_byte_array_set_size (b, 0);
       for (int i = 0; i < gop->n_frames; i++)
         {
-          guint64 pts = DC_SIM_PTS_OFFSET + second_of_day * 90000 + (guint64) i * 90000 / video->fps;
+          guint64 pts = DC_SIM_PTS_OFFSET + stream_sec * 90000 + (guint64) i * 90000 / video->fps;
           const guint8 *au = gop->data + gop->frame_off[i];
           gsize au_len = gop->frame_off[i + 1] - gop->frame_off[i];
           gboolean first = TRUE;

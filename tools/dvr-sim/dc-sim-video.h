@@ -35,6 +35,8 @@ DcSimVideo   *dc_sim_video_new            (int          width,
                                            gsize        cache_bytes,
                                            GError     **error);
 void          dc_sim_video_free           (DcSimVideo  *video);
+void          dc_sim_video_set_pts_epoch  (DcSimVideo  *video,
+                                           gint64       wall_sec);
 /* For the self-test: open a fresh encoder per GOP (must give the same bytes). */
 void          dc_sim_video_set_reuse_encoders (DcSimVideo *video,
                                                gboolean    reuse);

@@ -32,6 +32,8 @@ struct _DcEsheetView
   DcWaybillModel    *waybills;
   DcViewGate        *order_gate;     /* what the by-order view gets of waybills */
   double             order_scrolled; /* by order: the scroll position to go back to */
+  gint64             order_restore_until;
+  guint              order_restore_id; /* tick on order_view */
   DcDockModel       *docks;
   GtkColumnViewColumn *columns[5];   /* waybill, dock, time, scans, status */
   DcSession         *session;        /* the jobs and their status */
@@ -1208,15 +1210,26 @@ dc_esheet_view_show_by_dock (DcEsheetView *self, gboolean by_dock)
 }
 
 /* Back by order, once its rows are there again and laid out: where the
- * operator was (GTK makes the rows there in one go). */
-static void
-order_range_changed (GtkAdjustment *v, DcEsheetView *self)
+ * operator was (GTK makes the rows there in one go).  Checked each frame
+ * (the adjustment is the view's at that moment), for two seconds at most. */
+static gboolean
+order_restore_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
-  if (self->order_scrolled <= 0 || !dc_view_gate_is_open (self->order_gate) ||
+  DcEsheetView *self = user_data;
+  GtkAdjustment *v = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->order_view));
+
+  if (self->order_scrolled <= 0 || g_get_monotonic_time () > self->order_restore_until)
+    {
+      self->order_restore_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (v == NULL || !dc_view_gate_is_open (self->order_gate) ||
       gtk_adjustment_get_upper (v) - gtk_adjustment_get_page_size (v) < self->order_scrolled)
-    return;
+    return G_SOURCE_CONTINUE;
   gtk_adjustment_set_value (v, self->order_scrolled);
   self->order_scrolled = 0;
+  self->order_restore_id = 0;
+  return G_SOURCE_REMOVE;
 }
 
 /* The first row the by-order view shows. */
@@ -1245,7 +1258,13 @@ view_toggled (GtkToggleButton *button, DcEsheetView *self)
       dc_view_gate_close (self->order_gate, order_first_shown (self));
     }
   else
-    dc_view_gate_open (self->order_gate);
+    {
+      dc_view_gate_open (self->order_gate);
+      self->order_restore_until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+      if (self->order_restore_id == 0 && self->order_scrolled > 0)
+        self->order_restore_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->order_view),
+                                                               order_restore_tick, self, NULL);
+    }
   gtk_stack_set_visible_child_name (self->view_stack, by_dock ? "dock" : "order");
 }
 
@@ -1665,8 +1684,6 @@ dc_esheet_view_init (DcEsheetView *self)
   /* hidden by dock, the by-order view gets no changes (dc-view-gate.c) */
   self->order_gate = dc_view_gate_new (GTK_SELECTION_MODEL (self->waybills));
   gtk_column_view_set_model (self->order_view, GTK_SELECTION_MODEL (self->order_gate));
-  g_signal_connect (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->order_view)), "changed",
-                    G_CALLBACK (order_range_changed), self);
   g_signal_connect_swapped (self->dock_view, "map", G_CALLBACK (dock_view_attach), self);
   g_signal_connect (gtk_column_view_get_sorter (self->dock_view), "changed",
                     G_CALLBACK (dock_sorter_changed), self);
